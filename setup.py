@@ -1,0 +1,77 @@
+"""Build the compiled core, `_cstream`, with Cython.
+
+Environment switches (build time):
+
+* ``FASTSTREAM_NO_EXTENSIONS=1`` builds nothing: only the pure-Python twins are installed.
+* ``FASTSTREAM_REQUIRE_EXTENSIONS=1`` turns a failed compile into a failed install
+  (CI and cibuildwheel set it, so a release can never ship without its compiled modules).
+  Without it every extension is optional: a machine with no compiler still installs.
+* ``FASTSTREAM_DEBUG_BUILD=1`` compiles with ``-O0 -g3`` and assertions on.
+* ``FASTSTREAM_CYTHON_TRACE=1`` adds line tracing for coverage runs (never in a release).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from glob import glob
+
+from setuptools import Extension, setup
+
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "") not in ("", "0")
+
+
+NO_EXTENSIONS = _flag("FASTSTREAM_NO_EXTENSIONS") or sys.implementation.name != "cpython"
+REQUIRE = _flag("FASTSTREAM_REQUIRE_EXTENSIONS")
+DEBUG = _flag("FASTSTREAM_DEBUG_BUILD")
+TRACE = _flag("FASTSTREAM_CYTHON_TRACE")
+
+if NO_EXTENSIONS and REQUIRE:
+    raise SystemExit("FASTSTREAM_NO_EXTENSIONS and FASTSTREAM_REQUIRE_EXTENSIONS are both set")
+
+
+def _extensions() -> list[Extension]:
+    from Cython.Build import cythonize
+
+    extra_compile_args: list[str] = []
+    macros: list[tuple[str, str | None]] = []
+    if DEBUG and sys.platform != "win32":
+        extra_compile_args += ["-O0", "-g3", "-UNDEBUG"]
+    if TRACE:
+        macros += [("CYTHON_TRACE_NOGIL", "1"), ("CYTHON_USE_SYS_MONITORING", "0")]
+
+    modules = []
+    for pyx in sorted(glob("src/_cstream/*.pyx")):
+        name = "_cstream." + os.path.splitext(os.path.basename(pyx))[0]
+        libraries: list[str] = []
+        mod_macros = list(macros)
+        if name == "_cstream._zlib" and sys.platform != "win32":
+            # zlib's C API straight from Cython; Windows has no system zlib, so there the
+            # decoder drives the zlib module's decompressobj instead (see _zlib.pyx).
+            libraries.append("z")
+            mod_macros.append(("FASTSTREAM_HAVE_ZLIB_H", "1"))
+        modules.append(
+            Extension(
+                name,
+                [pyx],
+                libraries=libraries,
+                define_macros=mod_macros,
+                extra_compile_args=extra_compile_args,
+            )
+        )
+
+    directives = {
+        "language_level": 3,
+        "embedsignature": True,
+        "linetrace": TRACE,
+    }
+    built = cythonize(modules, compiler_directives=directives, quiet=True)
+    # cythonize() returns fresh Extension objects without `optional`; set it afterwards.
+    for ext in built:
+        ext.optional = not REQUIRE
+    return built
+
+
+setup(ext_modules=[] if NO_EXTENSIONS else _extensions())

@@ -1,0 +1,36 @@
+"""The pure-Python twins of the compiled types, with the same names and behaviour.
+
+Brotli and zstd wrap optional packages and are shared with the compiled side (`_codecs`).
+"""
+
+from __future__ import annotations
+
+from ._chunker import ByteChunker, TextChunker, TextDecoder
+from .._codecs import (
+    INFLATE_BACKENDS,
+    SUPPORTED_ENCODINGS,
+    BrotliDecoder,
+    ZstdDecoder,
+    default_inflate_backend,
+)
+from ._lines import ByteLineDecoder, LineDecoder, bytes_lines_supported
+from ._zlib import DeflateDecoder, GzipDecoder, IdentityDecoder, MultiDecoder, make_decoder
+
+__all__ = [
+    "INFLATE_BACKENDS",
+    "SUPPORTED_ENCODINGS",
+    "BrotliDecoder",
+    "ByteChunker",
+    "ByteLineDecoder",
+    "DeflateDecoder",
+    "GzipDecoder",
+    "IdentityDecoder",
+    "LineDecoder",
+    "MultiDecoder",
+    "TextChunker",
+    "TextDecoder",
+    "ZstdDecoder",
+    "bytes_lines_supported",
+    "default_inflate_backend",
+    "make_decoder",
+]
