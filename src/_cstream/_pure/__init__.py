@@ -5,7 +5,6 @@ Brotli and zstd wrap optional packages and are shared with the compiled side (`_
 
 from __future__ import annotations
 
-from ._chunker import ByteChunker, TextChunker, TextDecoder
 from .._codecs import (
     INFLATE_BACKENDS,
     SUPPORTED_ENCODINGS,
@@ -13,6 +12,7 @@ from .._codecs import (
     ZstdDecoder,
     default_inflate_backend,
 )
+from ._chunker import ByteChunker, TextChunker, TextDecoder
 from ._lines import ByteLineDecoder, LineDecoder, bytes_lines_supported
 from ._zlib import DeflateDecoder, GzipDecoder, IdentityDecoder, MultiDecoder, make_decoder
 

@@ -1,0 +1,506 @@
+"""Content decoders shared by both implementations, and the inflate backend registry.
+
+Brotli and zstd wrap optional packages, so there is nothing to compile for them: the compiled
+side and the pure twin export these same classes. `_PieceDecoder` is the input queue and the
+pull contract they share with the pure gzip/deflate twins (`_pure/_zlib.py`); the compiled
+decoders in `_zlib.pyx` implement the same contract in C.
+
+The pull contract (every content decoder, both implementations):
+
+* ``decode(data)`` queues `data` and returns an iterator. Each pull decodes just enough of the
+  queued input to return the next piece: at most `max_length` bytes, never empty. Input not yet
+  needed stays compressed, so memory is O(max_length + one input piece + codec window) whatever
+  the compression ratio. A piece is full (`max_length` bytes) unless the input queued up to that
+  ``decode()`` call is exhausted. The iterator stops once that input is used up; if it is
+  abandoned, its input stays queued ahead of later input, so output order never changes.
+* ``flush()`` returns an iterator that drains everything still queued, then raises `DecodeError`
+  if the compressed stream stopped before its end marker (truncation).
+* Errors in the data raise `DecodeError` when the piece that needs them is pulled; the decoder
+  then keeps raising it.
+
+Queue invariants (`_PieceDecoder`): the current entry is ``_buf[_pos:]``, tagged `_mark`; later
+entries wait in `_later` as ``(bytes, pos, mark)``. Marks never decrease along the queue; an
+iterator created by the n-th ``decode()`` call only consumes entries whose mark is <= n. Bytes
+are consumed by advancing `_pos`, never by slicing off a copy of the rest, so each input byte is
+copied at most a bounded number of times (linear time on every input).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import zlib
+from collections import deque
+from collections.abc import Callable, Iterator
+from typing import Any, NamedTuple, Protocol, cast
+
+from ._errors import DecodeError
+
+__all__ = [
+    "INFLATE_BACKENDS",
+    "ContentDecoder",
+    "MAX_CODINGS",
+    "SUPPORTED_ENCODINGS",
+    "BrotliDecoder",
+    "ZstdDecoder",
+    "default_inflate_backend",
+]
+
+#: Longest Content-Encoding chain decoded (urllib3, curl and undici all stop at 5).
+MAX_CODINGS = 5
+#: The environment variable that picks the inflate backend for gzip and deflate.
+BACKEND_ENV = "FASTSTREAM_INFLATE_BACKEND"
+#: zstd frames asking for a larger window are refused (RFC 9659: 8 MB for HTTP).
+ZSTD_WINDOW_LOG_MAX = 23
+
+# A frame or member starts with input slices this small, doubling per call up to the cap.
+# Without it a body of many tiny members in one big piece would hand the whole rest of the
+# piece to each member's decompressor, which copies what it did not use (`unused_data`):
+# quadratic time (THREATS T4). With it, the copy at a member's end is at most about twice the
+# member's size.
+FIRST_SLICE = 64
+SLICE_CAP = 65536
+
+
+class ContentDecoder(Protocol):
+    """What every content decoder offers (see the pull contract above)."""
+
+    def decode(self, data: bytes) -> Iterator[bytes]: ...
+    def flush(self) -> Iterator[bytes]: ...
+
+
+def check_max_length(max_length: int) -> int:
+    if isinstance(max_length, bool) or not isinstance(max_length, int):
+        raise TypeError(f"max_length must be an int, not {type(max_length).__name__}")
+    if max_length < 1:
+        raise ValueError(f"max_length must be at least 1, got {max_length}")
+    return max_length
+
+
+def too_many_codings(count: int) -> DecodeError:
+    return DecodeError(f"Too many content encodings in the chain: {count} > {MAX_CODINGS}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Inflate backends for gzip and deflate
+
+
+class InflateBackend(NamedTuple):
+    """How to drive one inflate library's Python-level decompressor.
+
+    `new(wbits)` returns a fresh decompressor: wbits 31 = gzip member, 15 = zlib stream,
+    -15 = raw deflate. With `buffers_input` the object keeps the input it did not use and
+    reports `needs_input` (the bz2-style API); otherwise it is a `zlib.decompressobj`, which
+    hands unused input back as `unconsumed_tail`. `split_header` is False for a library that
+    misreads a gzip header with optional fields (FEXTRA, FNAME, FCOMMENT, FHCRC) when the
+    header arrives in several calls (python-isal 1.9 does): see `gzip_member_backend`.
+    """
+
+    name: str
+    new: Callable[[int], Any]
+    buffers_input: bool
+    errors: tuple[type[BaseException], ...]
+    split_header: bool = True
+
+
+def _errors(*types: object) -> tuple[type[BaseException], ...]:
+    return cast("tuple[type[BaseException], ...]", types)
+
+
+def _find_backends() -> dict[str, InflateBackend]:
+    found: dict[str, InflateBackend] = {}
+    try:
+        from isal import igzip_lib
+    except ImportError:
+        pass
+    else:
+        flags = {
+            31: igzip_lib.DECOMP_GZIP,
+            15: igzip_lib.DECOMP_ZLIB,
+            -15: igzip_lib.DECOMP_DEFLATE,
+        }
+        igzip = igzip_lib.IgzipDecompressor
+        found["isal"] = InflateBackend(
+            "isal", lambda wbits: igzip(flags[wbits]), True, _errors(igzip_lib.IsalError), False
+        )
+    try:
+        from zlib_ng import zlib_ng
+    except ImportError:
+        pass
+    else:
+        buffered = getattr(zlib_ng, "_ZlibDecompressor", None)
+        if buffered is not None:
+            found["zlib-ng"] = InflateBackend("zlib-ng", buffered, True, _errors(zlib_ng.error))
+        else:  # pragma: no cover - zlib-ng releases before 0.2
+            found["zlib-ng"] = InflateBackend(
+                "zlib-ng", zlib_ng.decompressobj, False, _errors(zlib_ng.error)
+            )
+    found["zlib"] = InflateBackend("zlib", zlib.decompressobj, False, (zlib.error,))
+    return found
+
+
+_BACKENDS = _find_backends()
+
+#: The inflate backends installed here, fastest first (measured on JSONL gzip: ISA-L about
+#: 3x, zlib-ng about 2x the speed of the stdlib's zlib). Output is byte-identical for valid data.
+INFLATE_BACKENDS: tuple[str, ...] = tuple(
+    name for name in ("isal", "zlib-ng", "zlib") if name in _BACKENDS
+)
+
+
+def default_inflate_backend() -> str:
+    """The backend gzip/deflate use when none is given: `FASTSTREAM_INFLATE_BACKEND` when set
+    (ValueError if it names one that is unknown or not installed), else the fastest installed."""
+    name = os.environ.get(BACKEND_ENV, "")
+    if not name:
+        return INFLATE_BACKENDS[0]
+    if name not in _BACKENDS:
+        raise ValueError(
+            f"{BACKEND_ENV}={name!r} is not an available inflate backend; "
+            f"choose one of {', '.join(INFLATE_BACKENDS)}"
+        )
+    return name
+
+
+def inflate_backend(name: str | None) -> InflateBackend:
+    """The backend called `name` (None: the default). ValueError if it is not available."""
+    if name is None:
+        name = default_inflate_backend()
+    backend = _BACKENDS.get(name)
+    if backend is None:
+        raise ValueError(
+            f"unknown or unavailable inflate backend {name!r}; "
+            f"choose one of {', '.join(INFLATE_BACKENDS)}"
+        )
+    return backend
+
+
+def gzip_member_backend(
+    backend: InflateBackend, buf: bytes, pos: int
+) -> tuple[InflateBackend, int]:
+    """The backend for the gzip member whose header starts at `buf[pos]` (its first four bytes
+    are there and valid), and the size of the first input slice to hand it.
+
+    A backend without `split_header` gets a header with optional fields in its first call,
+    whole; when the header does not end inside `buf`, the member goes to the stdlib's zlib.
+    """
+    if buf[pos + 3] & 0x1E and not backend.split_header:
+        size = gzip_header_size(buf, pos)
+        if size is None:
+            return _BACKENDS["zlib"], FIRST_SLICE
+        return backend, max(size, FIRST_SLICE)
+    return backend, FIRST_SLICE
+
+
+def gzip_header_size(buf: bytes, pos: int) -> int | None:
+    """Size of the gzip member header at `buf[pos:]` (RFC 1952 2.3), None if it does not end
+    inside `buf`. Scans each byte at most once."""
+    end = len(buf)
+    flags = buf[pos + 3]
+    i = pos + 10
+    if flags & 0x04:  # FEXTRA: a little-endian length, then that many bytes
+        if end - i < 2:
+            return None
+        i += 2 + buf[i] + (buf[i + 1] << 8)
+    for bit in (0x08, 0x10):  # FNAME, FCOMMENT: zero-terminated
+        if flags & bit:
+            if i >= end:
+                return None
+            zero = buf.find(b"\0", i)
+            if zero < 0:
+                return None
+            i = zero + 1
+    if flags & 0x02:  # FHCRC
+        i += 2
+    return i - pos if i <= end else None
+
+
+def slice_cap(backend: InflateBackend, max_length: int) -> int:
+    """The largest input slice handed to one call (see `_pure/_zlib.py`)."""
+    return max(max_length, SLICE_CAP if backend.buffers_input else 256)
+
+
+# ---------------------------------------------------------------------------------------------
+# The input queue and the pull contract
+
+
+class _PieceDecoder:
+    """Base of the pure decoders: the queue of undecoded input and the piece iterators.
+
+    Subclasses implement `_produce(limit)`, which returns the next piece (at most
+    `_max_length` bytes, never empty) using only entries whose mark is <= `limit`, or None
+    when that input cannot give more; and `_finish()`, which raises on a truncated stream.
+    """
+
+    __slots__ = ("_max_length", "_buf", "_pos", "_mark", "_later", "_calls", "_error")
+
+    def __init__(self, max_length: int = 65536) -> None:
+        self._max_length = check_max_length(max_length)
+        self._buf = b""
+        self._pos = 0
+        self._mark = 0
+        self._later: deque[tuple[bytes, int, int]] = deque()
+        self._calls = 0
+        self._error: DecodeError | None = None
+
+    def decode(self, data: bytes) -> Iterator[bytes]:
+        if data:
+            if type(data) is not bytes:
+                data = bytes(data)  # a private copy: the caller may reuse a bytearray
+            self._calls += 1
+            self._later.append((data, 0, self._calls))
+        return self._pieces(self._calls, False)
+
+    def flush(self) -> Iterator[bytes]:
+        return self._pieces(sys.maxsize, True)
+
+    def _pieces(self, limit: int, final: bool) -> Iterator[bytes]:
+        try:
+            while True:
+                if self._error is not None:
+                    raise DecodeError(*self._error.args) from self._error
+                piece = self._produce(limit)
+                if piece is None:
+                    break
+                yield piece
+            if final:
+                self._finish()
+        except DecodeError as exc:
+            if self._error is None:
+                self._error = exc
+            raise
+
+    # -- the queue --
+
+    def _next_input(self, limit: int) -> bool:
+        """Make `_buf[_pos:]` non-empty from entries marked <= limit; False if there are none."""
+        while self._pos >= len(self._buf):
+            later = self._later
+            if not later or later[0][2] > limit:
+                return False
+            self._buf, self._pos, self._mark = later.popleft()
+        return self._mark <= limit
+
+    def _peek(self, n: int, limit: int) -> bytes:
+        """Up to `n` bytes at the read position, without consuming them.
+
+        When they span entries, the few bytes needed are moved into a new current entry
+        (so the merge copies at most `n` bytes per call).
+        """
+        if not self._next_input(limit):
+            return b""
+        pos = self._pos
+        if len(self._buf) - pos >= n or not self._later or self._later[0][2] > limit:
+            return self._buf[pos : pos + n]
+        got = self._buf[pos:]
+        mark = self._mark
+        later = self._later
+        while len(got) < n and later and later[0][2] <= limit:
+            buf, bpos, mark = later.popleft()
+            take = buf[bpos : bpos + n - len(got)]
+            got += take
+            if bpos + len(take) < len(buf):
+                later.appendleft((buf, bpos + len(take), mark))
+        self._buf, self._pos, self._mark = got, 0, mark
+        return got
+
+    def _pushback(self, data: bytes) -> None:
+        """Put `data` before the rest of the input (a decompressor's `unused_data`)."""
+        if self._pos < len(self._buf):
+            self._later.appendleft((self._buf, self._pos, self._mark))
+        self._buf, self._pos = data, 0
+
+    def _drop_input(self) -> None:
+        self._buf, self._pos = b"", 0
+        self._later.clear()
+
+    def _pending_input(self) -> int:
+        return len(self._buf) - self._pos + sum(len(b) - p for b, p, _ in self._later)
+
+    # -- for subclasses --
+
+    def _produce(self, limit: int) -> bytes | None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _finish(self) -> None:
+        pass
+
+
+def _join(parts: list[bytes]) -> bytes | None:
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else b"".join(parts)
+
+
+# ---------------------------------------------------------------------------------------------
+# zstd: `compression.zstd` (3.14+) or `backports.zstd`, which bound the output of every call
+
+
+def _load_zstd() -> Any:
+    try:
+        from compression import zstd  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        try:
+            from backports import zstd  # type: ignore[import-not-found,no-redef,unused-ignore]
+        except ImportError:
+            return None
+    return zstd
+
+
+_zstd = _load_zstd()
+
+
+class ZstdDecoder(_PieceDecoder):
+    """zstd (RFC 8878): every frame decoded, windows over 8 MB refused (RFC 9659)."""
+
+    __slots__ = ("_d", "_held", "_slice", "_options")
+
+    def __init__(self, max_length: int = 65536) -> None:
+        if _zstd is None:
+            raise ImportError(
+                "zstd decoding needs the backports.zstd package (Python < 3.14) "
+                "or compression.zstd (3.14+)"
+            )
+        super().__init__(max_length)
+        self._options = {_zstd.DecompressionParameter.window_log_max: ZSTD_WINDOW_LOG_MAX}
+        self._d: Any = None  # the current frame's decompressor; None between frames
+        self._held = False  # it may hold output: call it again with no input
+        self._slice = FIRST_SLICE
+
+    def _produce(self, limit: int) -> bytes | None:
+        parts: list[bytes] = []
+        room = self._max_length
+        while room:
+            d = self._d
+            if self._held:
+                data: bytes | memoryview = b""
+            elif not self._next_input(limit):
+                break
+            else:
+                if d is None:
+                    d = self._d = _zstd.ZstdDecompressor(options=self._options)
+                    self._slice = FIRST_SLICE
+                data = _take(self, self._slice)
+                self._slice = min(self._slice * 2, SLICE_CAP)
+            try:
+                out = d.decompress(data, room)
+            except _zstd.ZstdError as exc:
+                raise DecodeError(_zstd_message(exc)) from exc
+            # ask again with no input while it may hold output (see _pure/_zlib.py)
+            self._held = not d.eof and (not d.needs_input or len(out) == room)
+            if out:
+                parts.append(out)
+                room -= len(out)
+            elif not data and self._held:  # pragma: no cover - a stalled library
+                raise DecodeError("the zstd decoder made no progress")
+            if d.eof:
+                if d.unused_data:
+                    self._pushback(d.unused_data)
+                self._d = None
+        return _join(parts)
+
+    def _finish(self) -> None:
+        if self._d is not None:
+            raise DecodeError("Zstandard data is incomplete")
+
+
+def _zstd_message(exc: BaseException) -> str:
+    text = str(exc)
+    if "memory" in text:
+        return (
+            f"{text}: the frame needs a window larger than 8 MiB, "
+            "the limit for HTTP content coding (RFC 9659)"
+        )
+    return text
+
+
+def _take(dec: _PieceDecoder, n: int) -> bytes | memoryview:
+    """Consume up to `n` bytes of the current entry (without copying them)."""
+    buf, pos = dec._buf, dec._pos
+    end = min(len(buf), pos + n)
+    dec._pos = end
+    if pos == 0 and end == len(buf):
+        return buf
+    return memoryview(buf)[pos:end]
+
+
+# ---------------------------------------------------------------------------------------------
+# brotli: `brotli` >= 1.2 on CPython, `brotlicffi` >= 1.2 elsewhere (output_buffer_limit)
+
+
+def _load_brotli() -> Any:
+    names = ("brotli", "brotlicffi")
+    if sys.implementation.name != "cpython":
+        names = ("brotlicffi", "brotli")
+    for name in names:
+        try:
+            module = __import__(name)
+        except ImportError:
+            continue
+        # 1.2 added the output limit; an older release would decode bombs whole.
+        if hasattr(module.Decompressor, "can_accept_more_data"):
+            return module
+    return None
+
+
+_brotli = _load_brotli()
+
+
+class BrotliDecoder(_PieceDecoder):
+    """brotli (RFC 7932), large-window mode off; output re-sliced to `max_length`."""
+
+    __slots__ = ("_d", "_out", "_out_pos", "_more", "_started")
+
+    def __init__(self, max_length: int = 65536) -> None:
+        if _brotli is None:
+            raise ImportError(
+                "br decoding needs brotli >= 1.2 (CPython) or brotlicffi >= 1.2 (elsewhere)"
+            )
+        super().__init__(max_length)
+        self._d = _brotli.Decompressor()
+        self._out = b""  # output the library returned beyond the piece (its limit is per block)
+        self._out_pos = 0
+        self._more = False  # the last call hit the output limit: call again with no input
+        self._started = False
+
+    def _produce(self, limit: int) -> bytes | None:
+        parts: list[bytes] = []
+        room = self._max_length
+        while room:
+            out, pos = self._out, self._out_pos
+            if pos < len(out):
+                end = min(len(out), pos + room)
+                parts.append(out if pos == 0 and end == len(out) else out[pos:end])
+                room -= end - pos
+                self._out_pos = end
+                continue
+            d = self._d
+            if self._more:
+                data: bytes | memoryview = b""
+            elif not self._next_input(limit):
+                break
+            else:
+                data = _take(self, SLICE_CAP)
+                self._started = True
+            try:
+                out = d.process(data, output_buffer_limit=room)
+            except _brotli.error as exc:
+                raise DecodeError(str(exc)) from exc
+            more = len(out) >= room or not d.can_accept_more_data()
+            if self._more and not out and more:  # pragma: no cover - a library that stalls
+                raise DecodeError("brotli decoder made no progress")
+            self._more = more
+            self._out, self._out_pos = out, 0
+        return _join(parts)
+
+    def _finish(self) -> None:
+        if self._started and not self._d.is_finished():
+            raise DecodeError("brotli data is incomplete")
+
+
+#: The content codings this installation decodes, for Accept-Encoding (identity not listed).
+SUPPORTED_ENCODINGS: tuple[str, ...] = (
+    ("gzip", "deflate")
+    + (("br",) if _brotli is not None else ())
+    + (("zstd",) if _zstd is not None else ())
+)

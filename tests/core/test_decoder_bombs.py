@@ -1,0 +1,136 @@
+"""Decompression bombs (THREATS T1): 1 GiB of zeros in about 1 MB on the wire (less for br
+and zstd), fed in 64 KiB network pieces to a decoder with max_length 65536, every piece pulled
+and dropped. The whole GiB comes out, and memory stays under 16 MiB, measured two ways:
+tracemalloc's peak in this process, and the growth of the resident set (ru_maxrss) of a fresh
+interpreter over its baseline after imports (which also sees allocations tracemalloc cannot,
+inside the inflate libraries). httpx 0.28.1 peaks at 258 MiB on the gzip one."""
+
+from __future__ import annotations
+
+import functools
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import brotli
+import pytest
+
+from _cstream._codecs import INFLATE_BACKENDS
+
+from .test_decoders import MIB, traced_peak, zeros_deflate, zeros_gzip, zeros_zlib, zstd
+
+TOTAL = 1 << 30
+LIMIT = 16 * MIB
+PIECE = 65536
+
+
+@functools.cache
+def bomb(coding: str) -> bytes:
+    """The compressed body for `coding` ("deflate-raw": deflate without the zlib wrapper)."""
+    if coding == "gzip":
+        return zeros_gzip(TOTAL)
+    if coding == "deflate":
+        return zeros_zlib(TOTAL)
+    if coding == "deflate-raw":
+        return zeros_deflate(TOTAL)[0]
+    zeros = bytes(MIB)
+    if coding == "br":
+        c = brotli.Compressor(quality=1)
+        return b"".join([c.process(zeros) for _ in range(TOTAL // MIB)] + [c.finish()])
+    assert coding == "zstd"
+    z = zstd.ZstdCompressor()  # streaming, so the frame header declares a 2 MiB window
+    parts = [z.compress(zeros) for _ in range(TOTAL // MIB)]
+    return b"".join([*parts, z.flush(zstd.ZstdCompressor.FLUSH_FRAME)])
+
+
+def drain(decoder: Any, body: bytes) -> int:
+    """Feed `body` in 64 KiB pieces, pull every piece and drop it; the decoded size."""
+    total = 0
+    for start in range(0, len(body), PIECE):
+        for piece in decoder.decode(body[start : start + PIECE]):
+            assert len(piece) <= 65536
+            total += len(piece)
+    for piece in decoder.flush():
+        total += len(piece)
+    return total
+
+
+def make(impl: Any, coding: str, backend: str | None) -> Any:
+    if coding == "gzip":
+        return impl.GzipDecoder(65536, backend)
+    if coding.startswith("deflate"):
+        return impl.DeflateDecoder(65536, backend)
+    return impl.make_decoder([coding], 65536)
+
+
+CASES = [("gzip", backend) for backend in INFLATE_BACKENDS] + [
+    ("deflate", None),
+    ("deflate-raw", None),
+    ("br", None),
+    ("zstd", None),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("coding, backend", CASES)
+def test_bomb_tracemalloc_peak(impl: Any, coding: str, backend: str | None) -> None:
+    body = bomb(coding)
+    assert len(body) < 1100 * 1024
+    decoder = make(impl, coding, backend)
+    totals: list[int] = []
+    peak = traced_peak(lambda: totals.append(drain(decoder, body)))
+    assert totals == [TOTAL]
+    assert peak < LIMIT, f"{peak / MIB:.1f} MiB"
+
+
+_CHILD = """
+import resource, sys
+impl, coding, backend, path = sys.argv[1:]
+backend = None if backend == "-" else backend
+if impl == "c":
+    from _cstream import _zlib as mod
+else:
+    from _cstream._pure import _zlib as mod
+from tests.core.test_decoder_bombs import drain
+
+body = open(path, "rb").read()
+if coding == "gzip":
+    decoder = mod.GzipDecoder(65536, backend)
+elif coding.startswith("deflate"):
+    decoder = mod.DeflateDecoder(65536, backend)
+else:
+    decoder = mod.make_decoder([coding], 65536)
+scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB elsewhere
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
+total = drain(decoder, body)
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
+print(total, after - before)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+@pytest.mark.skipif(sys.platform == "win32", reason="the resource module is POSIX-only")
+@pytest.mark.parametrize("coding, backend", CASES)
+def test_bomb_resident_set_growth(
+    impl: Any, tmp_path: Path, coding: str, backend: str | None
+) -> None:
+    make(impl, coding, backend)  # skips here if the compiled module was not built
+    path = tmp_path / f"{coding}.bin"
+    path.write_bytes(bomb(coding))
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(root), *sys.path]))
+    out = subprocess.run(
+        [sys.executable, "-c", _CHILD, impl.name, coding, backend or "-", str(path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=root,
+    ).stdout.split()
+    total, growth = int(out[0]), int(out[1])
+    assert total == TOTAL
+    assert growth < LIMIT, f"{growth / MIB:.1f} MiB"

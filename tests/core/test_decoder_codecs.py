@@ -1,0 +1,289 @@
+"""brotli and zstd (`_cstream._codecs`, shared by both implementations): the pull contract,
+truncation, corruption, zstd frames and the RFC 9659 window limit, and both inside chains
+built by each implementation's `make_decoder`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from typing import Any
+
+import brotli
+import pytest
+
+from _cstream import _codecs
+from _cstream._codecs import BrotliDecoder, ZstdDecoder
+from _cstream._errors import DecodeError
+
+from .test_decoders import (
+    assert_pieces,
+    every,
+    feed,
+    gz,
+    raw_deflate,
+    sample,
+    split,
+    zstd,
+    zstd_frame,
+)
+
+MAX_LENGTHS = [1, 7, 1024, 65536]
+
+try:
+    import brotlicffi
+except ImportError:  # pragma: no cover - installed by the test extra
+    brotlicffi = None
+
+BROTLI_MODULES = [brotli] + ([brotlicffi] if brotlicffi is not None else [])
+
+
+@pytest.fixture(params=BROTLI_MODULES, ids=lambda m: m.__name__)
+def brotli_module(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """BrotliDecoder on `brotli` (CPython) and on `brotlicffi` (what other interpreters use)."""
+    monkeypatch.setattr(_codecs, "_brotli", request.param)
+    return request.param
+
+
+# ---------------------------------------------------------------------------------------------
+# brotli
+
+
+@pytest.mark.parametrize("max_length", MAX_LENGTHS)
+def test_brotli_round_trip(brotli_module: Any, max_length: int) -> None:
+    data = sample(3000 if max_length == 1 else 300000)
+    body = brotli.compress(data, quality=5)
+    for chunks in ([body], every(body, 1000), every(body, 3)):
+        pieces = feed(BrotliDecoder(max_length), chunks)
+        assert b"".join(pieces) == data
+        assert_pieces(pieces, max_length)
+
+
+def test_brotli_output_limit_is_re_sliced(brotli_module: Any) -> None:
+    # brotli's own limit is per block (a 1 KiB limit returns 32 KiB); pieces stay exact
+    data = bytes(200000)
+    d = BrotliDecoder(1000)
+    pieces = list(d.decode(brotli.compress(data)))
+    assert [len(p) for p in pieces] == [1000] * 200
+    assert list(d.flush()) == []
+
+
+def test_brotli_every_split_point(brotli_module: Any) -> None:
+    data = sample(500)
+    body = brotli.compress(data)
+    for cut in range(len(body) + 1):
+        assert b"".join(feed(BrotliDecoder(64), split(body, [cut]))) == data
+
+
+def test_brotli_truncation_raises_at_flush(brotli_module: Any) -> None:
+    body = brotli.compress(sample(5000))
+    for cut in (1, len(body) // 2, len(body) - 1):
+        d = BrotliDecoder()
+        list(d.decode(body[:cut]))
+        with pytest.raises(DecodeError, match="^brotli data is incomplete$"):
+            list(d.flush())
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"this is not brotli data", brotli.compress(b"complete") + b"trailing"],
+    ids=["garbage", "trailing-bytes"],
+)
+def test_brotli_corrupt_raises(brotli_module: Any, body: bytes) -> None:
+    with pytest.raises(DecodeError):
+        feed(BrotliDecoder(), [body])
+    with pytest.raises(DecodeError):
+        feed(BrotliDecoder(), every(body, 1))
+
+
+def test_brotli_empty_body(brotli_module: Any) -> None:
+    assert feed(BrotliDecoder(), []) == []
+    assert feed(BrotliDecoder(), [b""]) == []
+    assert feed(BrotliDecoder(), [brotli.compress(b"")]) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# zstd
+
+
+@pytest.mark.parametrize("max_length", MAX_LENGTHS)
+def test_zstd_round_trip(max_length: int) -> None:
+    data = sample(3000 if max_length == 1 else 300000)
+    body = zstd_frame(data)
+    for chunks in ([body], every(body, 1000), every(body, 3)):
+        pieces = feed(ZstdDecoder(max_length), chunks)
+        assert b"".join(pieces) == data
+        assert_pieces(pieces, max_length)
+
+
+def test_zstd_every_split_point_of_two_frames() -> None:
+    first, second = zstd_frame(b"first frame "), zstd_frame(sample(300))
+    body = first + second
+    for cut in range(len(body) + 1):
+        assert b"".join(feed(ZstdDecoder(50), split(body, [cut]))) == b"first frame " + sample(300)
+
+
+def test_zstd_frame_ending_exactly_at_a_read_boundary() -> None:
+    # THREATS §3b: httpx fails here ("cannot use a decompressobj multiple times")
+    frames = [zstd_frame(b"one "), zstd_frame(b"two "), zstd_frame(b""), zstd_frame(b"three")]
+    d = ZstdDecoder()
+    out = []
+    for frame in frames:
+        out += list(d.decode(frame))
+    out += list(d.flush())
+    assert b"".join(out) == b"one two three"
+
+
+def test_zstd_skippable_frames_are_skipped() -> None:
+    skippable = (0x184D2A50).to_bytes(4, "little") + (5).to_bytes(4, "little") + b"12345"
+    body = skippable + zstd_frame(b"data") + skippable
+    assert b"".join(feed(ZstdDecoder(), [body])) == b"data"
+    assert b"".join(feed(ZstdDecoder(), every(body, 1))) == b"data"
+
+
+def test_zstd_window_over_8_mib_is_refused() -> None:
+    # RFC 9659: HTTP zstd windows are limited to 8 MB; httpx accepts up to 128 MiB
+    big = zstd_frame(b"x" * 100, window_log=24)
+    assert zstd.ZstdDecompressor().decompress(big) == b"x" * 100  # valid, just too wide
+    with pytest.raises(DecodeError, match=r"8 MiB.*RFC 9659"):
+        feed(ZstdDecoder(), [big])
+    # 2**23 plus one eighth: the window descriptor's mantissa takes it past 8 MiB
+    header = b"\x28\xb5\x2f\xfd\x00" + bytes([(13 << 3) | 1])
+    with pytest.raises(DecodeError, match="RFC 9659"):
+        feed(ZstdDecoder(), [header + b"\x01\x00\x00"])
+    # exactly 8 MiB is fine
+    assert b"".join(feed(ZstdDecoder(), [zstd_frame(b"y" * 100, window_log=23)])) == b"y" * 100
+
+
+def test_zstd_truncation_raises_at_flush() -> None:
+    body = zstd_frame(sample(5000))
+    for chunks in ([body[:1]], [body[:6]], [body[:-1]], [zstd_frame(b"whole"), body[:-3]]):
+        d = ZstdDecoder()
+        for chunk in chunks:
+            list(d.decode(chunk))
+        with pytest.raises(DecodeError, match="^Zstandard data is incomplete$"):
+            list(d.flush())
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"not zstd at all", zstd_frame(b"complete") + b"trailing garbage"],
+    ids=["garbage", "trailing-garbage"],
+)
+def test_zstd_corrupt_raises(body: bytes) -> None:
+    with pytest.raises(DecodeError):
+        feed(ZstdDecoder(), [body])
+
+
+def test_zstd_empty_body() -> None:
+    assert feed(ZstdDecoder(), []) == []
+    assert feed(ZstdDecoder(), [b"", b""]) == []
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_many_empty_zstd_frames_take_linear_time() -> None:
+    # THREATS T4 for zstd: 400,000 empty frames (3.6 MB) in one piece
+    body = zstd_frame(b"") * 400000 + zstd_frame(b"end")
+    assert feed(ZstdDecoder(), [body]) == [b"end"]
+    assert feed(ZstdDecoder(), [zstd_frame(b"") * 1000, zstd_frame(b"end")]) == [b"end"]
+
+
+# ---------------------------------------------------------------------------------------------
+# both codecs: constructor, queueing, chains on each implementation
+
+
+@pytest.mark.parametrize("cls", [BrotliDecoder, ZstdDecoder])
+def test_max_length_must_be_positive(cls: Any) -> None:
+    with pytest.raises(ValueError, match="max_length"):
+        cls(0)
+
+
+@pytest.mark.parametrize(
+    "cls, compress",
+    [(BrotliDecoder, lambda d: brotli.compress(d, quality=5)), (ZstdDecoder, zstd_frame)],
+    ids=["br", "zstd"],
+)
+def test_decode_again_before_the_iterator_is_done(cls: Any, compress: Any) -> None:
+    data = sample(1000000)  # several zstd blocks (128 KiB each): output before the end
+    body = compress(data)
+    d = cls(1000)
+    it1 = d.decode(body[: len(body) // 2])
+    got = [next(it1)]
+    got += list(d.decode(body[len(body) // 2 :]))
+    got += list(it1)
+    got += list(d.flush())
+    assert b"".join(got) == data
+    assert_pieces(got, 1000)
+
+
+@pytest.mark.parametrize(
+    "headers, encode",
+    [
+        (["gzip, br"], lambda d: brotli.compress(gz(d))),
+        (["br", "gzip"], lambda d: gz(brotli.compress(d))),
+        (["zstd, deflate"], lambda d: raw_deflate(zstd_frame(d))),
+        (["deflate", "zstd"], lambda d: zstd_frame(raw_deflate(d))),
+        (["br, zstd, gzip"], lambda d: gz(zstd_frame(brotli.compress(d)))),
+    ],
+)
+def test_chains_with_brotli_and_zstd(impl: Any, headers: list[str], encode: Any) -> None:
+    data = sample(50000)
+    body = encode(data)
+    d = impl.make_decoder(headers, 777)
+    assert isinstance(d, impl.MultiDecoder)
+    pieces = feed(d, every(body, 501))
+    assert b"".join(pieces) == data
+    assert_pieces(pieces, 777)
+
+
+@pytest.mark.parametrize(
+    "coding, body, message",
+    [
+        ("br", brotli.compress(sample(3000))[:-2], "brotli data is incomplete"),
+        ("zstd", zstd_frame(sample(3000))[:-2], "Zstandard data is incomplete"),
+    ],
+)
+def test_truncation_inside_a_chain(impl: Any, coding: str, body: bytes, message: str) -> None:
+    with pytest.raises(DecodeError, match=message):
+        feed(impl.make_decoder([f"{coding}, gzip"]), [gz(body)])
+
+
+_MISSING = """
+import sys
+for name in {blocked!r}:
+    sys.modules[name] = None  # makes `import name` raise ImportError
+import _cstream
+from _cstream import _codecs
+from _cstream import _pure
+print(",".join(_cstream.SUPPORTED_ENCODINGS))
+for cls in (_cstream.BrotliDecoder, _cstream.ZstdDecoder):
+    try:
+        cls()
+    except ImportError as exc:
+        print(cls.__name__, "ImportError", exc)
+for mod in (_cstream, _pure):
+    print(type(mod.make_decoder([{header!r}])).__name__)
+"""
+
+
+@pytest.mark.parametrize(
+    "blocked, expected, header",
+    [
+        (["brotli", "brotlicffi"], "gzip,deflate,zstd", "br, gzip"),
+        (["backports.zstd", "compression.zstd", "compression"], "gzip,deflate,br", "gzip, zstd"),
+    ],
+)
+def test_a_missing_package_drops_its_coding(blocked: list[str], expected: str, header: str) -> None:
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    out = subprocess.run(
+        [sys.executable, "-c", _MISSING.format(blocked=blocked, header=header)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    assert out[0] == expected
+    missing = "BrotliDecoder" if "brotli" in blocked else "ZstdDecoder"
+    assert out[1].startswith(f"{missing} ImportError")
+    assert out[2:] == ["GzipDecoder", "GzipDecoder"]  # the missing coding is skipped
