@@ -19,25 +19,31 @@ import types
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import _data  # noqa: E402
-
 import _cstream  # noqa: E402
+import _data  # noqa: E402
 from _cstream import _pure  # noqa: E402
 
+_c: types.ModuleType | None
 try:
-    from _cstream import _c
-except ImportError:  # pragma: no cover - a machine without the compiled core
-    _c = None  # type: ignore[assignment]
+    from _cstream import _c as _compiled
 
+    _c = _compiled
+except ImportError:  # pragma: no cover - a machine without the compiled core
+    _c = None
+
+hx: Any
 try:
-    import httpx._decoders as hx
+    import httpx._decoders as _httpx_decoders
+
+    hx = _httpx_decoders
 except ImportError:  # httpx is optional: without it the table has no httpx column
-    hx = None  # type: ignore[assignment]
+    hx = None
 
 GROUPS = ("rechunk", "text", "lines", "gzip")
 
@@ -86,9 +92,9 @@ def _rechunk_cases(pieces: list[bytes], total: int) -> list[Case]:
             return run
 
         for name, mod in _impls():
-            cases.append(Case(group, name, "MB/s", make(lambda m=mod, s=size: m.ByteChunker(s)), total))
+            cases.append(Case(group, name, "MB/s", make(partial(mod.ByteChunker, size)), total))
         if hx is not None:
-            cases.append(Case(group, "httpx", "MB/s", make(lambda s=size: hx.ByteChunker(s)), total))
+            cases.append(Case(group, "httpx", "MB/s", make(partial(hx.ByteChunker, size)), total))
     return cases
 
 
@@ -115,10 +121,10 @@ def _text_cases(pieces: list[bytes], total: int) -> list[Case]:
     for size, label in ((None, "chunk_size=None"), (8192, "8 Ki chars")):
         group = f"text {label}"
         for name, mod in _impls():
-            run = make(lambda m=mod: m.TextDecoder("utf-8"), lambda m=mod, s=size: m.TextChunker(s))
+            run = make(partial(mod.TextDecoder, "utf-8"), partial(mod.TextChunker, size))
             cases.append(Case(group, name, "MB/s", run, total))
         if hx is not None:
-            run = make(lambda: hx.TextDecoder("utf-8"), lambda s=size: hx.TextChunker(s))
+            run = make(partial(hx.TextDecoder, "utf-8"), partial(hx.TextChunker, size))
             cases.append(Case(group, "httpx", "MB/s", run, total))
     return cases
 
@@ -151,10 +157,10 @@ def _lines_cases(pieces: list[bytes], n_lines: int) -> list[Case]:
     cases: list[Case] = []
     for name, mod in _impls():
         cases.append(Case("lines", f"{name} (bytes path)", "Mlines/s", via_bytes(mod), n_lines))
-        run = via_text(lambda m=mod: m.TextDecoder("utf-8"), lambda m=mod: m.LineDecoder())
+        run = via_text(partial(mod.TextDecoder, "utf-8"), mod.LineDecoder)
         cases.append(Case("lines", f"{name} (text path)", "Mlines/s", run, n_lines))
     if hx is not None:
-        run = via_text(lambda: hx.TextDecoder("utf-8"), lambda: hx.LineDecoder())
+        run = via_text(partial(hx.TextDecoder, "utf-8"), hx.LineDecoder)
         cases.append(Case("lines", "httpx", "Mlines/s", run, n_lines))
     return cases
 
@@ -190,11 +196,12 @@ def _gzip_cases(gz_pieces: list[bytes], total: int) -> list[Case]:
     backends = _cstream.INFLATE_BACKENDS
     for name, mod in _impls():
         for backend in backends:
-            run = via_decoder(lambda m=mod, b=backend: m.GzipDecoder(65536, backend=b))
+            run = via_decoder(partial(mod.GzipDecoder, 65536, backend=backend))
             cases.append(Case("gzip", f"{name} ({backend})", "MB/s", run, total))
     if hx is not None:
-        cases.append(Case("gzip", "httpx", "MB/s", via_decoder(lambda: hx.GZipDecoder()), total))
-    cases.append(Case("gzip", "bare zlib.decompressobj loop", "MB/s", bare_loop(zlib.decompressobj), total))
+        cases.append(Case("gzip", "httpx", "MB/s", via_decoder(hx.GZipDecoder), total))
+    run = bare_loop(zlib.decompressobj)
+    cases.append(Case("gzip", "bare zlib.decompressobj loop", "MB/s", run, total))
     if "isal" in backends:
         from isal import isal_zlib
 
@@ -213,7 +220,7 @@ def _measure(cases: list[Case], runs: int) -> None:
             got = case.run()
             case.times.append(time.perf_counter() - t0)
             if got != case.expected:
-                raise SystemExit(f"{case.group} / {case.name}: produced {got}, expected {case.expected}")
+                raise SystemExit(f"{case.group} / {case.name}: {got} produced, {case.expected} due")
 
 
 def _report(cases: list[Case]) -> list[dict[str, Any]]:
