@@ -1,0 +1,1 @@
+"""faststream: an HTTP client with httpx's API and a compiled streaming core."""
