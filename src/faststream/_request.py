@@ -1,0 +1,160 @@
+"""`Request`: an HTTP request, with httpx 0.28.1's behaviour.
+
+```
+request = Request("POST", "https://example.org/items", params={"page": 2}, json={"a": 1})
+request.headers   # Host, Content-Length, Content-Type, in that order
+request.content   # b'{"a":1}' -- in-memory bodies are read at construction
+```
+
+Streaming bodies (iterables, async iterables, file objects, multipart forms) are not read:
+`request.content` raises `RequestNotRead` until `read()` / `aread()`.
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import AsyncIterable, Iterable
+
+from ._content import UnattachedStream, encode_request
+from ._cookies import Cookies
+from ._exceptions import RequestNotRead
+from ._headers import Headers
+from ._multipart import get_multipart_boundary_from_content_type
+from ._streams import AsyncByteStream, ByteStream, SyncByteStream
+from ._types import (
+    CookieTypes,
+    HeaderTypes,
+    RequestContent,
+    RequestData,
+    RequestExtensions,
+    RequestFiles,
+)
+from ._urls import URL, QueryParamTypes
+
+__all__ = ["Request"]
+
+# Methods that always carry a body: without one they get `Content-Length: 0`.
+_BODY_METHODS = ("POST", "PUT", "PATCH")
+
+
+class Request:
+    """An HTTP request.
+
+    `method` is upper-cased; `url` is a `URL` or str, and `params` (when given, even `{}`)
+    replaces its query string. The body comes from one of `content` (bytes, str, or a sync
+    or async iterable of bytes, file objects included), `files` (multipart, with `data` as
+    plain fields), `data` (a urlencoded form) or `json`; the headers it implies are added
+    unless already given, after a `Host` header taken from the URL. `stream=` gives the body
+    as a `SyncByteStream`/`AsyncByteStream` and adds no header at all.
+    """
+
+    _content: bytes
+
+    def __init__(
+        self,
+        method: str,
+        url: URL | str,
+        *,
+        params: QueryParamTypes | None = None,
+        headers: HeaderTypes | None = None,
+        cookies: CookieTypes | None = None,
+        content: RequestContent | None = None,
+        data: RequestData | None = None,
+        files: RequestFiles | None = None,
+        json: typing.Any | None = None,
+        stream: SyncByteStream | AsyncByteStream | None = None,
+        extensions: RequestExtensions | None = None,
+    ) -> None:
+        self.method = method.upper()
+        self.url = URL(url) if params is None else URL(url, params=params)
+        self.headers = Headers(headers)
+        self.extensions: dict[str, typing.Any] = {} if extensions is None else dict(extensions)
+        self.stream: SyncByteStream | AsyncByteStream
+
+        if cookies:
+            Cookies(cookies).set_cookie_header(self)
+
+        if stream is not None:
+            # A ready-made stream (a copied request, the server side of a transport): used
+            # as it is, with no automatic header.
+            self.stream = stream
+            return
+
+        content_type = self.headers.get("content-type")
+        boundary = get_multipart_boundary_from_content_type(
+            content_type.encode(self.headers.encoding) if content_type else None
+        )
+        body_headers, self.stream = encode_request(
+            content=content, data=data, files=files, json=json, boundary=boundary
+        )
+        self._add_automatic_headers(body_headers)
+        if isinstance(self.stream, ByteStream):
+            self.read()
+
+    def _add_automatic_headers(self, body_headers: dict[str, str]) -> None:
+        headers = self.headers
+        for name, value in body_headers.items():
+            # An explicit Content-Length wins over chunked framing.
+            if name.lower() == "transfer-encoding" and "Content-Length" in headers:
+                continue
+            headers.setdefault(name, value)
+
+        leading: list[tuple[bytes, bytes]] = []
+        if "Host" not in headers and self.url.host:
+            leading.append((b"Host", self.url.netloc))
+        framed = "Content-Length" in headers or "Transfer-Encoding" in headers
+        if not framed and self.method in _BODY_METHODS:
+            leading.append((b"Content-Length", b"0"))
+        if leading:
+            self.headers = Headers(leading + headers.raw)
+
+    @property
+    def content(self) -> bytes:
+        """The body, once read (in-memory bodies are read at construction)."""
+        try:
+            return self._content
+        except AttributeError:
+            raise RequestNotRead() from None
+
+    def read(self) -> bytes:
+        """Read the whole body (a streaming body is read once, then kept) and return it."""
+        if not hasattr(self, "_content"):
+            stream = self.stream
+            if not isinstance(stream, Iterable):
+                raise RuntimeError("Attempted to call a sync iterator on an async stream.")
+            self._content = b"".join(stream)
+            self._replace_stream()
+        return self._content
+
+    async def aread(self) -> bytes:
+        """Read the whole body asynchronously (once, then kept) and return it."""
+        if not hasattr(self, "_content"):
+            stream = self.stream
+            if not isinstance(stream, AsyncIterable):
+                raise RuntimeError("Attempted to call an async iterator on an sync stream.")
+            self._content = b"".join([piece async for piece in stream])
+            self._replace_stream()
+        return self._content
+
+    def _replace_stream(self) -> None:
+        # Once read, a one-shot body (a generator, a file) becomes an in-memory one, so it
+        # can be sent again (redirects, auth retries).
+        if not isinstance(self.stream, ByteStream):
+            self.stream = ByteStream(self._content)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}({self.method!r}, {str(self.url)!r})>"
+
+    def __getstate__(self) -> dict[str, typing.Any]:
+        # The stream and the extensions (which may hold live objects) are not pickled.
+        return {
+            name: value
+            for name, value in self.__dict__.items()
+            if name not in ("extensions", "stream")
+        }
+
+    def __setstate__(self, state: dict[str, typing.Any]) -> None:
+        self.__dict__.update(state)
+        self.extensions = {}
+        # An unread streaming body is gone: reading raises StreamClosed.
+        self.stream = UnattachedStream()
