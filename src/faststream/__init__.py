@@ -1,1 +1,111 @@
-"""faststream: an HTTP client with httpx's API and a compiled streaming core."""
+"""faststream: an HTTP client with httpx's API and a compiled streaming core.
+
+``import faststream as httpx`` is meant to keep code written for httpx 0.28 working. Every
+submodule is private (underscored); this namespace is the public API, and `__all__` lists
+exactly its public names.
+"""
+
+from ._auth import Auth, BasicAuth, DigestAuth, NetRCAuth
+from ._config import USE_CLIENT_DEFAULT, Limits, Proxy, Timeout, create_ssl_context
+from ._cookies import Cookies
+from ._exceptions import (
+    CloseError,
+    ConnectError,
+    ConnectTimeout,
+    CookieConflict,
+    DecodingError,
+    HTTPError,
+    HTTPStatusError,
+    InvalidURL,
+    LocalProtocolError,
+    NetworkError,
+    PoolTimeout,
+    ProtocolError,
+    ProxyError,
+    ReadError,
+    ReadTimeout,
+    RemoteProtocolError,
+    RequestError,
+    RequestNotRead,
+    ResponseNotRead,
+    StreamClosed,
+    StreamConsumed,
+    StreamError,
+    TimeoutException,
+    TooManyRedirects,
+    TransportError,
+    UnsupportedProtocol,
+    WriteError,
+    WriteTimeout,
+)
+from ._headers import Headers
+from ._models import Request, Response
+from ._status_codes import codes
+from ._streams import AsyncByteStream, ByteStream, SyncByteStream
+from ._transports._base import AsyncBaseTransport, BaseTransport
+from ._transports._mock import MockTransport
+from ._urls import URL, QueryParams
+from ._version import __description__, __title__, __version__
+
+__all__ = [
+    "__description__",
+    "__title__",
+    "__version__",
+    "AsyncBaseTransport",
+    "AsyncByteStream",
+    "Auth",
+    "BaseTransport",
+    "BasicAuth",
+    "ByteStream",
+    "CloseError",
+    "codes",
+    "ConnectError",
+    "ConnectTimeout",
+    "CookieConflict",
+    "Cookies",
+    "create_ssl_context",
+    "DecodingError",
+    "DigestAuth",
+    "Headers",
+    "HTTPError",
+    "HTTPStatusError",
+    "InvalidURL",
+    "Limits",
+    "LocalProtocolError",
+    "MockTransport",
+    "NetRCAuth",
+    "NetworkError",
+    "PoolTimeout",
+    "ProtocolError",
+    "Proxy",
+    "ProxyError",
+    "QueryParams",
+    "ReadError",
+    "ReadTimeout",
+    "RemoteProtocolError",
+    "Request",
+    "RequestError",
+    "RequestNotRead",
+    "Response",
+    "ResponseNotRead",
+    "StreamClosed",
+    "StreamConsumed",
+    "StreamError",
+    "SyncByteStream",
+    "Timeout",
+    "TimeoutException",
+    "TooManyRedirects",
+    "TransportError",
+    "UnsupportedProtocol",
+    "URL",
+    "USE_CLIENT_DEFAULT",
+    "WriteError",
+    "WriteTimeout",
+]
+
+# As httpx does: exported objects report the package as their module (reprs, pickling paths).
+_locals = locals()
+for _name in __all__:
+    if not _name.startswith("__"):
+        _locals[_name].__module__ = "faststream"
+del _locals, _name

@@ -1,0 +1,572 @@
+"""`Response`: an HTTP response, with httpx 0.28.1's behaviour and a compiled body path.
+
+```
+response = Response(200, json={"a": 1})
+response.content       # b'{"a":1}' -- in-memory bodies are read (and decoded) at once
+response.json()        # {'a': 1}
+
+response = Response(200, headers={"Content-Encoding": "gzip"}, stream=transport_stream)
+for line in response.iter_lines():   # streamed: decoded lazily, in bounded steps
+    ...
+```
+
+State (SPEC-httpx §3.1). A response is *read* once its whole decoded body is stored
+(`read()`, or a body given in memory); `is_stream_consumed` turns true when `iter_raw` starts
+pulling the stream; `is_closed` when `close()`/`aclose()` ran, which draining the stream does
+too. Every iterator checks, in this order: consumed (`StreamConsumed`), closed (`StreamClosed`),
+stream kind (`RuntimeError` for a sync loop on an async stream and the reverse). A read
+response replays its stored content through `iter_bytes`/`iter_text`/`iter_lines` any number
+of times; `iter_raw` never replays.
+
+Every iterator runs on `_cstream` through `_decoders.Pipeline`: the sync and async methods build
+the same objects and differ only in their loop (`_drive` / `_adrive`). Decoding is lazy and
+bounded; the body is joined only by `read()`. A decoding failure closes the response before it
+propagates (THREATS F11).
+"""
+
+from __future__ import annotations
+
+import datetime
+import email.message
+import json as jsonlib
+import re
+import time
+import typing
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator
+
+import _cstream
+
+from ._content import UnattachedStream, encode_response
+from ._cookies import Cookies
+from ._decoders import (
+    Pipeline,
+    Stage,
+    byte_stage,
+    content_decoder,
+    decoding_error,
+    is_known_encoding,
+    line_stage,
+    replay,
+    text_stage,
+)
+from ._exceptions import (
+    HTTPStatusError,
+    ResponseNotRead,
+    StreamClosed,
+    StreamConsumed,
+    request_context,
+)
+from ._headers import Headers
+from ._status_codes import codes
+from ._streams import AsyncByteStream, ByteStream, SyncByteStream
+
+if typing.TYPE_CHECKING:
+    from ._request import Request
+    from ._types import HeaderTypes, ResponseContent, ResponseExtensions
+    from ._urls import URL
+
+__all__ = ["Response", "time_on_close"]
+
+T = typing.TypeVar("T")
+
+_REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
+_ERROR_TYPES = {
+    1: "Informational response",
+    3: "Redirect response",
+    4: "Client error",
+    5: "Server error",
+}
+_MDN_STATUS = "https://developer.mozilla.org/en-US/docs/Web/HTTP/Status/"
+_LINK_QUOTES = " '\""
+_LINK_SPLIT = re.compile(", *<")
+
+
+class Response:
+    """An HTTP response: status, headers and a body that is either in memory or streamed.
+
+    `content`/`text`/`html`/`json` give an in-memory body (precedence in that order) and add
+    the headers it implies (`Content-Length`, `Content-Type`) unless present; the body is read,
+    and decoded per `Content-Encoding`, at once. An iterable `content` is streamed. `stream=`
+    takes a transport's `SyncByteStream`/`AsyncByteStream` as it is: no header, nothing read.
+
+    `default_encoding` is the text encoding when Content-Type names no known charset: a codec
+    name, or a callable given the body (`charset_normalizer`-style detection), used only once
+    the body has been read.
+    """
+
+    stream: SyncByteStream | AsyncByteStream
+
+    def __init__(
+        self,
+        status_code: int,
+        *,
+        headers: HeaderTypes | None = None,
+        content: ResponseContent | None = None,
+        text: str | None = None,
+        html: str | None = None,
+        json: typing.Any = None,
+        stream: SyncByteStream | AsyncByteStream | None = None,
+        request: Request | None = None,
+        extensions: ResponseExtensions | None = None,
+        history: list[Response] | None = None,
+        default_encoding: str | Callable[[bytes], str | None] = "utf-8",
+    ) -> None:
+        self.status_code = status_code
+        self.headers = Headers(headers)
+        self._request = request
+        # Set by the client when a redirect was received but not followed.
+        self.next_request: Request | None = None
+        self.extensions: dict[str, typing.Any] = {} if extensions is None else dict(extensions)
+        self.history: list[Response] = [] if history is None else list(history)
+        self.is_closed = False
+        self.is_stream_consumed = False
+        self.default_encoding = default_encoding
+        self._content: bytes | None = None
+        self._text: str | None = None
+        self._encoding: str | None = None
+        self._encoding_known = False  # resolved or assigned (even to None, as httpx allows)
+        self._elapsed: datetime.timedelta | None = None
+        self._cookies: Cookies | None = None
+        self._num_bytes_downloaded = 0
+
+        if stream is not None:
+            self.stream = stream
+            return
+        body_headers, self.stream = encode_response(content, text, html, json)
+        for name, value in body_headers.items():
+            # An explicit Content-Length wins over chunked framing.
+            if name.lower() == "transfer-encoding" and "content-length" in self.headers:
+                continue
+            self.headers.setdefault(name, value)
+        if isinstance(self.stream, ByteStream):
+            self.read()  # raises DecodingError for bad data under a Content-Encoding
+            # Only bytes a transport delivered count as downloaded.
+            self._num_bytes_downloaded = 0
+
+    # -- attributes ---------------------------------------------------------------------------
+
+    @property
+    def elapsed(self) -> datetime.timedelta:
+        """Time from sending the request to closing the response (set by the client when the
+        response is closed; see `time_on_close`)."""
+        if self._elapsed is None:
+            raise RuntimeError(
+                "'.elapsed' may only be accessed after the response has been read or closed."
+            )
+        return self._elapsed
+
+    @elapsed.setter
+    def elapsed(self, elapsed: datetime.timedelta) -> None:
+        self._elapsed = elapsed
+
+    @property
+    def request(self) -> Request:
+        if self._request is None:
+            raise RuntimeError("The request instance has not been set on this response.")
+        return self._request
+
+    @request.setter
+    def request(self, value: Request) -> None:
+        self._request = value
+
+    @property
+    def http_version(self) -> str:
+        version: bytes | None = self.extensions.get("http_version")
+        return "HTTP/1.1" if version is None else version.decode("ascii", errors="ignore")
+
+    @property
+    def reason_phrase(self) -> str:
+        phrase: bytes | None = self.extensions.get("reason_phrase")
+        if phrase is None:
+            return codes.get_reason_phrase(self.status_code)
+        return phrase.decode("ascii", errors="ignore")
+
+    @property
+    def url(self) -> URL:
+        """The URL of the request this responds to."""
+        return self.request.url
+
+    @property
+    def num_bytes_downloaded(self) -> int:
+        """Raw (still encoded) body bytes pulled from the stream so far."""
+        return self._num_bytes_downloaded
+
+    @property
+    def is_informational(self) -> bool:
+        return codes.is_informational(self.status_code)
+
+    @property
+    def is_success(self) -> bool:
+        return codes.is_success(self.status_code)
+
+    @property
+    def is_redirect(self) -> bool:
+        """3xx, with or without a Location (see `has_redirect_location`)."""
+        return codes.is_redirect(self.status_code)
+
+    @property
+    def is_client_error(self) -> bool:
+        return codes.is_client_error(self.status_code)
+
+    @property
+    def is_server_error(self) -> bool:
+        return codes.is_server_error(self.status_code)
+
+    @property
+    def is_error(self) -> bool:
+        return codes.is_error(self.status_code)
+
+    @property
+    def has_redirect_location(self) -> bool:
+        """301, 302, 303, 307 or 308 with a Location header."""
+        return self.status_code in _REDIRECT_CODES and "Location" in self.headers
+
+    def raise_for_status(self) -> Response:
+        """Return the response if 2xx; else raise `HTTPStatusError`."""
+        request = self._request
+        if request is None:
+            raise RuntimeError(
+                "Cannot call `raise_for_status` as the request "
+                "instance has not been set on this response."
+            )
+        if self.is_success:
+            return self
+        error_type = _ERROR_TYPES.get(self.status_code // 100, "Invalid status code")
+        lines = [f"{error_type} '{self.status_code} {self.reason_phrase}' for url '{self.url}'"]
+        if self.has_redirect_location:
+            lines.append(f"Redirect location: '{self.headers['location']}'")
+        lines.append(f"For more information check: {_MDN_STATUS}{self.status_code}")
+        raise HTTPStatusError("\n".join(lines), request=request, response=self)
+
+    @property
+    def cookies(self) -> Cookies:
+        """The cookies the response sets (needs `request`, to judge them by its URL)."""
+        if self._cookies is None:
+            cookies = Cookies()
+            cookies.extract_cookies(self)
+            self._cookies = cookies
+        return self._cookies
+
+    @property
+    def links(self) -> dict[str | None, dict[str, str]]:
+        """The Link header parsed: each link's params plus `url`, keyed by `rel` (or url)."""
+        header = self.headers.get("link")
+        if header is None:
+            return {}
+        return {(link.get("rel") or link.get("url")): link for link in _parse_links(header)}
+
+    def __repr__(self) -> str:
+        return f"<Response [{self.status_code} {self.reason_phrase}]>"
+
+    # -- body as a whole ----------------------------------------------------------------------
+
+    @property
+    def content(self) -> bytes:
+        if self._content is None:
+            raise ResponseNotRead()
+        return self._content
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            content = self.content
+            if content:
+                stage = text_stage(self.encoding or "utf-8", None)
+                self._text = "".join(replay(stage, content))
+            else:
+                self._text = ""
+        return self._text
+
+    def json(self, **kwargs: typing.Any) -> typing.Any:
+        """`json.loads` of the bytes: UTF-8/16/32 are detected, the charset is not used."""
+        return jsonlib.loads(self.content, **kwargs)
+
+    @property
+    def encoding(self) -> str | None:
+        """The text encoding: the one assigned, else Content-Type's charset when Python knows
+        it, else `default_encoding` (a callable only once the body is read), else utf-8.
+        Resolved once, on first use."""
+        if not self._encoding_known:
+            encoding = self.charset_encoding
+            if encoding is None or not is_known_encoding(encoding):
+                if isinstance(self.default_encoding, str):
+                    encoding = self.default_encoding
+                elif self._content is not None:
+                    encoding = self.default_encoding(self._content)
+                else:
+                    # httpx 0.28.1 keeps an unknown charset here, and iter_text() then
+                    # raises LookupError; nothing can be detected before the body is read,
+                    # so fall back to utf-8, as for a response with no charset.
+                    encoding = None
+            self._encoding = encoding or "utf-8"
+            self._encoding_known = True
+        return self._encoding
+
+    @encoding.setter
+    def encoding(self, value: str) -> None:
+        if self._text is not None:
+            raise ValueError("Setting encoding after `text` has been accessed is not allowed.")
+        self._encoding = value
+        self._encoding_known = True
+
+    @property
+    def charset_encoding(self) -> str | None:
+        """Content-Type's charset parameter (unquoted, lower-cased), known to Python or not."""
+        content_type = self.headers.get("Content-Type")
+        if content_type is None:
+            return None
+        return _content_type_charset(content_type)
+
+    def read(self) -> bytes:
+        """Read the whole body, decoded; store it and return it. Closes the response."""
+        if self._content is None:
+            self._content = b"".join(self.iter_bytes())
+        return self._content
+
+    async def aread(self) -> bytes:
+        """`read()` for an async stream."""
+        if self._content is None:
+            self._content = b"".join([chunk async for chunk in self.aiter_bytes()])
+        return self._content
+
+    # -- streaming: sync ----------------------------------------------------------------------
+
+    def iter_raw(self, chunk_size: int | None = None) -> Iterator[bytes]:
+        """The body as the stream delivers it (no Content-Encoding decoding), re-cut to
+        `chunk_size` bytes. Closes the response once the stream is exhausted."""
+        self._check_stream(SyncByteStream)
+        chunker = _cstream.ByteChunker(chunk_size)
+        self.is_stream_consumed = True
+        self._num_bytes_downloaded = 0
+        stream = typing.cast(SyncByteStream, self.stream)
+        with request_context(self._request):
+            for raw in stream:
+                # Counted before anything derived from it is yielded.
+                self._num_bytes_downloaded += len(raw)
+                yield from chunker.decode(raw)
+        yield from chunker.flush()
+        self.close()
+
+    def iter_bytes(self, chunk_size: int | None = None) -> Iterator[bytes]:
+        """The decoded body, re-cut to `chunk_size` bytes (None: in pieces as they come,
+        never empty, at most 64 KiB each when the body is compressed)."""
+        return self._drive(lambda: byte_stage(chunk_size), chunk_size)
+
+    def iter_text(self, chunk_size: int | None = None) -> Iterator[str]:
+        """The decoded body as text in `encoding`, re-cut to `chunk_size` characters."""
+        return self._drive(lambda: text_stage(self.encoding or "utf-8", chunk_size), None)
+
+    def iter_lines(self) -> Iterator[str]:
+        """The body's lines, split at \\n, \\r\\n and \\r, terminators removed."""
+        return self._drive(lambda: line_stage(self.encoding or "utf-8"), None)
+
+    def close(self) -> None:
+        """Close the response and release the connection (idempotent)."""
+        if not isinstance(self.stream, SyncByteStream):
+            raise RuntimeError("Attempted to call an sync close on an async stream.")
+        if not self.is_closed:
+            self.is_closed = True
+            with request_context(self._request):
+                self.stream.close()
+
+    def _drive(self, make_stage: Callable[[], Stage[T]], chunk_size: int | None) -> Iterator[T]:
+        # The sync loop of iter_bytes/iter_text/iter_lines. As a generator, it does nothing
+        # before the first next(): the encoding is resolved then, before the state checks.
+        stage = make_stage()
+        if self._content is not None:
+            yield from replay(stage, self._content)
+            return
+        self._check_stream(SyncByteStream)
+        raw_chunks = typing.cast(Generator[bytes, None, None], self.iter_raw())
+        try:
+            pipeline = Pipeline(content_decoder(self.headers, chunk_size), stage)
+            for raw in raw_chunks:
+                yield from pipeline.feed(raw)
+            yield from pipeline.finish()
+        except _cstream.DecodeError as exc:
+            raw_chunks.close()
+            self.close()
+            raise decoding_error(exc, self._request) from exc
+        except UnicodeError:
+            raw_chunks.close()
+            self.close()
+            raise
+
+    # -- streaming: async ---------------------------------------------------------------------
+
+    async def aiter_raw(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
+        """`iter_raw` for an async stream."""
+        self._check_stream(AsyncByteStream)
+        chunker = _cstream.ByteChunker(chunk_size)
+        self.is_stream_consumed = True
+        self._num_bytes_downloaded = 0
+        stream = typing.cast(AsyncByteStream, self.stream)
+        with request_context(self._request):
+            async for raw in stream:
+                self._num_bytes_downloaded += len(raw)
+                for chunk in chunker.decode(raw):
+                    yield chunk
+        for chunk in chunker.flush():
+            yield chunk
+        await self.aclose()
+
+    def aiter_bytes(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
+        """`iter_bytes` for an async stream."""
+        return self._adrive(lambda: byte_stage(chunk_size), chunk_size)
+
+    def aiter_text(self, chunk_size: int | None = None) -> AsyncIterator[str]:
+        """`iter_text` for an async stream."""
+        return self._adrive(lambda: text_stage(self.encoding or "utf-8", chunk_size), None)
+
+    def aiter_lines(self) -> AsyncIterator[str]:
+        """`iter_lines` for an async stream."""
+        return self._adrive(lambda: line_stage(self.encoding or "utf-8"), None)
+
+    async def aclose(self) -> None:
+        """`close()` for an async stream."""
+        if not isinstance(self.stream, AsyncByteStream):
+            raise RuntimeError("Attempted to call an async close on an sync stream.")
+        if not self.is_closed:
+            self.is_closed = True
+            with request_context(self._request):
+                await self.stream.aclose()
+
+    async def _adrive(
+        self, make_stage: Callable[[], Stage[T]], chunk_size: int | None
+    ) -> AsyncIterator[T]:
+        # `_drive` with an async loop; the same objects, the same order of events.
+        stage = make_stage()
+        if self._content is not None:
+            for item in replay(stage, self._content):
+                yield item
+            return
+        self._check_stream(AsyncByteStream)
+        raw_chunks = typing.cast(AsyncGenerator[bytes, None], self.aiter_raw())
+        try:
+            pipeline = Pipeline(content_decoder(self.headers, chunk_size), stage)
+            async for raw in raw_chunks:
+                for item in pipeline.feed(raw):
+                    yield item
+            for item in pipeline.finish():
+                yield item
+        except _cstream.DecodeError as exc:
+            await raw_chunks.aclose()
+            await self.aclose()
+            raise decoding_error(exc, self._request) from exc
+        except UnicodeError:
+            await raw_chunks.aclose()
+            await self.aclose()
+            raise
+
+    # -- shared -------------------------------------------------------------------------------
+
+    def _check_stream(self, kind: type[SyncByteStream] | type[AsyncByteStream]) -> None:
+        if self.is_stream_consumed:
+            raise StreamConsumed()
+        if self.is_closed:
+            raise StreamClosed()
+        if not isinstance(self.stream, kind):
+            if kind is SyncByteStream:
+                raise RuntimeError("Attempted to call a sync iterator on an async stream.")
+            raise RuntimeError("Attempted to call an async iterator on an sync stream.")
+
+    def __getstate__(self) -> dict[str, typing.Any]:
+        # The stream and the extensions (which may hold live objects) are not pickled.
+        return {
+            name: value
+            for name, value in self.__dict__.items()
+            if name not in ("extensions", "stream", "is_closed")
+        }
+
+    def __setstate__(self, state: dict[str, typing.Any]) -> None:
+        self.__dict__.update(state)
+        self.is_closed = True
+        self.extensions = {}
+        # Unread streaming content is gone: reading raises StreamClosed.
+        self.stream = UnattachedStream()
+
+
+def _content_type_charset(content_type: str) -> str | None:
+    """The charset parameter of a Content-Type value, parsed as `email.message` does."""
+    message = email.message.Message()
+    message["content-type"] = content_type
+    return message.get_content_charset(failobj=None)
+
+
+def _parse_links(value: str) -> list[dict[str, str]]:
+    """`<url>; key=value; ..., <url>; ...` as one dict per link (`url` plus its params).
+
+    Lenient, as httpx: quotes and spaces around the parts are dropped, and a link's params stop
+    at the first one that is not exactly one `key=value`.
+    """
+    value = value.strip(_LINK_QUOTES)
+    if not value:
+        return []
+    links = []
+    for part in _LINK_SPLIT.split(value):
+        url, _, params = part.partition(";")
+        link = {"url": url.strip("<>" + _LINK_QUOTES)}
+        for param in params.split(";"):
+            key_value = param.split("=")
+            if len(key_value) != 2:
+                break
+            link[key_value[0].strip(_LINK_QUOTES)] = key_value[1].strip(_LINK_QUOTES)
+        links.append(link)
+    return links
+
+
+# -- elapsed --------------------------------------------------------------------------------
+
+
+class _Timed:
+    """A transport stream, wrapped so that closing it sets `response.elapsed`."""
+
+    def __init__(
+        self, stream: SyncByteStream | AsyncByteStream, response: Response, start: float
+    ) -> None:
+        self._stream = stream
+        self._response = response
+        self._start = start
+
+    def _stop_clock(self) -> None:
+        self._response.elapsed = datetime.timedelta(seconds=time.perf_counter() - self._start)
+
+
+class _TimedSyncStream(_Timed, SyncByteStream):
+    def __iter__(self) -> Iterator[bytes]:
+        yield from typing.cast(SyncByteStream, self._stream)
+
+    def close(self) -> None:
+        self._stop_clock()
+        typing.cast(SyncByteStream, self._stream).close()
+
+
+class _TimedAsyncStream(_Timed, AsyncByteStream):
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in typing.cast(AsyncByteStream, self._stream):
+            yield chunk
+
+    async def aclose(self) -> None:
+        self._stop_clock()
+        await typing.cast(AsyncByteStream, self._stream).aclose()
+
+
+class _TimedStream(_TimedAsyncStream, _TimedSyncStream):
+    """For a stream that is both sync and async (an in-memory `ByteStream`)."""
+
+
+def time_on_close(response: Response, start: float) -> None:
+    """Make closing `response` set `response.elapsed` to the time since `start` (a
+    `time.perf_counter()` value taken when the request was handed to the transport).
+
+    For clients: call it on the transport's response, before handing it out. As in httpx, the
+    time is taken when the response's stream is closed -- by `close()`/`aclose()`, by reading
+    the body to the end, or by a decoding error -- and never for a response closed already.
+    """
+    stream = response.stream
+    if isinstance(stream, SyncByteStream) and isinstance(stream, AsyncByteStream):
+        response.stream = _TimedStream(stream, response, start)
+    elif isinstance(stream, SyncByteStream):
+        response.stream = _TimedSyncStream(stream, response, start)
+    else:
+        response.stream = _TimedAsyncStream(stream, response, start)
