@@ -135,34 +135,40 @@ def line_stage(encoding: str) -> Stage[str]:
 class Pipeline(typing.Generic[T]):
     """A content decoder (or none) followed by a stage.
 
-    `feed(raw)` takes one raw, non-empty chunk of the body and returns the items it completes;
-    `finish()` the remaining items once the raw body has ended (the decoder's flush, which
-    raises on truncated data, then the stage's end). With a decoder, both are generators that
-    decode one bounded piece per pull, so memory stays O(max_length) whatever the ratio.
+    `feed(raw)` takes one raw, non-empty chunk of the body and returns the items it completes,
+    in batches (lists); `finish()` the remaining batches once the raw body has ended (the
+    decoder's flush, which raises on truncated data, then the stage's end). With a decoder,
+    both are generators that decode one bounded piece per pull, so memory stays
+    O(max_length) whatever the ratio. Handing out batches lets the caller flatten them with
+    C-level iteration (no generator step per item); every error is raised while a batch is
+    made, never while one is iterated.
     """
 
     __slots__ = ("_decoder", "_stage", "feed")
 
-    feed: Callable[[bytes], Iterable[T]]
+    feed: Callable[[bytes], Iterable[list[T]]]
 
     def __init__(self, decoder: ContentDecoder | None, stage: Stage[T]) -> None:
         self._decoder = decoder
         self._stage = stage
-        # Identity: the stage's own step, with no generator in between (the hot path).
-        self.feed = stage.step if decoder is None else self._feed_decoded
+        # Identity: the stage's own step as one batch, no generator in between (the hot path).
+        self.feed = self._feed_identity if decoder is None else self._feed_decoded
 
-    def _feed_decoded(self, raw: bytes) -> Iterator[T]:
+    def _feed_identity(self, raw: bytes) -> tuple[list[T]]:
+        return (self._stage.step(raw),)
+
+    def _feed_decoded(self, raw: bytes) -> Iterator[list[T]]:
         assert self._decoder is not None
         step = self._stage.step
         for piece in self._decoder.decode(raw):
-            yield from step(piece)
+            yield step(piece)
 
-    def finish(self) -> Iterator[T]:
+    def finish(self) -> Iterator[list[T]]:
         if self._decoder is not None:
             step = self._stage.step
             for piece in self._decoder.flush():
-                yield from step(piece)
-        yield from self._stage.end()
+                yield step(piece)
+        yield self._stage.end()
 
 
 def replay(stage: Stage[T], content: bytes) -> Iterator[T]:

@@ -28,11 +28,19 @@ from __future__ import annotations
 
 import datetime
 import email.message
+import itertools
 import json as jsonlib
 import re
 import time
 import typing
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Callable,
+    Generator,
+    Iterable,
+    Iterator,
+)
 
 import _cstream
 
@@ -370,11 +378,17 @@ class Response:
                 self.stream.close()
 
     def _drive(self, make_stage: Callable[[], Stage[T]], chunk_size: int | None) -> Iterator[T]:
-        # The sync loop of iter_bytes/iter_text/iter_lines. As a generator, it does nothing
-        # before the first next(): the encoding is resolved then, before the state checks.
+        # The sync loop of iter_bytes/iter_text/iter_lines: batches flattened in C, so an item
+        # (a line, say) costs no generator step of its own. Lazy: nothing runs before the first
+        # next(); the encoding is resolved then, before the state checks.
+        return itertools.chain.from_iterable(self._drive_batches(make_stage, chunk_size))
+
+    def _drive_batches(
+        self, make_stage: Callable[[], Stage[T]], chunk_size: int | None
+    ) -> Iterator[Iterable[T]]:
         stage = make_stage()
         if self._content is not None:
-            yield from replay(stage, self._content)
+            yield replay(stage, self._content)
             return
         self._check_stream(SyncByteStream)
         raw_chunks = typing.cast(Generator[bytes, None, None], self.iter_raw())
@@ -445,10 +459,12 @@ class Response:
         try:
             pipeline = Pipeline(content_decoder(self.headers, chunk_size), stage)
             async for raw in raw_chunks:
-                for item in pipeline.feed(raw):
+                for batch in pipeline.feed(raw):
+                    for item in batch:
+                        yield item
+            for batch in pipeline.finish():
+                for item in batch:
                     yield item
-            for item in pipeline.finish():
-                yield item
         except _cstream.DecodeError as exc:
             await raw_chunks.aclose()
             await self.aclose()
