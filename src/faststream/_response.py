@@ -89,6 +89,18 @@ _LINK_QUOTES = " '\""
 _LINK_SPLIT = re.compile(", *<")
 
 
+class _Items(itertools.chain[T]):
+    """The iterator `iter_bytes`/`iter_text`/`iter_lines` return: items flattened from the
+    body's batches by C-level iteration, with a generator's `close()` (it closes the loop
+    over the body, as closing httpx's generator would)."""
+
+    __slots__ = ("_batches",)
+    _batches: Generator[Iterable[T], None, None]
+
+    def close(self) -> None:
+        self._batches.close()
+
+
 class Response:
     """An HTTP response: status, headers and a body that is either in memory or streamed.
 
@@ -381,11 +393,14 @@ class Response:
         # The sync loop of iter_bytes/iter_text/iter_lines: batches flattened in C, so an item
         # (a line, say) costs no generator step of its own. Lazy: nothing runs before the first
         # next(); the encoding is resolved then, before the state checks.
-        return itertools.chain.from_iterable(self._drive_batches(make_stage, chunk_size))
+        batches = self._drive_batches(make_stage, chunk_size)
+        items = typing.cast("_Items[T]", _Items.from_iterable(batches))
+        items._batches = batches
+        return items
 
     def _drive_batches(
         self, make_stage: Callable[[], Stage[T]], chunk_size: int | None
-    ) -> Iterator[Iterable[T]]:
+    ) -> Generator[Iterable[T], None, None]:
         stage = make_stage()
         if self._content is not None:
             yield replay(stage, self._content)

@@ -721,3 +721,31 @@ def test_bad_chunk_size_leaves_the_stream_unconsumed() -> None:
             bad()
     assert not r.is_stream_consumed
     assert list(r.iter_bytes(2)) == [b"ab", b"c"]
+
+
+@pytest.mark.parametrize("method", ["iter_bytes", "iter_text", "iter_lines"])
+def test_closing_the_iterator_early_behaves_like_httpx(method: str) -> None:
+    """Like httpx's generators, the iterators have close(): it ends the loop over the body
+    without closing the response; a later iteration sees the stream consumed."""
+    import httpx
+
+    import faststream
+
+    outcomes = []
+    for lib in (httpx, faststream):
+
+        class Body(lib.SyncByteStream):  # type: ignore[name-defined, misc]
+            def __iter__(self) -> Iterator[bytes]:
+                yield b"a\n"
+                yield b"b\n"
+
+        response = lib.Response(200, stream=Body())
+        items = getattr(response, method)()
+        first = next(items)
+        items.close()
+        with pytest.raises(StopIteration):
+            next(items)
+        with pytest.raises(lib.StreamConsumed):
+            response.read()
+        outcomes.append((first, response.is_closed))
+    assert outcomes[0] == outcomes[1]
