@@ -60,6 +60,10 @@ make_decoder = _impl.make_decoder
 default_inflate_backend = _impl.default_inflate_backend
 INFLATE_BACKENDS = _impl.INFLATE_BACKENDS
 SUPPORTED_ENCODINGS = _impl.SUPPORTED_ENCODINGS
+ContentLengthReader = _impl.ContentLengthReader
+ChunkedReader = _impl.ChunkedReader
+CloseDelimitedReader = _impl.CloseDelimitedReader
+FramingError = _impl.FramingError  # one class, shared by both implementations
 
 __all__ = [
     "IMPLEMENTATION",
@@ -68,8 +72,12 @@ __all__ = [
     "BrotliDecoder",
     "ByteChunker",
     "ByteLineDecoder",
+    "ChunkedReader",
+    "CloseDelimitedReader",
+    "ContentLengthReader",
     "DecodeError",
     "DeflateDecoder",
+    "FramingError",
     "GzipDecoder",
     "IdentityDecoder",
     "LineDecoder",

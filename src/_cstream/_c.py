@@ -14,6 +14,7 @@ from ._codecs import (
     ZstdDecoder,
     default_inflate_backend,
 )
+from ._framing import ChunkedReader, CloseDelimitedReader, ContentLengthReader, FramingError
 from ._lines import ByteLineDecoder, LineDecoder, bytes_lines_supported
 from ._zlib import DeflateDecoder, GzipDecoder, IdentityDecoder, MultiDecoder, make_decoder
 
@@ -23,7 +24,11 @@ __all__ = [
     "BrotliDecoder",
     "ByteChunker",
     "ByteLineDecoder",
+    "ChunkedReader",
+    "CloseDelimitedReader",
+    "ContentLengthReader",
     "DeflateDecoder",
+    "FramingError",
     "GzipDecoder",
     "IdentityDecoder",
     "LineDecoder",

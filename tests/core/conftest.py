@@ -30,6 +30,9 @@ _HOME = {
     "DeflateDecoder": "_zlib",
     "MultiDecoder": "_zlib",
     "make_decoder": "_zlib",
+    "ContentLengthReader": "_framing",
+    "ChunkedReader": "_framing",
+    "CloseDelimitedReader": "_framing",
 }
 
 
@@ -49,7 +52,7 @@ class Implementation:
     def __getattr__(self, attr: str) -> Any:
         if attr in _SHARED:
             return getattr(importlib.import_module("_cstream._codecs"), attr)
-        if attr in ("DecodeError", "LineTooLongError"):
+        if attr in ("DecodeError", "LineTooLongError", "FramingError"):
             return getattr(_cstream, attr)
         home = _HOME.get(attr)
         if home is None:

@@ -12,7 +12,7 @@ import pytest
 
 import _cstream
 
-COMPILED_MODULES = ["_cstream._chunker", "_cstream._lines", "_cstream._zlib"]
+COMPILED_MODULES = ["_cstream._chunker", "_cstream._lines", "_cstream._zlib", "_cstream._framing"]
 
 
 def _is_extension(module_name: str) -> bool:

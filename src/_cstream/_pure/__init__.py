@@ -13,6 +13,7 @@ from .._codecs import (
     default_inflate_backend,
 )
 from ._chunker import ByteChunker, TextChunker, TextDecoder
+from ._framing import ChunkedReader, CloseDelimitedReader, ContentLengthReader, FramingError
 from ._lines import ByteLineDecoder, LineDecoder, bytes_lines_supported
 from ._zlib import DeflateDecoder, GzipDecoder, IdentityDecoder, MultiDecoder, make_decoder
 
@@ -22,7 +23,11 @@ __all__ = [
     "BrotliDecoder",
     "ByteChunker",
     "ByteLineDecoder",
+    "ChunkedReader",
+    "CloseDelimitedReader",
+    "ContentLengthReader",
     "DeflateDecoder",
+    "FramingError",
     "GzipDecoder",
     "IdentityDecoder",
     "LineDecoder",

@@ -1,0 +1,78 @@
+"""HTTP/1.1 response body framing readers (sans-I/O), compiled; twin: `_cstream._pure._framing`.
+
+The transport parses the response head with h11, picks a reader from it, then feeds it the body
+bytes: h11's leftover bytes first, then whatever the socket delivers, until `done`; on EOF it
+calls `feed_eof()`. Every reader has the same surface:
+
+* ``feed(data)`` takes bytes, bytearray or memoryview and returns the body pieces this data
+  completes, in order, never an empty piece. Body data is cut straight out of `data` (the
+  object itself when it is all body and a `bytes`). Data fed after `done` goes to `surplus`.
+* ``feed_eof()``: the peer closed. Ends a close-delimited body; raises `FramingError` for an
+  unfinished Content-Length or chunked body, with h11's wording ("peer closed connection
+  without sending complete message body (received X bytes, expected Y)" /
+  "... (incomplete chunked read)"). A no-op once `done`.
+* ``done``: the message is complete. ``received``: body bytes delivered so far.
+* ``surplus``: bytes received after the end of the message. Non-empty means the connection
+  must not be reused (THREATS T24).
+* ``suspicious``: the reader saw something that must stop the connection being pooled
+  (surplus bytes, a chunk extension, trailers; THREATS section 4).
+* ``trailers``: for chunked bodies, the trailer fields as (lowercased name, value) pairs; never
+  merged into the response headers (T22). Empty for the other readers.
+
+Errors: a `FramingError` makes the reader dead; every later call raises it again. When a
+feed() completes body pieces before hitting the error, it returns those pieces and the next
+call (feed or feed_eof) raises, so the data delivered never depends on how the input was
+split. The transport must therefore keep calling until `done` or an error (it does anyway:
+`done` stays False). Surplus is kept whole: stop reading once `done`.
+Strictness is h11 0.16's exactly (see `_cstream._pure._framing` for the rules).
+"""
+
+from typing_extensions import Buffer, disjoint_base
+
+from _cstream._pure._framing import FramingError as FramingError
+
+__all__ = ["ChunkedReader", "CloseDelimitedReader", "ContentLengthReader", "FramingError"]
+
+@disjoint_base
+class _Reader:
+    @property
+    def done(self) -> bool:
+        """The message is complete."""
+    @property
+    def received(self) -> int:
+        """Body bytes delivered so far."""
+    @property
+    def surplus(self) -> bytes:
+        """Bytes received after the end of the message (the connection must then close)."""
+    @property
+    def suspicious(self) -> bool:
+        """Surplus bytes, a chunk extension or trailers were seen: do not pool the connection."""
+    @property
+    def trailers(self) -> list[tuple[bytes, bytes]]:
+        """Chunked trailer fields, (lowercased name, value); empty otherwise."""
+    def feed(self, data: Buffer) -> list[bytes]:
+        """Feed body bytes; return the body pieces they complete (never empty pieces)."""
+    def feed_eof(self) -> None:
+        """The peer closed the connection; raises FramingError if the body is unfinished."""
+
+@disjoint_base
+class ContentLengthReader(_Reader):
+    """A body of exactly `length` bytes (any size: nothing is allocated from it)."""
+
+    def __init__(self, length: int) -> None: ...
+
+@disjoint_base
+class ChunkedReader(_Reader):
+    """A ``Transfer-Encoding: chunked`` body, h11's strictness.
+
+    A chunk-size line longer than `max_line_size` bytes (CRLF included) or a trailer block
+    longer than `max_trailer_size` bytes (its final empty line included) raises FramingError as
+    soon as the buffered part shows it.
+    """
+
+    def __init__(self, max_trailer_size: int = 16384, max_line_size: int = 16384) -> None: ...
+
+class CloseDelimitedReader(_Reader):
+    """A body that ends when the peer closes (no Content-Length, no chunked); `feed_eof` ends it."""
+
+    def __init__(self) -> None: ...

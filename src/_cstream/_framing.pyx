@@ -1,0 +1,335 @@
+# HTTP/1.1 response body framing, compiled: ContentLengthReader, ChunkedReader,
+# CloseDelimitedReader. The pure twin is _pure/_framing.py (it also defines FramingError and the
+# trailer helpers used here); the API and its docs are in _framing.pyi.
+#
+# Rules (the same on both sides; h11 0.16's strictness, THREATS.md B rows):
+#
+# 1. A chunk-size line runs to the first CRLF: 1-20 hex digits, then ";" and any bytes but LF
+#    (an extension: dropped, sets suspicious) or only SP/HTAB. A bare LF in it is an error at
+#    once. Chunk data must be followed by exactly CRLF.
+# 2. The "0" chunk is followed by a trailer block ended by an empty line, parsed with h11's
+#    header-line rules by the pure module's parse_trailers (trailers are rare; not a hot path).
+# 3. Bytes after the end of the message are kept in surplus and set suspicious.
+# 4. Error messages never depend on where the input was split.
+#
+# Complexity contract: linear in the input. Chunk data is never searched: it is cut out of the
+# piece as one bytes object per chunk (the piece itself if it is all data), so a feed() costs
+# O(number of chunks in it) Python objects. The chunk-size line is searched with memchr from
+# where the last search stopped and only a line split across pieces is buffered (capped by
+# max_line_size); the trailer block is buffered up to max_trailer_size + 1 bytes and searched
+# from two bytes before the end of the previous search.
+
+from cpython.buffer cimport PyBUF_SIMPLE, PyBuffer_Release, PyObject_GetBuffer
+from cpython.bytes cimport PyBytes_FromStringAndSize
+from libc.string cimport memchr
+
+from ._pure._framing import FramingError, parse_chunk_size, parse_trailers, trailer_block_end
+
+__all__ = ["ChunkedReader", "CloseDelimitedReader", "ContentLengthReader", "FramingError"]
+
+cdef str _INCOMPLETE_CHUNKED = (
+    "peer closed connection without sending complete message body (incomplete chunked read)"
+)
+cdef str _BAD_FOOTER = "malformed chunk footer: chunk data must be followed by CRLF"
+
+cdef enum:
+    S_SIZE = 0
+    S_DATA = 1
+    S_CR = 2
+    S_LF = 3
+    S_TRAILER = 4
+
+# Largest chunk size kept exactly; bigger declared sizes saturate here (2**64 - 1 bytes can
+# never arrive, so the difference is not observable).
+cdef unsigned long long _SIZE_CAP = 0xFFFFFFFFFFFFFFFF
+
+
+cdef class _Reader:
+    cdef bint _done
+    cdef str _error  # set once a FramingError was raised; later calls raise it again
+    cdef bint _suspicious
+    cdef unsigned long long _received
+    cdef bytearray _surplus
+    cdef list _trailers
+
+    def __cinit__(self, *args, **kwargs):
+        self._surplus = bytearray()
+        self._trailers = []
+
+    @property
+    def done(self) -> bool:
+        return self._done
+
+    @property
+    def received(self) -> int:
+        return self._received
+
+    @property
+    def surplus(self) -> bytes:
+        return bytes(self._surplus)
+
+    @property
+    def suspicious(self) -> bool:
+        return self._suspicious
+
+    @property
+    def trailers(self) -> list:
+        return list(self._trailers)
+
+    cdef int _keep_surplus(self, const char* p, Py_ssize_t n) except -1:
+        if n > 0:
+            self._surplus += p[:n]
+            self._suspicious = True
+        return 0
+
+    def feed(self, data) -> list:
+        """Feed body bytes; return the body pieces they complete (never empty pieces)."""
+        cdef Py_buffer view
+        cdef list out = []
+        if self._error is not None:
+            raise FramingError(self._error)
+        PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
+        try:
+            if self._done:
+                self._keep_surplus(<const char*>view.buf, view.len)
+                return out
+            try:
+                self._feed(data, <const char*>view.buf, view.len, out)
+            except FramingError as exc:
+                # Dead from now on; pieces completed before the error are still returned
+                # (delivery does not depend on the split) and the next call raises.
+                self._error = str(exc)
+                if not out:
+                    raise
+            return out
+        finally:
+            PyBuffer_Release(&view)
+
+    cdef int _feed(self, object data, const char* p, Py_ssize_t n, list out) except -1:
+        raise NotImplementedError
+
+    def feed_eof(self) -> None:
+        """The peer closed the connection."""
+        if self._error is not None:
+            raise FramingError(self._error)
+        if not self._done:
+            try:
+                self._eof()
+            except FramingError as exc:
+                self._error = str(exc)
+                raise
+
+    cdef _eof(self):
+        raise NotImplementedError
+
+
+cdef inline object _piece(object data, const char* p, Py_ssize_t pos, Py_ssize_t take, Py_ssize_t n):
+    if take == n and type(data) is bytes:
+        return data
+    return PyBytes_FromStringAndSize(p + pos, take)
+
+
+cdef class ContentLengthReader(_Reader):
+    cdef unsigned long long _length
+    cdef unsigned long long _remaining
+    cdef object _py_length
+
+    def __init__(self, length: int) -> None:
+        if length < 0:
+            raise ValueError("length must be >= 0")
+        # A length past 2**64 - 1 can never be reached: saturate (the value is only reported).
+        self._length = length if length <= _SIZE_CAP else _SIZE_CAP
+        self._remaining = self._length
+        self._done = self._length == 0
+        self._py_length = length
+
+    cdef int _feed(self, object data, const char* p, Py_ssize_t n, list out) except -1:
+        cdef Py_ssize_t take
+        if n == 0:
+            return 0
+        if <unsigned long long>n <= self._remaining:
+            self._remaining -= n
+            self._received += n
+            self._done = self._remaining == 0
+            out.append(_piece(data, p, 0, n, n))
+            return 0
+        take = <Py_ssize_t>self._remaining
+        self._remaining = 0
+        self._received += take
+        self._done = True
+        self._keep_surplus(p + take, n - take)
+        if take:
+            out.append(PyBytes_FromStringAndSize(p, take))
+        return 0
+
+    cdef _eof(self):
+        raise FramingError(
+            "peer closed connection without sending complete message body "
+            f"(received {self._received} bytes, expected {self._py_length})"
+        )
+
+
+cdef class CloseDelimitedReader(_Reader):
+    def __init__(self) -> None:
+        """A body that ends when the peer closes."""
+
+    cdef int _feed(self, object data, const char* p, Py_ssize_t n, list out) except -1:
+        if n > 0:
+            self._received += n
+            out.append(_piece(data, p, 0, n, n))
+        return 0
+
+    cdef _eof(self):
+        self._done = True
+
+
+cdef inline int _hex(unsigned char c) noexcept:
+    if 48 <= c <= 57:
+        return c - 48
+    if 97 <= c <= 102:
+        return c - 87
+    if 65 <= c <= 70:
+        return c - 55
+    return -1
+
+
+cdef bint _parse_size(const char* s, Py_ssize_t n, unsigned long long* size, bint* ext) noexcept:
+    """Parse a chunk-size line without its CRLF; False if it is illegal."""
+    cdef Py_ssize_t i = 0
+    cdef int d
+    cdef unsigned long long v = 0
+    while i < n and i < 21:
+        d = _hex(<unsigned char>s[i])
+        if d < 0:
+            break
+        v = _SIZE_CAP if v > (_SIZE_CAP >> 4) else (v << 4) | d
+        i += 1
+    if i == 0 or i > 20:
+        return False
+    size[0] = v
+    if i < n and s[i] == b';':
+        ext[0] = True  # the line holds no LF (the caller cut it at the first one)
+        return True
+    ext[0] = False
+    while i < n:
+        if s[i] != b' ' and s[i] != b'\t':
+            return False
+        i += 1
+    return True
+
+
+cdef class ChunkedReader(_Reader):
+    cdef Py_ssize_t _max_trailer
+    cdef Py_ssize_t _max_line
+    cdef int _state
+    cdef unsigned long long _left
+    cdef bytearray _buf
+    cdef Py_ssize_t _searched
+
+    def __init__(self, max_trailer_size: int = 16384, max_line_size: int = 16384) -> None:
+        if max_trailer_size < 1 or max_line_size < 1:
+            raise ValueError("max_trailer_size and max_line_size must be >= 1")
+        self._max_trailer = max_trailer_size
+        self._max_line = max_line_size
+        self._state = S_SIZE
+        self._buf = bytearray()
+
+    cdef int _feed(self, object data, const char* p, Py_ssize_t n, list out) except -1:
+        cdef Py_ssize_t pos = 0
+        cdef Py_ssize_t take
+        while pos < n:
+            if self._state == S_DATA:
+                take = n - pos
+                if <unsigned long long>take > self._left:
+                    take = <Py_ssize_t>self._left
+                out.append(_piece(data, p, pos, take, n))
+                pos += take
+                self._received += take
+                self._left -= take
+                if self._left == 0:
+                    self._state = S_CR
+            elif self._state == S_SIZE:
+                pos = self._size_line(p, pos, n)
+            elif self._state == S_CR:
+                if p[pos] != b'\r':
+                    raise FramingError(_BAD_FOOTER)
+                pos += 1
+                self._state = S_LF
+            elif self._state == S_LF:
+                if p[pos] != b'\n':
+                    raise FramingError(_BAD_FOOTER)
+                pos += 1
+                self._state = S_SIZE
+            else:
+                pos = self._trailer(p, pos, n)
+                if self._done:
+                    self._keep_surplus(p + pos, n - pos)
+                    break
+        return 0
+
+    cdef Py_ssize_t _size_line(self, const char* p, Py_ssize_t pos, Py_ssize_t n) except -1:
+        cdef const char* hit = <const char*>memchr(p + pos, b'\n', n - pos)
+        cdef Py_ssize_t end = n if hit == NULL else (hit - p) + 1
+        cdef Py_ssize_t have = len(self._buf)
+        cdef Py_ssize_t total = have + end - pos
+        cdef unsigned long long size = 0
+        cdef bint ext = False
+        cdef bint ok
+        cdef bytes line
+        if total > (self._max_line if hit != NULL else self._max_line - 1):
+            raise FramingError(f"chunk header line too long (over {self._max_line} bytes)")
+        if hit == NULL:
+            self._buf += p[pos:end]
+            return end
+        if have == 0:
+            # The whole line is in this piece: parse it in place.
+            if total < 2 or p[end - 2] != b'\r':
+                raise FramingError(f"illegal chunk header: {p[pos:end]!r}")
+            ok = _parse_size(p + pos, total - 2, &size, &ext)
+            line = None if ok else p[pos:end - 2]
+        else:
+            self._buf += p[pos:end]
+            if self._buf[total - 2] != 13:
+                raise FramingError(f"illegal chunk header: {bytes(self._buf)!r}")
+            line = bytes(self._buf[:total - 2])
+            del self._buf[:]
+            ok = _parse_size(line, total - 2, &size, &ext)
+        if not ok:
+            parse_chunk_size(line)  # raises FramingError with the same text as the twin
+            raise AssertionError("unreachable")  # pragma: no cover
+        if ext:
+            self._suspicious = True
+        if size:
+            self._state = S_DATA
+            self._left = size
+        else:
+            self._state = S_TRAILER
+            self._searched = 0
+        return end
+
+    cdef Py_ssize_t _trailer(self, const char* p, Py_ssize_t pos, Py_ssize_t n) except -1:
+        cdef bytearray buf = self._buf
+        cdef Py_ssize_t old = len(buf)
+        cdef Py_ssize_t room = self._max_trailer - old  # >= 1: a full buffer raised already
+        cdef Py_ssize_t stop = n if room >= n - pos else pos + room + 1
+        cdef Py_ssize_t end
+        # Never buffer more than one byte past the cap: enough to tell the block is too long.
+        buf += p[pos:stop]
+        end = trailer_block_end(buf, max(0, self._searched - 2))
+        if end < 0:
+            if len(buf) >= self._max_trailer:
+                raise FramingError(f"trailer block too long (over {self._max_trailer} bytes)")
+            self._searched = len(buf)
+            return n
+        if end > self._max_trailer:
+            raise FramingError(f"trailer block too long (over {self._max_trailer} bytes)")
+        block = bytes(buf[:end])
+        del buf[:]
+        self._trailers = parse_trailers(block)
+        if self._trailers:
+            self._suspicious = True
+        self._done = True
+        return pos + end - old
+
+    cdef _eof(self):
+        raise FramingError(_INCOMPLETE_CHUNKED)
