@@ -15,6 +15,8 @@ from hypothesis import given, settings, strategies as st
 
 from _cstream import LineTooLongError
 
+from .test_lines import outcomes
+
 
 def reference(data: bytes, encoding: str = "utf-8") -> list[str]:
     """Decode the whole body as iter_text() would, then split by the definition."""
@@ -280,17 +282,6 @@ def split_bytes(draw: st.DrawFn, bodies: st.SearchStrategy[bytes] = UTF8_BODIES)
     cuts = sorted(draw(st.lists(st.integers(0, len(data)), max_size=8)))
     bounds = (0, *cuts, len(data))
     return [data[a:b] for a, b in itertools.pairwise(bounds)]
-
-
-def outcomes(decoder: Any, pieces: list[bytes]) -> list[Any]:
-    seen: list[Any] = []
-    try:
-        for piece in pieces:
-            seen.append(decoder.decode(piece))
-        seen.append(decoder.flush())
-    except LineTooLongError:
-        seen.append(LineTooLongError)
-    return seen
 
 
 @settings(max_examples=300, deadline=None)

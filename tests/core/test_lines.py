@@ -217,9 +217,10 @@ def split_text(draw: st.DrawFn, texts: st.SearchStrategy[str] = TEXTS) -> list[s
     return [text[a:b] for a, b in itertools.pairwise(bounds)]
 
 
-def outcomes(decoder: Any, pieces: list[Any]) -> list[object]:
-    """What each call returns, or the exception type it raised (then stop)."""
-    seen: list[object] = []
+def outcomes(decoder: Any, pieces: list[Any]) -> list[Any]:
+    """What each call returns, or the exception type it raised (then stop). Shared with
+    test_byte_lines.py."""
+    seen: list[Any] = []
     try:
         for piece in pieces:
             seen.append(decoder.decode(piece))
