@@ -236,7 +236,7 @@ def test_property_split_equals_unsplit_and_definition(c_impl: Any, py_impl: Any,
     text = "".join(pieces)
     c_calls = outcomes(c_impl.LineDecoder(), pieces)
     assert c_calls == outcomes(py_impl.LineDecoder(), pieces)
-    assert [line for out in c_calls for line in out] == reference(text)  # type: ignore[attr-defined]
+    assert [line for out in c_calls for line in out] == reference(text)
     assert run(c_impl.LineDecoder(), [text]) == reference(text)
 
 
