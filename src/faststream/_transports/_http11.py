@@ -1,0 +1,360 @@
+"""`HTTPTransport`: HTTP/1.1 over plain sockets and `ssl`, with a connection pool.
+
+The request and the response head go through h11; the body through the `_cstream` framing
+readers (`_connection.py`). Connections are pooled per origin (`_pool.py`); the pool belongs to
+the transport, and so do its TLS settings, so a connection is only ever reused with the
+verification it was opened with. No TLS context is built before the first https request.
+
+Proxies: an http proxy receives http requests in absolute form (with `Proxy-Authorization`
+from the proxy's credentials); https requests go through a CONNECT tunnel, with the proxy's
+credentials on the CONNECT request only, never on the request to the origin.
+
+Retries: `retries=N` retries a connection attempt that failed (`ConnectError`,
+`ConnectTimeout`) up to N times, waiting 0, 0.5, 1, 2... seconds, as httpx. Beyond httpx
+(THREATS F10): a request with an idempotent method and a replayable body, sent on a reused
+keep-alive connection that the server turns out to have closed before any byte of a response,
+is sent once more on a fresh connection.
+"""
+
+from __future__ import annotations
+
+import base64
+import socket
+import ssl
+import time
+import typing
+import warnings
+from collections.abc import Iterable, Iterator
+
+from .._config import DEFAULT_LIMITS, Limits, Proxy, create_ssl_context
+from .._exceptions import (
+    ConnectError,
+    ConnectTimeout,
+    ProxyError,
+    RemoteProtocolError,
+    RequestError,
+    UnsupportedProtocol,
+)
+from .._response import Response
+from .._streams import ByteStream, SyncByteStream
+from .._urls import URL
+from ._base import BaseTransport
+from ._connection import Connection, Head, ServerDisconnected
+from ._pool import ConnectionPool
+from ._sockets import SocketOption, is_readable, open_socket, start_tls
+
+if typing.TYPE_CHECKING:
+    from .._request import Request
+    from .._types import CertTypes, ProxyTypes
+
+__all__ = ["HTTPTransport"]
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_IDEMPOTENT = frozenset({b"GET", b"HEAD", b"OPTIONS", b"TRACE", b"PUT", b"DELETE"})
+_FORWARD_KEY = ("proxy",)
+
+
+class HTTPTransport(BaseTransport):
+    """The default transport of `Client`: HTTP/1.1 with keep-alive connection pooling.
+
+    `verify`, `cert`, `trust_env` choose the TLS context (`create_ssl_context`); `limits` the
+    pool size; `proxy` an http(s) proxy for every request; `uds` a Unix socket to connect to
+    instead of TCP; `local_address` the local IP to bind; `retries` the connection retries;
+    `socket_options` `setsockopt` arguments applied before connecting. HTTP/2 is not
+    implemented: `http2=True` raises `ImportError`.
+    """
+
+    def __init__(
+        self,
+        verify: ssl.SSLContext | str | bool = True,
+        cert: CertTypes | None = None,
+        trust_env: bool = True,
+        http1: bool = True,
+        http2: bool = False,
+        limits: Limits = DEFAULT_LIMITS,
+        proxy: ProxyTypes | None = None,
+        uds: str | None = None,
+        local_address: str | None = None,
+        retries: int = 0,
+        socket_options: Iterable[SocketOption] | None = None,
+    ) -> None:
+        if http2:
+            raise ImportError(
+                "faststream does not support HTTP/2: use http2=False (HTTP/1.1 is used)."
+            )
+        if not http1:
+            raise ValueError("faststream speaks HTTP/1.1 only: http1=False leaves no protocol.")
+        if isinstance(proxy, (str, URL)):
+            proxy = Proxy(url=proxy)
+        if proxy is not None and proxy.url.scheme not in ("http", "https"):
+            raise ValueError(
+                f"faststream does not support {proxy.url.scheme!r} proxies yet: "
+                "use an http:// or https:// proxy."
+            )
+        self._verify = verify
+        self._cert = cert
+        self._trust_env = trust_env
+        self._context: ssl.SSLContext | None = None
+        self._proxy = proxy
+        self._uds = uds
+        self._local_address = local_address
+        self._retries = retries
+        self._socket_options = list(socket_options) if socket_options is not None else None
+        self._pool = ConnectionPool(limits)
+        self._proxy_headers: list[tuple[bytes, bytes]] = []
+        if proxy is not None:
+            if proxy.raw_auth is not None:
+                token = base64.b64encode(b":".join(proxy.raw_auth))
+                self._proxy_headers.append((b"Proxy-Authorization", b"Basic " + token))
+            self._proxy_headers.extend(proxy.headers.raw)
+
+    # -- the transport API ------------------------------------------------------------------
+
+    def handle_request(self, request: Request) -> Response:
+        url = request.url
+        scheme = url.scheme
+        if scheme not in _DEFAULT_PORTS:
+            if not scheme:
+                raise UnsupportedProtocol(
+                    "Request URL is missing an 'http://' or 'https://' protocol."
+                )
+            raise UnsupportedProtocol(f"Request URL has an unsupported protocol '{scheme}://'.")
+        host = url.host
+        if not host:
+            raise UnsupportedProtocol("Request URL is missing a host.")
+        port = url.port or _DEFAULT_PORTS[scheme]
+        timeouts: dict[str, float | None] = request.extensions.get("timeout") or {}
+        method = request.method.encode("ascii")
+        headers = request.headers.raw
+        forward = self._proxy is not None and scheme == "http"
+        if forward:
+            key: typing.Hashable = _FORWARD_KEY
+            target = bytes(str(url.copy_with(fragment=None)), "ascii")
+            headers = headers + self._proxy_headers
+        else:
+            key = (scheme, host, port)
+            target = url.raw_path
+        stream = request.stream
+        if not isinstance(stream, SyncByteStream):
+            raise RuntimeError("Attempted to send an async request with a sync Client instance.")
+
+        retried = False
+        while True:
+            connection = self._pool.acquire(key, timeouts.get("pool"))
+            if connection is None:
+                try:
+                    connection = self._open(key, scheme, host, port, timeouts.get("connect"))
+                except BaseException:
+                    self._pool.discard()
+                    raise
+            try:
+                state = connection.send_request(
+                    method, target, headers, stream, timeouts.get("write")
+                )
+                head = connection.receive_head(state, method, timeouts.get("read"))
+            except ServerDisconnected as exc:
+                reused = connection.responses > 0
+                self._pool.discard(connection)
+                if reused and not retried and _replayable(method, stream):
+                    retried = True
+                    continue
+                raise RemoteProtocolError(str(exc)) from exc
+            except BaseException:
+                self._pool.discard(connection)
+                raise
+            break
+
+        keep_alive = head.keep_alive and not _asks_close(request.headers.get("connection"))
+        return Response(
+            head.status_code,
+            headers=head.headers,
+            stream=ResponseStream(self._pool, connection, head, keep_alive, request),
+            extensions={
+                "http_version": head.http_version,
+                "reason_phrase": head.reason_phrase,
+                "network_stream": NetworkStream(connection.sock),
+            },
+        )
+
+    def close(self) -> None:
+        self._pool.close()
+
+    # -- connections ------------------------------------------------------------------------
+
+    def _ssl_context(self) -> ssl.SSLContext:
+        if self._context is None:
+            with warnings.catch_warnings():
+                # The deprecation of `verify=<str>`/`cert=` was reported by the Client.
+                warnings.simplefilter("ignore", DeprecationWarning)
+                self._context = create_ssl_context(self._verify, self._cert, self._trust_env)
+        return self._context
+
+    def _open(
+        self, key: typing.Hashable, scheme: str, host: str, port: int, timeout: float | None
+    ) -> Connection:
+        delays = _retry_delays()
+        for attempt in range(self._retries + 1):
+            try:
+                return Connection(self._connect(scheme, host, port, timeout), key)
+            except (ConnectError, ConnectTimeout):
+                if attempt == self._retries:
+                    raise
+                time.sleep(next(delays))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _connect(self, scheme: str, host: str, port: int, timeout: float | None) -> socket.socket:
+        proxy = self._proxy
+        if proxy is None:
+            sock = open_socket(
+                host,
+                port,
+                timeout=timeout,
+                local_address=self._local_address,
+                socket_options=self._socket_options,
+                uds=self._uds,
+            )
+            if scheme == "https":
+                return start_tls(sock, self._ssl_context(), host, timeout)
+            return sock
+        proxy_url = proxy.url
+        proxy_port = proxy_url.port or _DEFAULT_PORTS[proxy_url.scheme]
+        sock = open_socket(
+            proxy_url.host,
+            proxy_port,
+            timeout=timeout,
+            local_address=self._local_address,
+            socket_options=self._socket_options,
+        )
+        if proxy_url.scheme == "https":
+            if scheme == "https":
+                sock.close()
+                raise ProxyError(
+                    "faststream does not support https:// URLs through an https:// proxy "
+                    "(TLS inside TLS) yet."
+                )
+            context = proxy.ssl_context or self._ssl_context()
+            sock = start_tls(sock, context, proxy_url.host, timeout)
+        if scheme == "https":
+            try:
+                self._tunnel(sock, host, port, timeout)
+            except BaseException:
+                sock.close()
+                raise
+            return start_tls(sock, self._ssl_context(), host, timeout)
+        return sock
+
+    def _tunnel(self, sock: socket.socket, host: str, port: int, timeout: float | None) -> None:
+        """Ask the proxy on `sock` for a tunnel to `host:port` (CONNECT)."""
+        authority = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        target = authority.encode("idna" if not authority.isascii() else "ascii")
+        tunnel = Connection(sock, None)
+        headers = [(b"Host", target), *self._proxy_headers]
+        try:
+            state = tunnel.send_request(b"CONNECT", target, headers, None, timeout)
+            head = tunnel.receive_head(state, b"CONNECT", timeout)
+        except RequestError as exc:
+            raise ProxyError(str(exc)) from exc
+        if not 200 <= head.status_code < 300:
+            reason = head.reason_phrase.decode("ascii", errors="replace")
+            raise ProxyError(f"{head.status_code} {reason}")
+        if head.leftover:
+            raise ProxyError("The proxy sent bytes before the TLS handshake of the tunnel.")
+
+
+class ResponseStream(SyncByteStream):
+    """The body of a response on a pooled connection.
+
+    Reading it to the end gives the connection back to the pool (kept when reusable); closing
+    it early, or an error, closes the connection. A stream garbage-collected while still open
+    closes its connection and warns with `ResourceWarning`.
+    """
+
+    def __init__(
+        self,
+        pool: ConnectionPool,
+        connection: Connection,
+        head: Head,
+        keep_alive: bool,
+        request: Request,
+    ) -> None:
+        self._pool = pool
+        self._connection: Connection | None = connection
+        self._head = head
+        self._keep_alive = keep_alive
+        self._request = request
+
+    def __iter__(self) -> Iterator[bytes]:
+        connection = self._connection
+        if connection is None:
+            raise RuntimeError("The response stream was closed.")
+        reader = self._head.reader
+        batches = connection.read_body(reader, self._head.leftover)
+        try:
+            for pieces in batches:
+                yield from pieces
+        except BaseException as exc:
+            batches.close()
+            if isinstance(exc, RequestError) and exc._request is None:
+                exc.request = self._request
+            self._finish(False)
+            raise
+        self._finish(self._keep_alive and reader.done and not reader.suspicious)
+
+    def close(self) -> None:
+        self._finish(False)
+
+    def _finish(self, reusable: bool) -> None:
+        connection = self._connection
+        if connection is not None:
+            self._connection = None
+            self._pool.release(connection, reusable)
+
+    def __del__(self) -> None:
+        connection = self._connection
+        if connection is not None:
+            self._connection = None
+            self._pool.abandon(connection)
+            warnings.warn(
+                f"Unclosed response to {self._request.method} {self._request.url}: its "
+                "connection was closed when the response was garbage-collected. Close "
+                "responses (use `with client.stream(...)` or call `response.close()`).",
+                ResourceWarning,
+                stacklevel=1,
+            )
+
+
+class NetworkStream:
+    """The `network_stream` response extension: details of the connection's socket."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+
+    def get_extra_info(self, info: str) -> typing.Any:
+        sock = self._sock
+        if info == "ssl_object":
+            return sock if isinstance(sock, ssl.SSLSocket) else None
+        if info == "client_addr":
+            return sock.getsockname()
+        if info == "server_addr":
+            return sock.getpeername()
+        if info == "socket":
+            return sock
+        if info == "is_readable":
+            return is_readable(sock)
+        return None
+
+
+def _retry_delays() -> Iterator[float]:
+    yield 0.0
+    delay = 0.5
+    while True:
+        yield delay
+        delay = min(delay * 2, 10.0)
+
+
+def _replayable(method: bytes, stream: object) -> bool:
+    return method in _IDEMPOTENT and isinstance(stream, ByteStream)
+
+
+def _asks_close(value: str | None) -> bool:
+    return value is not None and "close" in [part.strip().lower() for part in value.split(",")]
