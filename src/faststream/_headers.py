@@ -121,6 +121,15 @@ class Headers(MutableMapping[str, str]):
                     self._fields.append((raw_name, raw_name.lower(), raw_value))
         self._encoding = encoding
 
+    @classmethod
+    def _from_wire(cls, fields: list[tuple[bytes, bytes]]) -> Headers:
+        """Headers from `(name, value)` bytes a parser has validated already (h11 checks
+        names and values as strictly as this class does), without checking them again."""
+        headers = cls.__new__(cls)
+        headers._fields = [(name, name.lower(), value) for name, value in fields]
+        headers._encoding = None
+        return headers
+
     @property
     def encoding(self) -> str:
         """The text encoding of names and values (detected on first use, then kept)."""

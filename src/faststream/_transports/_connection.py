@@ -35,6 +35,7 @@ from .._exceptions import (
     WriteError,
     WriteTimeout,
 )
+from .._headers import Headers
 from .._streams import ByteStream, SyncByteStream
 
 __all__ = [
@@ -42,14 +43,19 @@ __all__ = [
     "MAX_INFORMATIONAL",
     "Connection",
     "Head",
+    "HeadParser",
     "ServerDisconnected",
+    "encode_end",
+    "encode_piece",
+    "in_memory_writes",
+    "start_request",
 ]
 
 MAX_HEADERS = 100
 MAX_INFORMATIONAL = 100
 MAX_HEAD_SIZE = 100 * 1024  # httpcore's limit on an incomplete h11 event
 _FIRST_BUFFER = 64 * 1024
-_MAX_BUFFER = 1024 * 1024
+_MAX_BUFFER = 512 * 1024
 _SMALL_BODY = 64 * 1024  # request bodies up to this size go out in the same write as the head
 _NO_BODY_STATUS = frozenset({204, 304})
 
@@ -70,7 +76,7 @@ class Head(typing.NamedTuple):
     """A parsed response head and how its body is to be read."""
 
     status_code: int
-    headers: list[tuple[bytes, bytes]]
+    headers: Headers
     http_version: bytes
     reason_phrase: bytes
     reader: Reader
@@ -114,30 +120,18 @@ class Connection:
         `stream` None means no body. An in-memory body (`ByteStream`) up to 64 KiB goes out
         in one write with the head.
         """
-        state = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_HEAD_SIZE)
-        try:
-            head = state.send(h11.Request(method=method, target=target, headers=headers))
-            assert head is not None
-            self.sock.settimeout(write_timeout)
-            if stream is None or isinstance(stream, ByteStream):
-                # In memory: one write for head and body when it is small.
-                body = b"".join(stream) if stream is not None else b""
-                data = state.send(h11.Data(data=body)) if body else None
-                end = state.send(h11.EndOfMessage())
-                if len(body) <= _SMALL_BODY:
-                    self._write(b"".join((head, data or b"", end or b"")))
-                else:
-                    self._write(head)
-                    self._write(data or b"")
-                    self._write(end or b"")
-                return state
-            self._write(head)
-            for piece in stream:
-                if piece:
-                    self._write(state.send(h11.Data(data=piece)) or b"")
-            self._write(state.send(h11.EndOfMessage()) or b"")
-        except h11.LocalProtocolError as exc:
-            raise LocalProtocolError(str(exc)) from exc
+        state, head = start_request(method, target, headers)
+        self.sock.settimeout(write_timeout)
+        if stream is None or isinstance(stream, ByteStream):
+            # In memory: one write for head and body when it is small.
+            for data in in_memory_writes(state, head, stream):
+                self._write(data)
+            return state
+        self._write(head)
+        for piece in stream:
+            if piece:
+                self._write(encode_piece(state, piece))
+        self._write(encode_end(state))
         return state
 
     def _write(self, data: bytes) -> None:
@@ -162,34 +156,19 @@ class Connection:
         sock.settimeout(read_timeout)
         buffer = self.buffer
         view = memoryview(buffer)
-        informational = 0
+        parser = HeadParser(state, method)
         received = 0
         try:
-            while True:
-                event = state.next_event()
-                if event is h11.NEED_DATA:
-                    n = self._read(sock, buffer, received)
-                    received += n
-                    if n == 0 and received == 0:
-                        raise ServerDisconnected("Server disconnected without sending a response.")
-                    # h11 appends to its own bytearray: a memoryview slice saves a copy.
-                    state.receive_data(typing.cast(bytes, view[:n]) if n else b"")
-                elif isinstance(event, h11.InformationalResponse):
-                    informational += 1
-                    if informational > MAX_INFORMATIONAL:
-                        raise RemoteProtocolError(
-                            f"Too many informational (1xx) responses: more than {MAX_INFORMATIONAL}"
-                        )
-                elif isinstance(event, h11.Response):
-                    break
-                else:  # pragma: no cover - h11 gives nothing else before the head
-                    raise RemoteProtocolError(f"Unexpected event from the server: {event!r}")
-        except h11.RemoteProtocolError as exc:
-            raise RemoteProtocolError(str(exc)) from exc
+            while (head := parser.next_head()) is None:
+                n = self._read(sock, buffer, received)
+                received += n
+                if n == 0 and received == 0:
+                    raise ServerDisconnected("Server disconnected without sending a response.")
+                # h11 appends to its own bytearray: a memoryview slice saves a copy.
+                state.receive_data(typing.cast(bytes, view[:n]) if n else b"")
         finally:
             view.release()
-        leftover = state.trailing_data[0]
-        return _make_head(event, method, leftover)
+        return head
 
     def _read(self, sock: socket.socket, buffer: bytearray, received: int) -> int:
         try:
@@ -197,7 +176,8 @@ class Connection:
         except TimeoutError as exc:
             raise ReadTimeout(str(exc) or "timed out") from exc
         except ConnectionResetError as exc:
-            if received == 0:
+            if received == 0 and self.responses:
+                # A reused connection the server dropped while it was idle.
                 raise ServerDisconnected("Server disconnected without sending a response.") from exc
             raise ReadError(str(exc)) from exc
         except OSError as exc:
@@ -212,10 +192,9 @@ class Connection:
         framing errors and bodies cut short.
         """
         try:
-            if leftover:
-                pieces = reader.feed(leftover)
-                if pieces:
-                    yield pieces
+            pieces = reader.feed(leftover) if leftover else None
+            if pieces:
+                yield pieces
             sock = self.sock
             buffer = self.buffer
             size = len(buffer)
@@ -224,6 +203,11 @@ class Connection:
             feed = reader.feed
             try:
                 while not reader.done:
+                    if pieces:
+                        # A reader that found an error after some good pieces returned those
+                        # and holds the error back: raise it now, before waiting for the
+                        # socket (an empty feed costs nothing otherwise).
+                        feed(b"")
                     try:
                         n = recv_into(buffer)
                     except TimeoutError as exc:
@@ -245,6 +229,89 @@ class Connection:
             finally:
                 view.release()
         except _cstream.FramingError as exc:
+            raise RemoteProtocolError(str(exc)) from exc
+
+
+# -- sans-I/O steps, shared with the asyncio connection ------------------------------------
+
+
+def start_request(
+    method: bytes, target: bytes, headers: list[tuple[bytes, bytes]]
+) -> tuple[h11.Connection, bytes]:
+    """A fresh h11 state for one exchange and the serialised request head.
+
+    h11 validates the method, target and header names and values: `LocalProtocolError`
+    before anything is written.
+    """
+    state = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_HEAD_SIZE)
+    try:
+        head = state.send(h11.Request(method=method, target=target, headers=headers))
+    except h11.LocalProtocolError as exc:
+        raise LocalProtocolError(str(exc)) from exc
+    assert head is not None
+    return state, head
+
+
+def in_memory_writes(state: h11.Connection, head: bytes, stream: ByteStream | None) -> list[bytes]:
+    """The writes for a request with an in-memory body (or none): head and body in one write
+    when the body is at most 64 KiB, else head, body and end separately."""
+    body = b"".join(stream) if stream is not None else b""
+    data = encode_piece(state, body) if body else b""
+    end = encode_end(state)
+    if len(body) <= _SMALL_BODY:
+        return [b"".join((head, data, end))]
+    return [head, data, end]
+
+
+def encode_piece(state: h11.Connection, piece: bytes) -> bytes:
+    """The wire bytes of one piece of a request body (chunk framing when chunked)."""
+    try:
+        return state.send(h11.Data(data=piece)) or b""
+    except h11.LocalProtocolError as exc:
+        raise LocalProtocolError(str(exc)) from exc
+
+
+def encode_end(state: h11.Connection) -> bytes:
+    """The wire bytes ending a request body (the last chunk when chunked)."""
+    try:
+        return state.send(h11.EndOfMessage()) or b""
+    except h11.LocalProtocolError as exc:
+        raise LocalProtocolError(str(exc)) from exc
+
+
+class HeadParser:
+    """Turns the bytes fed to an h11 state (`state.receive_data`, b"" for EOF) into a `Head`.
+
+    `next_head()` returns None while more bytes are needed. It skips at most
+    `MAX_INFORMATIONAL` 1xx responses and raises `RemoteProtocolError` for a malformed or
+    oversized head.
+    """
+
+    __slots__ = ("informational", "method", "state")
+
+    def __init__(self, state: h11.Connection, method: bytes) -> None:
+        self.state = state
+        self.method = method
+        self.informational = 0
+
+    def next_head(self) -> Head | None:
+        state = self.state
+        try:
+            while True:
+                event = state.next_event()
+                if event is h11.NEED_DATA:
+                    return None
+                if isinstance(event, h11.InformationalResponse):
+                    self.informational += 1
+                    if self.informational > MAX_INFORMATIONAL:
+                        raise RemoteProtocolError(
+                            f"Too many informational (1xx) responses: more than {MAX_INFORMATIONAL}"
+                        )
+                elif isinstance(event, h11.Response):
+                    return _make_head(event, self.method, state.trailing_data[0])
+                else:  # pragma: no cover - h11 gives nothing else before the head
+                    raise RemoteProtocolError(f"Unexpected event from the server: {event!r}")
+        except h11.RemoteProtocolError as exc:
             raise RemoteProtocolError(str(exc)) from exc
 
 
@@ -280,7 +347,7 @@ def _make_head(event: h11.Response, method: bytes, leftover: bytes) -> Head:
         keep_alive = False
     return Head(
         status,
-        list(fields.raw_items()),
+        Headers._from_wire(fields.raw_items()),
         b"HTTP/" + event.http_version,
         event.reason,
         reader,
