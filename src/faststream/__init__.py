@@ -5,7 +5,9 @@ submodule is private (underscored); this namespace is the public API, and `__all
 exactly its public names.
 """
 
+from ._api import delete, get, head, options, patch, post, put, request, stream
 from ._auth import Auth, BasicAuth, DigestAuth, NetRCAuth
+from ._client import Client
 from ._config import USE_CLIENT_DEFAULT, Limits, Proxy, Timeout, create_ssl_context
 from ._cookies import Cookies
 from ._exceptions import (
@@ -42,8 +44,11 @@ from ._headers import Headers
 from ._models import Request, Response
 from ._status_codes import codes
 from ._streams import AsyncByteStream, ByteStream, SyncByteStream
+from ._transports._asgi import ASGITransport
 from ._transports._base import AsyncBaseTransport, BaseTransport
+from ._transports._http11 import HTTPTransport
 from ._transports._mock import MockTransport
+from ._transports._wsgi import WSGITransport
 from ._urls import URL, QueryParams
 from ._version import __description__, __title__, __version__
 
@@ -51,12 +56,14 @@ __all__ = [
     "__description__",
     "__title__",
     "__version__",
+    "ASGITransport",
     "AsyncBaseTransport",
     "AsyncByteStream",
     "Auth",
     "BaseTransport",
     "BasicAuth",
     "ByteStream",
+    "Client",
     "CloseError",
     "codes",
     "ConnectError",
@@ -65,29 +72,39 @@ __all__ = [
     "Cookies",
     "create_ssl_context",
     "DecodingError",
+    "delete",
     "DigestAuth",
+    "get",
+    "head",
     "Headers",
     "HTTPError",
     "HTTPStatusError",
+    "HTTPTransport",
     "InvalidURL",
     "Limits",
     "LocalProtocolError",
     "MockTransport",
     "NetRCAuth",
     "NetworkError",
+    "options",
+    "patch",
     "PoolTimeout",
+    "post",
     "ProtocolError",
     "Proxy",
     "ProxyError",
+    "put",
     "QueryParams",
     "ReadError",
     "ReadTimeout",
     "RemoteProtocolError",
     "Request",
+    "request",
     "RequestError",
     "RequestNotRead",
     "Response",
     "ResponseNotRead",
+    "stream",
     "StreamClosed",
     "StreamConsumed",
     "StreamError",
@@ -101,6 +118,7 @@ __all__ = [
     "USE_CLIENT_DEFAULT",
     "WriteError",
     "WriteTimeout",
+    "WSGITransport",
 ]
 
 # As httpx does: exported objects report the package as their module (reprs, pickling paths).

@@ -95,6 +95,10 @@ class HTTPTransport(BaseTransport):
         self._cert = cert
         self._trust_env = trust_env
         self._context: ssl.SSLContext | None = None
+        if isinstance(verify, str) or cert:
+            # Deprecated forms: built now so that their DeprecationWarning comes from the
+            # constructor, as with httpx. The default context is built on first https use.
+            self._context = create_ssl_context(verify, cert, trust_env)
         self._proxy = proxy
         self._uds = uds
         self._local_address = local_address
@@ -147,6 +151,7 @@ class HTTPTransport(BaseTransport):
                 except BaseException:
                     self._pool.discard()
                     raise
+                self._pool.opened(connection)
             try:
                 state = connection.send_request(
                     method, target, headers, stream, timeouts.get("write")
@@ -183,10 +188,7 @@ class HTTPTransport(BaseTransport):
 
     def _ssl_context(self) -> ssl.SSLContext:
         if self._context is None:
-            with warnings.catch_warnings():
-                # The deprecation of `verify=<str>`/`cert=` was reported by the Client.
-                warnings.simplefilter("ignore", DeprecationWarning)
-                self._context = create_ssl_context(self._verify, self._cert, self._trust_env)
+            self._context = create_ssl_context(self._verify, self._cert, self._trust_env)
         return self._context
 
     def _open(

@@ -50,6 +50,9 @@ class ConnectionPool:
         self._count = 0
         self._in_use = 0
         self._abandoned: collections.deque[Connection] = collections.deque()
+        # Lent connections are referenced here so that a response collected in a reference
+        # cycle cannot have its socket finalized before the response closes it properly.
+        self._lent: set[Connection] = set()
         self.closed = False
 
     # -- lending ------------------------------------------------------------------------------
@@ -80,6 +83,7 @@ class ConnectionPool:
                         self._count -= 1
                         continue
                     self._in_use += 1
+                    self._lent.add(connection)
                     return connection
                 if self._max is None or self._count < self._max:
                     self._count += 1
@@ -97,9 +101,14 @@ class ConnectionPool:
                     raise PoolTimeout(self._timeout_message(timeout))
                 self._cond.wait(_WAIT_SLICE if remaining is None else min(remaining, _WAIT_SLICE))
 
+    def opened(self, connection: Connection) -> None:
+        """Register the connection opened in a slot that `acquire` reserved."""
+        self._lent.add(connection)
+
     def release(self, connection: Connection, reusable: bool) -> None:
         """Take back a lent connection: keep it idle when `reusable`, else close it."""
         with self._cond:
+            self._lent.discard(connection)
             self._in_use -= 1
             if reusable and not self.closed and not connection.closed and self._max_idle != 0:
                 if self._max_idle is not None and len(self._by_age) >= self._max_idle:
@@ -118,6 +127,8 @@ class ConnectionPool:
         if connection is not None:
             connection.close()
         with self._cond:
+            if connection is not None:
+                self._lent.discard(connection)
             self._in_use -= 1
             self._count -= 1
             self._cond.notify()
@@ -128,6 +139,7 @@ class ConnectionPool:
         connection.close()
         if self._lock.acquire(blocking=False):
             try:
+                self._lent.discard(connection)
                 self._in_use -= 1
                 self._count -= 1
                 self._cond.notify()
@@ -184,6 +196,6 @@ class ConnectionPool:
 
     def _collect_abandoned(self) -> None:
         while self._abandoned:
-            self._abandoned.popleft()
+            self._lent.discard(self._abandoned.popleft())
             self._in_use -= 1
             self._count -= 1

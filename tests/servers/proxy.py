@@ -1,0 +1,253 @@
+"""A small forward proxy on 127.0.0.1 for client tests.
+
+* absolute-form requests (`GET http://127.0.0.1:P/path HTTP/1.1`) are forwarded to the origin in
+  origin-form, without `Proxy-Authorization` and the hop-by-hop headers, with `Connection: close`;
+  the origin's response is relayed with its `Connection` header replaced by `Connection: close`,
+  so each client connection carries one request;
+* `CONNECT 127.0.0.1:P` opens a tunnel (`200 Connection established`) and relays bytes both ways;
+* with `auth=(user, password)`, a request without the matching `Proxy-Authorization: Basic ...`
+  gets `auth_status` (407 by default, with `Proxy-Authenticate`) and the connection is closed;
+* only loopback targets are served (403 otherwise): tests never leave this machine.
+
+`proxy.seen` lists every request head the proxy received (`ProxyRecord`);
+`proxy.connections_accepted` counts client connections.
+"""
+
+from __future__ import annotations
+
+import base64
+import selectors
+import socket
+import socketserver
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+MAX_HEAD = 64 * 1024
+RELAY_LIMIT = 60.0  # seconds a relay may last
+HOP_HEADERS = {
+    "connection",
+    "keep-alive",
+    "proxy-authorization",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "upgrade",
+}
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+@dataclass
+class ProxyRecord:
+    method: str
+    target: str
+    headers: list[tuple[str, str]]
+
+    def header(self, name: str) -> str | None:
+        for key, value in self.headers:
+            if key.lower() == name.lower():
+                return value
+        return None
+
+
+def _read_head(sock: socket.socket) -> tuple[bytes, bytes]:
+    """Read up to the end of a message head; returns (head, bytes read past it)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        if len(data) > MAX_HEAD:
+            raise ValueError("head too large")
+        piece = sock.recv(65536)
+        if not piece:
+            raise ConnectionError("EOF before the end of the head")
+        data += piece
+    head, _, rest = data.partition(b"\r\n\r\n")
+    return head, rest
+
+
+def _parse_head(head: bytes) -> tuple[str, list[tuple[str, str]]]:
+    lines = head.decode("latin-1").split("\r\n")
+    headers = []
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers.append((name.strip(), value.strip()))
+    return lines[0], headers
+
+
+def _relay(a: socket.socket, b: socket.socket, stop: threading.Event, rewrite_b: bool) -> None:
+    """Copy bytes both ways until one side closes (bounded in time). With `rewrite_b`, the
+    first head coming from `b` has its Connection header replaced by `Connection: close`."""
+    sel = selectors.DefaultSelector()
+    sel.register(a, selectors.EVENT_READ, b)
+    sel.register(b, selectors.EVENT_READ, a)
+    deadline = time.monotonic() + RELAY_LIMIT
+    pending = b"" if rewrite_b else None
+    try:
+        while not stop.is_set() and time.monotonic() < deadline:
+            for key, _ in sel.select(timeout=0.1):
+                src: socket.socket = key.fileobj  # type: ignore[assignment]
+                dst: socket.socket = key.data
+                try:
+                    data = src.recv(65536)
+                except OSError:
+                    return
+                if not data:
+                    if pending:
+                        dst.sendall(pending)
+                    return
+                if src is b and pending is not None:
+                    pending += data
+                    if b"\r\n\r\n" not in pending:
+                        continue
+                    head, _, rest = pending.partition(b"\r\n\r\n")
+                    lines = [
+                        line
+                        for line in head.split(b"\r\n")
+                        if not line.lower().startswith(b"connection:")
+                    ]
+                    data = b"\r\n".join(lines) + b"\r\nConnection: close\r\n\r\n" + rest
+                    pending = None
+                try:
+                    dst.sendall(data)
+                except OSError:
+                    return
+    finally:
+        sel.close()
+
+
+class _Handler(socketserver.BaseRequestHandler):
+    proxy: ProxyServer
+
+    def handle(self) -> None:
+        client: socket.socket = self.request
+        client.settimeout(10.0)
+        head, rest = _read_head(client)
+        line, headers = _parse_head(head)
+        method, target, _ = (line.split(" ", 2) + ["", ""])[:3]
+        self.proxy.seen.append(ProxyRecord(method, target, headers))
+        if not self.proxy._authorized(headers):
+            self._reply(
+                self.proxy.auth_status,
+                "Proxy Authentication Required",
+                [("Proxy-Authenticate", 'Basic realm="proxy"')],
+            )
+            return
+        if method == "CONNECT":
+            host, _, port = target.rpartition(":")
+            if host.strip("[]") not in LOOPBACK:
+                self._reply(403, "Forbidden")
+                return
+            try:
+                upstream = socket.create_connection((host.strip("[]"), int(port)), timeout=10)
+            except OSError:
+                self._reply(502, "Bad Gateway")
+                return
+            with upstream:
+                client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                if rest:
+                    upstream.sendall(rest)
+                _relay(client, upstream, self.proxy.stopping, rewrite_b=False)
+            return
+        url = urlsplit(target)
+        if url.scheme != "http" or url.hostname not in LOOPBACK:
+            self._reply(403, "Forbidden")
+            return
+        kept = [(k, v) for k, v in headers if k.lower() not in HOP_HEADERS]
+        path = url.path or "/"
+        if url.query:
+            path += "?" + url.query
+        out = f"{method} {path} HTTP/1.1\r\n"
+        out += "".join(f"{k}: {v}\r\n" for k, v in kept) + "Connection: close\r\n\r\n"
+        try:
+            upstream = socket.create_connection((url.hostname, url.port or 80), timeout=10)
+        except OSError:
+            self._reply(502, "Bad Gateway")
+            return
+        with upstream:
+            upstream.sendall(out.encode("latin-1") + rest)
+            _relay(client, upstream, self.proxy.stopping, rewrite_b=True)
+
+    def _reply(self, status: int, reason: str, headers: Sequence[tuple[str, str]] = ()) -> None:
+        body = f"{status} {reason}\n".encode()
+        head = f"HTTP/1.1 {status} {reason}\r\n"
+        head += "".join(f"{k}: {v}\r\n" for k, v in headers)
+        head += f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        self.request.sendall(head.encode("latin-1") + body)
+
+
+class _TCPServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
+    allow_reuse_address = True
+    daemon_threads = False
+    block_on_close = True
+    proxy: ProxyServer
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self.proxy._lock:
+            self.proxy.connections_accepted += 1
+            self.proxy._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self.proxy._lock:
+            self.proxy._open.discard(request)
+        super().shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        return
+
+
+class ProxyServer:
+    """The forward proxy; a context manager, or `start()` / `stop()`."""
+
+    def __init__(self, auth: tuple[str, str] | None = None, auth_status: int = 407) -> None:
+        self.auth = auth
+        self.auth_status = auth_status
+        self.seen: list[ProxyRecord] = []
+        self.connections_accepted = 0
+        self.stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._open: set[socket.socket] = set()
+        handler = type("Handler", (_Handler,), {"proxy": self})
+        self._server = _TCPServer(("127.0.0.1", 0), handler)
+        self._server.proxy = self
+        self.port: int = self._server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    def _authorized(self, headers: list[tuple[str, str]]) -> bool:
+        if self.auth is None:
+            return True
+        token = base64.b64encode(f"{self.auth[0]}:{self.auth[1]}".encode()).decode()
+        given = [v for k, v in headers if k.lower() == "proxy-authorization"]
+        return given == [f"Basic {token}"]
+
+    def url_with_auth(self, user: str, password: str) -> str:
+        return f"http://{user}:{password}@127.0.0.1:{self.port}"
+
+    def start(self) -> ProxyServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.stopping.set()
+        if self._thread.is_alive():
+            self._server.shutdown()
+            self._thread.join(10)
+        with self._lock:
+            socks = list(self._open)
+        for sock in socks:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        self._server.server_close()  # joins the connection threads
+
+    def __enter__(self) -> ProxyServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
