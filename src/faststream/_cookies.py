@@ -23,6 +23,8 @@ if typing.TYPE_CHECKING:
 __all__ = ["Cookies"]
 
 
+_SET_COOKIE_NAMES = frozenset({b"set-cookie", b"set-cookie2"})
+
 class Cookies(MutableMapping[str, str]):
     """HTTP cookies, keyed by name.
 
@@ -50,6 +52,8 @@ class Cookies(MutableMapping[str, str]):
     def extract_cookies(self, response: typing.Any) -> None:
         """Store the cookies that `response` sets (its `Set-Cookie` headers), judged
         against the URL of `response.request`."""
+        if not response.headers._has_any(_SET_COOKIE_NAMES):
+            return  # the common case, without building the cookiejar's request adaptors
         self.jar.extract_cookies(
             typing.cast(HTTPResponse, _ResponseView(response)), _RequestView(response.request)
         )

@@ -247,6 +247,10 @@ class Headers(MutableMapping[str, str]):
             raise KeyError(key)
         self._fields = kept
 
+    def _has_any(self, names: frozenset[bytes]) -> bool:
+        """Whether a field has one of `names` (lower-cased bytes)."""
+        return any(field[1] in names for field in self._fields)
+
     def __contains__(self, key: object) -> bool:
         target = self._lookup(key)
         return any(name == target for _, name, _ in self._fields)

@@ -10,8 +10,8 @@ An exchange on a connection:
    chunked when Transfer-Encoding is set; else Content-Length; else until the peer closes),
    and h11's unconsumed bytes plus every later socket read go to that `_cstream` reader.
    Socket reads go into one buffer per connection with `recv_into`; the reader cuts body
-   pieces out of it (one copy per byte). The buffer starts at 64 KiB and doubles up to 1 MiB
-   while reads keep filling it, so small responses never pay for a large buffer.
+   pieces out of it (one copy per byte). The buffer starts at 64 KiB and doubles up to
+   512 KiB while reads keep filling it, so small responses never pay for a large buffer.
 3. The connection may be reused only when h11 would keep it alive (HTTP/1.1, no
    `Connection: close` either way), the body was read to its end, and the reader saw nothing
    suspicious (surplus bytes after the message, a chunk extension, trailers; TE together with
@@ -20,7 +20,10 @@ An exchange on a connection:
 
 from __future__ import annotations
 
+import math
+import select
 import socket
+import ssl
 import typing
 
 import h11
@@ -85,17 +88,25 @@ class Head(typing.NamedTuple):
 
 
 class Connection:
-    """A socket to one origin (or a proxy), used for one exchange at a time."""
+    """A socket to one origin (or a proxy), used for one exchange at a time.
 
-    __slots__ = ("buffer", "closed", "idle_since", "key", "responses", "sock")
+    The socket is non-blocking: every read and write is tried first and waits (with
+    `poll`, for at most the phase's timeout) only when the kernel has nothing to give or no
+    room to take. Python's own socket timeouts poll before every call, which costs a system
+    call per read on a stream and two per small request.
+    """
+
+    __slots__ = ("_waiter", "buffer", "closed", "idle_since", "key", "responses", "sock")
 
     def __init__(self, sock: socket.socket, key: typing.Hashable) -> None:
+        sock.setblocking(False)
         self.sock = sock
         self.key = key
         self.buffer = bytearray(_FIRST_BUFFER)
         self.responses = 0  # responses completed on this connection (> 0: a reused one)
         self.idle_since = 0.0
         self.closed = False
+        self._waiter = Waiter(sock)
 
     def close(self) -> None:
         if not self.closed:
@@ -104,6 +115,10 @@ class Connection:
                 self.sock.close()
             except OSError:  # pragma: no cover - close() of a TCP socket does not fail
                 pass
+
+    def is_readable(self) -> bool:
+        """Data, EOF or an error is pending (an idle connection must have none)."""
+        return self._waiter.readable(0.0)
 
     # -- one exchange ---------------------------------------------------------------------
 
@@ -121,46 +136,54 @@ class Connection:
         in one write with the head.
         """
         state, head = start_request(method, target, headers)
-        self.sock.settimeout(write_timeout)
         if stream is None or isinstance(stream, ByteStream):
-            # In memory: one write for head and body when it is small.
             for data in in_memory_writes(state, head, stream):
-                self._write(data)
+                self._write(data, write_timeout)
             return state
-        self._write(head)
+        self._write(head, write_timeout)
         for piece in stream:
             if piece:
-                self._write(encode_piece(state, piece))
-        self._write(encode_end(state))
+                self._write(encode_piece(state, piece), write_timeout)
+        self._write(encode_end(state), write_timeout)
         return state
 
-    def _write(self, data: bytes) -> None:
-        if not data:
-            return
+    def _write(self, data: bytes, timeout: float | None) -> None:
+        sock = self.sock
+        view = memoryview(data)
         try:
-            self.sock.sendall(data)
-        except TimeoutError as exc:
-            raise WriteTimeout(str(exc) or "timed out") from exc
+            while view:
+                try:
+                    sent = sock.send(view)
+                except (BlockingIOError, ssl.SSLWantWriteError, ssl.SSLWantReadError):
+                    if not self._waiter.writable(timeout):
+                        raise WriteTimeout("timed out") from None
+                    continue
+                view = view[sent:]
         except (BrokenPipeError, ConnectionResetError) as exc:
             if self.responses:
                 raise ServerDisconnected(str(exc)) from exc
             raise WriteError(str(exc)) from exc
         except OSError as exc:
             raise WriteError(str(exc)) from exc
+        finally:
+            view.release()
 
     def receive_head(
         self, state: h11.Connection, method: bytes, read_timeout: float | None
     ) -> Head:
         """Read the response head (after any 1xx responses) and choose the body reader."""
-        sock = self.sock
-        sock.settimeout(read_timeout)
         buffer = self.buffer
         view = memoryview(buffer)
         parser = HeadParser(state, method)
         received = 0
+        # The response is rarely there yet right after the request: on a plain socket, wait
+        # first rather than pay for a read that would fail.
+        waiter = None if isinstance(self.sock, ssl.SSLSocket) else self._waiter
         try:
             while (head := parser.next_head()) is None:
-                n = self._read(sock, buffer, received)
+                if waiter is not None and not waiter.readable(read_timeout):
+                    raise ReadTimeout("timed out")
+                n = self._read(buffer, received, read_timeout)
                 received += n
                 if n == 0 and received == 0:
                     raise ServerDisconnected("Server disconnected without sending a response.")
@@ -170,21 +193,34 @@ class Connection:
             view.release()
         return head
 
-    def _read(self, sock: socket.socket, buffer: bytearray, received: int) -> int:
+    def _read(self, buffer: bytearray, received: int, timeout: float | None) -> int:
         try:
-            return sock.recv_into(buffer)
-        except TimeoutError as exc:
-            raise ReadTimeout(str(exc) or "timed out") from exc
+            return self._recv_into(buffer, timeout)
         except ConnectionResetError as exc:
             if received == 0 and self.responses:
                 # A reused connection the server dropped while it was idle.
                 raise ServerDisconnected("Server disconnected without sending a response.") from exc
             raise ReadError(str(exc)) from exc
-        except OSError as exc:
-            raise ReadError(str(exc)) from exc
+
+    def _recv_into(self, buffer: bytearray, timeout: float | None) -> int:
+        """`recv_into` waiting at most `timeout` for data; `ReadTimeout`, `ReadError`."""
+        sock = self.sock
+        while True:
+            try:
+                return sock.recv_into(buffer)
+            except (BlockingIOError, ssl.SSLWantReadError):
+                if not self._waiter.readable(timeout):
+                    raise ReadTimeout("timed out") from None
+            except ssl.SSLWantWriteError:  # pragma: no cover - TLS renegotiation
+                if not self._waiter.writable(timeout):
+                    raise ReadTimeout("timed out") from None
+            except ConnectionResetError:
+                raise
+            except OSError as exc:
+                raise ReadError(str(exc)) from exc
 
     def read_body(
-        self, reader: Reader, leftover: bytes
+        self, reader: Reader, leftover: bytes, read_timeout: float | None
     ) -> typing.Generator[list[bytes], None, None]:
         """Yield the lists of body pieces `reader` produces, reading the socket until done.
 
@@ -195,11 +231,10 @@ class Connection:
             pieces = reader.feed(leftover) if leftover else None
             if pieces:
                 yield pieces
-            sock = self.sock
             buffer = self.buffer
             size = len(buffer)
             view = memoryview(buffer)
-            recv_into = sock.recv_into
+            recv_into = self.sock.recv_into
             feed = reader.feed
             try:
                 while not reader.done:
@@ -210,8 +245,11 @@ class Connection:
                         feed(b"")
                     try:
                         n = recv_into(buffer)
-                    except TimeoutError as exc:
-                        raise ReadTimeout(str(exc) or "timed out") from exc
+                    except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
+                        try:
+                            n = self._recv_into(buffer, read_timeout)
+                        except ConnectionResetError as exc:
+                            raise ReadError(str(exc)) from exc
                     except OSError as exc:
                         raise ReadError(str(exc)) from exc
                     if n == 0:
@@ -230,6 +268,60 @@ class Connection:
                 view.release()
         except _cstream.FramingError as exc:
             raise RemoteProtocolError(str(exc)) from exc
+
+
+if hasattr(select, "poll"):
+
+    class Waiter:
+        """Waits for a socket to become readable or writable (`poll`, one object per socket)."""
+
+        __slots__ = ("_reading", "_sock", "_writing")
+
+        def __init__(self, sock: socket.socket) -> None:
+            self._sock = sock
+            self._reading = select.poll()
+            self._reading.register(sock, select.POLLIN | select.POLLPRI)
+            self._writing: typing.Any = None
+
+        def readable(self, timeout: float | None) -> bool:
+            sock = self._sock
+            if isinstance(sock, ssl.SSLSocket) and sock.pending():
+                return True
+            return bool(self._reading.poll(_milliseconds(timeout)))
+
+        def writable(self, timeout: float | None) -> bool:
+            if self._writing is None:
+                self._writing = select.poll()
+                self._writing.register(self._sock, select.POLLOUT)
+            return bool(self._writing.poll(_milliseconds(timeout)))
+
+else:  # pragma: no cover - Windows
+
+    class Waiter:  # type: ignore[no-redef]
+        """Waits for a socket to become readable or writable (`select`)."""
+
+        __slots__ = ("_sock",)
+
+        def __init__(self, sock: socket.socket) -> None:
+            self._sock = sock
+
+        def readable(self, timeout: float | None) -> bool:
+            sock = self._sock
+            if isinstance(sock, ssl.SSLSocket) and sock.pending():
+                return True
+            readable, _, errored = select.select([sock], [], [sock], timeout)
+            return bool(readable or errored)
+
+        def writable(self, timeout: float | None) -> bool:
+            _, writable, errored = select.select([], [self._sock], [self._sock], timeout)
+            return bool(writable or errored)
+
+
+def _milliseconds(timeout: float | None) -> int | None:
+    """`poll`'s timeout: None waits forever; a positive timeout is never rounded to 0."""
+    if timeout is None:
+        return None
+    return max(0, math.ceil(timeout * 1000))
 
 
 # -- sans-I/O steps, shared with the asyncio connection ------------------------------------

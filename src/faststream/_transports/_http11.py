@@ -173,7 +173,9 @@ class HTTPTransport(BaseTransport):
         return Response(
             head.status_code,
             headers=head.headers,
-            stream=ResponseStream(self._pool, connection, head, keep_alive, request),
+            stream=ResponseStream(
+                self._pool, connection, head, keep_alive, request, timeouts.get("read")
+            ),
             extensions={
                 "http_version": head.http_version,
                 "reason_phrase": head.reason_phrase,
@@ -278,8 +280,10 @@ class ResponseStream(SyncByteStream):
         head: Head,
         keep_alive: bool,
         request: Request,
+        read_timeout: float | None,
     ) -> None:
         self._pool = pool
+        self._read_timeout = read_timeout
         self._connection: Connection | None = connection
         self._head = head
         self._keep_alive = keep_alive
@@ -290,7 +294,7 @@ class ResponseStream(SyncByteStream):
         if connection is None:
             raise RuntimeError("The response stream was closed.")
         reader = self._head.reader
-        batches = connection.read_body(reader, self._head.leftover)
+        batches = connection.read_body(reader, self._head.leftover, self._read_timeout)
         try:
             for pieces in batches:
                 yield from pieces

@@ -26,7 +26,6 @@ import typing
 
 from .._exceptions import PoolTimeout
 from ._connection import Connection
-from ._sockets import is_readable
 
 if typing.TYPE_CHECKING:
     from .._config import Limits
@@ -77,7 +76,7 @@ class ConnectionPool:
                     del self._by_age[connection]
                     if not idle:
                         del self._idle[key]
-                    if is_readable(connection.sock):
+                    if connection.is_readable():
                         # Closed by the server, or bytes nobody asked for: never reuse.
                         connection.close()
                         self._count -= 1
