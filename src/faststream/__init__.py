@@ -45,6 +45,7 @@ from ._models import Request, Response
 from ._status_codes import codes
 from ._streams import AsyncByteStream, ByteStream, SyncByteStream
 from ._transports._asgi import ASGITransport
+from ._transports._async_http11 import AsyncHTTPTransport
 from ._transports._base import AsyncBaseTransport, BaseTransport
 from ._transports._http11 import HTTPTransport
 from ._transports._mock import MockTransport
@@ -59,6 +60,7 @@ __all__ = [
     "ASGITransport",
     "AsyncBaseTransport",
     "AsyncByteStream",
+    "AsyncHTTPTransport",
     "Auth",
     "BaseTransport",
     "BasicAuth",

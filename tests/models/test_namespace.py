@@ -12,7 +12,6 @@ import faststream
 # to nothing; the test below fails if a name goes missing or arrives without leaving it.
 NOT_YET_BUILT = {
     "AsyncClient",
-    "AsyncHTTPTransport",
     "main",
 }
 
