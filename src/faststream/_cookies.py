@@ -25,6 +25,7 @@ __all__ = ["Cookies"]
 
 _SET_COOKIE_NAMES = frozenset({b"set-cookie", b"set-cookie2"})
 
+
 class Cookies(MutableMapping[str, str]):
     """HTTP cookies, keyed by name.
 
