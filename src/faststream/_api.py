@@ -21,7 +21,8 @@ import ssl
 import typing
 from collections.abc import Iterator
 
-from ._client import AuthTypes, Client
+from ._client import Client
+from ._client_base import AuthTypes
 from ._config import DEFAULT_TIMEOUT_CONFIG
 
 if typing.TYPE_CHECKING:

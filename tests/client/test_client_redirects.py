@@ -22,7 +22,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from faststream._client import REDIRECT_BODY_CAP
+from faststream._client_base import REDIRECT_BODY_CAP
 from tests.client.test_client_options import (
     FASTSTREAM,
     HTTPX,

@@ -1,0 +1,462 @@
+"""`BaseClient`: everything a client does without I/O, shared by `Client` and `AsyncClient`.
+
+Option validation and storage, merging of the client's url/params/headers/cookies/timeout into
+each request, building requests and redirect requests, choosing the auth and the transport
+(mounts), the open/closed state, event-hook storage and the log line. The clients add only the
+loops that call the transport, the hooks and the auth flow.
+
+Deviations from httpx (DESIGN.md): a caller-set `Proxy-Authorization` header is dropped on a
+cross-origin redirect like `Authorization` (THREATS T28); the User-Agent is
+`python-faststream/<version>` and the log line goes to the `faststream` logger.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import typing
+from collections.abc import Callable, Mapping
+
+import _cstream
+
+from ._auth import Auth, BasicAuth, FunctionAuth
+from ._config import (
+    DEFAULT_MAX_REDIRECTS,
+    DEFAULT_TIMEOUT_CONFIG,
+    USE_CLIENT_DEFAULT,
+    Proxy,
+    Timeout,
+    UseClientDefault,
+)
+from ._cookies import Cookies
+from ._decoders import content_decoder
+from ._exceptions import (
+    InvalidURL,
+    RemoteProtocolError,
+)
+from ._headers import Headers
+from ._request import Request
+from ._response import Response, time_on_close
+from ._status_codes import codes
+from ._urls import URL, QueryParams, QueryParamTypes
+from ._version import __version__
+
+if typing.TYPE_CHECKING:
+    from ._mounts import MountTable, URLPattern
+    from ._types import (
+        CookieTypes,
+        HeaderTypes,
+        ProxyTypes,
+        RequestContent,
+        RequestData,
+        RequestExtensions,
+        RequestFiles,
+        TimeoutTypes,
+    )
+
+__all__ = ["REDIRECT_BODY_CAP", "USER_AGENT", "AuthTypes", "BaseClient", "ClientState", "EventHook"]
+
+AuthTypes = tuple[str | bytes, str | bytes] | Callable[[Request], Request] | Auth
+EventHook = Callable[..., typing.Any]
+
+logger = logging.getLogger("faststream")
+
+USER_AGENT = f"python-faststream/{__version__}"
+ACCEPT_ENCODING = ", ".join(_cstream.SUPPORTED_ENCODINGS)
+
+#: Raw bytes of a followed redirect's body read (and thrown away) before it is closed.
+REDIRECT_BODY_CAP = 64 * 1024
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_CREDENTIAL_HEADERS = ("Authorization", "Proxy-Authorization")
+
+_T = typing.TypeVar("_T")
+
+
+class ClientState(enum.Enum):
+    UNOPENED = 1  # neither sent a request nor entered `with`
+    OPENED = 2  # sent a request or entered `with`
+    CLOSED = 3  # closed, or `with` exited: no more requests
+
+
+_REOPEN_MESSAGES = {
+    ClientState.OPENED: "Cannot open a client instance more than once.",
+    ClientState.CLOSED: "Cannot reopen a client instance, once it has been closed.",
+}
+
+
+def _port_or_default(url: URL) -> int | None:
+    return url.port if url.port is not None else _DEFAULT_PORTS.get(url.scheme)
+
+
+def _same_origin(url: URL, other: URL) -> bool:
+    return (
+        url.scheme == other.scheme
+        and url.host == other.host
+        and _port_or_default(url) == _port_or_default(other)
+    )
+
+
+def _is_https_upgrade(url: URL, location: URL) -> bool:
+    """http -> https on the same host and the default ports: credentials may follow."""
+    return (
+        url.host == location.host
+        and url.scheme == "http"
+        and _port_or_default(url) == 80
+        and location.scheme == "https"
+        and _port_or_default(location) == 443
+    )
+
+
+def _is_identity(headers: Headers) -> bool:
+    """Whether a body with these headers would be delivered undecoded (the rule `Response`
+    uses: unknown codings are ignored)."""
+    try:
+        return content_decoder(headers, None) is None
+    except _cstream.DecodeError:
+        return False
+
+
+class BaseClient(typing.Generic[_T]):
+    """The I/O-free part of a client, shared by the sync and async clients. `_T` is the
+    transport type (`BaseTransport` or `AsyncBaseTransport`)."""
+
+    _transport: _T
+    _mounts: MountTable[_T]
+
+    def __init__(
+        self,
+        *,
+        auth: AuthTypes | None = None,
+        params: QueryParamTypes | None = None,
+        headers: HeaderTypes | None = None,
+        cookies: CookieTypes | None = None,
+        timeout: TimeoutTypes = DEFAULT_TIMEOUT_CONFIG,
+        follow_redirects: bool = False,
+        max_redirects: int = DEFAULT_MAX_REDIRECTS,
+        event_hooks: Mapping[str, list[EventHook]] | None = None,
+        base_url: URL | str = "",
+        trust_env: bool = True,
+        default_encoding: str | Callable[[bytes], str] = "utf-8",
+    ) -> None:
+        self.event_hooks = {} if event_hooks is None else event_hooks
+        self.base_url = base_url
+        self.auth = auth
+        self.params = params
+        self.headers = headers
+        self.cookies = cookies
+        self.timeout = timeout
+        self.follow_redirects = follow_redirects
+        self.max_redirects = max_redirects
+        self._trust_env = trust_env
+        self._default_encoding = default_encoding
+        self._state = ClientState.UNOPENED
+
+    # -- options ------------------------------------------------------------------------------
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether the client has been closed (it then refuses to send)."""
+        return self._state == ClientState.CLOSED
+
+    @property
+    def trust_env(self) -> bool:
+        return self._trust_env
+
+    @property
+    def timeout(self) -> Timeout:
+        return self._timeout
+
+    @timeout.setter
+    def timeout(self, timeout: TimeoutTypes) -> None:
+        self._timeout = Timeout(timeout)
+
+    @property
+    def event_hooks(self) -> dict[str, list[EventHook]]:
+        return self._event_hooks
+
+    @event_hooks.setter
+    def event_hooks(self, event_hooks: Mapping[str, list[EventHook]]) -> None:
+        self._event_hooks = {
+            "request": list(event_hooks.get("request", [])),
+            "response": list(event_hooks.get("response", [])),
+        }
+
+    @property
+    def auth(self) -> Auth | None:
+        """The auth used for requests that do not give their own."""
+        return self._auth
+
+    @auth.setter
+    def auth(self, auth: AuthTypes | None) -> None:
+        self._auth = self._build_auth(auth)
+
+    @property
+    def base_url(self) -> URL:
+        """The URL relative request URLs are appended to (always ends with "/")."""
+        return self._base_url
+
+    @base_url.setter
+    def base_url(self, url: URL | str) -> None:
+        base = URL(url)
+        if not base.raw_path.endswith(b"/"):
+            base = base.copy_with(raw_path=base.raw_path + b"/")
+        self._base_url = base
+
+    @property
+    def headers(self) -> Headers:
+        """Headers sent with every request (the defaults, updated by the client's own)."""
+        return self._headers
+
+    @headers.setter
+    def headers(self, headers: HeaderTypes | None) -> None:
+        merged = Headers(
+            {
+                b"Accept": b"*/*",
+                b"Accept-Encoding": ACCEPT_ENCODING.encode("ascii"),
+                b"Connection": b"keep-alive",
+                b"User-Agent": USER_AGENT.encode("ascii"),
+            }
+        )
+        merged.update(headers)
+        self._headers = merged
+
+    @property
+    def cookies(self) -> Cookies:
+        """The cookie jar: sent with requests, updated from every response."""
+        return self._cookies
+
+    @cookies.setter
+    def cookies(self, cookies: CookieTypes | None) -> None:
+        self._cookies = Cookies(cookies)
+
+    @property
+    def params(self) -> QueryParams:
+        """Query parameters added to every request."""
+        return self._params
+
+    @params.setter
+    def params(self, params: QueryParamTypes | None) -> None:
+        self._params = QueryParams(params)
+
+    # -- building requests --------------------------------------------------------------------
+
+    def build_request(
+        self,
+        method: str,
+        url: URL | str,
+        *,
+        content: RequestContent | None = None,
+        data: RequestData | None = None,
+        files: RequestFiles | None = None,
+        json: typing.Any | None = None,
+        params: QueryParamTypes | None = None,
+        headers: HeaderTypes | None = None,
+        cookies: CookieTypes | None = None,
+        timeout: TimeoutTypes | UseClientDefault = USE_CLIENT_DEFAULT,
+        extensions: RequestExtensions | None = None,
+    ) -> Request:
+        """The request `request()` would send: the client's base URL, params, headers,
+        cookies and timeout merged with the given ones."""
+        merged_extensions = {} if extensions is None else dict(extensions)
+        if "timeout" not in merged_extensions:
+            chosen = self.timeout if isinstance(timeout, UseClientDefault) else Timeout(timeout)
+            merged_extensions["timeout"] = chosen.as_dict()
+        return Request(
+            method,
+            self._merge_url(url),
+            content=content,
+            data=data,
+            files=files,
+            json=json,
+            params=self._merge_queryparams(params),
+            headers=self._merge_headers(headers),
+            cookies=self._merge_cookies(cookies),
+            extensions=merged_extensions,
+        )
+
+    def _merge_url(self, url: URL | str) -> URL:
+        merged = URL(url)
+        if merged.is_relative_url:
+            # Appended to the base URL's path (not resolved like a link): "/a" under
+            # "https://h/api/" is "https://h/api/a".
+            raw_path = self.base_url.raw_path + merged.raw_path.lstrip(b"/")
+            return self.base_url.copy_with(raw_path=raw_path)
+        return merged
+
+    def _merge_headers(self, headers: HeaderTypes | None) -> Headers:
+        merged = Headers(self.headers)
+        merged.update(headers)
+        return merged
+
+    def _merge_cookies(self, cookies: CookieTypes | None) -> CookieTypes | None:
+        if not cookies and not self.cookies:
+            return cookies
+        merged = Cookies(self.cookies)
+        merged.update(cookies)
+        return merged
+
+    def _merge_queryparams(self, params: QueryParamTypes | None) -> QueryParamTypes | None:
+        if not params and not self.params:
+            return params
+        return QueryParams(self.params).merge(params)
+
+    def _set_timeout(self, request: Request) -> None:
+        if "timeout" not in request.extensions:
+            request.extensions = {**request.extensions, "timeout": self.timeout.as_dict()}
+
+    # -- auth ---------------------------------------------------------------------------------
+
+    def _build_auth(self, auth: AuthTypes | None) -> Auth | None:
+        if auth is None:
+            return None
+        if isinstance(auth, tuple):
+            return BasicAuth(auth[0], auth[1])
+        if isinstance(auth, Auth):
+            return auth
+        if callable(auth):
+            return FunctionAuth(auth)
+        raise TypeError(f'Invalid "auth" argument: {auth!r}')
+
+    def _build_request_auth(
+        self, request: Request, auth: AuthTypes | UseClientDefault | None = USE_CLIENT_DEFAULT
+    ) -> Auth:
+        chosen = self._auth if isinstance(auth, UseClientDefault) else self._build_auth(auth)
+        if chosen is not None:
+            return chosen
+        username, password = request.url.username, request.url.password
+        if username or password:
+            return BasicAuth(username, password)
+        return Auth()
+
+    # -- redirects ----------------------------------------------------------------------------
+
+    def _next_hop(
+        self, request: Request, response: Response, history: list[Response], follow: bool
+    ) -> Request | None:
+        """After a response (and its hooks): the request to send next when `response` is a
+        redirect to follow, else None. A redirect not followed gets `next_request`."""
+        response.history = list(history)
+        if not response.has_redirect_location:
+            return None
+        next_request = self._build_redirect_request(request, response)
+        if not follow:
+            response.next_request = next_request
+            return None
+        return next_request
+
+    def _build_redirect_request(self, request: Request, response: Response) -> Request:
+        method = self._redirect_method(request, response)
+        url = self._redirect_url(request, response)
+        headers = Headers(request.headers)
+        if not _same_origin(url, request.url):
+            if not _is_https_upgrade(request.url, url):
+                for name in _CREDENTIAL_HEADERS:  # Proxy-Authorization: a deviation (T28)
+                    headers.pop(name, None)
+            headers["Host"] = url.netloc.decode("ascii")
+        to_get = method != request.method and method == "GET"
+        if to_get:
+            headers.pop("Content-Length", None)
+            headers.pop("Transfer-Encoding", None)
+        # Rebuilt from the jar (which holds the redirect's own Set-Cookie by now).
+        headers.pop("Cookie", None)
+        return Request(
+            method,
+            url,
+            headers=headers,
+            cookies=Cookies(self.cookies),
+            stream=None if to_get else request.stream,
+            extensions=request.extensions,
+        )
+
+    def _redirect_method(self, request: Request, response: Response) -> str:
+        method = request.method
+        status = response.status_code
+        if status in (codes.SEE_OTHER, codes.FOUND) and method != "HEAD":
+            return "GET"
+        if status == codes.MOVED_PERMANENTLY and method == "POST":
+            return "GET"
+        return method
+
+    def _redirect_url(self, request: Request, response: Response) -> URL:
+        location = response.headers["Location"]
+        try:
+            url = URL(location)
+        except InvalidURL as exc:
+            raise RemoteProtocolError(
+                f"Invalid URL in location header: {exc}.", request=request
+            ) from None
+        if url.scheme and not url.host:
+            url = url.copy_with(host=request.url.host)
+        if url.is_relative_url:
+            url = request.url.join(url)
+        if request.url.fragment and not url.fragment:
+            url = url.copy_with(fragment=request.url.fragment)
+        return url
+
+    # -- transports ---------------------------------------------------------------------------
+
+    def _init_mounts(
+        self,
+        transport: _T,
+        proxies: Mapping[str, _T | None],
+        mounts: Mapping[str, _T | None] | None,
+    ) -> None:
+        """Store the default transport and the mounts: proxies first, then `mounts=` (which
+        win for the same pattern), searched most specific pattern first."""
+        from ._mounts import MountTable
+
+        self._transport = transport
+        table: dict[URLPattern | str, _T | None] = {key: value for key, value in proxies.items()}
+        if mounts is not None:
+            table.update(mounts)
+        self._mounts = MountTable(table)
+
+    @staticmethod
+    def _proxy_map(proxy: ProxyTypes | None, allow_env_proxies: bool) -> dict[str, Proxy | None]:
+        """Pattern -> proxy (None: no proxy) from `proxy=`, else from the environment."""
+        if proxy is not None:
+            return {"all://": proxy if isinstance(proxy, Proxy) else Proxy(url=proxy)}
+        if not allow_env_proxies:
+            return {}
+        from ._mounts import get_environment_proxies
+
+        return {
+            pattern: None if url is None else Proxy(url=url)
+            for pattern, url in get_environment_proxies().items()
+        }
+
+    def _transport_for_url(self, url: URL) -> _T:
+        """The transport of the most specific mount matching `url`, else the default one."""
+        _, transport = self._mounts.select(url)
+        return self._transport if transport is None else transport
+
+    def _all_transports(self) -> list[_T]:
+        return [self._transport] + [t for t in self._mounts.values() if t is not None]
+
+    # -- state and bookkeeping ----------------------------------------------------------------
+
+    def _open_for_send(self) -> None:
+        if self._state == ClientState.CLOSED:
+            raise RuntimeError("Cannot send a request, as the client has been closed.")
+        self._state = ClientState.OPENED
+
+    def _open_for_with(self) -> None:
+        if self._state != ClientState.UNOPENED:
+            raise RuntimeError(_REOPEN_MESSAGES[self._state])
+        self._state = ClientState.OPENED
+
+    def _received(self, request: Request, response: Response, start: float) -> None:
+        """Attach `request` to a transport's `response`, time it, take its cookies, log it."""
+        response.request = request
+        time_on_close(response, start)
+        self.cookies.extract_cookies(response)
+        response.default_encoding = self._default_encoding
+        logger.info(
+            'HTTP Request: %s %s "%s %d %s"',
+            request.method,
+            request.url,
+            response.http_version,
+            response.status_code,
+            response.reason_phrase,
+        )
