@@ -53,10 +53,11 @@ class Cookies(MutableMapping[str, str]):
     def extract_cookies(self, response: typing.Any) -> None:
         """Store the cookies that `response` sets (its `Set-Cookie` headers), judged
         against the URL of `response.request`."""
+        request = response.request  # RuntimeError when unset, cookies or not (as httpx)
         if not response.headers._has_any(_SET_COOKIE_NAMES):
             return  # the common case, without building the cookiejar's request adaptors
         self.jar.extract_cookies(
-            typing.cast(HTTPResponse, _ResponseView(response)), _RequestView(response.request)
+            typing.cast(HTTPResponse, _ResponseView(response)), _RequestView(request)
         )
 
     def set_cookie_header(self, request: typing.Any) -> None:

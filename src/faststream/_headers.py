@@ -109,6 +109,8 @@ class Headers(MutableMapping[str, str]):
 
     def __init__(self, headers: HeaderTypes | None = None, encoding: str | None = None) -> None:
         self._fields: list[_Field]
+        # True when the encoding was chosen (argument or setter) rather than detected.
+        self._chosen = encoding is not None
         if isinstance(headers, Headers):
             # Already validated: copy the fields; the encoding is detected anew.
             self._fields = list(headers._fields)
@@ -128,6 +130,7 @@ class Headers(MutableMapping[str, str]):
         headers = cls.__new__(cls)
         headers._fields = [(name, name.lower(), value) for name, value in fields]
         headers._encoding = None
+        headers._chosen = False
         return headers
 
     @property
@@ -140,6 +143,7 @@ class Headers(MutableMapping[str, str]):
     @encoding.setter
     def encoding(self, value: str) -> None:
         self._encoding = value
+        self._chosen = True
 
     @property
     def raw(self) -> list[tuple[bytes, bytes]]:
@@ -202,6 +206,8 @@ class Headers(MutableMapping[str, str]):
 
     def update(self, headers: HeaderTypes | None = None) -> None:  # type: ignore[override]
         """Replace every name present in `headers`; its fields are appended at the end."""
+        if headers is None:
+            return
         incoming = Headers(headers)
         if not incoming._fields:
             return
@@ -246,6 +252,13 @@ class Headers(MutableMapping[str, str]):
         if len(kept) == len(self._fields):
             raise KeyError(key)
         self._fields = kept
+
+    def _prepend(self, fields: list[tuple[bytes, bytes]]) -> None:
+        """Put `fields` (validated `(name, value)` bytes) first, in order. The encoding is
+        detected anew, as for `Headers(fields + self.raw)`."""
+        self._fields[:0] = [(name, name.lower(), value) for name, value in fields]
+        if not self._chosen:
+            self._encoding = None
 
     def _has_any(self, names: frozenset[bytes]) -> bool:
         """Whether a field has one of `names` (lower-cased bytes)."""

@@ -106,7 +106,7 @@ class Request:
         if not framed and self.method in _BODY_METHODS:
             leading.append((b"Content-Length", b"0"))
         if leading:
-            self.headers = Headers(leading + headers.raw)
+            headers._prepend(leading)
 
     @property
     def content(self) -> bytes:

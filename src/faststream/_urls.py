@@ -7,6 +7,7 @@ decoded properties, query-string handling).
 
 from __future__ import annotations
 
+import functools
 import typing
 from collections.abc import ItemsView, KeysView, Mapping, Sequence, ValuesView
 from urllib.parse import parse_qsl, unquote, urlencode, urljoin
@@ -14,6 +15,10 @@ from urllib.parse import parse_qsl, unquote, urlencode, urljoin
 import idna
 
 from ._urlparse import URLParts, render, urlparse
+
+# URLParts is immutable: a client sending to the same URL again skips the parse (which checks
+# the host with `ipaddress`/`idna`). Failed parses raise and are not cached.
+_parse_cached = functools.lru_cache(maxsize=512)(urlparse)
 
 # Only the public names: `faststream/__init__.py` may star-import this module.
 __all__ = ["URL", "QueryParams"]
@@ -82,7 +87,9 @@ class URL:
                 components["query"] = str(QueryParams(params)) if params else None
 
         if isinstance(url, str):
-            self._parts: URLParts = urlparse(url, **components)
+            self._parts: URLParts = (
+                urlparse(url, **components) if components else _parse_cached(url)
+            )
         elif isinstance(url, URL):
             self._parts = url._parts.copy_with(**components)
         else:
