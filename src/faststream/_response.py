@@ -89,6 +89,9 @@ _LINK_QUOTES = " '\""
 _LINK_SPLIT = re.compile(", *<")
 
 
+_CONTENT_ENCODING = frozenset({b"content-encoding"})
+
+
 class _Items(itertools.chain[T]):
     """The iterator `iter_bytes`/`iter_text`/`iter_lines` return: items flattened from the
     body's batches by C-level iteration, with a generator's `close()` (it closes the loop
@@ -340,7 +343,26 @@ class Response:
     def read(self) -> bytes:
         """Read the whole body, decoded; store it and return it. Closes the response."""
         if self._content is None:
-            self._content = b"".join(self.iter_bytes())
+            stream = self.stream
+            if (
+                not self.is_stream_consumed
+                and not self.is_closed
+                and isinstance(stream, SyncByteStream)
+                and not self.headers._has_any(_CONTENT_ENCODING)
+            ):
+                # No content coding: the raw pieces are the body (what iter_bytes() would
+                # give, without its per-piece machinery).
+                self.is_stream_consumed = True
+                self._num_bytes_downloaded = 0
+                pieces = []
+                with request_context(self._request):
+                    for raw in stream:
+                        self._num_bytes_downloaded += len(raw)
+                        pieces.append(raw)
+                self._content = b"".join(pieces)
+                self.close()
+            else:
+                self._content = b"".join(self.iter_bytes())
         return self._content
 
     async def aread(self) -> bytes:
