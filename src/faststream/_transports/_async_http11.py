@@ -152,7 +152,7 @@ class AsyncHTTPTransport(AsyncBaseTransport):
                 raise
             break
 
-        keep_alive = head.keep_alive and not _asks_close(request.headers.get("connection"))
+        keep_alive = head.keep_alive and not _asks_close(headers)
         return Response(
             head.status_code,
             headers=head.headers,

@@ -169,7 +169,7 @@ class HTTPTransport(BaseTransport):
                 raise
             break
 
-        keep_alive = head.keep_alive and not _asks_close(request.headers.get("connection"))
+        keep_alive = head.keep_alive and not _asks_close(headers)
         return Response(
             head.status_code,
             headers=head.headers,
@@ -362,5 +362,10 @@ def _replayable(method: bytes, stream: object) -> bool:
     return method in _IDEMPOTENT and isinstance(stream, ByteStream)
 
 
-def _asks_close(value: str | None) -> bool:
-    return value is not None and "close" in [part.strip().lower() for part in value.split(",")]
+def _asks_close(headers: list[tuple[bytes, bytes]]) -> bool:
+    """The request's `Connection` header has the `close` token (h11's keep-alive rule)."""
+    for name, value in headers:
+        if len(name) == 10 and name.lower() == b"connection" and b"close" in value.lower():
+            if any(token.strip() == b"close" for token in value.lower().split(b",")):
+                return True
+    return False
