@@ -6,6 +6,7 @@ exactly its public names.
 """
 
 from ._api import delete, get, head, options, patch, post, put, request, stream
+from ._async_client import AsyncClient
 from ._auth import Auth, BasicAuth, DigestAuth, NetRCAuth
 from ._client import Client
 from ._config import USE_CLIENT_DEFAULT, Limits, Proxy, Timeout, create_ssl_context
@@ -60,6 +61,7 @@ __all__ = [
     "ASGITransport",
     "AsyncBaseTransport",
     "AsyncByteStream",
+    "AsyncClient",
     "AsyncHTTPTransport",
     "Auth",
     "BaseTransport",

@@ -24,7 +24,6 @@ import contextlib
 import ssl
 import time
 import typing
-import warnings
 from collections.abc import Callable, Iterator, Mapping
 from types import TracebackType
 
@@ -39,7 +38,6 @@ from ._config import (
     UseClientDefault,
 )
 from ._exceptions import (
-    ResponseNotRead,
     TooManyRedirects,
     request_context,
 )
@@ -63,12 +61,12 @@ if typing.TYPE_CHECKING:
     )
 
 from ._client_base import (
-    REDIRECT_BODY_CAP,
     AuthTypes,
     BaseClient,
     ClientState,
     EventHook,
-    _is_identity,
+    RedirectBody,
+    warn_per_request_cookies,
 )
 
 __all__ = ["Client"]
@@ -169,14 +167,7 @@ class Client(BaseClient[BaseTransport]):
         extensions: RequestExtensions | None = None,
     ) -> Response:
         """Build a request, send it, and return the response with its body read."""
-        if cookies is not None:
-            warnings.warn(
-                "Setting per-request cookies=<...> is being deprecated, because the expected "
-                "behaviour on cookie persistence is ambiguous. Set cookies directly on the "
-                "client instance instead.",
-                DeprecationWarning,
-                stacklevel=2,
-            )
+        warn_per_request_cookies(cookies)
         request = self.build_request(
             method,
             url,
@@ -543,33 +534,17 @@ class Client(BaseClient[BaseTransport]):
 
 
 def _discard_redirect_body(response: Response) -> None:
-    """Throw away the body of a redirect that is being followed, then close the response.
-
-    httpx reads and *decodes* it (a compression bomb in a 302 detonates; THREATS T3). Here
-    the raw bytes are read, never decoded, and at most `REDIRECT_BODY_CAP` of them: a longer
-    body is abandoned by closing the response (the transport then drops the connection
-    rather than pool it). A short body without a content coding is kept as the response's
-    content, so `history[i].content` still works as in httpx for the usual small redirect
-    page.
-    """
-    try:
-        response.content  # noqa: B018  -- read already (a response built in memory)
+    """Throw away the body of a redirect that is being followed, then close the response:
+    raw, never decoded, at most `REDIRECT_BODY_CAP` bytes read (see `RedirectBody`)."""
+    if RedirectBody.already_read(response):
         return
-    except ResponseNotRead:
-        pass
-    pieces: list[bytes] = []
-    size = 0
-    complete = True
+    body = RedirectBody()
     raw = typing.cast(typing.Generator[bytes, None, None], response.iter_raw())
     try:
         for piece in raw:
-            size += len(piece)
-            if size > REDIRECT_BODY_CAP:
-                complete = False
+            if not body.add(piece):
                 break
-            pieces.append(piece)
     finally:
         raw.close()
         response.close()
-    if complete and _is_identity(response.headers):
-        response._content = b"".join(pieces)
+    body.keep(response)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import enum
 import logging
 import typing
+import warnings
 from collections.abc import Callable, Mapping
 
 import _cstream
@@ -33,6 +34,7 @@ from ._decoders import content_decoder
 from ._exceptions import (
     InvalidURL,
     RemoteProtocolError,
+    ResponseNotRead,
 )
 from ._headers import Headers
 from ._request import Request
@@ -54,7 +56,16 @@ if typing.TYPE_CHECKING:
         TimeoutTypes,
     )
 
-__all__ = ["REDIRECT_BODY_CAP", "USER_AGENT", "AuthTypes", "BaseClient", "ClientState", "EventHook"]
+__all__ = [
+    "REDIRECT_BODY_CAP",
+    "USER_AGENT",
+    "AuthTypes",
+    "BaseClient",
+    "ClientState",
+    "EventHook",
+    "RedirectBody",
+    "warn_per_request_cookies",
+]
 
 AuthTypes = tuple[str | bytes, str | bytes] | Callable[[Request], Request] | Auth
 EventHook = Callable[..., typing.Any]
@@ -115,6 +126,58 @@ def _is_identity(headers: Headers) -> bool:
         return content_decoder(headers, None) is None
     except _cstream.DecodeError:
         return False
+
+
+def warn_per_request_cookies(cookies: CookieTypes | None) -> None:
+    """httpx's deprecation warning for `cookies=` given to `request()` (not to `stream()` or
+    `build_request()`), pointing at the caller of `request()`."""
+    if cookies is not None:
+        warnings.warn(
+            "Setting per-request cookies=<...> is being deprecated, because the expected "
+            "behaviour on cookie persistence is ambiguous. Set cookies directly on the "
+            "client instance instead.",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+
+
+class RedirectBody:
+    """The raw body of a followed redirect, collected up to `REDIRECT_BODY_CAP` bytes.
+
+    httpx reads and *decodes* it (a compression bomb in a 302 detonates; THREATS T3). The
+    clients feed it the raw pieces (never decoded) and stop when `add()` says the cap is
+    passed; then they close the response. A short body without a content coding is kept as
+    the response's content, so `history[i].content` still works as in httpx for the usual
+    small redirect page.
+    """
+
+    def __init__(self) -> None:
+        self._pieces: list[bytes] = []
+        self._size = 0
+        self._complete = True
+
+    @staticmethod
+    def already_read(response: Response) -> bool:
+        """Whether `response` holds its body already (a response built in memory)."""
+        try:
+            response.content  # noqa: B018
+        except ResponseNotRead:
+            return False
+        return True
+
+    def add(self, piece: bytes) -> bool:
+        """Take one raw piece; False (the piece dropped) once the body is over the cap."""
+        self._size += len(piece)
+        if self._size > REDIRECT_BODY_CAP:
+            self._complete = False
+            return False
+        self._pieces.append(piece)
+        return True
+
+    def keep(self, response: Response) -> None:
+        """After the response is closed: store a complete identity body as its content."""
+        if self._complete and _is_identity(response.headers):
+            response._content = b"".join(self._pieces)
 
 
 class BaseClient(typing.Generic[_T]):

@@ -1,6 +1,10 @@
 """The top-level functions (`request`, `stream`, `get`, ... `patch`) against a loopback server,
 run with faststream and with httpx 0.28.1: same signatures, same requests on the wire (except
-User-Agent), same results."""
+User-Agent), same results.
+
+These run with the sync client only (no `client_mode`): httpx has no async top-level
+functions. The signatures of `AsyncClient` and its methods are checked against httpx's here.
+"""
 
 from __future__ import annotations
 
@@ -37,9 +41,47 @@ def test_client_method_signatures_match_httpx(name: str) -> None:
     assert list(ours.parameters) == list(theirs.parameters)
 
 
-def test_client_constructor_signature_matches_httpx() -> None:
-    ours = inspect.signature(FASTSTREAM.Client)
-    theirs = inspect.signature(real_httpx.Client)
+def _default(parameter: inspect.Parameter) -> str:
+    """The default's repr; a sentinel (USE_CLIENT_DEFAULT) by its class name."""
+    text = repr(parameter.default)
+    return type(parameter.default).__name__ if " object at 0x" in text else text
+
+
+ASYNC_METHODS = [
+    "request",
+    "stream",
+    "send",
+    "build_request",
+    "get",
+    "options",
+    "head",
+    "delete",
+    "post",
+    "put",
+    "patch",
+    "aclose",
+    "__aenter__",
+    "__aexit__",
+]
+
+
+@pytest.mark.parametrize("name", ASYNC_METHODS)
+def test_async_client_method_signatures_match_httpx(name: str) -> None:
+    ours_method = getattr(FASTSTREAM.AsyncClient, name)
+    theirs_method = getattr(real_httpx.AsyncClient, name)
+    ours, theirs = inspect.signature(ours_method), inspect.signature(theirs_method)
+    assert list(ours.parameters) == list(theirs.parameters)
+    for key, parameter in ours.parameters.items():
+        assert parameter.kind == theirs.parameters[key].kind
+        assert _default(parameter) == _default(theirs.parameters[key]), key
+    # Coroutine functions where httpx has them; stream() is an async context manager.
+    assert inspect.iscoroutinefunction(ours_method) == inspect.iscoroutinefunction(theirs_method)
+
+
+@pytest.mark.parametrize("client", ["Client", "AsyncClient"])
+def test_client_constructor_signature_matches_httpx(client: str) -> None:
+    ours = inspect.signature(getattr(FASTSTREAM, client))
+    theirs = inspect.signature(getattr(real_httpx, client))
     assert list(ours.parameters) == list(theirs.parameters)
     for key, parameter in ours.parameters.items():
         assert repr(parameter.default) == repr(theirs.parameters[key].default), key

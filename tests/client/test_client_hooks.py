@@ -14,9 +14,17 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.client.test_client_options import FASTSTREAM, HTTPX, Lib, differential, httpx, observe
+from tests.client.test_client_options import (
+    FASTSTREAM,
+    HTTPX,
+    Lib,
+    client_mode,
+    differential,
+    httpx,
+    observe,
+)
 
-__all__ = ["httpx"]
+__all__ = ["client_mode", "httpx"]  # the fixtures, re-exported for pytest
 
 
 def hop(lib: Lib, request: typing.Any) -> typing.Any:

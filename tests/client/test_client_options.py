@@ -11,6 +11,12 @@ This module also holds the helpers the other test_client_* modules import:
   response (status, headers, body, history, next_request), the exception (type name, message,
   request URL), the client's cookie jar, the log lines and the warnings.
   `assert observe(FASTSTREAM, ...) == observe(HTTPX, ...)` is a differential test.
+* `client_mode` (autouse, import it into every scenario module): runs each test twice, with
+  `Client` ("sync") and with `AsyncClient` ("async"). In the async mode `Lib.Client` builds an
+  `AsyncClient` driven through the sync API by tests/client/_async_adapter.py (its loop is the
+  test's), and `Lib.BaseTransport` / `Lib.SyncByteStream` are async adapters of the same
+  scenario classes, so a scenario runs four ways: {faststream, httpx} x {Client, AsyncClient}.
+  `lib.mode` tells a test which one runs where httpx's sync and async clients differ.
 """
 
 from __future__ import annotations
@@ -20,27 +26,46 @@ import logging
 import ssl
 import typing
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import ModuleType
 
 import pytest
 
+from tests.client._async_adapter import (
+    MODES,
+    Mode,
+    SyncFacade,
+    async_stream_base,
+    async_transport_base,
+)
 from tests.servers.app import AppServer
 from tests.servers.proxy import ProxyServer
 
 LIBRARIES = ["faststream", "httpx"]
-FALLBACKS = ("faststream._client", "faststream._api")
+FALLBACKS = ("faststream._client", "faststream._api", "faststream._async_client")
 
 
 class Lib:
-    """`import faststream as httpx` (with the not-yet-exported names filled in), or httpx."""
+    """`import faststream as httpx` (with the not-yet-exported names filled in), or httpx.
 
-    def __init__(self, name: str) -> None:
+    `mode` is "sync" or "async" (by default the current test's `client_mode`); in the async
+    mode `Client`, `BaseTransport` and `SyncByteStream` are the adapters of
+    tests/client/_async_adapter.py over `AsyncClient`.
+    """
+
+    def __init__(self, name: str, mode: str | None = None) -> None:
         self.name = name
         self.module: ModuleType = importlib.import_module(name)
         self.logger_name = name
+        self._mode = mode
+
+    @property
+    def mode(self) -> str:
+        return self._mode or Mode.current
 
     def __getattr__(self, attr: str) -> typing.Any:
+        if self.mode == "async" and attr in ("Client", "BaseTransport", "SyncByteStream"):
+            return self._async_adapter(attr)
         if hasattr(self.module, attr):
             return getattr(self.module, attr)
         if self.name == "faststream":
@@ -52,6 +77,14 @@ class Lib:
                 ):
                     return getattr(module, attr)
         raise AttributeError(attr)
+
+    def _async_adapter(self, attr: str) -> typing.Any:
+        if attr == "Client":
+            async_client = self.__getattr__("AsyncClient")
+            return lambda **options: SyncFacade.create(async_client, **options)
+        if attr == "BaseTransport":
+            return async_transport_base(self.module)
+        return async_stream_base(self.module)
 
     @property
     def user_agent(self) -> str:
@@ -68,6 +101,13 @@ HTTPX = Lib("httpx")
 @pytest.fixture(params=LIBRARIES)
 def httpx(request: pytest.FixtureRequest) -> Lib:
     return Lib(request.param)
+
+
+@pytest.fixture(autouse=True, params=MODES)
+def client_mode(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Every scenario runs with `Client` and with `AsyncClient` (see the module docstring)."""
+    with Mode.running(request.param):
+        yield request.param
 
 
 def is_faststream(lib: Lib) -> bool:
@@ -182,10 +222,15 @@ def observe(
 
 
 def differential(handler: Handler, action: Action, **options: typing.Any) -> dict[str, typing.Any]:
-    """`observe` through both libraries; asserts they agree and returns faststream's view."""
+    """`observe` through both libraries; asserts they agree and returns faststream's view.
+
+    In the async mode it also asserts that `AsyncClient` is observed doing exactly what
+    `Client` does in the same scenario."""
     ours = observe(FASTSTREAM, handler, action, **options)
     theirs = observe(HTTPX, handler, action, **options)
     assert ours == theirs
+    if Mode.current == "async":
+        assert ours == observe(Lib("faststream", "sync"), handler, action, **options)
     return typing.cast("dict[str, typing.Any]", ours)
 
 
@@ -213,6 +258,31 @@ def test_default_headers(httpx: Lib) -> None:
         "user-agent": httpx.user_agent,  # deviation: python-faststream/<version>
     }
     client.close()
+
+
+def test_the_mode_picks_the_client_class(httpx: Lib, client_mode: str) -> None:
+    seen = []
+
+    def handler(request: typing.Any) -> typing.Any:
+        seen.append(request)
+        return httpx.Response(200)
+
+    class Probe(httpx.MockTransport):  # type: ignore[misc,name-defined]
+        def handle_request(self, request: typing.Any) -> typing.Any:
+            seen.append("sync")
+            return super().handle_request(request)
+
+        async def handle_async_request(self, request: typing.Any) -> typing.Any:
+            seen.append("async")
+            return await super().handle_async_request(request)
+
+    with httpx.Client(transport=Probe(handler)) as client:
+        client.get("http://example.org/")
+        underlying = getattr(client, "_client", client)
+    expected = {"sync": "Client", "async": "AsyncClient"}[client_mode]
+    assert type(underlying).__name__ == expected
+    assert type(underlying).__module__.split(".")[0] == httpx.name
+    assert seen[0] == client_mode
 
 
 def test_faststream_user_agent() -> None:

@@ -27,13 +27,14 @@ from tests.client.test_client_options import (
     FASTSTREAM,
     HTTPX,
     Lib,
+    client_mode,
     differential,
     httpx,
     observe,
 )
 from tests.servers.app import AppServer, Exchange
 
-__all__ = ["httpx"]  # the fixture, re-exported for pytest
+__all__ = ["client_mode", "httpx"]  # the fixtures, re-exported for pytest
 
 
 def redirect_to(location: str | None, status: int = 302, **headers: str) -> typing.Any:

@@ -13,9 +13,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.client.test_client_options import Lib, httpx
+from tests.client.test_client_options import Lib, client_mode, httpx
 
-__all__ = ["httpx"]
+__all__ = ["client_mode", "httpx"]  # the fixtures, re-exported for pytest
 
 
 def counting_transport(lib: Lib, calls: list[str], name: str) -> typing.Any:
@@ -212,24 +212,36 @@ def test_already_read_mock_response_has_no_elapsed(httpx: Lib) -> None:
 # "never awaited" warning is httpx's, raised at garbage collection.
 @pytest.mark.filterwarnings("ignore:coroutine .* was never awaited:RuntimeWarning")
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-def test_async_handler_in_sync_client(httpx: Lib) -> None:
+def test_async_handler(httpx: Lib) -> None:
+    # A sync Client cannot await the handler: TypeError. An AsyncClient awaits it.
     async def handler(request: typing.Any) -> typing.Any:
-        return httpx.Response(200)
+        return httpx.Response(200, text="awaited")
 
     with httpx.Client(transport=httpx.MockTransport(handler)) as client:
-        with pytest.raises(TypeError):
-            client.get("http://example.org/")
+        if httpx.mode == "sync":
+            with pytest.raises(TypeError):
+                client.get("http://example.org/")
+        else:
+            assert client.get("http://example.org/").text == "awaited"
 
 
-def test_async_request_body_in_sync_client(httpx: Lib) -> None:
+def test_async_request_body(httpx: Lib) -> None:
     async def body() -> typing.AsyncIterator[bytes]:
         yield b"x"
+        yield b"y"
 
-    with httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(200))) as client:
-        with pytest.raises(
-            RuntimeError, match="Attempted to send an async request with a sync Client instance."
-        ):
-            client.post("http://example.org/", content=body())
+    transport = httpx.MockTransport(lambda r: httpx.Response(200, content=r.content))
+    with httpx.Client(transport=transport) as client:
+        if httpx.mode == "sync":
+            with pytest.raises(
+                RuntimeError,
+                match="^Attempted to send an async request with a sync Client instance.$",
+            ):
+                client.post("http://example.org/", content=body())
+        else:
+            response = client.post("http://example.org/", content=body())
+            assert response.content == b"xy"
+            assert response.request.headers["Transfer-Encoding"] == "chunked"
 
 
 def test_default_encoding_and_request_on_responses(httpx: Lib) -> None:

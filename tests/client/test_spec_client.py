@@ -20,10 +20,10 @@ from collections.abc import Generator, Iterator
 
 import pytest
 
-from tests.client.test_client_options import Lib, httpx
+from tests.client.test_client_options import Lib, client_mode, httpx
 from tests.servers.app import AppServer
 
-__all__ = ["httpx"]
+__all__ = ["client_mode", "httpx"]  # the fixtures, re-exported for pytest
 
 
 class CountedBody:

@@ -1,0 +1,558 @@
+"""`AsyncClient`: sends requests through an async transport, with httpx 0.28.1's behaviour.
+
+```
+async with AsyncClient(base_url="https://example.org", follow_redirects=True) as client:
+    response = await client.get("/items", params={"page": 2})
+    async with client.stream("GET", "/big") as response:
+        async for chunk in response.aiter_bytes():
+            ...
+```
+
+`BaseClient` (`_client_base.py`) holds everything that does no I/O; `AsyncClient` adds the
+asynchronous loops that call the transport, the event hooks (coroutine functions, awaited as
+httpx does) and the auth flow (`Auth.async_auth_flow`). The default transport is
+`AsyncHTTPTransport`.
+
+Cancellation: every path that leaves `send()` or `stream()` early -- an exception, a
+cancellation, a `break` out of `aiter_*` inside `async with client.stream(...)` -- closes the
+response, and closing a transport's response gives its connection back to the pool without
+suspending (`_async_http11.py`), so a second cancellation cannot interrupt it.
+
+Deviations from httpx (DESIGN.md): as `Client` -- the body of a followed redirect is discarded
+raw, never decoded, and read only up to `REDIRECT_BODY_CAP` bytes (THREATS T3); a caller-set
+`Proxy-Authorization` header is dropped on a cross-origin redirect (T28); the User-Agent is
+`python-faststream/<version>` and the log line goes to the `faststream` logger. A transport
+returning a sync-only response stream raises `TypeError` (httpx: a bare `AssertionError`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ssl
+import time
+import typing
+from collections.abc import AsyncIterator, Callable, Mapping
+from types import TracebackType
+
+from ._auth import Auth
+from ._client_base import (
+    AuthTypes,
+    BaseClient,
+    ClientState,
+    EventHook,
+    RedirectBody,
+    warn_per_request_cookies,
+)
+from ._config import (
+    DEFAULT_LIMITS,
+    DEFAULT_MAX_REDIRECTS,
+    DEFAULT_TIMEOUT_CONFIG,
+    USE_CLIENT_DEFAULT,
+    Limits,
+    Proxy,
+    UseClientDefault,
+)
+from ._exceptions import TooManyRedirects, request_context
+from ._request import Request
+from ._response import Response
+from ._streams import AsyncByteStream
+from ._transports._base import AsyncBaseTransport
+from ._urls import URL, QueryParamTypes
+
+if typing.TYPE_CHECKING:
+    from ._types import (
+        CertTypes,
+        CookieTypes,
+        HeaderTypes,
+        ProxyTypes,
+        RequestContent,
+        RequestData,
+        RequestExtensions,
+        RequestFiles,
+        TimeoutTypes,
+    )
+
+__all__ = ["AsyncClient"]
+
+_C = typing.TypeVar("_C", bound="AsyncClient")
+
+
+class AsyncClient(BaseClient[AsyncBaseTransport]):
+    """An asynchronous HTTP client with connection pooling, cookies, redirects, auth and
+    event hooks; it can be shared between tasks of one event loop.
+
+    Every option is keyword-only and has httpx's meaning and default: `verify`, `cert`,
+    `http1`, `http2`, `limits` and `trust_env` configure the default `AsyncHTTPTransport`;
+    `transport=` replaces it (and disables environment proxies); `proxy=` sends every request
+    through a proxy; `mounts={pattern: transport or None}` picks a transport per URL. Event
+    hooks are coroutine functions. `http2=True` raises `ImportError`: faststream speaks
+    HTTP/1.1 only.
+    """
+
+    def __init__(
+        self,
+        *,
+        auth: AuthTypes | None = None,
+        params: QueryParamTypes | None = None,
+        headers: HeaderTypes | None = None,
+        cookies: CookieTypes | None = None,
+        verify: ssl.SSLContext | str | bool = True,
+        cert: CertTypes | None = None,
+        http1: bool = True,
+        http2: bool = False,
+        proxy: ProxyTypes | None = None,
+        mounts: Mapping[str, AsyncBaseTransport | None] | None = None,
+        timeout: TimeoutTypes = DEFAULT_TIMEOUT_CONFIG,
+        follow_redirects: bool = False,
+        limits: Limits = DEFAULT_LIMITS,
+        max_redirects: int = DEFAULT_MAX_REDIRECTS,
+        event_hooks: Mapping[str, list[EventHook]] | None = None,
+        base_url: URL | str = "",
+        transport: AsyncBaseTransport | None = None,
+        trust_env: bool = True,
+        default_encoding: str | Callable[[bytes], str] = "utf-8",
+    ) -> None:
+        super().__init__(
+            auth=auth,
+            params=params,
+            headers=headers,
+            cookies=cookies,
+            timeout=timeout,
+            follow_redirects=follow_redirects,
+            max_redirects=max_redirects,
+            event_hooks=event_hooks,
+            base_url=base_url,
+            trust_env=trust_env,
+            default_encoding=default_encoding,
+        )
+        if http2:
+            # httpx raises ImportError when the h2 package is missing; faststream never has it.
+            raise ImportError(
+                "faststream does not support HTTP/2 (http2=True); use http2=False. "
+                "faststream speaks HTTP/1.1 only."
+            )
+        proxies = self._proxy_map(proxy, trust_env and transport is None)
+
+        def make(proxy: Proxy | None) -> AsyncBaseTransport:
+            from ._transports._async_http11 import AsyncHTTPTransport
+
+            return AsyncHTTPTransport(
+                verify=verify,
+                cert=cert,
+                trust_env=trust_env,
+                http1=http1,
+                http2=http2,
+                limits=limits,
+                proxy=proxy,
+            )
+
+        self._init_mounts(
+            make(None) if transport is None else transport,
+            {key: None if value is None else make(value) for key, value in proxies.items()},
+            mounts,
+        )
+
+    # -- sending ------------------------------------------------------------------------------
+
+    async def request(
+        self,
+        method: str,
+        url: URL | str,
+        *,
+        content: RequestContent | None = None,
+        data: RequestData | None = None,
+        files: RequestFiles | None = None,
+        json: typing.Any | None = None,
+        params: QueryParamTypes | None = None,
+        headers: HeaderTypes | None = None,
+        cookies: CookieTypes | None = None,
+        auth: AuthTypes | UseClientDefault | None = USE_CLIENT_DEFAULT,
+        follow_redirects: bool | UseClientDefault = USE_CLIENT_DEFAULT,
+        timeout: TimeoutTypes | UseClientDefault = USE_CLIENT_DEFAULT,
+        extensions: RequestExtensions | None = None,
+    ) -> Response:
+        """Build a request, send it, and return the response with its body read."""
+        warn_per_request_cookies(cookies)
+        request = self.build_request(
+            method,
+            url,
+            content=content,
+            data=data,
+            files=files,
+            json=json,
+            params=params,
+            headers=headers,
+            cookies=cookies,
+            timeout=timeout,
+            extensions=extensions,
+        )
+        return await self.send(request, auth=auth, follow_redirects=follow_redirects)
+
+    @contextlib.asynccontextmanager
+    async def stream(
+        self,
+        method: str,
+        url: URL | str,
+        *,
+        content: RequestContent | None = None,
+        data: RequestData | None = None,
+        files: RequestFiles | None = None,
+        json: typing.Any | None = None,
+        params: QueryParamTypes | None = None,
+        headers: HeaderTypes | None = None,
+        cookies: CookieTypes | None = None,
+        auth: AuthTypes | UseClientDefault | None = USE_CLIENT_DEFAULT,
+        follow_redirects: bool | UseClientDefault = USE_CLIENT_DEFAULT,
+        timeout: TimeoutTypes | UseClientDefault = USE_CLIENT_DEFAULT,
+        extensions: RequestExtensions | None = None,
+    ) -> AsyncIterator[Response]:
+        """Send a request; yield the response unread; close it on exit (also when the block
+        raises or its task is cancelled)."""
+        request = self.build_request(
+            method,
+            url,
+            content=content,
+            data=data,
+            files=files,
+            json=json,
+            params=params,
+            headers=headers,
+            cookies=cookies,
+            timeout=timeout,
+            extensions=extensions,
+        )
+        response = await self.send(
+            request, auth=auth, follow_redirects=follow_redirects, stream=True
+        )
+        try:
+            yield response
+        finally:
+            await response.aclose()
+
+    async def send(
+        self,
+        request: Request,
+        *,
+        stream: bool = False,
+        auth: AuthTypes | UseClientDefault | None = USE_CLIENT_DEFAULT,
+        follow_redirects: bool | UseClientDefault = USE_CLIENT_DEFAULT,
+    ) -> Response:
+        """Send `request` (with auth and redirects); read the body unless `stream=True`."""
+        self._open_for_send()
+        follow = (
+            self.follow_redirects
+            if isinstance(follow_redirects, UseClientDefault)
+            else follow_redirects
+        )
+        self._set_timeout(request)
+        chosen_auth = self._build_request_auth(request, auth)
+        response = await self._send_handling_auth(request, chosen_auth, follow, [])
+        try:
+            if not stream:
+                await response.aread()
+        except BaseException:
+            await response.aclose()
+            raise
+        return response
+
+    async def _send_handling_auth(
+        self, request: Request, auth: Auth, follow: bool, history: list[Response]
+    ) -> Response:
+        flow = auth.async_auth_flow(request)
+        try:
+            request = await flow.__anext__()
+            while True:
+                response = await self._send_handling_redirects(request, follow, history)
+                try:
+                    try:
+                        next_request = await flow.asend(response)
+                    except StopAsyncIteration:
+                        return response
+                    # An intermediate response of the flow: read, kept in the history.
+                    response.history = list(history)
+                    await response.aread()
+                    request = next_request
+                    history.append(response)
+                except BaseException:
+                    await response.aclose()
+                    raise
+        finally:
+            await flow.aclose()
+
+    async def _send_handling_redirects(
+        self, request: Request, follow: bool, history: list[Response]
+    ) -> Response:
+        while True:
+            if len(history) > self.max_redirects:
+                raise TooManyRedirects("Exceeded maximum allowed redirects.", request=request)
+            for hook in self._event_hooks["request"]:
+                await hook(request)
+            response = await self._send_single_request(request)
+            try:
+                for hook in self._event_hooks["response"]:
+                    await hook(response)
+                next_request = self._next_hop(request, response, history, follow)
+                if next_request is None:
+                    return response
+                history = [*history, response]
+                await _discard_redirect_body(response)
+                request = next_request
+            except BaseException:
+                await response.aclose()
+                raise
+
+    async def _send_single_request(self, request: Request) -> Response:
+        transport = self._transport_for_url(request.url)
+        if not isinstance(request.stream, AsyncByteStream):
+            raise RuntimeError("Attempted to send an sync request with an AsyncClient instance.")
+        start = time.perf_counter()
+        with request_context(request):
+            response = await transport.handle_async_request(request)
+        if not isinstance(response.stream, AsyncByteStream):
+            response.request = request
+            raise TypeError("The transport returned a response with a sync stream.")
+        self._received(request, response, start)
+        return response
+
+    # -- shortcuts ----------------------------------------------------------------------------
+
+    async def get(
+        self,
+        url: URL | str,
+        *,
+        params: QueryParamTypes | None = None,
+        headers: HeaderTypes | None = None,
+        cookies: CookieTypes | None = None,
+        auth: AuthTypes | UseClientDefault | None = USE_CLIENT_DEFAULT,
+        follow_redirects: bool | UseClientDefault = USE_CLIENT_DEFAULT,
+        timeout: TimeoutTypes | UseClientDefault = USE_CLIENT_DEFAULT,
+        extensions: RequestExtensions | None = None,
+    ) -> Response:
+        """Send a GET request."""
+        return await self.request(
+            "GET",
+            url,
+            params=params,
+            headers=headers,
+            cookies=cookies,
+            auth=auth,
+            follow_redirects=follow_redirects,
+            timeout=timeout,
+            extensions=extensions,
+        )
+
+    async def options(
+        self,
+        url: URL | str,
+        *,
+        params: QueryParamTypes | None = None,
+        headers: HeaderTypes | None = None,
+        cookies: CookieTypes | None = None,
+        auth: AuthTypes | UseClientDefault | None = USE_CLIENT_DEFAULT,
+        follow_redirects: bool | UseClientDefault = USE_CLIENT_DEFAULT,
+        timeout: TimeoutTypes | UseClientDefault = USE_CLIENT_DEFAULT,
+        extensions: RequestExtensions | None = None,
+    ) -> Response:
+        """Send an OPTIONS request."""
+        return await self.request(
+            "OPTIONS",
+            url,
+            params=params,
+            headers=headers,
+            cookies=cookies,
+            auth=auth,
+            follow_redirects=follow_redirects,
+            timeout=timeout,
+            extensions=extensions,
+        )
+
+    async def head(
+        self,
+        url: URL | str,
+        *,
+        params: QueryParamTypes | None = None,
+        headers: HeaderTypes | None = None,
+        cookies: CookieTypes | None = None,
+        auth: AuthTypes | UseClientDefault | None = USE_CLIENT_DEFAULT,
+        follow_redirects: bool | UseClientDefault = USE_CLIENT_DEFAULT,
+        timeout: TimeoutTypes | UseClientDefault = USE_CLIENT_DEFAULT,
+        extensions: RequestExtensions | None = None,
+    ) -> Response:
+        """Send a HEAD request."""
+        return await self.request(
+            "HEAD",
+            url,
+            params=params,
+            headers=headers,
+            cookies=cookies,
+            auth=auth,
+            follow_redirects=follow_redirects,
+            timeout=timeout,
+            extensions=extensions,
+        )
+
+    async def delete(
+        self,
+        url: URL | str,
+        *,
+        params: QueryParamTypes | None = None,
+        headers: HeaderTypes | None = None,
+        cookies: CookieTypes | None = None,
+        auth: AuthTypes | UseClientDefault | None = USE_CLIENT_DEFAULT,
+        follow_redirects: bool | UseClientDefault = USE_CLIENT_DEFAULT,
+        timeout: TimeoutTypes | UseClientDefault = USE_CLIENT_DEFAULT,
+        extensions: RequestExtensions | None = None,
+    ) -> Response:
+        """Send a DELETE request."""
+        return await self.request(
+            "DELETE",
+            url,
+            params=params,
+            headers=headers,
+            cookies=cookies,
+            auth=auth,
+            follow_redirects=follow_redirects,
+            timeout=timeout,
+            extensions=extensions,
+        )
+
+    async def post(
+        self,
+        url: URL | str,
+        *,
+        content: RequestContent | None = None,
+        data: RequestData | None = None,
+        files: RequestFiles | None = None,
+        json: typing.Any | None = None,
+        params: QueryParamTypes | None = None,
+        headers: HeaderTypes | None = None,
+        cookies: CookieTypes | None = None,
+        auth: AuthTypes | UseClientDefault = USE_CLIENT_DEFAULT,
+        follow_redirects: bool | UseClientDefault = USE_CLIENT_DEFAULT,
+        timeout: TimeoutTypes | UseClientDefault = USE_CLIENT_DEFAULT,
+        extensions: RequestExtensions | None = None,
+    ) -> Response:
+        """Send a POST request."""
+        return await self.request(
+            "POST",
+            url,
+            content=content,
+            data=data,
+            files=files,
+            json=json,
+            params=params,
+            headers=headers,
+            cookies=cookies,
+            auth=auth,
+            follow_redirects=follow_redirects,
+            timeout=timeout,
+            extensions=extensions,
+        )
+
+    async def put(
+        self,
+        url: URL | str,
+        *,
+        content: RequestContent | None = None,
+        data: RequestData | None = None,
+        files: RequestFiles | None = None,
+        json: typing.Any | None = None,
+        params: QueryParamTypes | None = None,
+        headers: HeaderTypes | None = None,
+        cookies: CookieTypes | None = None,
+        auth: AuthTypes | UseClientDefault = USE_CLIENT_DEFAULT,
+        follow_redirects: bool | UseClientDefault = USE_CLIENT_DEFAULT,
+        timeout: TimeoutTypes | UseClientDefault = USE_CLIENT_DEFAULT,
+        extensions: RequestExtensions | None = None,
+    ) -> Response:
+        """Send a PUT request."""
+        return await self.request(
+            "PUT",
+            url,
+            content=content,
+            data=data,
+            files=files,
+            json=json,
+            params=params,
+            headers=headers,
+            cookies=cookies,
+            auth=auth,
+            follow_redirects=follow_redirects,
+            timeout=timeout,
+            extensions=extensions,
+        )
+
+    async def patch(
+        self,
+        url: URL | str,
+        *,
+        content: RequestContent | None = None,
+        data: RequestData | None = None,
+        files: RequestFiles | None = None,
+        json: typing.Any | None = None,
+        params: QueryParamTypes | None = None,
+        headers: HeaderTypes | None = None,
+        cookies: CookieTypes | None = None,
+        auth: AuthTypes | UseClientDefault = USE_CLIENT_DEFAULT,
+        follow_redirects: bool | UseClientDefault = USE_CLIENT_DEFAULT,
+        timeout: TimeoutTypes | UseClientDefault = USE_CLIENT_DEFAULT,
+        extensions: RequestExtensions | None = None,
+    ) -> Response:
+        """Send a PATCH request."""
+        return await self.request(
+            "PATCH",
+            url,
+            content=content,
+            data=data,
+            files=files,
+            json=json,
+            params=params,
+            headers=headers,
+            cookies=cookies,
+            auth=auth,
+            follow_redirects=follow_redirects,
+            timeout=timeout,
+            extensions=extensions,
+        )
+
+    # -- lifetime -----------------------------------------------------------------------------
+
+    async def aclose(self) -> None:
+        """Close the transport and every mounted transport (idempotent)."""
+        if self._state != ClientState.CLOSED:
+            self._state = ClientState.CLOSED
+            for transport in self._all_transports():
+                await transport.aclose()
+
+    async def __aenter__(self: _C) -> _C:
+        self._open_for_with()
+        for transport in self._all_transports():
+            await transport.__aenter__()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc_value: BaseException | None = None,
+        traceback: TracebackType | None = None,
+    ) -> None:
+        self._state = ClientState.CLOSED
+        for transport in self._all_transports():
+            await transport.__aexit__(exc_type, exc_value, traceback)
+
+
+async def _discard_redirect_body(response: Response) -> None:
+    """Throw away the body of a redirect that is being followed, then close the response:
+    raw, never decoded, at most `REDIRECT_BODY_CAP` bytes read (see `RedirectBody`)."""
+    if RedirectBody.already_read(response):
+        return
+    body = RedirectBody()
+    raw = typing.cast(typing.AsyncGenerator[bytes, None], response.aiter_raw())
+    try:
+        async for piece in raw:
+            if not body.add(piece):
+                break
+    finally:
+        await raw.aclose()
+        await response.aclose()
+    body.keep(response)

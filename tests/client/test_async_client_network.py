@@ -1,0 +1,290 @@
+"""`AsyncClient` over real loopback servers: a differential run against httpx 0.28.1's
+`AsyncClient`, concurrency on one client, and early exits at the client level (THREATS F6-F9).
+
+Early exits -- a task cancelled once or twice in the middle of `async with client.stream(...)`,
+`break` out of `aiter_bytes`, an exception inside the block -- must close the response and its
+connection, give the pool slot back, and leave the client usable. Both libraries are held to
+what a user sees (the server sees the connection dropped and a new one opened; the next
+requests succeed); for faststream the pool is also checked empty of lent connections.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import typing
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+
+from tests.client.test_client_options import FASTSTREAM, HTTPX, Lib, httpx
+from tests.servers.app import AppServer, pattern
+
+__all__ = ["httpx"]
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def wait_for(predicate: Callable[[], bool], limit: float = 10.0) -> bool:
+    """Poll `predicate` until true (a hang guard, not a timing assertion)."""
+    done = threading.Event()
+    for _ in range(int(limit / 0.01)):
+        if predicate():
+            return True
+        done.wait(0.01)
+    return predicate()
+
+
+async def async_wait_for(predicate: Callable[[], bool], limit: float = 10.0) -> bool:
+    """`wait_for` inside the event loop (lets the other tasks run while polling)."""
+    for _ in range(int(limit / 0.01)):
+        if predicate():
+            return True
+        await asyncio.sleep(0.01)
+    return predicate()
+
+
+def lent_connections(client: typing.Any) -> int | None:
+    """Connections of faststream's pool currently lent to a response (None for httpx)."""
+    pool = getattr(client._transport, "_pool", None)
+    return (
+        None if pool is None or not hasattr(pool, "connections_in_use") else pool.connections_in_use
+    )
+
+
+# --- differential run --------------------------------------------------------------------------
+
+
+async def session(lib: Lib, url: str) -> list[typing.Any]:
+    """A user session touching most of the client; returns what the user sees."""
+    seen: list[typing.Any] = []
+
+    def echoed(response: typing.Any) -> typing.Any:
+        data = response.json()
+        data["headers"] = [h for h in data["headers"] if h[0].lower() != "user-agent"]
+        data.pop("connection")
+        content_type = dict(data["headers"]).get("Content-Type", "")
+        if "boundary=" in content_type:  # random per request
+            boundary = content_type.split("boundary=")[1]
+            data["body"] = data["body"].replace(boundary, "B")
+            data["headers"] = [[k, v.replace(boundary, "B")] for k, v in data["headers"]]
+        return response.status_code, data
+
+    async def body() -> AsyncIterator[bytes]:
+        yield b"part-1 "
+        yield b"part-2"
+
+    async with lib.AsyncClient(base_url=url, params={"client": "1"}, headers={"X-C": "c"}) as c:
+        seen.append(echoed(await c.get("/echo", params={"a": "b"})))
+        seen.append(echoed(await c.post("/echo", json={"k": [1, 2]})))
+        seen.append(echoed(await c.put("/echo", content=body())))
+        seen.append(echoed(await c.patch("/echo", data={"f": "v"}, files={"u": b"x"})))
+        response = await c.get("/redirect/3", follow_redirects=True)
+        seen.append(
+            (response.json()["path"], [(r.status_code, str(r.url)) for r in response.history])
+        )
+        response = await c.get("/cookies/set", params={"s": "1"}, follow_redirects=True)
+        seen.append((response.json(), dict(c.cookies)))
+        response = await c.get("/basic-auth/u/p", auth=("u", "p"))
+        seen.append((response.status_code, response.json()))
+        response = await c.get("/digest-auth/auth/u/p/SHA-256", auth=lib.DigestAuth("u", "p"))
+        seen.append((response.status_code, [r.status_code for r in response.history]))
+        async with c.stream("GET", "/jsonl/50") as response:
+            seen.append([line async for line in response.aiter_lines()])
+        async with c.stream("GET", "/gzip", params={"n": 200}) as response:
+            seen.append("".join([text async for text in response.aiter_text()]))
+        async with c.stream("GET", "/chunked/100000", params={"size": 777}) as response:
+            data = b"".join([chunk async for chunk in response.aiter_bytes(4096)])
+            seen.append(data == pattern(100000))
+        response = await c.get("/status/404")
+        try:
+            response.raise_for_status()
+        except lib.HTTPStatusError as exc:
+            seen.append(str(exc))
+        response = await c.head("/bytes/10")
+        seen.append((response.status_code, response.headers["content-length"], response.content))
+        seen.append((await c.options("/echo")).status_code)
+        seen.append((await c.delete("/echo")).json()["method"])
+        response = await c.get("/redirect/1")
+        seen.append((response.status_code, str(response.next_request.url)))
+    return seen
+
+
+@pytest.mark.timeout(60)
+def test_differential_session(app_server: AppServer) -> None:
+    ours = asyncio.run(session(FASTSTREAM, app_server.url))
+    theirs = asyncio.run(session(HTTPX, app_server.url))
+    assert ours == theirs
+
+
+def test_concurrent_requests_share_the_pool(httpx: Lib, app_server: AppServer) -> None:
+    async def main() -> list[typing.Any]:
+        limits = httpx.Limits(max_connections=4)
+        async with httpx.AsyncClient(base_url=app_server.url, limits=limits) as client:
+            responses = await asyncio.gather(*(client.get(f"/bytes/{n}") for n in range(1, 65)))
+            return [(r.status_code, len(r.content)) for r in responses]
+
+    assert asyncio.run(main()) == [(200, n) for n in range(1, 65)]
+    assert app_server.connections_accepted <= 4
+
+
+def test_async_generator_body_resent_by_redirect(httpx: Lib, app_server: AppServer) -> None:
+    async def main() -> None:
+        async def body() -> AsyncIterator[bytes]:
+            yield b"once"
+
+        async with httpx.AsyncClient(follow_redirects=True) as client:
+            with pytest.raises(httpx.StreamConsumed):
+                await client.post(
+                    app_server.url + "/redirect-to",
+                    params={"url": "/echo", "status": "307"},
+                    content=body(),
+                )
+
+    asyncio.run(main())
+
+
+def test_pool_timeout_through_the_client(httpx: Lib, app_server: AppServer) -> None:
+    async def main() -> None:
+        limits = httpx.Limits(max_connections=1)
+        async with httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(5.0, pool=0.2)) as client:
+            async with client.stream("GET", app_server.url + "/bytes/10") as held:
+                with pytest.raises(httpx.PoolTimeout) as info:
+                    await client.get(app_server.url + "/bytes/10")
+                assert info.value.request.url == httpx.URL(app_server.url + "/bytes/10")
+                await held.aread()
+            assert (await client.get(app_server.url + "/bytes/10")).status_code == 200
+
+    asyncio.run(main())
+
+
+# --- early exits ---------------------------------------------------------------------------------
+
+DRIP = "/drip?n=400&delay=0.05"  # 20 s of body: the exits below always happen mid-stream
+
+
+async def next_requests_succeed(client: typing.Any, url: str) -> None:
+    for n in (10, 1000, 100000):
+        response = await client.get(url + f"/bytes/{n}")
+        assert response.content == pattern(n)
+
+
+@pytest.mark.parametrize("cancels", [1, 2])
+def test_task_cancelled_mid_stream(httpx: Lib, app_server: AppServer, cancels: int) -> None:
+    async def main() -> None:
+        started = asyncio.Event()
+        responses: list[typing.Any] = []
+        async with httpx.AsyncClient() as client:
+
+            async def consume() -> None:
+                async with client.stream("GET", app_server.url + DRIP) as response:
+                    responses.append(response)
+                    async for _ in response.aiter_bytes():
+                        started.set()
+
+            task = asyncio.create_task(consume())
+            await asyncio.wait_for(started.wait(), 10)
+            for _ in range(cancels):
+                task.cancel()
+                await asyncio.sleep(0)
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            assert responses[0].is_closed
+            assert lent_connections(client) in (0, None)
+            await next_requests_succeed(client, app_server.url)
+            assert lent_connections(client) in (0, None)
+
+    asyncio.run(main())
+    assert app_server.connections_accepted == 2  # the cancelled one was dropped, not reused
+    assert wait_for(lambda: app_server.open_connections == 0)
+
+
+def test_task_cancelled_while_waiting_for_the_head(httpx: Lib, app_server: AppServer) -> None:
+    async def main() -> None:
+        async with httpx.AsyncClient() as client:
+            task = asyncio.create_task(client.get(app_server.url + "/slow-headers?delay=20"))
+            assert await async_wait_for(lambda: len(app_server.requests) == 1)
+            await asyncio.sleep(0.05)  # let the task reach the read (not a timing assertion)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            assert lent_connections(client) in (0, None)
+            await next_requests_succeed(client, app_server.url)
+
+    asyncio.run(main())
+    assert app_server.connections_accepted == 2
+
+
+@pytest.mark.parametrize("how", ["break", "exception", "return"])
+def test_early_exit_from_the_stream_block(httpx: Lib, app_server: AppServer, how: str) -> None:
+    async def main() -> None:
+        async with httpx.AsyncClient() as client:
+
+            async def consume() -> typing.Any:
+                async with client.stream("GET", app_server.url + DRIP) as response:
+                    async for _ in response.aiter_bytes():
+                        if how == "break":
+                            break
+                        if how == "exception":
+                            raise KeyError("inside")
+                        return response
+                    return response
+
+            if how == "exception":
+                with pytest.raises(KeyError):
+                    await consume()
+            else:
+                response = await consume()
+                assert response.is_closed
+            assert lent_connections(client) in (0, None)
+            await next_requests_succeed(client, app_server.url)
+
+    asyncio.run(main())
+    assert app_server.connections_accepted == 2
+
+
+def test_break_out_of_aiter_bytes_then_aclose(httpx: Lib, app_server: AppServer) -> None:
+    async def main() -> None:
+        async with httpx.AsyncClient() as client:
+            response = await client.send(
+                client.build_request("GET", app_server.url + DRIP), stream=True
+            )
+            async for _ in response.aiter_bytes():
+                break
+            assert not response.is_closed
+            assert lent_connections(client) in (1, None)
+            await response.aclose()
+            await response.aclose()  # idempotent
+            assert lent_connections(client) in (0, None)
+            await next_requests_succeed(client, app_server.url)
+
+    asyncio.run(main())
+    assert app_server.connections_accepted == 2
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_cancellation_storm_through_the_client(app_server: AppServer) -> None:
+    # Many streams through one faststream AsyncClient, each cancelled at a different point
+    # (before the head, mid-body, after the body); the pool ends with nothing lent.
+    async def main() -> None:
+        limits = FASTSTREAM.Limits(max_connections=8)
+        async with FASTSTREAM.AsyncClient(base_url=app_server.url, limits=limits) as client:
+
+            async def stream(path: str) -> None:
+                async with client.stream("GET", path) as response:
+                    async for _ in response.aiter_bytes():
+                        await asyncio.sleep(0)
+
+            for round_ in range(6):
+                paths = ["/drip?n=100&delay=0.01", "/bytes/200000", "/bytes/10"] * 4
+                tasks = [asyncio.create_task(stream(p)) for p in paths]
+                for step in range(len(tasks)):
+                    await asyncio.sleep(0.001 * ((step + round_) % 4))
+                    tasks[step].cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+                assert lent_connections(client) == 0
+            await next_requests_succeed(client, "")
+            assert lent_connections(client) == 0
+
+    asyncio.run(main())
