@@ -68,6 +68,7 @@ class AsyncConnection(asyncio.BufferedProtocol):
         self.loop = loop
         self.buffer = bytearray(_FIRST_BUFFER)
         self.view = memoryview(self.buffer)
+        self.grow = False  # the next get_buffer() hands out a buffer twice as large
         self.responses = 0  # responses completed on this connection (> 0: a reused one)
         self.idle_since = 0.0
         self.closed = False  # closed by us, or the transport is gone
@@ -94,6 +95,13 @@ class AsyncConnection(asyncio.BufferedProtocol):
         self.transport = typing.cast(asyncio.Transport, transport)
 
     def get_buffer(self, sizehint: int) -> memoryview:
+        if self.grow:
+            # Swapped here, not in buffer_updated: an event loop may still hold the buffer it
+            # got from us while it calls buffer_updated (uvloop does), so the old view cannot
+            # be released there; it is dropped here instead.
+            self.grow = False
+            self.buffer = bytearray(2 * len(self.buffer))
+            self.view = memoryview(self.buffer)
         return self.view
 
     def buffer_updated(self, nbytes: int) -> None:
@@ -116,9 +124,7 @@ class AsyncConnection(asyncio.BufferedProtocol):
                 return
             if nbytes == len(self.buffer) and nbytes < _MAX_BUFFER:
                 # Reads keep filling the buffer: a large body; read more per call.
-                self.view.release()
-                self.buffer = bytearray(2 * nbytes)
-                self.view = memoryview(self.buffer)
+                self.grow = True
             self._deliver(pieces)
         elif mode == _HEAD:
             self.received += nbytes
