@@ -224,7 +224,7 @@ def _main(ready: Connection, stop: Connection, preload: Sequence[str], sendfile:
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", 0))
-    listener.listen(64)
+    listener.listen(1024)
     listener.settimeout(0.2)
     ready.send(listener.getsockname()[1])
     with listener:
