@@ -368,7 +368,25 @@ class Response:
     async def aread(self) -> bytes:
         """`read()` for an async stream."""
         if self._content is None:
-            self._content = b"".join([chunk async for chunk in self.aiter_bytes()])
+            stream = self.stream
+            if (
+                not self.is_stream_consumed
+                and not self.is_closed
+                and isinstance(stream, AsyncByteStream)
+                and not self.headers._has_any(_CONTENT_ENCODING)
+            ):
+                # No content coding: the raw pieces are the body (as in `read()`).
+                self.is_stream_consumed = True
+                self._num_bytes_downloaded = 0
+                pieces = []
+                with request_context(self._request):
+                    async for raw in stream:
+                        self._num_bytes_downloaded += len(raw)
+                        pieces.append(raw)
+                self._content = b"".join(pieces)
+                await self.aclose()
+            else:
+                self._content = b"".join([chunk async for chunk in self.aiter_bytes()])
         return self._content
 
     # -- streaming: sync ----------------------------------------------------------------------

@@ -348,11 +348,27 @@ def in_memory_writes(state: h11.Connection, head: bytes, stream: ByteStream | No
     """The writes for a request with an in-memory body (or none): head and body in one write
     when the body is at most 64 KiB, else head, body and end separately."""
     body = b"".join(stream) if stream is not None else b""
+    if not body and _empty_framing(head):
+        # No body, none declared: h11's end of message would be b"" (its client side is left
+        # in SEND_BODY, which does not stop it from parsing the response).
+        return [head]
     data = encode_piece(state, body) if body else b""
     end = encode_end(state)
     if len(body) <= _SMALL_BODY:
         return [b"".join((head, data, end))]
     return [head, data, end]
+
+
+def _empty_framing(head: bytes) -> bool:
+    """The serialised head declares no body: no Transfer-Encoding, Content-Length 0 or none."""
+    lower = head.lower()
+    if b"\r\ntransfer-encoding:" in lower:
+        return False
+    start = lower.find(b"\r\ncontent-length:")
+    if start < 0:
+        return True
+    start += len(b"\r\ncontent-length:")
+    return lower[start : lower.find(b"\r\n", start)].strip() == b"0"
 
 
 def encode_piece(state: h11.Connection, piece: bytes) -> bytes:
