@@ -52,7 +52,7 @@ from ._config import (
     Proxy,
     UseClientDefault,
 )
-from ._exceptions import TooManyRedirects, request_context
+from ._exceptions import RequestError, TooManyRedirects
 from ._request import Request
 from ._response import Response
 from ._streams import AsyncByteStream
@@ -258,6 +258,9 @@ class AsyncClient(BaseClient[AsyncBaseTransport]):
     async def _send_handling_auth(
         self, request: Request, auth: Auth, follow: bool, history: list[Response]
     ) -> Response:
+        if type(auth) is Auth:
+            # No authentication: the base flow sends the request unchanged, once.
+            return await self._send_handling_redirects(request, follow, history)
         flow = auth.async_auth_flow(request)
         try:
             request = await flow.__anext__()
@@ -306,8 +309,11 @@ class AsyncClient(BaseClient[AsyncBaseTransport]):
         if not isinstance(request.stream, AsyncByteStream):
             raise RuntimeError("Attempted to send an sync request with an AsyncClient instance.")
         start = time.perf_counter()
-        with request_context(request):
+        try:
             response = await transport.handle_async_request(request)
+        except RequestError as exc:
+            exc.request = request  # what request_context() does, without its generator
+            raise
         if not isinstance(response.stream, AsyncByteStream):
             response.request = request
             raise TypeError("The transport returned a response with a sync stream.")

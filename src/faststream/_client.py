@@ -37,10 +37,7 @@ from ._config import (
     Proxy,
     UseClientDefault,
 )
-from ._exceptions import (
-    TooManyRedirects,
-    request_context,
-)
+from ._exceptions import RequestError, TooManyRedirects
 from ._request import Request
 from ._response import Response
 from ._streams import SyncByteStream
@@ -250,6 +247,9 @@ class Client(BaseClient[BaseTransport]):
     def _send_handling_auth(
         self, request: Request, auth: Auth, follow: bool, history: list[Response]
     ) -> Response:
+        if type(auth) is Auth:
+            # No authentication: the base flow sends the request unchanged, once.
+            return self._send_handling_redirects(request, follow, history)
         flow = auth.sync_auth_flow(request)
         try:
             request = next(flow)
@@ -298,8 +298,11 @@ class Client(BaseClient[BaseTransport]):
         if not isinstance(request.stream, SyncByteStream):
             raise RuntimeError("Attempted to send an async request with a sync Client instance.")
         start = time.perf_counter()
-        with request_context(request):
+        try:
             response = transport.handle_request(request)
+        except RequestError as exc:
+            exc.request = request  # what request_context() does, without its generator
+            raise
         if not isinstance(response.stream, SyncByteStream):
             response.request = request
             raise TypeError("The transport returned a response with an async stream.")
