@@ -154,8 +154,12 @@ class Connection:
             while view:
                 try:
                     sent = sock.send(view)
-                except (BlockingIOError, ssl.SSLWantWriteError, ssl.SSLWantReadError):
+                except (BlockingIOError, ssl.SSLWantWriteError):
                     if not self._waiter.writable(timeout):
+                        raise WriteTimeout("timed out") from None
+                    continue
+                except ssl.SSLWantReadError:  # pragma: no cover - TLS renegotiation
+                    if not self._waiter.readable(timeout):
                         raise WriteTimeout("timed out") from None
                     continue
                 view = view[sent:]
