@@ -1,0 +1,111 @@
+"""Instructions per small request: faststream's Client vs httpx's, and one bare h11 exchange.
+
+Sequential small requests are too noisy on a shared 2-core machine to compare small changes
+by wall clock or CPU time. Callgrind counts the user-space instructions a client executes,
+the same on every run (the kernel's share, about the same for every client, is not counted).
+This script starts the loopback server of bench/e2e.py, runs itself under valgrind with 0 and
+with N requests for each case, and prints (count(N) - count(0)) / N:
+
+    python bench/small_callgrind.py [--requests 300]
+
+Cases: `faststream` (Client.get), `httpx` (httpx.Client.get), `h11` (a fresh h11 connection
+serialising a GET and parsing a canned response head, no network: h11's share of a request).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+_HEADERS = [
+    (b"Host", b"127.0.0.1:8000"),
+    (b"Accept", b"*/*"),
+    (b"Accept-Encoding", b"gzip, deflate, br, zstd"),
+    (b"Connection", b"keep-alive"),
+    (b"User-Agent", b"python-faststream/0"),
+]
+_RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok"
+
+
+def _run_case(case: str, url: str, count: int) -> None:
+    if case == "h11":
+        import h11
+
+        for _ in range(count):
+            state = h11.Connection(h11.CLIENT, max_incomplete_event_size=100 * 1024)
+            state.send(h11.Request(method=b"GET", target=b"/small", headers=_HEADERS))
+            state.receive_data(_RESPONSE)
+            while not isinstance(state.next_event(), h11.Response):
+                pass
+        return
+    import importlib
+
+    if case == "faststream":
+        import e2e
+
+        e2e._import_faststream()
+    lib = importlib.import_module("faststream" if case == "faststream" else "httpx")
+    with lib.Client(timeout=60) as client:
+        client.get(url)  # the connection is opened outside the count, in both runs
+        for _ in range(count):
+            client.get(url)
+
+
+def _instructions(case: str, url: str, count: int) -> int:
+    out = subprocess.run(
+        [
+            "valgrind",
+            "--tool=callgrind",
+            "--callgrind-out-file=/dev/null",
+            sys.executable,
+            __file__,
+            "--child",
+            case,
+            url,
+            str(count),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=True,
+    )
+    found = re.search(r"Collected : (\d+)", out.stderr)
+    if found is None:
+        raise SystemExit(f"no callgrind total for {case}:\n{out.stderr[-2000:]}")
+    return int(found.group(1))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        case, url, count = args.child
+        _run_case(case, url, int(count))
+        return 0
+    import _server
+
+    with _server.serve() as server:
+        url = server.base_url + "/small"
+        per_request: dict[str, float] = {}
+        for case in ("faststream", "httpx", "h11"):
+            base = _instructions(case, url, 0)
+            total = _instructions(case, url, args.requests)
+            per_request[case] = (total - base) / args.requests
+            print(f"{case:<11} {per_request[case] / 1000:8.1f} K instructions per request")
+    print(
+        f"httpx / faststream: {per_request['httpx'] / per_request['faststream']:.2f}x; "
+        f"h11's share of a faststream request: {per_request['h11'] / per_request['faststream']:.0%}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
