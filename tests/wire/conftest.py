@@ -8,11 +8,14 @@ from types import ModuleType
 
 import pytest
 
+from tests.client._async_adapter import Mode, SyncFacade
+
 from ._raw_server import RawServer, Script
 
 StartServer = Callable[..., RawServer]
 
 LIBRARIES = ["faststream", "httpx"]
+KINDS = ["sync", "async"]
 
 
 @pytest.fixture
@@ -34,22 +37,25 @@ def raw_server() -> Iterator[StartServer]:
     assert not errors, f"raw server failed: {errors}"
 
 
-def _load(name: str) -> ModuleType:
+def _async_lib(module: ModuleType) -> ModuleType:
+    """`module` with `Client` replaced by its `AsyncClient`, driven through the sync API the
+    runner uses (tests/client/_async_adapter.py: every call runs on the test's event loop)."""
+    proxy = ModuleType(f"{module.__name__}_async")
+    proxy.__dict__.update(module.__dict__)
+    proxy.__name__ = f"{module.__name__}_async"
+    async_client = module.AsyncClient
+    proxy.Client = lambda **options: SyncFacade.create(async_client, **options)  # type: ignore[attr-defined]
+    return proxy
+
+
+@pytest.fixture(params=[(name, kind) for name in LIBRARIES for kind in KINDS], ids="-".join)
+def lib(request: pytest.FixtureRequest) -> Iterator[ModuleType]:
+    """The library under test: `faststream` or `httpx` (same names: Client, Timeout, ...), with
+    its `Client` ("sync") or its `AsyncClient` behind the same API ("async")."""
+    name, kind = request.param
     module = importlib.import_module(name)
-    if name == "faststream" and not hasattr(module, "Client"):
-        try:
-            client_module = importlib.import_module("faststream._client")
-        except ImportError:
-            pytest.skip("faststream.Client is not written yet (helper 'client' is on it)")
-        # the Client exists but is not exported yet: test it through the module namespace
-        proxy = ModuleType("faststream_under_test")
-        proxy.__dict__.update(module.__dict__)
-        proxy.Client = client_module.Client  # type: ignore[attr-defined]
-        return proxy
-    return module
-
-
-@pytest.fixture(params=LIBRARIES)
-def lib(request: pytest.FixtureRequest) -> ModuleType:
-    """The library under test: `faststream` or `httpx` (same names: Client, Timeout, ...)."""
-    return _load(request.param)
+    if kind == "sync":
+        yield module
+        return
+    with Mode.running("async"):
+        yield _async_lib(module)

@@ -1,4 +1,6 @@
-"""Every wire corpus case (corpus.py) against both libraries, faststream and httpx.
+"""Every wire corpus case (corpus.py) against both libraries, faststream and httpx, each with
+its `Client` and with its `AsyncClient` (the async transport must keep the sync transport's
+strictness, caps and never-pool rules; issue 5).
 
 Each case states what httpx 0.28.1 does today and, where faststream deliberately differs, what
 faststream must do and which DESIGN.md / THREATS.md §4 decision says so (`Case.deviation`).
