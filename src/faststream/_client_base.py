@@ -387,9 +387,11 @@ class BaseClient(typing.Generic[_T]):
         chosen = self._auth if isinstance(auth, UseClientDefault) else self._build_auth(auth)
         if chosen is not None:
             return chosen
-        username, password = request.url.username, request.url.password
-        if username or password:
-            return BasicAuth(username, password)
+        url = request.url
+        if url._parts.userinfo:
+            username, password = url.username, url.password
+            if username or password:
+                return BasicAuth(username, password)
         return Auth()
 
     # -- redirects ----------------------------------------------------------------------------

@@ -85,7 +85,10 @@ def _pairs(headers: object) -> Iterable[tuple[object, object]]:
 
 def _detect_encoding(fields: list[_Field]) -> str:
     # Names are tokens (ASCII), so only the values decide.
-    if all(value.isascii() for _, _, value in fields):
+    for field in fields:
+        if not field[2].isascii():
+            break
+    else:
         return "ascii"
     try:
         for _, _, value in fields:
@@ -262,11 +265,17 @@ class Headers(MutableMapping[str, str]):
 
     def _has_any(self, names: frozenset[bytes]) -> bool:
         """Whether a field has one of `names` (lower-cased bytes)."""
-        return any(field[1] in names for field in self._fields)
+        for field in self._fields:
+            if field[1] in names:
+                return True
+        return False
 
     def __contains__(self, key: object) -> bool:
         target = self._lookup(key)
-        return any(name == target for _, name, _ in self._fields)
+        for field in self._fields:
+            if field[1] == target:
+                return True
+        return False
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.keys())

@@ -80,10 +80,13 @@ class Request:
             self.stream = stream
             return
 
-        content_type = self.headers.get("content-type")
-        boundary = get_multipart_boundary_from_content_type(
-            content_type.encode(self.headers.encoding) if content_type else None
-        )
+        boundary = None
+        if files:
+            # Only a multipart body uses a boundary the caller put in Content-Type.
+            content_type = self.headers.get("content-type")
+            boundary = get_multipart_boundary_from_content_type(
+                content_type.encode(self.headers.encoding) if content_type else None
+            )
         body_headers, self.stream = encode_request(
             content=content, data=data, files=files, json=json, boundary=boundary
         )
@@ -105,8 +108,9 @@ class Request:
         framed = "Content-Length" in headers or "Transfer-Encoding" in headers
         if not framed and self.method in _BODY_METHODS:
             leading.append((b"Content-Length", b"0"))
-        if leading:
-            headers._prepend(leading)
+        # Also with nothing to add: the encoding is detected anew afterwards, as httpx's
+        # fresh `Headers(auto_headers + raw)` does.
+        headers._prepend(leading)
 
     @property
     def content(self) -> bytes:

@@ -59,6 +59,7 @@ from ._decoders import (
 )
 from ._exceptions import (
     HTTPStatusError,
+    RequestError,
     ResponseNotRead,
     StreamClosed,
     StreamConsumed,
@@ -87,6 +88,12 @@ _ERROR_TYPES = {
 _MDN_STATUS = "https://developer.mozilla.org/en-US/docs/Web/HTTP/Status/"
 _LINK_QUOTES = " '\""
 _LINK_SPLIT = re.compile(", *<")
+
+
+def _attach(exc: RequestError, request: Request | None) -> None:
+    """`request_context()`'s effect, for the hot paths that avoid its generator."""
+    if request is not None:
+        exc.request = request
 
 
 _CONTENT_ENCODING = frozenset({b"content-encoding"})
@@ -355,10 +362,13 @@ class Response:
                 self.is_stream_consumed = True
                 self._num_bytes_downloaded = 0
                 pieces = []
-                with request_context(self._request):
+                try:
                     for raw in stream:
                         self._num_bytes_downloaded += len(raw)
                         pieces.append(raw)
+                except RequestError as exc:
+                    _attach(exc, self._request)
+                    raise
                 self._content = b"".join(pieces)
                 self.close()
             else:
@@ -426,8 +436,11 @@ class Response:
             raise RuntimeError("Attempted to call an sync close on an async stream.")
         if not self.is_closed:
             self.is_closed = True
-            with request_context(self._request):
+            try:
                 self.stream.close()
+            except RequestError as exc:
+                _attach(exc, self._request)
+                raise
 
     def _drive(self, make_stage: Callable[[], Stage[T]], chunk_size: int | None) -> Iterator[T]:
         # The sync loop of iter_bytes/iter_text/iter_lines: batches flattened in C, so an item

@@ -384,3 +384,14 @@ def test_request_bodies_under_asyncio_run() -> None:
     assert bodies[:2] == [b"12", b"3"]
     assert bodies[2].startswith(b"--b\r\n") and b"\r\n\r\n4\r\n--b--\r\n" in bodies[2]
     assert bodies[3] == b"five=5"
+
+
+@pytest.mark.parametrize("given", [{"Host": "example.com"}, {}])
+def test_header_encoding_is_detected_afresh_after_construction(given: dict[str, str]) -> None:
+    # httpx rebuilds the headers at the end of Request(): setting a non-ASCII value later is
+    # encoded as utf-8, whether or not automatic headers were added.
+    for make in (httpx.Request, Request):
+        request = make("GET", "http://example.com/", headers={**given, "a": "b"})
+        request.headers["X"] = "é"
+        assert request.headers.encoding == "utf-8"
+        assert request.headers.raw[-1] == (b"X", "é".encode())
