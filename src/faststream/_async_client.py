@@ -125,17 +125,9 @@ class AsyncClient(BaseClient[AsyncBaseTransport]):
             trust_env=trust_env,
             default_encoding=default_encoding,
         )
-        if http2:
-            # httpx raises ImportError when the h2 package is missing; faststream never has it.
-            raise ImportError(
-                "faststream does not support HTTP/2 (http2=True); use http2=False. "
-                "faststream speaks HTTP/1.1 only."
-            )
-        proxies = self._proxy_map(proxy, trust_env and transport is None)
+        from ._transports._async_http11 import AsyncHTTPTransport
 
         def make(proxy: Proxy | None) -> AsyncBaseTransport:
-            from ._transports._async_http11 import AsyncHTTPTransport
-
             return AsyncHTTPTransport(
                 verify=verify,
                 cert=cert,
@@ -146,11 +138,7 @@ class AsyncClient(BaseClient[AsyncBaseTransport]):
                 proxy=proxy,
             )
 
-        self._init_mounts(
-            make(None) if transport is None else transport,
-            {key: None if value is None else make(value) for key, value in proxies.items()},
-            mounts,
-        )
+        self._init_transports(make, transport, proxy, mounts, trust_env, http2)
 
     # -- sending ------------------------------------------------------------------------------
 

@@ -117,17 +117,9 @@ class Client(BaseClient[BaseTransport]):
             trust_env=trust_env,
             default_encoding=default_encoding,
         )
-        if http2:
-            # httpx raises ImportError when the h2 package is missing; faststream never has it.
-            raise ImportError(
-                "faststream does not support HTTP/2 (http2=True); use http2=False. "
-                "faststream speaks HTTP/1.1 only."
-            )
-        proxies = self._proxy_map(proxy, trust_env and transport is None)
+        from ._transports._http11 import HTTPTransport
 
         def make(proxy: Proxy | None) -> BaseTransport:
-            from ._transports._http11 import HTTPTransport
-
             return HTTPTransport(
                 verify=verify,
                 cert=cert,
@@ -138,11 +130,7 @@ class Client(BaseClient[BaseTransport]):
                 proxy=proxy,
             )
 
-        self._init_mounts(
-            make(None) if transport is None else transport,
-            {key: None if value is None else make(value) for key, value in proxies.items()},
-            mounts,
-        )
+        self._init_transports(make, transport, proxy, mounts, trust_env, http2)
 
     # -- sending ------------------------------------------------------------------------------
 

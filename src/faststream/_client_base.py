@@ -461,18 +461,32 @@ class BaseClient(typing.Generic[_T]):
 
     # -- transports ---------------------------------------------------------------------------
 
-    def _init_mounts(
+    def _init_transports(
         self,
-        transport: _T,
-        proxies: Mapping[str, _T | None],
+        make: Callable[[Proxy | None], _T],
+        transport: _T | None,
+        proxy: ProxyTypes | None,
         mounts: Mapping[str, _T | None] | None,
+        trust_env: bool,
+        http2: bool,
     ) -> None:
-        """Store the default transport and the mounts: proxies first, then `mounts=` (which
-        win for the same pattern), searched most specific pattern first."""
+        """Store the default transport (`transport`, else `make(None)`) and the mounts:
+        proxies (`proxy=`, else the environment's when no `transport=` is given), each served by
+        `make(proxy)`, then `mounts=` (which win for the same pattern), searched most specific
+        pattern first."""
         from ._mounts import MountTable
 
-        self._transport = transport
-        table: dict[URLPattern | str, _T | None] = {key: value for key, value in proxies.items()}
+        if http2:
+            # httpx raises ImportError when the h2 package is missing; faststream never has it.
+            raise ImportError(
+                "faststream does not support HTTP/2 (http2=True); use http2=False. "
+                "faststream speaks HTTP/1.1 only."
+            )
+        proxies = self._proxy_map(proxy, trust_env and transport is None)
+        self._transport = make(None) if transport is None else transport
+        table: dict[URLPattern | str, _T | None] = {
+            key: None if value is None else make(value) for key, value in proxies.items()
+        }
         if mounts is not None:
             table.update(mounts)
         self._mounts = MountTable(table)

@@ -22,7 +22,6 @@ import socket
 import ssl
 import sys
 import typing
-import warnings
 from collections.abc import AsyncIterator, Iterable
 from types import TracebackType
 
@@ -33,7 +32,6 @@ from .._exceptions import (
     ProxyError,
     RemoteProtocolError,
     RequestError,
-    UnsupportedProtocol,
 )
 from .._response import Response
 from .._streams import AsyncByteStream
@@ -41,13 +39,13 @@ from ._async_connection import AsyncConnection, AsyncNetworkStream
 from ._async_pool import AsyncConnectionPool
 from ._base import AsyncBaseTransport
 from ._connection import Head, ServerDisconnected
-from ._http11 import (
-    _DEFAULT_PORTS,
-    _FORWARD_KEY,
-    HTTPTransport,
-    _asks_close,
-    _replayable,
-    _retry_delays,
+from ._settings import (
+    DEFAULT_PORTS,
+    PooledStream,
+    TransportSettings,
+    asks_close,
+    replayable,
+    retry_delays,
 )
 from ._sockets import SocketOption
 
@@ -78,49 +76,25 @@ class AsyncHTTPTransport(AsyncBaseTransport):
         retries: int = 0,
         socket_options: Iterable[SocketOption] | None = None,
     ) -> None:
-        # The sync transport validates the arguments and holds the settings (its own pool
-        # stays empty); both transports thereby open connections the same way.
-        self._settings = HTTPTransport(
-            verify=verify,
-            cert=cert,
-            trust_env=trust_env,
-            http1=http1,
-            http2=http2,
-            limits=limits,
-            proxy=proxy,
-            uds=uds,
-            local_address=local_address,
-            retries=retries,
-            socket_options=socket_options,
+        self._settings = TransportSettings(
+            verify,
+            cert,
+            trust_env,
+            http1,
+            http2,
+            proxy,
+            uds,
+            local_address,
+            retries,
+            socket_options,
         )
         self._pool = AsyncConnectionPool(limits)
 
     # -- the transport API ------------------------------------------------------------------
 
     async def handle_async_request(self, request: Request) -> Response:
-        url = request.url
-        scheme = url.scheme
-        if scheme not in _DEFAULT_PORTS:
-            if not scheme:
-                raise UnsupportedProtocol(
-                    "Request URL is missing an 'http://' or 'https://' protocol."
-                )
-            raise UnsupportedProtocol(f"Request URL has an unsupported protocol '{scheme}://'.")
-        host = url.host
-        if not host:
-            raise UnsupportedProtocol("Request URL is missing a host.")
-        port = url.port or _DEFAULT_PORTS[scheme]
+        scheme, host, port, key, method, target, headers = self._settings.route(request)
         timeouts: dict[str, float | None] = request.extensions.get("timeout") or {}
-        method = request.method.encode("ascii")
-        headers = request.headers.raw
-        settings = self._settings
-        if settings._proxy is not None and scheme == "http":
-            key: typing.Hashable = _FORWARD_KEY
-            target = bytes(str(url.copy_with(fragment=None)), "ascii")
-            headers = headers + settings._proxy_headers
-        else:
-            key = (scheme, host, port)
-            target = url.raw_path
         stream = request.stream
         if not isinstance(stream, AsyncByteStream):
             raise RuntimeError("Attempted to send an sync request with an AsyncClient instance.")
@@ -143,7 +117,7 @@ class AsyncHTTPTransport(AsyncBaseTransport):
             except ServerDisconnected as exc:
                 reused = connection.responses > 0
                 pool.discard(connection)
-                if reused and not retried and _replayable(method, stream):
+                if reused and not retried and replayable(method, stream):
                     retried = True
                     continue
                 raise RemoteProtocolError(str(exc)) from exc
@@ -152,7 +126,7 @@ class AsyncHTTPTransport(AsyncBaseTransport):
                 raise
             break
 
-        keep_alive = head.keep_alive and not _asks_close(headers)
+        keep_alive = head.keep_alive and not asks_close(headers)
         return Response(
             head.status_code,
             headers=head.headers,
@@ -174,8 +148,8 @@ class AsyncHTTPTransport(AsyncBaseTransport):
     async def _open(
         self, key: typing.Hashable, scheme: str, host: str, port: int, timeout: float | None
     ) -> AsyncConnection:
-        delays = _retry_delays()
-        retries = self._settings._retries
+        delays = retry_delays()
+        retries = self._settings.retries
         for attempt in range(retries + 1):
             try:
                 with _Deadline(timeout):
@@ -190,15 +164,15 @@ class AsyncHTTPTransport(AsyncBaseTransport):
         self, key: typing.Hashable, scheme: str, host: str, port: int
     ) -> AsyncConnection:
         settings = self._settings
-        proxy = settings._proxy
+        proxy = settings.proxy
         loop = asyncio.get_running_loop()
         connection = AsyncConnection(key, loop)
         if proxy is None:
-            context = settings._ssl_context() if scheme == "https" else None
-            await self._transport(loop, connection, host, port, context, host, settings._uds)
+            context = settings.ssl_context() if scheme == "https" else None
+            await self._transport(loop, connection, host, port, context, host, settings.uds)
             return connection
         proxy_url = proxy.url
-        proxy_port = proxy_url.port or _DEFAULT_PORTS[proxy_url.scheme]
+        proxy_port = proxy_url.port or DEFAULT_PORTS[proxy_url.scheme]
         context = None
         if proxy_url.scheme == "https":
             if scheme == "https":
@@ -206,7 +180,7 @@ class AsyncHTTPTransport(AsyncBaseTransport):
                     "faststream does not support https:// URLs through an https:// proxy "
                     "(TLS inside TLS) yet."
                 )
-            context = proxy.ssl_context or settings._ssl_context()
+            context = proxy.ssl_context or settings.ssl_context()
         await self._transport(loop, connection, proxy_url.host, proxy_port, context, None, None)
         if scheme == "https":
             try:
@@ -215,7 +189,7 @@ class AsyncHTTPTransport(AsyncBaseTransport):
                     loop.start_tls(
                         connection.transport,
                         connection,
-                        settings._ssl_context(),
+                        settings.ssl_context(),
                         server_hostname=host,
                     )
                 )
@@ -243,7 +217,7 @@ class AsyncHTTPTransport(AsyncBaseTransport):
             tls = {"ssl": context, "server_hostname": server_hostname or host}
         if uds is not None:
             await _guard(loop.create_unix_connection(lambda: connection, uds, **tls))
-        elif settings._socket_options is None and settings._local_address is None:
+        elif settings.socket_options is None and settings.local_address is None:
             await _guard(loop.create_connection(lambda: connection, host, port, **tls))
         else:
             sock = await _guard(_open_socket(loop, host, port, settings))
@@ -257,7 +231,7 @@ class AsyncHTTPTransport(AsyncBaseTransport):
         """Ask the proxy on `connection` for a tunnel to `host:port` (CONNECT)."""
         authority = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
         target = authority.encode("idna" if not authority.isascii() else "ascii")
-        headers = [(b"Host", target), *self._settings._proxy_headers]
+        headers = [(b"Host", target), *self._settings.proxy_headers]
         try:
             await connection.send_request(b"CONNECT", target, headers, None, None)
             head = await connection.receive_head(None)
@@ -271,7 +245,7 @@ class AsyncHTTPTransport(AsyncBaseTransport):
         connection.idle()
 
 
-class AsyncResponseStream(AsyncByteStream):
+class AsyncResponseStream(PooledStream, AsyncByteStream):
     """The body of a response on a pooled connection.
 
     Reading it to the end gives the connection back to the pool (kept when reusable); closing
@@ -279,6 +253,8 @@ class AsyncResponseStream(AsyncByteStream):
     cancellation cannot interrupt it, and it is idempotent. A stream garbage-collected while
     still open closes its connection and warns with `ResourceWarning`.
     """
+
+    _CLOSE_ADVICE = "use `async with client.stream(...)` or call `await response.aclose()`"
 
     def __init__(
         self,
@@ -324,26 +300,6 @@ class AsyncResponseStream(AsyncByteStream):
     async def aclose(self) -> None:
         self._finish(False)
 
-    def _finish(self, reusable: bool) -> None:
-        connection = self._connection
-        if connection is not None:
-            self._connection = None
-            self._pool.release(connection, reusable)
-
-    def __del__(self) -> None:
-        connection = self._connection
-        if connection is not None:
-            self._connection = None
-            self._pool.abandon(connection)
-            warnings.warn(
-                f"Unclosed response to {self._request.method} {self._request.url}: its "
-                "connection was closed when the response was garbage-collected. Close "
-                "responses (use `async with client.stream(...)` or call "
-                "`await response.aclose()`).",
-                ResourceWarning,
-                stacklevel=1,
-            )
-
 
 # -- connecting ---------------------------------------------------------------------------
 
@@ -360,12 +316,12 @@ async def _guard(awaitable: typing.Awaitable[_T]) -> _T:
 
 
 async def _open_socket(
-    loop: asyncio.AbstractEventLoop, host: str, port: int, settings: HTTPTransport
+    loop: asyncio.AbstractEventLoop, host: str, port: int, settings: TransportSettings
 ) -> socket.socket:
     """A connected non-blocking TCP socket with the transport's socket options and local
     address: each address `getaddrinfo` gives is tried in turn; the last failure is raised."""
-    options = list(settings._socket_options or ())
-    local_address = settings._local_address
+    options = list(settings.socket_options or ())
+    local_address = settings.local_address
     last_error: OSError | None = None
     for family, kind, proto, _, address in await loop.getaddrinfo(
         host, port, type=socket.SOCK_STREAM

@@ -18,29 +18,33 @@ is sent once more on a fresh connection.
 
 from __future__ import annotations
 
-import base64
 import socket
 import ssl
 import time
 import typing
-import warnings
 from collections.abc import Iterable, Iterator
 
-from .._config import DEFAULT_LIMITS, Limits, Proxy, create_ssl_context
+from .._config import DEFAULT_LIMITS, Limits
 from .._exceptions import (
     ConnectError,
     ConnectTimeout,
     ProxyError,
     RemoteProtocolError,
     RequestError,
-    UnsupportedProtocol,
 )
 from .._response import Response
-from .._streams import ByteStream, SyncByteStream
-from .._urls import URL
+from .._streams import SyncByteStream
 from ._base import BaseTransport
 from ._connection import Connection, Head, ServerDisconnected
 from ._pool import ConnectionPool
+from ._settings import (
+    DEFAULT_PORTS,
+    PooledStream,
+    TransportSettings,
+    asks_close,
+    replayable,
+    retry_delays,
+)
 from ._sockets import SocketOption, is_readable, open_socket, start_tls
 
 if typing.TYPE_CHECKING:
@@ -48,10 +52,6 @@ if typing.TYPE_CHECKING:
     from .._types import CertTypes, ProxyTypes
 
 __all__ = ["HTTPTransport"]
-
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-_IDEMPOTENT = frozenset({b"GET", b"HEAD", b"OPTIONS", b"TRACE", b"PUT", b"DELETE"})
-_FORWARD_KEY = ("proxy",)
 
 
 class HTTPTransport(BaseTransport):
@@ -78,66 +78,25 @@ class HTTPTransport(BaseTransport):
         retries: int = 0,
         socket_options: Iterable[SocketOption] | None = None,
     ) -> None:
-        if http2:
-            raise ImportError(
-                "faststream does not support HTTP/2: use http2=False (HTTP/1.1 is used)."
-            )
-        if not http1:
-            raise ValueError("faststream speaks HTTP/1.1 only: http1=False leaves no protocol.")
-        if isinstance(proxy, (str, URL)):
-            proxy = Proxy(url=proxy)
-        if proxy is not None and proxy.url.scheme not in ("http", "https"):
-            raise ValueError(
-                f"faststream does not support {proxy.url.scheme!r} proxies yet: "
-                "use an http:// or https:// proxy."
-            )
-        self._verify = verify
-        self._cert = cert
-        self._trust_env = trust_env
-        self._context: ssl.SSLContext | None = None
-        if isinstance(verify, str) or cert:
-            # Deprecated forms: built now so that their DeprecationWarning comes from the
-            # constructor, as with httpx. The default context is built on first https use.
-            self._context = create_ssl_context(verify, cert, trust_env)
-        self._proxy = proxy
-        self._uds = uds
-        self._local_address = local_address
-        self._retries = retries
-        self._socket_options = list(socket_options) if socket_options is not None else None
+        self._settings = TransportSettings(
+            verify,
+            cert,
+            trust_env,
+            http1,
+            http2,
+            proxy,
+            uds,
+            local_address,
+            retries,
+            socket_options,
+        )
         self._pool = ConnectionPool(limits)
-        self._proxy_headers: list[tuple[bytes, bytes]] = []
-        if proxy is not None:
-            if proxy.raw_auth is not None:
-                token = base64.b64encode(b":".join(proxy.raw_auth))
-                self._proxy_headers.append((b"Proxy-Authorization", b"Basic " + token))
-            self._proxy_headers.extend(proxy.headers.raw)
 
     # -- the transport API ------------------------------------------------------------------
 
     def handle_request(self, request: Request) -> Response:
-        url = request.url
-        scheme = url.scheme
-        if scheme not in _DEFAULT_PORTS:
-            if not scheme:
-                raise UnsupportedProtocol(
-                    "Request URL is missing an 'http://' or 'https://' protocol."
-                )
-            raise UnsupportedProtocol(f"Request URL has an unsupported protocol '{scheme}://'.")
-        host = url.host
-        if not host:
-            raise UnsupportedProtocol("Request URL is missing a host.")
-        port = url.port or _DEFAULT_PORTS[scheme]
+        scheme, host, port, key, method, target, headers = self._settings.route(request)
         timeouts: dict[str, float | None] = request.extensions.get("timeout") or {}
-        method = request.method.encode("ascii")
-        headers = request.headers.raw
-        forward = self._proxy is not None and scheme == "http"
-        if forward:
-            key: typing.Hashable = _FORWARD_KEY
-            target = bytes(str(url.copy_with(fragment=None)), "ascii")
-            headers = headers + self._proxy_headers
-        else:
-            key = (scheme, host, port)
-            target = url.raw_path
         stream = request.stream
         if not isinstance(stream, SyncByteStream):
             raise RuntimeError("Attempted to send an async request with a sync Client instance.")
@@ -160,7 +119,7 @@ class HTTPTransport(BaseTransport):
             except ServerDisconnected as exc:
                 reused = connection.responses > 0
                 self._pool.discard(connection)
-                if reused and not retried and _replayable(method, stream):
+                if reused and not retried and replayable(method, stream):
                     retried = True
                     continue
                 raise RemoteProtocolError(str(exc)) from exc
@@ -169,7 +128,7 @@ class HTTPTransport(BaseTransport):
                 raise
             break
 
-        keep_alive = head.keep_alive and not _asks_close(headers)
+        keep_alive = head.keep_alive and not asks_close(headers)
         return Response(
             head.status_code,
             headers=head.headers,
@@ -188,46 +147,43 @@ class HTTPTransport(BaseTransport):
 
     # -- connections ------------------------------------------------------------------------
 
-    def _ssl_context(self) -> ssl.SSLContext:
-        if self._context is None:
-            self._context = create_ssl_context(self._verify, self._cert, self._trust_env)
-        return self._context
-
     def _open(
         self, key: typing.Hashable, scheme: str, host: str, port: int, timeout: float | None
     ) -> Connection:
-        delays = _retry_delays()
-        for attempt in range(self._retries + 1):
+        settings = self._settings
+        delays = retry_delays()
+        for attempt in range(settings.retries + 1):
             try:
                 return Connection(self._connect(scheme, host, port, timeout), key)
             except (ConnectError, ConnectTimeout):
-                if attempt == self._retries:
+                if attempt == settings.retries:
                     raise
                 time.sleep(next(delays))
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _connect(self, scheme: str, host: str, port: int, timeout: float | None) -> socket.socket:
-        proxy = self._proxy
+        settings = self._settings
+        proxy = settings.proxy
         if proxy is None:
             sock = open_socket(
                 host,
                 port,
                 timeout=timeout,
-                local_address=self._local_address,
-                socket_options=self._socket_options,
-                uds=self._uds,
+                local_address=settings.local_address,
+                socket_options=settings.socket_options,
+                uds=settings.uds,
             )
             if scheme == "https":
-                return start_tls(sock, self._ssl_context(), host, timeout)
+                return start_tls(sock, settings.ssl_context(), host, timeout)
             return sock
         proxy_url = proxy.url
-        proxy_port = proxy_url.port or _DEFAULT_PORTS[proxy_url.scheme]
+        proxy_port = proxy_url.port or DEFAULT_PORTS[proxy_url.scheme]
         sock = open_socket(
             proxy_url.host,
             proxy_port,
             timeout=timeout,
-            local_address=self._local_address,
-            socket_options=self._socket_options,
+            local_address=settings.local_address,
+            socket_options=settings.socket_options,
         )
         if proxy_url.scheme == "https":
             if scheme == "https":
@@ -236,7 +192,7 @@ class HTTPTransport(BaseTransport):
                     "faststream does not support https:// URLs through an https:// proxy "
                     "(TLS inside TLS) yet."
                 )
-            context = proxy.ssl_context or self._ssl_context()
+            context = proxy.ssl_context or settings.ssl_context()
             sock = start_tls(sock, context, proxy_url.host, timeout)
         if scheme == "https":
             try:
@@ -244,7 +200,7 @@ class HTTPTransport(BaseTransport):
             except BaseException:
                 sock.close()
                 raise
-            return start_tls(sock, self._ssl_context(), host, timeout)
+            return start_tls(sock, settings.ssl_context(), host, timeout)
         return sock
 
     def _tunnel(self, sock: socket.socket, host: str, port: int, timeout: float | None) -> None:
@@ -252,7 +208,7 @@ class HTTPTransport(BaseTransport):
         authority = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
         target = authority.encode("idna" if not authority.isascii() else "ascii")
         tunnel = Connection(sock, None)
-        headers = [(b"Host", target), *self._proxy_headers]
+        headers = [(b"Host", target), *self._settings.proxy_headers]
         try:
             state = tunnel.send_request(b"CONNECT", target, headers, None, timeout)
             head = tunnel.receive_head(state, b"CONNECT", timeout)
@@ -265,13 +221,15 @@ class HTTPTransport(BaseTransport):
             raise ProxyError("The proxy sent bytes before the TLS handshake of the tunnel.")
 
 
-class ResponseStream(SyncByteStream):
+class ResponseStream(PooledStream, SyncByteStream):
     """The body of a response on a pooled connection.
 
     Reading it to the end gives the connection back to the pool (kept when reusable); closing
     it early, or an error, closes the connection. A stream garbage-collected while still open
     closes its connection and warns with `ResourceWarning`.
     """
+
+    _CLOSE_ADVICE = "use `with client.stream(...)` or call `response.close()`"
 
     def __init__(
         self,
@@ -309,25 +267,6 @@ class ResponseStream(SyncByteStream):
     def close(self) -> None:
         self._finish(False)
 
-    def _finish(self, reusable: bool) -> None:
-        connection = self._connection
-        if connection is not None:
-            self._connection = None
-            self._pool.release(connection, reusable)
-
-    def __del__(self) -> None:
-        connection = self._connection
-        if connection is not None:
-            self._connection = None
-            self._pool.abandon(connection)
-            warnings.warn(
-                f"Unclosed response to {self._request.method} {self._request.url}: its "
-                "connection was closed when the response was garbage-collected. Close "
-                "responses (use `with client.stream(...)` or call `response.close()`).",
-                ResourceWarning,
-                stacklevel=1,
-            )
-
 
 class NetworkStream:
     """The `network_stream` response extension: details of the connection's socket."""
@@ -348,24 +287,3 @@ class NetworkStream:
         if info == "is_readable":
             return is_readable(sock)
         return None
-
-
-def _retry_delays() -> Iterator[float]:
-    yield 0.0
-    delay = 0.5
-    while True:
-        yield delay
-        delay = min(delay * 2, 10.0)
-
-
-def _replayable(method: bytes, stream: object) -> bool:
-    return method in _IDEMPOTENT and isinstance(stream, ByteStream)
-
-
-def _asks_close(headers: list[tuple[bytes, bytes]]) -> bool:
-    """The request's `Connection` header has the `close` token (h11's keep-alive rule)."""
-    for name, value in headers:
-        if len(name) == 10 and name.lower() == b"connection" and b"close" in value.lower():
-            if any(token.strip() == b"close" for token in value.lower().split(b",")):
-                return True
-    return False

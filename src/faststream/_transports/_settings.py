@@ -1,0 +1,192 @@
+"""What `HTTPTransport` and `AsyncHTTPTransport` share: their settings, request routing, the
+retry rules and the bookkeeping of a response on a pooled connection.
+
+Only the I/O differs between the two transports (blocking sockets and a thread-safe pool, or
+an asyncio protocol and an asyncio pool); everything decided before and after it is here.
+"""
+
+from __future__ import annotations
+
+import base64
+import ssl
+import typing
+import warnings
+from collections.abc import Iterable, Iterator
+
+from .._config import Proxy, create_ssl_context
+from .._exceptions import UnsupportedProtocol
+from .._streams import ByteStream
+from .._urls import URL
+
+if typing.TYPE_CHECKING:
+    from .._request import Request
+    from .._types import CertTypes, ProxyTypes
+    from ._sockets import SocketOption
+
+__all__ = [
+    "DEFAULT_PORTS",
+    "PooledStream",
+    "Route",
+    "TransportSettings",
+    "asks_close",
+    "replayable",
+    "retry_delays",
+]
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+_IDEMPOTENT = frozenset({b"GET", b"HEAD", b"OPTIONS", b"TRACE", b"PUT", b"DELETE"})
+_FORWARD_KEY = ("proxy",)
+
+
+class Route(typing.NamedTuple):
+    """Where and how a request goes: the pool key, the request target and head fields."""
+
+    scheme: str
+    host: str
+    port: int
+    key: typing.Hashable
+    method: bytes
+    target: bytes
+    headers: list[tuple[bytes, bytes]]
+
+
+class TransportSettings:
+    """A transport's validated configuration (the constructor arguments of `HTTPTransport`).
+
+    The TLS context is built on the first https use (for the deprecated `verify=<str>` and
+    `cert=`, at once, so that their DeprecationWarning comes from the constructor, as with
+    httpx). HTTP/2 and SOCKS proxies are not implemented and say so.
+    """
+
+    def __init__(
+        self,
+        verify: ssl.SSLContext | str | bool,
+        cert: CertTypes | None,
+        trust_env: bool,
+        http1: bool,
+        http2: bool,
+        proxy: ProxyTypes | None,
+        uds: str | None,
+        local_address: str | None,
+        retries: int,
+        socket_options: Iterable[SocketOption] | None,
+    ) -> None:
+        if http2:
+            raise ImportError(
+                "faststream does not support HTTP/2: use http2=False (HTTP/1.1 is used)."
+            )
+        if not http1:
+            raise ValueError("faststream speaks HTTP/1.1 only: http1=False leaves no protocol.")
+        if isinstance(proxy, (str, URL)):
+            proxy = Proxy(url=proxy)
+        if proxy is not None and proxy.url.scheme not in ("http", "https"):
+            raise ValueError(
+                f"faststream does not support {proxy.url.scheme!r} proxies yet: "
+                "use an http:// or https:// proxy."
+            )
+        self.verify = verify
+        self.cert = cert
+        self.trust_env = trust_env
+        self._context: ssl.SSLContext | None = None
+        if isinstance(verify, str) or cert:
+            self._context = create_ssl_context(verify, cert, trust_env)
+        self.proxy = proxy
+        self.uds = uds
+        self.local_address = local_address
+        self.retries = retries
+        self.socket_options = list(socket_options) if socket_options is not None else None
+        self.proxy_headers: list[tuple[bytes, bytes]] = []
+        if proxy is not None:
+            if proxy.raw_auth is not None:
+                token = base64.b64encode(b":".join(proxy.raw_auth))
+                self.proxy_headers.append((b"Proxy-Authorization", b"Basic " + token))
+            self.proxy_headers.extend(proxy.headers.raw)
+
+    def ssl_context(self) -> ssl.SSLContext:
+        if self._context is None:
+            self._context = create_ssl_context(self.verify, self.cert, self.trust_env)
+        return self._context
+
+    def route(self, request: Request) -> Route:
+        """The route of `request`; `UnsupportedProtocol` for a URL faststream cannot fetch.
+
+        Through an http proxy, http requests share the connections to the proxy and go in
+        absolute form with the proxy's headers; everything else is pooled per origin.
+        """
+        url = request.url
+        scheme = url.scheme
+        if scheme not in DEFAULT_PORTS:
+            if not scheme:
+                raise UnsupportedProtocol(
+                    "Request URL is missing an 'http://' or 'https://' protocol."
+                )
+            raise UnsupportedProtocol(f"Request URL has an unsupported protocol '{scheme}://'.")
+        host = url.host
+        if not host:
+            raise UnsupportedProtocol("Request URL is missing a host.")
+        port = url.port or DEFAULT_PORTS[scheme]
+        method = request.method.encode("ascii")
+        headers = request.headers.raw
+        if self.proxy is not None and scheme == "http":
+            target = bytes(str(url.copy_with(fragment=None)), "ascii")
+            return Route(
+                scheme, host, port, _FORWARD_KEY, method, target, headers + self.proxy_headers
+            )
+        return Route(scheme, host, port, (scheme, host, port), method, url.raw_path, headers)
+
+
+class PooledStream:
+    """The bookkeeping of a response body on a pooled connection, sync or async.
+
+    `_finish(reusable)` hands the connection back once (kept when reusable, closed
+    otherwise); a stream garbage-collected while it still holds its connection closes it
+    through the pool's non-blocking `abandon` and warns with `ResourceWarning`.
+    """
+
+    _CLOSE_ADVICE = ""
+
+    _pool: typing.Any
+    _connection: typing.Any
+    _request: Request
+
+    def _finish(self, reusable: bool) -> None:
+        connection = self._connection
+        if connection is not None:
+            self._connection = None
+            self._pool.release(connection, reusable)
+
+    def __del__(self) -> None:
+        connection = self._connection
+        if connection is not None:
+            self._connection = None
+            self._pool.abandon(connection)
+            warnings.warn(
+                f"Unclosed response to {self._request.method} {self._request.url}: its "
+                "connection was closed when the response was garbage-collected. Close "
+                f"responses ({self._CLOSE_ADVICE}).",
+                ResourceWarning,
+                stacklevel=1,
+            )
+
+
+def retry_delays() -> Iterator[float]:
+    """The waits before each connection attempt: 0, then 0.5, 1, 2 ... up to 10 seconds."""
+    yield 0.0
+    delay = 0.5
+    while True:
+        yield delay
+        delay = min(delay * 2, 10.0)
+
+
+def replayable(method: bytes, stream: object) -> bool:
+    """An idempotent request whose body is in memory may be sent again (THREATS F10)."""
+    return method in _IDEMPOTENT and isinstance(stream, ByteStream)
+
+
+def asks_close(headers: list[tuple[bytes, bytes]]) -> bool:
+    """The request's `Connection` header has the `close` token (h11's keep-alive rule)."""
+    for name, value in headers:
+        if len(name) == 10 and name.lower() == b"connection" and b"close" in value.lower():
+            if any(token.strip() == b"close" for token in value.lower().split(b",")):
+                return True
+    return False
