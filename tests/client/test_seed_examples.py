@@ -131,8 +131,6 @@ def test_json_streaming(
 
 
 def test_async_response_streaming(httpx: ModuleType, app_server: AppServer) -> None:
-    if not hasattr(httpx, "AsyncClient"):
-        pytest.skip(f"{httpx.__name__}.AsyncClient does not exist yet (a later issue)")
     url = f"{app_server.url}/chunked/200000?size=4096"
 
     async def download_file():
@@ -576,8 +574,6 @@ def test_iter_text_decodes_with_the_response_charset(
 
 
 def test_async_iterators(httpx: ModuleType, app_server: AppServer) -> None:
-    if not hasattr(httpx, "AsyncClient"):
-        pytest.skip(f"{httpx.__name__}.AsyncClient does not exist yet (a later issue)")
 
     async def main() -> tuple[bytes, bytes, str, list[str]]:
         async with httpx.AsyncClient(base_url=app_server.url) as client:
