@@ -16,7 +16,7 @@ import os
 import sys
 from typing import TYPE_CHECKING, Literal
 
-from ._errors import DecodeError, LineTooLongError
+from ._errors import DecodeError, HeadError, LineTooLongError
 
 
 def _flag(name: str) -> bool:
@@ -63,6 +63,8 @@ SUPPORTED_ENCODINGS = _impl.SUPPORTED_ENCODINGS
 ContentLengthReader = _impl.ContentLengthReader
 ChunkedReader = _impl.ChunkedReader
 CloseDelimitedReader = _impl.CloseDelimitedReader
+ResponseHeadParser = _impl.ResponseHeadParser
+serialize_request = _impl.serialize_request
 FramingError = _impl.FramingError  # one class, shared by both implementations
 
 __all__ = [
@@ -79,14 +81,17 @@ __all__ = [
     "DeflateDecoder",
     "FramingError",
     "GzipDecoder",
+    "HeadError",
     "IdentityDecoder",
     "LineDecoder",
     "LineTooLongError",
     "MultiDecoder",
+    "ResponseHeadParser",
     "TextChunker",
     "TextDecoder",
     "ZstdDecoder",
     "bytes_lines_supported",
     "default_inflate_backend",
     "make_decoder",
+    "serialize_request",
 ]

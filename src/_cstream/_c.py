@@ -15,6 +15,7 @@ from ._codecs import (
     default_inflate_backend,
 )
 from ._framing import ChunkedReader, CloseDelimitedReader, ContentLengthReader, FramingError
+from ._head import ResponseHeadParser, serialize_request
 from ._lines import ByteLineDecoder, LineDecoder, bytes_lines_supported
 from ._zlib import DeflateDecoder, GzipDecoder, IdentityDecoder, MultiDecoder, make_decoder
 
@@ -33,10 +34,12 @@ __all__ = [
     "IdentityDecoder",
     "LineDecoder",
     "MultiDecoder",
+    "ResponseHeadParser",
     "TextChunker",
     "TextDecoder",
     "ZstdDecoder",
     "bytes_lines_supported",
     "default_inflate_backend",
     "make_decoder",
+    "serialize_request",
 ]

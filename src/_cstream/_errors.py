@@ -13,3 +13,9 @@ class DecodeError(ValueError):
 
 class LineTooLongError(DecodeError):
     """A line grew past the `max_line_length` the caller set."""
+
+
+class HeadError(ValueError):
+    """A malformed HTTP/1.1 message head: a response head that cannot be parsed, or a request
+    head that must not be sent. The library maps it to `RemoteProtocolError` or
+    `LocalProtocolError`."""

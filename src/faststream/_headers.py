@@ -127,11 +127,11 @@ class Headers(MutableMapping[str, str]):
         self._encoding = encoding
 
     @classmethod
-    def _from_wire(cls, fields: list[tuple[bytes, bytes]]) -> Headers:
-        """Headers from `(name, value)` bytes a parser has validated already (h11 checks
-        names and values as strictly as this class does), without checking them again."""
+    def _from_parsed(cls, fields: list[tuple[bytes, bytes, bytes]]) -> Headers:
+        """Headers from `(raw name, lowercased name, value)` triples a head parser has
+        validated already, taken as they are."""
         headers = cls.__new__(cls)
-        headers._fields = [(name, name.lower(), value) for name, value in fields]
+        headers._fields = fields
         headers._encoding = None
         headers._chosen = False
         return headers

@@ -33,6 +33,8 @@ _HOME = {
     "ContentLengthReader": "_framing",
     "ChunkedReader": "_framing",
     "CloseDelimitedReader": "_framing",
+    "ResponseHeadParser": "_head",
+    "serialize_request": "_head",
 }
 
 
@@ -52,7 +54,7 @@ class Implementation:
     def __getattr__(self, attr: str) -> Any:
         if attr in _SHARED:
             return getattr(importlib.import_module("_cstream._codecs"), attr)
-        if attr in ("DecodeError", "LineTooLongError", "FramingError"):
+        if attr in ("DecodeError", "LineTooLongError", "FramingError", "HeadError"):
             return getattr(_cstream, attr)
         home = _HOME.get(attr)
         if home is None:

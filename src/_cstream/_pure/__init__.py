@@ -14,6 +14,7 @@ from .._codecs import (
 )
 from ._chunker import ByteChunker, TextChunker, TextDecoder
 from ._framing import ChunkedReader, CloseDelimitedReader, ContentLengthReader, FramingError
+from ._head import ResponseHeadParser, serialize_request
 from ._lines import ByteLineDecoder, LineDecoder, bytes_lines_supported
 from ._zlib import DeflateDecoder, GzipDecoder, IdentityDecoder, MultiDecoder, make_decoder
 
@@ -32,10 +33,12 @@ __all__ = [
     "IdentityDecoder",
     "LineDecoder",
     "MultiDecoder",
+    "ResponseHeadParser",
     "TextChunker",
     "TextDecoder",
     "ZstdDecoder",
     "bytes_lines_supported",
     "default_inflate_backend",
     "make_decoder",
+    "serialize_request",
 ]

@@ -1,14 +1,14 @@
 """One HTTP/1.1 connection on asyncio: the protocol object is the connection.
 
-The sans-I/O steps are the sync connection's (`_connection.py`): h11 serialises the request
-and parses the head (`start_request`, `HeadParser`, the same caps), and the `_cstream` framing
-reader chosen by `_make_head` cuts the body. Only the I/O differs:
+The sans-I/O steps are the sync connection's (`_connection.py`): the compiled serialiser and
+head parser with h11's strictness (`start_request`, `HeadParser`, the same caps), and the
+`_cstream` framing reader chosen by `_make_head` cuts the body. Only the I/O differs:
 
 * `AsyncConnection` is an `asyncio.BufferedProtocol`. `get_buffer()` hands the event loop the
-  connection's reusable bytearray; `buffer_updated(n)` feeds a memoryview slice of it straight
-  to h11 (while the head is incomplete) or to the framing reader, whose body pieces are the one
-  copy of each byte. The buffer starts at 64 KiB and doubles up to `_MAX_BUFFER` while reads
-  fill it.
+  connection's reusable bytearray; `buffer_updated(n)` feeds a memoryview slice of it to the
+  head parser (while the head is incomplete) or to the framing reader, whose body pieces are
+  the one copy of each byte. The buffer starts at 64 KiB and doubles up to `_MAX_BUFFER` while
+  reads fill it.
 * Body pieces wait in a deque for the consumer. When more than `HIGH_WATER` bytes wait, reading
   pauses until the consumer has taken all but `LOW_WATER` of them: never an unbounded buffer.
 * Failures seen in the callbacks (EOF, reset, framing errors) are stored and raised to the
@@ -46,9 +46,6 @@ from ._connection import (
     start_request,
 )
 
-if typing.TYPE_CHECKING:
-    import h11
-
 __all__ = ["AsyncConnection", "AsyncNetworkStream"]
 
 HIGH_WATER = 2 * _MAX_BUFFER  # body bytes waiting for the consumer before reading pauses
@@ -74,7 +71,6 @@ class AsyncConnection(asyncio.BufferedProtocol):
         self.closed = False  # closed by us, or the transport is gone
         self.broken = False  # something happened while idle: never reuse
         self.mode = _IDLE
-        self.state: h11.Connection | None = None
         self.parser: HeadParser | None = None
         self.head: Head | None = None
         self.received = 0  # bytes of the current response received
@@ -128,9 +124,9 @@ class AsyncConnection(asyncio.BufferedProtocol):
             self._deliver(pieces)
         elif mode == _HEAD:
             self.received += nbytes
-            state = self.state
-            assert state is not None
-            state.receive_data(typing.cast(bytes, self.view[:nbytes]))
+            parser = self.parser
+            assert parser is not None
+            parser.feed(self.view[:nbytes])
             self._parse_head()
         else:
             self.broken = True
@@ -213,11 +209,11 @@ class AsyncConnection(asyncio.BufferedProtocol):
             elif exc is not None:
                 self._fail(ReadError(str(exc)))
             else:
-                state = self.state
-                assert state is not None
-                state.receive_data(b"")
+                parser = self.parser
+                assert parser is not None
+                parser.feed_eof()
                 self._parse_head()
-                if self.head is None and self.error is None:  # pragma: no cover - h11 raises
+                if self.head is None and self.error is None:  # pragma: no cover - it raises
                     self._fail(RemoteProtocolError(_DISCONNECTED))
             return
         self.broken = True
@@ -255,9 +251,8 @@ class AsyncConnection(asyncio.BufferedProtocol):
         write_timeout: float | None,
     ) -> None:
         """Write a request; the response head is then parsed as it arrives."""
-        state, head = start_request(method, target, headers)
-        self.state = state
-        self.parser = HeadParser(state, method)
+        body, head = start_request(method, target, headers)
+        self.parser = HeadParser(method)
         self.head = None
         self.received = 0
         self.done = False
@@ -269,14 +264,14 @@ class AsyncConnection(asyncio.BufferedProtocol):
                 raise ServerDisconnected(_DISCONNECTED)
             raise WriteError(str(self.lost))
         if stream is None or isinstance(stream, ByteStream):
-            for data in in_memory_writes(state, head, stream):
+            for data in in_memory_writes(body, head, stream):
                 await self._write(data, write_timeout)
             return
         await self._write(head, write_timeout)
         async for piece in stream:
             if piece:
-                await self._write(encode_piece(state, piece), write_timeout)
-        await self._write(encode_end(state), write_timeout)
+                await self._write(encode_piece(body, piece), write_timeout)
+        await self._write(encode_end(body), write_timeout)
 
     async def _write(self, data: bytes, timeout: float | None) -> None:
         if self.closed:
@@ -344,7 +339,7 @@ class AsyncConnection(asyncio.BufferedProtocol):
     def idle(self) -> None:
         """The exchange is over; the connection waits in the pool."""
         self.mode = _IDLE
-        self.state = self.parser = self.head = self.reader = None
+        self.parser = self.head = self.reader = None
         self.pieces.clear()
         self.queued = 0
         if self.paused:

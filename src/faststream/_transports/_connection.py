@@ -1,14 +1,16 @@
-"""One HTTP/1.1 connection: h11 for the request and the response head, `_cstream` for the body.
+"""One HTTP/1.1 connection: the request head, the response head, and `_cstream` for the body.
 
 An exchange on a connection:
 
-1. A fresh `h11.Connection` serialises the request (h11 validates the method, target and
-   header names and values: `LocalProtocolError` before anything is written) and parses the
-   response head, skipping at most `MAX_INFORMATIONAL` 1xx responses. The head may hold at
-   most `MAX_HEADERS` fields (THREATS T20, T23) and `MAX_HEAD_SIZE` bytes (T19).
+1. `_cstream.serialize_request` writes the request head with h11's checks (method, target,
+   header names and values: `LocalProtocolError` before anything is written), and
+   `_cstream.ResponseHeadParser` parses the response head with h11's strictness, skipping at
+   most `MAX_INFORMATIONAL` 1xx responses. Both are compiled; their pure twins drive h11
+   itself, and the two are tested to agree on every input. The head may hold at most
+   `MAX_HEADERS` fields (THREATS T20, T23) and `MAX_HEAD_SIZE` bytes (T19).
 2. The body framing is chosen from the head as h11 would (no body for HEAD, 1xx, 204, 304;
    chunked when Transfer-Encoding is set; else Content-Length; else until the peer closes),
-   and h11's unconsumed bytes plus every later socket read go to that `_cstream` reader.
+   and the bytes after the head plus every later socket read go to that `_cstream` reader.
    Socket reads go into one buffer per connection with `recv_into`; the reader cuts body
    pieces out of it (one copy per byte). The buffer starts at 64 KiB and doubles up to
    512 KiB while reads keep filling it, so small responses never pay for a large buffer.
@@ -25,8 +27,6 @@ import select
 import socket
 import ssl
 import typing
-
-import h11
 
 import _cstream
 
@@ -61,6 +61,10 @@ _FIRST_BUFFER = 64 * 1024
 _MAX_BUFFER = 512 * 1024
 _SMALL_BODY = 64 * 1024  # request bodies up to this size go out in the same write as the head
 _NO_BODY_STATUS = frozenset({204, 304})
+
+# What `_cstream.ResponseHeadParser.next_head` returns: status, version, reason,
+# [(raw name, lowercased name, value)], content length, chunked, Connection lists close.
+_Parsed = tuple[int, bytes, bytes, list[tuple[bytes, bytes, bytes]], "int | None", bool, bool]
 
 Reader = typing.Union[
     "_cstream.ContentLengthReader", "_cstream.ChunkedReader", "_cstream.CloseDelimitedReader"
@@ -129,23 +133,22 @@ class Connection:
         headers: list[tuple[bytes, bytes]],
         stream: SyncByteStream | None,
         write_timeout: float | None,
-    ) -> h11.Connection:
-        """Write a request (head and body); return the h11 state to read the response with.
+    ) -> None:
+        """Write a request (head and body).
 
         `stream` None means no body. An in-memory body (`ByteStream`) up to 64 KiB goes out
         in one write with the head.
         """
-        state, head = start_request(method, target, headers)
+        body, head = start_request(method, target, headers)
         if stream is None or isinstance(stream, ByteStream):
-            for data in in_memory_writes(state, head, stream):
+            for data in in_memory_writes(body, head, stream):
                 self._write(data, write_timeout)
-            return state
+            return
         self._write(head, write_timeout)
         for piece in stream:
             if piece:
-                self._write(encode_piece(state, piece), write_timeout)
-        self._write(encode_end(state), write_timeout)
-        return state
+                self._write(encode_piece(body, piece), write_timeout)
+        self._write(encode_end(body), write_timeout)
 
     def _write(self, data: bytes, timeout: float | None) -> None:
         sock = self.sock
@@ -172,13 +175,11 @@ class Connection:
         finally:
             view.release()
 
-    def receive_head(
-        self, state: h11.Connection, method: bytes, read_timeout: float | None
-    ) -> Head:
+    def receive_head(self, method: bytes, read_timeout: float | None) -> Head:
         """Read the response head (after any 1xx responses) and choose the body reader."""
         buffer = self.buffer
         view = memoryview(buffer)
-        parser = HeadParser(state, method)
+        parser = HeadParser(method)
         received = 0
         # The response is rarely there yet right after the request: on a plain socket, wait
         # first rather than pay for a read that would fail.
@@ -191,8 +192,10 @@ class Connection:
                 received += n
                 if n == 0 and received == 0:
                     raise ServerDisconnected("Server disconnected without sending a response.")
-                # h11 appends to its own bytearray: a memoryview slice saves a copy.
-                state.receive_data(typing.cast(bytes, view[:n]) if n else b"")
+                if n:
+                    parser.feed(view[:n])
+                else:
+                    parser.feed_eof()
         finally:
             view.release()
         return head
@@ -331,119 +334,106 @@ def _milliseconds(timeout: float | None) -> int | None:
 # -- sans-I/O steps, shared with the asyncio connection ------------------------------------
 
 
+class RequestBody:
+    """The framing of the request body being written (h11's rules): a Content-Length to
+    count down (0 when the head declares no body), or chunked."""
+
+    __slots__ = ("chunked", "remaining")
+
+    def __init__(self, framing: int) -> None:
+        self.chunked = framing < 0
+        self.remaining = max(framing, 0)
+
+
 def start_request(
     method: bytes, target: bytes, headers: list[tuple[bytes, bytes]]
-) -> tuple[h11.Connection, bytes]:
-    """A fresh h11 state for one exchange and the serialised request head.
+) -> tuple[RequestBody, bytes]:
+    """The serialised request head, and the framing its body must follow.
 
-    h11 validates the method, target and header names and values: `LocalProtocolError`
-    before anything is written.
+    The method, target and header names and values are checked as h11 checks them:
+    `LocalProtocolError` before anything is written.
     """
-    state = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_HEAD_SIZE)
     try:
-        head = state.send(h11.Request(method=method, target=target, headers=headers))
-    except h11.LocalProtocolError as exc:
-        raise LocalProtocolError(str(exc)) from exc
-    assert head is not None
-    return state, head
+        head, framing = _cstream.serialize_request(method, target, headers)
+    except _cstream.HeadError as exc:
+        raise LocalProtocolError(str(exc)) from None
+    return RequestBody(framing), head
 
 
-def in_memory_writes(state: h11.Connection, head: bytes, stream: ByteStream | None) -> list[bytes]:
+def in_memory_writes(body: RequestBody, head: bytes, stream: ByteStream | None) -> list[bytes]:
     """The writes for a request with an in-memory body (or none): head and body in one write
     when the body is at most 64 KiB, else head, body and end separately."""
-    body = b"".join(stream) if stream is not None else b""
-    if not body and _empty_framing(head):
-        # No body, none declared: h11's end of message would be b"" (its client side is left
-        # in SEND_BODY, which does not stop it from parsing the response).
-        return [head]
-    data = encode_piece(state, body) if body else b""
-    end = encode_end(state)
-    if len(body) <= _SMALL_BODY:
-        return [b"".join((head, data, end))]
-    return [head, data, end]
+    data = b"".join(stream) if stream is not None else b""
+    if data:
+        data = encode_piece(body, data)
+    end = encode_end(body)
+    if len(data) <= _SMALL_BODY:
+        return [b"".join((head, data, end))] if data or end else [head]
+    return [head, data, end] if end else [head, data]
 
 
-def _empty_framing(head: bytes) -> bool:
-    """The serialised head declares no body: no Transfer-Encoding, Content-Length 0 or none."""
-    lower = head.lower()
-    if b"\r\ntransfer-encoding:" in lower:
-        return False
-    start = lower.find(b"\r\ncontent-length:")
-    if start < 0:
-        return True
-    start += len(b"\r\ncontent-length:")
-    return lower[start : lower.find(b"\r\n", start)].strip() == b"0"
-
-
-def encode_piece(state: h11.Connection, piece: bytes) -> bytes:
+def encode_piece(body: RequestBody, piece: bytes) -> bytes:
     """The wire bytes of one piece of a request body (chunk framing when chunked)."""
-    try:
-        return state.send(h11.Data(data=piece)) or b""
-    except h11.LocalProtocolError as exc:
-        raise LocalProtocolError(str(exc)) from exc
+    size = len(piece)
+    if body.chunked:
+        return b"%x\r\n%b\r\n" % (size, piece) if size else b""
+    if size > body.remaining:
+        raise LocalProtocolError("Too much data for declared Content-Length")
+    body.remaining -= size
+    return piece
 
 
-def encode_end(state: h11.Connection) -> bytes:
+def encode_end(body: RequestBody) -> bytes:
     """The wire bytes ending a request body (the last chunk when chunked)."""
-    try:
-        return state.send(h11.EndOfMessage()) or b""
-    except h11.LocalProtocolError as exc:
-        raise LocalProtocolError(str(exc)) from exc
+    if body.chunked:
+        return b"0\r\n\r\n"
+    if body.remaining:
+        raise LocalProtocolError("Too little data for declared Content-Length")
+    return b""
 
 
 class HeadParser:
-    """Turns the bytes fed to an h11 state (`state.receive_data`, b"" for EOF) into a `Head`.
+    """Turns the response bytes fed to it (`feed`, `feed_eof`) into a `Head`.
 
     `next_head()` returns None while more bytes are needed. It skips at most
     `MAX_INFORMATIONAL` 1xx responses and raises `RemoteProtocolError` for a malformed or
-    oversized head.
+    oversized head (`_cstream.ResponseHeadParser`: h11's strictness, compiled).
     """
 
-    __slots__ = ("informational", "method", "state")
+    __slots__ = ("feed", "feed_eof", "informational", "method", "parser")
 
-    def __init__(self, state: h11.Connection, method: bytes) -> None:
-        self.state = state
+    def __init__(self, method: bytes) -> None:
         self.method = method
         self.informational = 0
+        self.parser = parser = _cstream.ResponseHeadParser(MAX_HEAD_SIZE)
+        self.feed = parser.feed
+        self.feed_eof = parser.feed_eof
 
     def next_head(self) -> Head | None:
-        state = self.state
+        parser = self.parser
         try:
             while True:
-                event = state.next_event()
-                if event is h11.NEED_DATA:
+                parsed = parser.next_head()
+                if parsed is None:
                     return None
-                if isinstance(event, h11.InformationalResponse):
-                    self.informational += 1
-                    if self.informational > MAX_INFORMATIONAL:
-                        raise RemoteProtocolError(
-                            f"Too many informational (1xx) responses: more than {MAX_INFORMATIONAL}"
-                        )
-                elif isinstance(event, h11.Response):
-                    return _make_head(event, self.method, state.trailing_data[0])
-                else:  # pragma: no cover - h11 gives nothing else before the head
-                    raise RemoteProtocolError(f"Unexpected event from the server: {event!r}")
-        except h11.RemoteProtocolError as exc:
-            raise RemoteProtocolError(str(exc)) from exc
+                if parsed[0] >= 200:
+                    return _make_head(parsed, self.method, parser.rest())
+                self.informational += 1
+                if self.informational > MAX_INFORMATIONAL:
+                    raise RemoteProtocolError(
+                        f"Too many informational (1xx) responses: more than {MAX_INFORMATIONAL}"
+                    )
+        except _cstream.HeadError as exc:
+            raise RemoteProtocolError(str(exc)) from None
 
 
-def _make_head(event: h11.Response, method: bytes, leftover: bytes) -> Head:
-    status = event.status_code
-    fields = event.headers
+def _make_head(parsed: _Parsed, method: bytes, leftover: bytes) -> Head:
+    status, version, reason, fields, content_length, chunked, close = parsed
     if len(fields) > MAX_HEADERS:
         raise RemoteProtocolError(f"Too many response headers: {len(fields)} > {MAX_HEADERS}")
-    keep_alive = event.http_version == b"1.1"
-    content_length: bytes | None = None
-    chunked = False
-    for name, value in fields:
-        if name == b"content-length":
-            content_length = value
-        elif name == b"transfer-encoding":
-            chunked = True  # h11 accepts nothing but "chunked"
-        elif name == b"connection" and b"close" in value.lower():
-            keep_alive = keep_alive and not _has_token(value, b"close")
+    keep_alive = version == b"1.1" and not close
     reader: Reader
-    if method == b"HEAD" or status < 200 or status in _NO_BODY_STATUS:
+    if method == b"HEAD" or status in _NO_BODY_STATUS:
         reader = _cstream.ContentLengthReader(0)
     elif method == b"CONNECT" and status < 300:
         reader = _cstream.ContentLengthReader(0)
@@ -453,20 +443,16 @@ def _make_head(event: h11.Response, method: bytes, leftover: bytes) -> Head:
             # TE and CL together: chunked framing, never pooled (THREATS T8).
             keep_alive = False
     elif content_length is not None:
-        reader = _cstream.ContentLengthReader(int(content_length))
+        reader = _cstream.ContentLengthReader(content_length)
     else:
         reader = _cstream.CloseDelimitedReader()
         keep_alive = False
     return Head(
         status,
-        Headers._from_wire(fields.raw_items()),
-        b"HTTP/" + event.http_version,
-        event.reason,
+        Headers._from_parsed(fields),
+        b"HTTP/" + version,
+        reason,
         reader,
         leftover,
         keep_alive,
     )
-
-
-def _has_token(value: bytes, token: bytes) -> bool:
-    return any(part.strip().lower() == token for part in value.split(b","))

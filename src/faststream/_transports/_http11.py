@@ -1,6 +1,7 @@
 """`HTTPTransport`: HTTP/1.1 over plain sockets and `ssl`, with a connection pool.
 
-The request and the response head go through h11; the body through the `_cstream` framing
+The request and the response head go through `_cstream`'s compiled serialiser and head parser
+(h11's strictness; their pure twins are h11 itself), the body through the `_cstream` framing
 readers (`_connection.py`). Connections are pooled per origin (`_pool.py`); the pool belongs to
 the transport, and so do its TLS settings, so a connection is only ever reused with the
 verification it was opened with. No TLS context is built before the first https request.
@@ -112,10 +113,8 @@ class HTTPTransport(BaseTransport):
                     raise
                 self._pool.opened(connection)
             try:
-                state = connection.send_request(
-                    method, target, headers, stream, timeouts.get("write")
-                )
-                head = connection.receive_head(state, method, timeouts.get("read"))
+                connection.send_request(method, target, headers, stream, timeouts.get("write"))
+                head = connection.receive_head(method, timeouts.get("read"))
             except ServerDisconnected as exc:
                 reused = connection.responses > 0
                 self._pool.discard(connection)
@@ -210,8 +209,8 @@ class HTTPTransport(BaseTransport):
         tunnel = Connection(sock, None)
         headers = [(b"Host", target), *self._settings.proxy_headers]
         try:
-            state = tunnel.send_request(b"CONNECT", target, headers, None, timeout)
-            head = tunnel.receive_head(state, b"CONNECT", timeout)
+            tunnel.send_request(b"CONNECT", target, headers, None, timeout)
+            head = tunnel.receive_head(b"CONNECT", timeout)
         except RequestError as exc:
             raise ProxyError(str(exc)) from exc
         if not 200 <= head.status_code < 300:
