@@ -373,6 +373,8 @@ def serialize_request(bytes method not None, bytes target not None, list headers
     cdef Py_ssize_t n, size, i
     for pair in headers:
         name, value = pair
+        if name is None or value is None:
+            raise TypeError("header names and values must be bytes")
         p = <const unsigned char*>PyBytes_AS_STRING(name)
         if not _is_token(p, PyBytes_GET_SIZE(name)):
             raise HeadError(f"Illegal header name {name!r}")
