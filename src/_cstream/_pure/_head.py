@@ -59,7 +59,9 @@ class ResponseHeadParser:
     def feed(self, data: Buffer) -> None:
         if self._eof:
             raise HeadError("data fed after the end of the stream")
-        self._state.receive_data(bytes(data))
+        data = bytes(data)
+        if data:  # h11 takes b"" for the end of the stream
+            self._state.receive_data(data)
 
     def feed_eof(self) -> None:
         if not self._eof:
