@@ -217,7 +217,7 @@ cdef class ResponseHeadParser:
     cdef Py_ssize_t _max_size
     cdef bint _eof
     cdef bint _done
-    cdef object _error  # the HeadError raised once; raised again by every later call
+    cdef str _error  # the message of the HeadError raised once; every later call raises it again
 
     def __init__(self, Py_ssize_t max_size=102400):
         self._buf = bytearray()
@@ -240,13 +240,13 @@ cdef class ResponseHeadParser:
 
     def next_head(self):
         if self._error is not None:
-            raise self._error
+            raise HeadError(self._error)  # a new object: re-raising one would grow its traceback
         if self._done:
             raise HeadError("the final response head was already parsed")
         try:
             return self._next_head()
         except HeadError as exc:
-            self._error = exc
+            self._error = str(exc)
             raise
 
     cdef object _next_head(self):
