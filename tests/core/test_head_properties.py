@@ -105,7 +105,7 @@ def response_streams(draw: st.DrawFn) -> bytes:
     return prefix + informational + draw(heads(final=True)) + body
 
 
-def _splits(draw: st.DrawFn, data: bytes) -> list[bytes]:
+def _splits(draw: typing.Callable[..., typing.Any], data: bytes) -> list[bytes]:
     cuts = sorted(draw(st.lists(st.integers(0, len(data)), max_size=8)))
     pieces, last = [], 0
     for cut in cuts + [len(data)]:
