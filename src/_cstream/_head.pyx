@@ -102,7 +102,7 @@ cdef bint _eq_ci(bytes value, bytes lower_word):
     return True
 
 
-cdef bytes _content_length(bytes value, type error):
+cdef bytes _content_length(bytes value):
     """The single length a Content-Length value declares (h11: a comma list of equal members,
     each stripped of whitespace; 1-20 digits)."""
     cdef bytes single = None
@@ -112,14 +112,14 @@ cdef bytes _content_length(bytes value, type error):
         if single is None:
             single = member
         elif member != single:
-            raise error("conflicting Content-Length headers")
+            raise HeadError("conflicting Content-Length headers")
     cdef const unsigned char* p = <const unsigned char*>PyBytes_AS_STRING(single)
     cdef Py_ssize_t n = PyBytes_GET_SIZE(single), i
     if n == 0 or n > 20:
-        raise error("bad Content-Length")
+        raise HeadError("bad Content-Length")
     for i in range(n):
         if not _digit(p[i]):
-            raise error("bad Content-Length")
+            raise HeadError("bad Content-Length")
     return single
 
 
@@ -145,22 +145,22 @@ cdef class _Fields:
         self.items = []
         self.length = None
 
-    cdef int add(self, bytes raw, bytes value, type error) except -1:
+    cdef int add(self, bytes raw, bytes value) except -1:
         cdef bytes name = _lower(raw)
         cdef bytes single
         if name == _CONTENT_LENGTH:
-            single = _content_length(value, error)
+            single = _content_length(value)
             if self.length is None:
                 self.length = single
                 self.items.append((raw, name, single))
             elif single != self.length:
-                raise error("conflicting Content-Length headers")
+                raise HeadError("conflicting Content-Length headers")
             return 0
         if name == _TRANSFER_ENCODING:
             if self.chunked:
-                raise error("multiple Transfer-Encoding headers")
+                raise HeadError("multiple Transfer-Encoding headers")
             if not _eq_ci(value, _CHUNKED):
-                raise error("Only Transfer-Encoding: chunked is supported")
+                raise HeadError("Only Transfer-Encoding: chunked is supported")
             self.chunked = True
             self.items.append((raw, name, _CHUNKED))
             return 0
@@ -194,7 +194,6 @@ cdef int _parse_field(const unsigned char* p, Py_ssize_t n, _Fields fields) exce
     fields.add(
         PyBytes_FromStringAndSize(<const char*>p, colon),
         PyBytes_FromStringAndSize(<const char*>p + start, end - start) if end > start else _EMPTY,
-        HeadError,
     )
     return 0
 
@@ -385,7 +384,7 @@ def serialize_request(bytes method not None, bytes target not None, list headers
         for i in range(n):
             if _bad_value_byte(p[i]):
                 raise HeadError(f"Illegal header value {value!r}")
-        fields.add(name, value, HeadError)
+        fields.add(name, value)
     if fields.hosts == 0:
         raise HeadError("Missing mandatory Host: header")
     if fields.hosts > 1:
