@@ -80,6 +80,8 @@ REDIRECT_BODY_CAP = 64 * 1024
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _CREDENTIAL_HEADERS = ("Authorization", "Proxy-Authorization")
+# "No authentication": the base flow sends each request unchanged, once (it holds no state).
+_NO_AUTH = Auth()
 
 _T = typing.TypeVar("_T")
 
@@ -392,7 +394,7 @@ class BaseClient(typing.Generic[_T]):
             username, password = url.username, url.password
             if username or password:
                 return BasicAuth(username, password)
-        return Auth()
+        return _NO_AUTH
 
     # -- redirects ----------------------------------------------------------------------------
 

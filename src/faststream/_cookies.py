@@ -158,6 +158,9 @@ class Cookies(MutableMapping[str, str]):
         return (cookie.name for cookie in self.jar)
 
     def __bool__(self) -> bool:
+        jar = self.jar
+        if type(jar) is CookieJar and not jar._cookies:  # type: ignore[attr-defined]
+            return False  # a plain jar holding nothing: every client's common case
         return any(True for _ in self.jar)
 
     def __repr__(self) -> str:

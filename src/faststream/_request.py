@@ -66,7 +66,12 @@ class Request:
         extensions: RequestExtensions | None = None,
     ) -> None:
         self.method = method.upper()
-        self.url = URL(url) if params is None else URL(url, params=params)
+        if params is not None:
+            self.url = URL(url, params=params)
+        elif type(url) is URL:
+            self.url = url  # URLs are immutable: shared, not copied
+        else:
+            self.url = URL(url)
         self.headers = Headers(headers)
         self.extensions: dict[str, typing.Any] = {} if extensions is None else dict(extensions)
         self.stream: SyncByteStream | AsyncByteStream
@@ -78,6 +83,13 @@ class Request:
             # A ready-made stream (a copied request, the server side of a transport): used
             # as it is, with no automatic header.
             self.stream = stream
+            return
+
+        if content is None and data is None and files is None and json is None:
+            # No body (most GETs): what encode_request() would give, without its dispatch.
+            self.stream = ByteStream(b"")
+            self._content = b""
+            self._add_automatic_headers(None)
             return
 
         boundary = None
@@ -94,19 +106,24 @@ class Request:
         if isinstance(self.stream, ByteStream):
             self.read()
 
-    def _add_automatic_headers(self, body_headers: dict[str, str]) -> None:
+    def _add_automatic_headers(self, body_headers: dict[str, str] | None) -> None:
         headers = self.headers
-        for name, value in body_headers.items():
-            # An explicit Content-Length wins over chunked framing.
-            if name.lower() == "transfer-encoding" and "Content-Length" in headers:
-                continue
-            headers.setdefault(name, value)
+        if body_headers:
+            for name, value in body_headers.items():
+                # An explicit Content-Length wins over chunked framing.
+                if name.lower() == "transfer-encoding" and "Content-Length" in headers:
+                    continue
+                headers.setdefault(name, value)
 
+        present = {field[1] for field in headers._fields}  # lower-cased names
         leading: list[tuple[bytes, bytes]] = []
-        if "Host" not in headers and self.url.host:
+        if b"host" not in present and self.url.host:
             leading.append((b"Host", self.url.netloc))
-        framed = "Content-Length" in headers or "Transfer-Encoding" in headers
-        if not framed and self.method in _BODY_METHODS:
+        if (
+            self.method in _BODY_METHODS
+            and b"content-length" not in present
+            and b"transfer-encoding" not in present
+        ):
             leading.append((b"Content-Length", b"0"))
         # Also with nothing to add: the encoding is detected anew afterwards, as httpx's
         # fresh `Headers(auto_headers + raw)` does.

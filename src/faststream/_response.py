@@ -155,7 +155,9 @@ class Response:
         self._text: str | None = None
         self._encoding: str | None = None
         self._encoding_known = False  # resolved or assigned (even to None, as httpx allows)
-        self._elapsed: datetime.timedelta | None = None
+        # Seconds (a float until first read) or a timedelta; None until the clock stops.
+        self._elapsed: datetime.timedelta | float | None = None
+        self._clock: float | None = None  # the start, while `time_on_close`'s clock runs
         self._cookies: Cookies | None = None
         self._num_bytes_downloaded = 0
 
@@ -173,17 +175,53 @@ class Response:
             # Only bytes a transport delivered count as downloaded.
             self._num_bytes_downloaded = 0
 
+    @classmethod
+    def _from_transport(
+        cls,
+        status_code: int,
+        headers: Headers,
+        stream: SyncByteStream | AsyncByteStream,
+        extensions: dict[str, typing.Any],
+    ) -> Response:
+        """`Response(status_code, headers=headers, stream=stream, extensions=extensions)`
+        for a transport that hands over fresh `headers` and `extensions` it will not touch
+        again: they are taken as they are, not copied."""
+        response = cls.__new__(cls)
+        response.status_code = status_code
+        response.headers = headers
+        response._request = None
+        response.next_request = None
+        response.extensions = extensions
+        response.history = []
+        response.is_closed = False
+        response.is_stream_consumed = False
+        response.default_encoding = "utf-8"
+        response._content = None
+        response._text = None
+        response._encoding = None
+        response._encoding_known = False
+        response._elapsed = None
+        response._clock = None
+        response._cookies = None
+        response._num_bytes_downloaded = 0
+        response.stream = stream
+        return response
+
     # -- attributes ---------------------------------------------------------------------------
 
     @property
     def elapsed(self) -> datetime.timedelta:
         """Time from sending the request to closing the response (set by the client when the
         response is closed; see `time_on_close`)."""
-        if self._elapsed is None:
+        elapsed = self._elapsed
+        if elapsed is None:
             raise RuntimeError(
                 "'.elapsed' may only be accessed after the response has been read or closed."
             )
-        return self._elapsed
+        if not isinstance(elapsed, datetime.timedelta):
+            # Kept as seconds when the clock stopped: a timedelta only for who asks.
+            elapsed = self._elapsed = datetime.timedelta(seconds=elapsed)
+        return elapsed
 
     @elapsed.setter
     def elapsed(self, elapsed: datetime.timedelta) -> None:
@@ -436,6 +474,8 @@ class Response:
             raise RuntimeError("Attempted to call an sync close on an async stream.")
         if not self.is_closed:
             self.is_closed = True
+            if self._clock is not None:
+                self._stop_clock()
             try:
                 self.stream.close()
             except RequestError as exc:
@@ -510,8 +550,16 @@ class Response:
             raise RuntimeError("Attempted to call an async close on an sync stream.")
         if not self.is_closed:
             self.is_closed = True
+            if self._clock is not None:
+                self._stop_clock()
             with request_context(self._request):
                 await self.stream.aclose()
+
+    def _stop_clock(self) -> None:
+        start = self._clock
+        if start is not None:
+            self._clock = None
+            self._elapsed = time.perf_counter() - start
 
     async def _adrive(
         self, make_stage: Callable[[], Stage[T]], chunk_size: int | None
@@ -602,43 +650,6 @@ def _parse_links(value: str) -> list[dict[str, str]]:
 # -- elapsed --------------------------------------------------------------------------------
 
 
-class _Timed:
-    """A transport stream, wrapped so that closing it sets `response.elapsed`."""
-
-    def __init__(
-        self, stream: SyncByteStream | AsyncByteStream, response: Response, start: float
-    ) -> None:
-        self._stream = stream
-        self._response = response
-        self._start = start
-
-    def _stop_clock(self) -> None:
-        self._response.elapsed = datetime.timedelta(seconds=time.perf_counter() - self._start)
-
-
-class _TimedSyncStream(_Timed, SyncByteStream):
-    def __iter__(self) -> Iterator[bytes]:
-        yield from typing.cast(SyncByteStream, self._stream)
-
-    def close(self) -> None:
-        self._stop_clock()
-        typing.cast(SyncByteStream, self._stream).close()
-
-
-class _TimedAsyncStream(_Timed, AsyncByteStream):
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in typing.cast(AsyncByteStream, self._stream):
-            yield chunk
-
-    async def aclose(self) -> None:
-        self._stop_clock()
-        await typing.cast(AsyncByteStream, self._stream).aclose()
-
-
-class _TimedStream(_TimedAsyncStream, _TimedSyncStream):
-    """For a stream that is both sync and async (an in-memory `ByteStream`)."""
-
-
 def time_on_close(response: Response, start: float) -> None:
     """Make closing `response` set `response.elapsed` to the time since `start` (a
     `time.perf_counter()` value taken when the request was handed to the transport).
@@ -647,10 +658,5 @@ def time_on_close(response: Response, start: float) -> None:
     time is taken when the response's stream is closed -- by `close()`/`aclose()`, by reading
     the body to the end, or by a decoding error -- and never for a response closed already.
     """
-    stream = response.stream
-    if isinstance(stream, SyncByteStream) and isinstance(stream, AsyncByteStream):
-        response.stream = _TimedStream(stream, response, start)
-    elif isinstance(stream, SyncByteStream):
-        response.stream = _TimedSyncStream(stream, response, start)
-    else:
-        response.stream = _TimedAsyncStream(stream, response, start)
+    if not response.is_closed:
+        response._clock = start

@@ -106,6 +106,26 @@ def test_async_iterable_content_streams() -> None:
     assert run(r.aread()) == b"ab"
 
 
+def test_a_transport_response_is_one_built_with_the_constructor() -> None:
+    # Transports build responses with `_from_transport` (no copies); it must leave the same
+    # state as the public constructor, attribute for attribute.
+    def make(fast: bool) -> Response:
+        headers = Headers([(b"Content-Type", b"text/plain; charset=latin-1")])
+        stream = Pieces([b"caf\xe9"])
+        extensions = {"http_version": b"HTTP/1.1"}
+        if fast:
+            return Response._from_transport(200, headers, stream, extensions)
+        return Response(200, headers=headers, stream=stream, extensions=extensions)
+
+    built, fast = make(False), make(True)
+    assert sorted(vars(fast)) == sorted(vars(built))
+    for name in vars(built):
+        if name not in ("headers", "stream"):
+            assert getattr(fast, name) == getattr(built, name), name
+    assert fast.headers == built.headers
+    assert (fast.read(), fast.text, fast.is_closed) == (built.read(), built.text, True)
+
+
 def test_stream_adds_no_headers_and_reads_nothing() -> None:
     stream = Pieces([b"abc"])
     r = Response(200, stream=stream)

@@ -127,13 +127,11 @@ class AsyncHTTPTransport(AsyncBaseTransport):
             break
 
         keep_alive = head.keep_alive and not asks_close(headers)
-        return Response(
+        return Response._from_transport(
             head.status_code,
-            headers=head.headers,
-            stream=AsyncResponseStream(
-                pool, connection, head, keep_alive, request, timeouts.get("read")
-            ),
-            extensions={
+            head.headers,
+            AsyncResponseStream(pool, connection, head, keep_alive, request, timeouts.get("read")),
+            {
                 "http_version": head.http_version,
                 "reason_phrase": head.reason_phrase,
                 "network_stream": AsyncNetworkStream(connection),

@@ -40,11 +40,13 @@ from .._exceptions import (
 )
 from .._headers import Headers
 from .._streams import ByteStream, SyncByteStream
+from ._sockets import is_readable
 
 __all__ = [
     "MAX_HEADERS",
     "MAX_INFORMATIONAL",
     "Connection",
+    "NetworkStream",
     "Head",
     "HeadParser",
     "ServerDisconnected",
@@ -100,7 +102,16 @@ class Connection:
     call per read on a stream and two per small request.
     """
 
-    __slots__ = ("_waiter", "buffer", "closed", "idle_since", "key", "responses", "sock")
+    __slots__ = (
+        "_waiter",
+        "buffer",
+        "closed",
+        "idle_since",
+        "key",
+        "network_stream",
+        "responses",
+        "sock",
+    )
 
     def __init__(self, sock: socket.socket, key: typing.Hashable) -> None:
         sock.setblocking(False)
@@ -111,6 +122,8 @@ class Connection:
         self.idle_since = 0.0
         self.closed = False
         self._waiter = Waiter(sock)
+        # The `network_stream` extension of every response on this connection.
+        self.network_stream = NetworkStream(sock)
 
     def close(self) -> None:
         if not self.closed:
@@ -180,34 +193,49 @@ class Connection:
         buffer = self.buffer
         view = memoryview(buffer)
         parser = HeadParser(method)
+        sock = self.sock
         received = 0
         # The response is rarely there yet right after the request: on a plain socket, wait
         # first rather than pay for a read that would fail.
-        waiter = None if isinstance(self.sock, ssl.SSLSocket) else self._waiter
+        wait = None if isinstance(sock, ssl.SSLSocket) else self._waiter.readable
         try:
-            while (head := parser.next_head()) is None:
-                if waiter is not None and not waiter.readable(read_timeout):
+            while True:
+                if wait is not None and not wait(read_timeout):
                     raise ReadTimeout("timed out")
-                n = self._read(buffer, received, read_timeout)
+                try:
+                    n = sock.recv_into(buffer)
+                except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
+                    n = self._read(buffer, received, read_timeout)
+                except ConnectionResetError as exc:
+                    raise self._reset(exc, received) from exc
+                except OSError as exc:
+                    raise ReadError(str(exc)) from exc
                 received += n
-                if n == 0 and received == 0:
-                    raise ServerDisconnected("Server disconnected without sending a response.")
                 if n:
                     parser.feed(view[:n])
-                else:
+                elif received:
                     parser.feed_eof()
+                else:
+                    raise ServerDisconnected("Server disconnected without sending a response.")
+                # (A fresh parser has no head before its first bytes: nothing to ask before.)
+                head = parser.next_head()
+                if head is not None:
+                    return head
         finally:
             view.release()
-        return head
 
     def _read(self, buffer: bytearray, received: int, timeout: float | None) -> int:
         try:
             return self._recv_into(buffer, timeout)
         except ConnectionResetError as exc:
-            if received == 0 and self.responses:
-                # A reused connection the server dropped while it was idle.
-                raise ServerDisconnected("Server disconnected without sending a response.") from exc
-            raise ReadError(str(exc)) from exc
+            raise self._reset(exc, received) from exc
+
+    def _reset(self, exc: ConnectionResetError, received: int) -> RemoteProtocolError | ReadError:
+        """The error for a connection reset while `received` bytes of a head had come."""
+        if received == 0 and self.responses:
+            # A reused connection the server dropped while it was idle.
+            return ServerDisconnected("Server disconnected without sending a response.")
+        return ReadError(str(exc))
 
     def _recv_into(self, buffer: bytearray, timeout: float | None) -> int:
         """`recv_into` waiting at most `timeout` for data; `ReadTimeout`, `ReadError`."""
@@ -238,6 +266,8 @@ class Connection:
             pieces = reader.feed(leftover) if leftover else None
             if pieces:
                 yield pieces
+            if reader.done:
+                return  # the whole body came with the head (a small response)
             buffer = self.buffer
             size = len(buffer)
             view = memoryview(buffer)
@@ -275,6 +305,27 @@ class Connection:
                 view.release()
         except _cstream.FramingError as exc:
             raise RemoteProtocolError(str(exc)) from exc
+
+
+class NetworkStream:
+    """The `network_stream` response extension: details of the connection's socket."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+
+    def get_extra_info(self, info: str) -> typing.Any:
+        sock = self._sock
+        if info == "ssl_object":
+            return sock if isinstance(sock, ssl.SSLSocket) else None
+        if info == "client_addr":
+            return sock.getsockname()
+        if info == "server_addr":
+            return sock.getpeername()
+        if info == "socket":
+            return sock
+        if info == "is_readable":
+            return is_readable(sock)
+        return None
 
 
 if hasattr(select, "poll"):

@@ -46,7 +46,7 @@ from ._settings import (
     replayable,
     retry_delays,
 )
-from ._sockets import SocketOption, is_readable, open_socket, start_tls
+from ._sockets import SocketOption, open_socket, start_tls
 
 if typing.TYPE_CHECKING:
     from .._request import Request
@@ -128,16 +128,14 @@ class HTTPTransport(BaseTransport):
             break
 
         keep_alive = head.keep_alive and not asks_close(headers)
-        return Response(
+        return Response._from_transport(
             head.status_code,
-            headers=head.headers,
-            stream=ResponseStream(
-                self._pool, connection, head, keep_alive, request, timeouts.get("read")
-            ),
-            extensions={
+            head.headers,
+            ResponseStream(self._pool, connection, head, keep_alive, request, timeouts.get("read")),
+            {
                 "http_version": head.http_version,
                 "reason_phrase": head.reason_phrase,
-                "network_stream": NetworkStream(connection.sock),
+                "network_stream": connection.network_stream,
             },
         )
 
@@ -265,24 +263,3 @@ class ResponseStream(PooledStream, SyncByteStream):
 
     def close(self) -> None:
         self._finish(False)
-
-
-class NetworkStream:
-    """The `network_stream` response extension: details of the connection's socket."""
-
-    def __init__(self, sock: socket.socket) -> None:
-        self._sock = sock
-
-    def get_extra_info(self, info: str) -> typing.Any:
-        sock = self._sock
-        if info == "ssl_object":
-            return sock if isinstance(sock, ssl.SSLSocket) else None
-        if info == "client_addr":
-            return sock.getsockname()
-        if info == "server_addr":
-            return sock.getpeername()
-        if info == "socket":
-            return sock
-        if info == "is_readable":
-            return is_readable(sock)
-        return None

@@ -43,7 +43,10 @@ class ConnectionPool:
         self._max_idle = limits.max_keepalive_connections
         self._expiry = limits.keepalive_expiry
         self._lock = threading.Lock()
+        # Waits go through the condition; everything else takes its lock directly (the same
+        # lock, cheaper to enter than the condition's Python-level __enter__).
         self._cond = threading.Condition(self._lock)
+        self._waiting = 0  # threads in `acquire` waiting for a slot: only they need a notify
         self._idle: dict[typing.Hashable, dict[Connection, None]] = {}
         self._by_age: dict[Connection, None] = {}
         self._count = 0
@@ -62,7 +65,7 @@ class ConnectionPool:
         Waits up to `timeout` seconds (None: forever) for a slot, then raises `PoolTimeout`.
         """
         deadline: float | None = None
-        with self._cond:
+        with self._lock:
             while True:
                 if self.closed:
                     raise RuntimeError("Cannot send a request, as the transport has been closed.")
@@ -98,7 +101,13 @@ class ConnectionPool:
                 remaining = None if deadline is None else deadline - now
                 if remaining is not None and remaining <= 0:
                     raise PoolTimeout(self._timeout_message(timeout))
-                self._cond.wait(_WAIT_SLICE if remaining is None else min(remaining, _WAIT_SLICE))
+                self._waiting += 1
+                try:
+                    self._cond.wait(
+                        _WAIT_SLICE if remaining is None else min(remaining, _WAIT_SLICE)
+                    )
+                finally:
+                    self._waiting -= 1
 
     def opened(self, connection: Connection) -> None:
         """Register the connection opened in a slot that `acquire` reserved."""
@@ -106,7 +115,7 @@ class ConnectionPool:
 
     def release(self, connection: Connection, reusable: bool) -> None:
         """Take back a lent connection: keep it idle when `reusable`, else close it."""
-        with self._cond:
+        with self._lock:
             self._lent.discard(connection)
             self._in_use -= 1
             if reusable and not self.closed and not connection.closed and self._max_idle != 0:
@@ -119,13 +128,14 @@ class ConnectionPool:
             else:
                 connection.close()
                 self._count -= 1
-            self._cond.notify()
+            if self._waiting:
+                self._cond.notify()
 
     def discard(self, connection: Connection | None = None) -> None:
         """Give back a lent slot whose connection failed (or was never opened); close it."""
         if connection is not None:
             connection.close()
-        with self._cond:
+        with self._lock:
             if connection is not None:
                 self._lent.discard(connection)
             self._in_use -= 1
@@ -149,7 +159,7 @@ class ConnectionPool:
 
     def close(self) -> None:
         """Close every idle connection; lent ones close when they come back."""
-        with self._cond:
+        with self._lock:
             self.closed = True
             for connection in list(self._by_age):
                 self._drop(connection)

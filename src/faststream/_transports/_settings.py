@@ -38,16 +38,9 @@ _IDEMPOTENT = frozenset({b"GET", b"HEAD", b"OPTIONS", b"TRACE", b"PUT", b"DELETE
 _FORWARD_KEY = ("proxy",)
 
 
-class Route(typing.NamedTuple):
-    """Where and how a request goes: the pool key, the request target and head fields."""
-
-    scheme: str
-    host: str
-    port: int
-    key: typing.Hashable
-    method: bytes
-    target: bytes
-    headers: list[tuple[bytes, bytes]]
+# Where and how a request goes: scheme, host, port, the pool key, method, request target and
+# head fields. A plain tuple: the transports unpack it at once.
+Route = tuple[str, str, int, typing.Hashable, bytes, bytes, list[tuple[bytes, bytes]]]
 
 
 class TransportSettings:
@@ -129,10 +122,8 @@ class TransportSettings:
         headers = request.headers.raw
         if self.proxy is not None and scheme == "http":
             target = bytes(str(url.copy_with(fragment=None)), "ascii")
-            return Route(
-                scheme, host, port, _FORWARD_KEY, method, target, headers + self.proxy_headers
-            )
-        return Route(scheme, host, port, (scheme, host, port), method, url.raw_path, headers)
+            return scheme, host, port, _FORWARD_KEY, method, target, headers + self.proxy_headers
+        return scheme, host, port, (scheme, host, port), method, url.raw_path, headers
 
 
 class PooledStream:
