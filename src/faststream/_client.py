@@ -152,7 +152,8 @@ class Client(BaseClient[BaseTransport]):
         extensions: RequestExtensions | None = None,
     ) -> Response:
         """Build a request, send it, and return the response with its body read."""
-        warn_per_request_cookies(cookies)
+        if cookies is not None:
+            warn_per_request_cookies(cookies)
         request = self.build_request(
             method,
             url,

@@ -325,7 +325,7 @@ class BaseClient(typing.Generic[_T]):
         cookies and timeout merged with the given ones."""
         merged_extensions = {} if extensions is None else dict(extensions)
         if "timeout" not in merged_extensions:
-            chosen = self.timeout if isinstance(timeout, UseClientDefault) else Timeout(timeout)
+            chosen = self._timeout if isinstance(timeout, UseClientDefault) else Timeout(timeout)
             merged_extensions["timeout"] = chosen.as_dict()
         return Request(
             method,
@@ -350,21 +350,23 @@ class BaseClient(typing.Generic[_T]):
         return merged
 
     def _merge_headers(self, headers: HeaderTypes | None) -> Headers:
-        merged = Headers(self.headers)
+        if headers is None:
+            return self._headers  # Request() copies it
+        merged = Headers(self._headers)
         merged.update(headers)
         return merged
 
     def _merge_cookies(self, cookies: CookieTypes | None) -> CookieTypes | None:
-        if not cookies and not self.cookies:
+        if not cookies and not self._cookies:
             return cookies
-        merged = Cookies(self.cookies)
+        merged = Cookies(self._cookies)
         merged.update(cookies)
         return merged
 
     def _merge_queryparams(self, params: QueryParamTypes | None) -> QueryParamTypes | None:
-        if not params and not self.params:
+        if not params and not self._params:
             return params
-        return QueryParams(self.params).merge(params)
+        return QueryParams(self._params).merge(params)
 
     def _set_timeout(self, request: Request) -> None:
         if "timeout" not in request.extensions:
@@ -529,15 +531,16 @@ class BaseClient(typing.Generic[_T]):
 
     def _received(self, request: Request, response: Response, start: float) -> None:
         """Attach `request` to a transport's `response`, time it, take its cookies, log it."""
-        response.request = request
+        response._request = request
         time_on_close(response, start)
-        self.cookies.extract_cookies(response)
+        self._cookies.extract_cookies(response)
         response.default_encoding = self._default_encoding
-        logger.info(
-            'HTTP Request: %s %s "%s %d %s"',
-            request.method,
-            request.url,
-            response.http_version,
-            response.status_code,
-            response.reason_phrase,
-        )
+        if logger.isEnabledFor(logging.INFO):
+            logger.info(
+                'HTTP Request: %s %s "%s %d %s"',
+                request.method,
+                request.url,
+                response.http_version,
+                response.status_code,
+                response.reason_phrase,
+            )

@@ -414,7 +414,12 @@ def start_request(
 def in_memory_writes(body: RequestBody, head: bytes, stream: ByteStream | None) -> list[bytes]:
     """The writes for a request with an in-memory body (or none): head and body in one write
     when the body is at most 64 KiB, else head, body and end separately."""
-    data = b"".join(stream) if stream is not None else b""
+    if stream is None:
+        data = b""
+    elif type(stream) is ByteStream:
+        data = stream._stream  # its one bytes value, without a generator
+    else:
+        data = b"".join(stream)
     if data:
         data = encode_piece(body, data)
     end = encode_end(body)

@@ -71,7 +71,7 @@ class ConnectionPool:
                     raise RuntimeError("Cannot send a request, as the transport has been closed.")
                 if self._abandoned:
                     self._collect_abandoned()
-                if self._by_age:
+                if self._by_age and self._expiry is not None:
                     self._close_expired()
                 idle = self._idle.get(key)
                 while idle:
