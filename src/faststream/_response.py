@@ -141,25 +141,14 @@ class Response:
         history: list[Response] | None = None,
         default_encoding: str | Callable[[bytes], str | None] = "utf-8",
     ) -> None:
-        self.status_code = status_code
-        self.headers = Headers(headers)
-        self._request = request
-        # Set by the client when a redirect was received but not followed.
-        self.next_request: Request | None = None
-        self.extensions: dict[str, typing.Any] = {} if extensions is None else dict(extensions)
-        self.history: list[Response] = [] if history is None else list(history)
-        self.is_closed = False
-        self.is_stream_consumed = False
-        self.default_encoding = default_encoding
-        self._content: bytes | None = None
-        self._text: str | None = None
-        self._encoding: str | None = None
-        self._encoding_known = False  # resolved or assigned (even to None, as httpx allows)
-        # Seconds (a float until first read) or a timedelta; None until the clock stops.
-        self._elapsed: datetime.timedelta | float | None = None
-        self._clock: float | None = None  # the start, while `time_on_close`'s clock runs
-        self._cookies: Cookies | None = None
-        self._num_bytes_downloaded = 0
+        self._set_state(
+            status_code,
+            Headers(headers),
+            {} if extensions is None else dict(extensions),
+            [] if history is None else list(history),
+            request,
+            default_encoding,
+        )
 
         if stream is not None:
             self.stream = stream
@@ -187,25 +176,39 @@ class Response:
         for a transport that hands over fresh `headers` and `extensions` it will not touch
         again: they are taken as they are, not copied."""
         response = cls.__new__(cls)
-        response.status_code = status_code
-        response.headers = headers
-        response._request = None
-        response.next_request = None
-        response.extensions = extensions
-        response.history = []
-        response.is_closed = False
-        response.is_stream_consumed = False
-        response.default_encoding = "utf-8"
-        response._content = None
-        response._text = None
-        response._encoding = None
-        response._encoding_known = False
-        response._elapsed = None
-        response._clock = None
-        response._cookies = None
-        response._num_bytes_downloaded = 0
+        response._set_state(status_code, headers, extensions, [], None, "utf-8")
         response.stream = stream
         return response
+
+    def _set_state(
+        self,
+        status_code: int,
+        headers: Headers,
+        extensions: dict[str, typing.Any],
+        history: list[Response],
+        request: Request | None,
+        default_encoding: str | Callable[[bytes], str | None],
+    ) -> None:
+        """Every attribute but `stream`: a new response, nothing read, not closed."""
+        self.status_code = status_code
+        self.headers = headers
+        self._request = request
+        # Set by the client when a redirect was received but not followed.
+        self.next_request: Request | None = None
+        self.extensions = extensions
+        self.history = history
+        self.is_closed = False
+        self.is_stream_consumed = False
+        self.default_encoding = default_encoding
+        self._content: bytes | None = None
+        self._text: str | None = None
+        self._encoding: str | None = None
+        self._encoding_known = False  # resolved or assigned (even to None, as httpx allows)
+        # Seconds (a float until first read) or a timedelta; None until the clock stops.
+        self._elapsed: datetime.timedelta | float | None = None
+        self._clock: float | None = None  # the start, while `time_on_close`'s clock runs
+        self._cookies: Cookies | None = None
+        self._num_bytes_downloaded = 0
 
     # -- attributes ---------------------------------------------------------------------------
 
@@ -226,6 +229,12 @@ class Response:
     @elapsed.setter
     def elapsed(self, elapsed: datetime.timedelta) -> None:
         self._elapsed = elapsed
+
+    def _stop_clock(self) -> None:
+        start = self._clock
+        if start is not None:
+            self._clock = None
+            self._elapsed = time.perf_counter() - start
 
     @property
     def request(self) -> Request:
@@ -474,8 +483,7 @@ class Response:
             raise RuntimeError("Attempted to call an sync close on an async stream.")
         if not self.is_closed:
             self.is_closed = True
-            if self._clock is not None:
-                self._stop_clock()
+            self._stop_clock()
             try:
                 self.stream.close()
             except RequestError as exc:
@@ -550,16 +558,9 @@ class Response:
             raise RuntimeError("Attempted to call an async close on an sync stream.")
         if not self.is_closed:
             self.is_closed = True
-            if self._clock is not None:
-                self._stop_clock()
+            self._stop_clock()
             with request_context(self._request):
                 await self.stream.aclose()
-
-    def _stop_clock(self) -> None:
-        start = self._clock
-        if start is not None:
-            self._clock = None
-            self._elapsed = time.perf_counter() - start
 
     async def _adrive(
         self, make_stage: Callable[[], Stage[T]], chunk_size: int | None

@@ -24,6 +24,7 @@ An exchange on a connection:
 
 from __future__ import annotations
 
+import functools
 import math
 import select
 import socket
@@ -65,6 +66,7 @@ _FIRST_BUFFER = 64 * 1024
 _MAX_BUFFER = 512 * 1024
 _SMALL_BODY = 64 * 1024  # request bodies up to this size go out in the same write as the head
 _NO_BODY_STATUS = frozenset({204, 304})
+_R = typing.TypeVar("_R")
 
 # What `_cstream.ResponseHeadParser.next_head` returns: status, version, reason,
 # [(raw name, lowercased name, value)], content length, chunked, Connection lists close.
@@ -241,10 +243,15 @@ class Connection:
 
     def _recv_into(self, buffer: bytearray, timeout: float | None) -> int:
         """`recv_into` waiting at most `timeout` for data; `ReadTimeout`, `ReadError`."""
-        sock = self.sock
+        return self._retry_read(lambda: self.sock.recv_into(buffer), timeout)
+
+    def _retry_read(self, read: typing.Callable[[], _R], timeout: float | None) -> _R:
+        """`read()` (a read of the non-blocking socket), retried after waiting at most
+        `timeout` whenever there is nothing to read yet: `ReadTimeout`; other failures are
+        `ReadError`, except `ConnectionResetError`, left for the caller to judge."""
         while True:
             try:
-                return sock.recv_into(buffer)
+                return read()
             except (BlockingIOError, ssl.SSLWantReadError):
                 if not self._waiter.readable(timeout):
                     raise ReadTimeout("timed out") from None
@@ -329,7 +336,10 @@ class Connection:
             try:
                 data = recv(size)
             except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
-                data = self._recv(size, read_timeout)
+                try:
+                    data = self._retry_read(functools.partial(recv, size), read_timeout)
+                except ConnectionResetError as exc:
+                    raise ReadError(str(exc)) from exc
             except OSError as exc:
                 raise ReadError(str(exc)) from exc
             n = len(data)
@@ -341,21 +351,6 @@ class Connection:
                 size *= 2  # reads keep coming full: a large body; read more per call
             if pieces:
                 yield pieces
-
-    def _recv(self, size: int, timeout: float | None) -> bytes:
-        """`recv` waiting at most `timeout` for data; `ReadTimeout`, `ReadError`."""
-        sock = self.sock
-        while True:
-            try:
-                return sock.recv(size)
-            except (BlockingIOError, ssl.SSLWantReadError):
-                if not self._waiter.readable(timeout):
-                    raise ReadTimeout("timed out") from None
-            except ssl.SSLWantWriteError:  # pragma: no cover - TLS renegotiation
-                if not self._waiter.writable(timeout):
-                    raise ReadTimeout("timed out") from None
-            except OSError as exc:
-                raise ReadError(str(exc)) from exc
 
 
 class NetworkStream:
