@@ -11,6 +11,8 @@ calls `feed_eof()`. Every reader has the same surface:
   unfinished Content-Length or chunked body, with h11's wording ("peer closed connection
   without sending complete message body (received X bytes, expected Y)" /
   "... (incomplete chunked read)"). A no-op once `done`.
+* ``error``: the message of the `FramingError` the reader has hit (set by the feed() that
+  found it, even when that feed() returned pieces and held the error back), else None.
 * ``done``: the message is complete. ``received``: body bytes delivered so far.
 * ``surplus``: bytes received after the end of the message. Non-empty means the connection
   must not be reused (THREATS T24).
@@ -38,6 +40,13 @@ class _Reader:
     @property
     def done(self) -> bool:
         """The message is complete."""
+    @property
+    def error(self) -> str | None:
+        """The message of the FramingError this reader has hit, or None while it is healthy.
+
+        Set as soon as the error is found, including by a feed() that returned the pieces it
+        completed before the error (the next call raises FramingError with this message).
+        """
     @property
     def received(self) -> int:
         """Body bytes delivered so far."""

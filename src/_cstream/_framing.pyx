@@ -61,6 +61,10 @@ cdef class _Reader:
         return self._done
 
     @property
+    def error(self) -> str | None:
+        return self._error
+
+    @property
     def received(self) -> int:
         return self._received
 

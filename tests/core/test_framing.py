@@ -15,6 +15,8 @@ import _cstream
 from _cstream._errors import DecodeError
 from _cstream._pure._framing import FramingError
 
+from .conftest import Implementation
+
 HEAD_CHUNKED = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
 
 
@@ -212,6 +214,54 @@ def test_chunked_truncation_wording(fr: types.ModuleType) -> None:
     )
     with pytest.raises(FramingError):  # the reader stays failed
         r.feed(b"lo")
+
+
+def test_error_is_none_while_healthy(impl: Implementation) -> None:
+    readers = [impl.ContentLengthReader(5), impl.ChunkedReader(), impl.CloseDelimitedReader()]
+    for r in readers:
+        assert r.error is None
+    readers[0].feed(b"hello!")  # done, with surplus: still healthy
+    readers[1].feed(b"3\r\nabc\r\n0\r\n\r\n")
+    readers[2].feed(b"abc")
+    readers[2].feed_eof()
+    for r in readers:
+        assert r.done and r.error is None
+
+
+def test_error_holds_back_what_the_next_call_raises(impl: Implementation) -> None:
+    r = impl.ChunkedReader()
+    assert r.feed(b"3\r\nabcXX") == [b"abc"]  # pieces first, the bad footer held back
+    message = "malformed chunk footer: chunk data must be followed by CRLF"
+    assert r.error == message
+    with pytest.raises(FramingError) as info:
+        r.feed(b"")
+    assert str(info.value) == message and r.error == message
+    with pytest.raises(FramingError, match="malformed chunk footer"):
+        r.feed_eof()
+    assert r.error == message
+
+
+def test_error_raised_at_once_is_kept(impl: Implementation) -> None:
+    r = impl.ChunkedReader()
+    with pytest.raises(FramingError) as info:
+        r.feed(b"zz\r\n")
+    assert r.error == str(info.value) == "illegal chunk header: b'zz\\r\\n'"
+
+
+def test_error_is_set_by_a_raising_feed_eof(impl: Implementation) -> None:
+    r = impl.ContentLengthReader(10)
+    assert r.feed(b"abc") == [b"abc"]
+    healthy = r.error
+    assert healthy is None
+    with pytest.raises(FramingError) as info:
+        r.feed_eof()
+    message = "peer closed connection without sending complete message body "
+    assert r.error == str(info.value) == message + "(received 3 bytes, expected 10)"
+    c = impl.ChunkedReader()
+    with pytest.raises(FramingError) as info:
+        c.feed_eof()
+    assert c.error == str(info.value) and c.error.endswith("(incomplete chunked read)")
+    assert not c.done
 
 
 def test_chunked_surplus_t24(fr: types.ModuleType) -> None:

@@ -147,6 +147,10 @@ class _Reader:
         return self._done
 
     @property
+    def error(self) -> str | None:
+        return self._error
+
+    @property
     def received(self) -> int:
         return self._received
 
