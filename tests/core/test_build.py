@@ -12,7 +12,22 @@ import pytest
 
 import _cstream
 
-COMPILED_MODULES = ["_cstream._chunker", "_cstream._lines", "_cstream._zlib", "_cstream._framing"]
+COMPILED_MODULES = [
+    "_cstream._chunker",
+    "_cstream._framing",
+    "_cstream._head",
+    "_cstream._lines",
+    "_cstream._zlib",
+]
+
+# One exported type per compiled module, and the module it comes from.
+_HOMES = {
+    "ByteChunker": "_chunker",
+    "ChunkedReader": "_framing",
+    "ResponseHeadParser": "_head",
+    "ByteLineDecoder": "_lines",
+    "GzipDecoder": "_zlib",
+}
 
 
 def _is_extension(module_name: str) -> bool:
@@ -29,14 +44,31 @@ def test_required_extensions_loaded() -> None:
     assert _cstream.IMPLEMENTATION == "c"
     for name in COMPILED_MODULES:
         assert _is_extension(name), f"{name} is not a compiled module"
-    assert _cstream.ByteChunker.__module__ == "_cstream._chunker"
+    for name, home in _HOMES.items():
+        assert getattr(_cstream, name).__module__ == f"_cstream.{home}", name
+
+
+def _compiled_modules_import() -> bool:
+    try:
+        for name in COMPILED_MODULES:
+            importlib.import_module(name)
+    except ImportError:
+        return False
+    return True
 
 
 def test_selector_follows_no_extensions() -> None:
-    expected = "python" if _cstream.NO_EXTENSIONS else _cstream.IMPLEMENTATION
+    """The environment decides: the switch (or another interpreter) means the twins; otherwise
+    the compiled types exactly when every compiled module imports."""
+    switch = os.environ.get("FASTSTREAM_NO_EXTENSIONS", "") not in ("", "0")
+    if switch or sys.implementation.name != "cpython":
+        expected = "python"
+    else:
+        expected = "c" if _compiled_modules_import() else "python"
     assert _cstream.IMPLEMENTATION == expected
-    if _cstream.NO_EXTENSIONS:
-        assert _cstream.ByteChunker.__module__ == "_cstream._pure._chunker"
+    package = "_cstream" if expected == "c" else "_cstream._pure"
+    for name, home in _HOMES.items():
+        assert getattr(_cstream, name).__module__ == f"{package}.{home}", name
 
 
 @pytest.mark.parametrize("value, expected", [("1", "python"), ("0", None)])
