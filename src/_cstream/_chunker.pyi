@@ -4,9 +4,11 @@ Compiled in `_chunker.pyx`; the pure twin in `_pure/_chunker.py` behaves identic
 Follows httpx 0.28.1's `ByteChunker`, `TextChunker` and `TextDecoder` (SPEC-httpx.md §3.3, §3.5).
 """
 
-from typing_extensions import Buffer, disjoint_base
+from typing import final
 
-@disjoint_base
+from typing_extensions import Buffer
+
+@final
 class ByteChunker:
     """Re-cut a stream of byte pieces into chunks of exactly `chunk_size` bytes.
 
@@ -34,7 +36,7 @@ class ByteChunker:
     def flush(self) -> list[bytes]:
         """Return the held remainder as ``[chunk]`` (or ``[]`` if none) and start afresh."""
 
-@disjoint_base
+@final
 class TextChunker:
     """`ByteChunker` on `str`: sizes count characters (code points).
 
@@ -51,7 +53,7 @@ class TextChunker:
     def flush(self) -> list[str]:
         """Return the held remainder as ``[chunk]`` (or ``[]`` if none) and start afresh."""
 
-@disjoint_base
+@final
 class TextDecoder:
     """Incremental bytes-to-str decoding with ``errors="replace"``.
 

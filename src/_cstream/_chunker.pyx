@@ -35,6 +35,8 @@ from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes
 from cpython.number cimport PyNumber_Index
 from libc.string cimport memcpy
 
+cimport cython
+
 import codecs
 import encodings.ascii
 import encodings.latin_1
@@ -70,6 +72,7 @@ cdef Py_ssize_t _parse_chunk_size(object chunk_size) except -1:
     return value  # OverflowError past sys.maxsize
 
 
+@cython.final
 cdef class ByteChunker:
     cdef Py_ssize_t _size
     cdef bytes _pending
@@ -161,6 +164,7 @@ cdef class ByteChunker:
         return 0
 
 
+@cython.final
 cdef class TextChunker:
     cdef Py_ssize_t _size
     cdef list _parts
@@ -223,6 +227,7 @@ cdef enum _Codec:
     _OTHER = 3
 
 
+@cython.final
 cdef class TextDecoder:
     cdef _Codec _codec
     cdef object _decode  # bound `decode` of a stdlib incremental decoder (_OTHER only)

@@ -29,6 +29,8 @@ split. The transport must therefore keep calling until `done` or an error (it do
 Strictness is h11 0.16's exactly (see `_cstream._pure._framing` for the rules).
 """
 
+from typing import final
+
 from typing_extensions import Buffer, disjoint_base
 
 from _cstream._pure._framing import FramingError as FramingError
@@ -64,13 +66,13 @@ class _Reader:
     def feed_eof(self) -> None:
         """The peer closed the connection; raises FramingError if the body is unfinished."""
 
-@disjoint_base
+@final
 class ContentLengthReader(_Reader):
     """A body of exactly `length` bytes (any size: nothing is allocated from it)."""
 
     def __init__(self, length: int) -> None: ...
 
-@disjoint_base
+@final
 class ChunkedReader(_Reader):
     """A ``Transfer-Encoding: chunked`` body, h11's strictness.
 
@@ -81,6 +83,7 @@ class ChunkedReader(_Reader):
 
     def __init__(self, max_trailer_size: int = 16384, max_line_size: int = 16384) -> None: ...
 
+@final
 class CloseDelimitedReader(_Reader):
     """A body that ends when the peer closes (no Content-Length, no chunked); `feed_eof` ends it."""
 

@@ -23,6 +23,8 @@ from cpython.buffer cimport PyBUF_SIMPLE, PyBuffer_Release, PyObject_GetBuffer
 from cpython.bytes cimport PyBytes_FromStringAndSize
 from libc.string cimport memchr
 
+cimport cython
+
 from ._pure._framing import FramingError, parse_chunk_size, parse_trailers, trailer_block_end
 
 __all__ = ["ChunkedReader", "CloseDelimitedReader", "ContentLengthReader", "FramingError"]
@@ -133,6 +135,7 @@ cdef inline object _piece(object data, const char* p, Py_ssize_t pos, Py_ssize_t
     return PyBytes_FromStringAndSize(p + pos, take)
 
 
+@cython.final
 cdef class ContentLengthReader(_Reader):
     cdef unsigned long long _length
     cdef unsigned long long _remaining
@@ -173,6 +176,7 @@ cdef class ContentLengthReader(_Reader):
         )
 
 
+@cython.final
 cdef class CloseDelimitedReader(_Reader):
     def __init__(self) -> None:
         """A body that ends when the peer closes."""
@@ -222,13 +226,19 @@ cdef bint _parse_size(const char* s, Py_ssize_t n, unsigned long long* size, bin
     return True
 
 
+@cython.final
 cdef class ChunkedReader(_Reader):
     cdef Py_ssize_t _max_trailer
     cdef Py_ssize_t _max_line
     cdef int _state
     cdef unsigned long long _left
-    cdef bytearray _buf
+    cdef bytearray _buf  # never None (made in __cinit__)
     cdef Py_ssize_t _searched
+
+    def __cinit__(self, *args, **kwargs):
+        self._buf = bytearray()
+        self._max_trailer = 16384
+        self._max_line = 16384
 
     def __init__(self, max_trailer_size: int = 16384, max_line_size: int = 16384) -> None:
         if max_trailer_size < 1 or max_line_size < 1:
@@ -236,7 +246,6 @@ cdef class ChunkedReader(_Reader):
         self._max_trailer = max_trailer_size
         self._max_line = max_line_size
         self._state = S_SIZE
-        self._buf = bytearray()
 
     cdef int _feed(self, object data, const char* p, Py_ssize_t n, list out) except -1:
         cdef Py_ssize_t pos = 0

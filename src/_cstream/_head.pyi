@@ -18,13 +18,15 @@
 Strictness and results are h11 0.16's exactly, whatever the split of the input.
 """
 
-from typing_extensions import Buffer, disjoint_base
+from typing import final
+
+from typing_extensions import Buffer
 
 from _cstream._errors import HeadError as HeadError
 
 __all__ = ["HeadError", "ResponseHeadParser", "serialize_request"]
 
-@disjoint_base
+@final
 class ResponseHeadParser:
     """The response heads of one exchange, h11's strictness."""
 

@@ -29,6 +29,8 @@ from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_GET_SIZE
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from libc.string cimport memchr, memcpy
 
+cimport cython
+
 from ._errors import HeadError
 
 __all__ = ["HeadError", "ResponseHeadParser", "serialize_request"]
@@ -132,6 +134,7 @@ cdef bint _has_close(bytes value):
     return False
 
 
+@cython.final
 cdef class _Fields:
     """Collects a head's fields with h11's normalisation; the framing facts on the side."""
 
@@ -210,16 +213,21 @@ cdef inline Py_ssize_t _content(const unsigned char* p, Py_ssize_t start, Py_ssi
     return lf
 
 
+@cython.final
 cdef class ResponseHeadParser:
-    cdef bytearray _buf
+    cdef bytearray _buf  # never None: _next_head reads it with unchecked macros
     cdef Py_ssize_t _search  # the end-of-head search restarts here
     cdef Py_ssize_t _max_size
     cdef bint _eof
     cdef bint _done
     cdef str _error  # the message of the HeadError raised once; every later call raises it again
 
-    def __init__(self, Py_ssize_t max_size=102400):
+    def __cinit__(self, *args, **kwargs):
+        # Here rather than in __init__, so that an object made by __new__ alone is usable too.
         self._buf = bytearray()
+        self._max_size = 102400
+
+    def __init__(self, Py_ssize_t max_size=102400):
         self._max_size = max_size
 
     @property
@@ -405,37 +413,46 @@ def serialize_request(bytes method not None, bytes target not None, list headers
     for item in fields.items:
         size += PyBytes_GET_SIZE(<bytes>item[0]) + PyBytes_GET_SIZE(<bytes>item[2]) + 4
     cdef bytes out = PyBytes_FromStringAndSize(NULL, size)
-    cdef char* w = PyBytes_AS_STRING(out)
-    w = _put(w, method)
-    w[0] = 32
-    w = _put(w + 1, target)
-    memcpy(w, b" HTTP/1.1\r\n", 11)
-    w += 11
+    # Every write below is checked against the end of `out` before it is made: the size above
+    # is computed from the same fields, but a write must never rely on that.
+    cdef _Writer w
+    w.p = PyBytes_AS_STRING(out)
+    w.end = w.p + size
+    _put(&w, PyBytes_AS_STRING(method), PyBytes_GET_SIZE(method))
+    _put(&w, b" ", 1)
+    _put(&w, PyBytes_AS_STRING(target), n)
+    _put(&w, b" HTTP/1.1\r\n", 11)
     for item in fields.items:
         if <bytes>item[1] == b"host":
-            w = _put_field(w, item)
+            _put_field(&w, item)
     for item in fields.items:
         if <bytes>item[1] != b"host":
-            w = _put_field(w, item)
-    w[0] = 13
-    w[1] = 10
-    if w + 2 != PyBytes_AS_STRING(out) + size:  # pragma: no cover - a sizing bug
+            _put_field(&w, item)
+    _put(&w, b"\r\n", 2)
+    if w.p != w.end:  # pragma: no cover - a sizing bug
         raise AssertionError("request head size mismatch")
     framing = -1 if fields.chunked else (0 if fields.length is None else int(fields.length))
     return out, framing
 
 
-cdef inline char* _put(char* w, bytes data) noexcept:
-    cdef Py_ssize_t n = PyBytes_GET_SIZE(data)
-    memcpy(w, PyBytes_AS_STRING(data), n)
-    return w + n
+cdef struct _Writer:
+    char* p  # the next byte to write
+    char* end  # one past the last byte of the buffer
 
 
-cdef inline char* _put_field(char* w, tuple item):
-    w = _put(w, <bytes>item[0])
-    w[0] = 58
-    w[1] = 32
-    w = _put(w + 2, <bytes>item[2])
-    w[0] = 13
-    w[1] = 10
-    return w + 2
+cdef int _put(_Writer* w, const char* data, Py_ssize_t n) except -1:
+    if n > w.end - w.p:  # pragma: no cover - a sizing bug
+        raise AssertionError("request head size mismatch")
+    memcpy(w.p, data, n)
+    w.p += n
+    return 0
+
+
+cdef int _put_field(_Writer* w, tuple item) except -1:
+    cdef bytes name = <bytes>item[0]
+    cdef bytes value = <bytes>item[2]
+    _put(w, PyBytes_AS_STRING(name), PyBytes_GET_SIZE(name))
+    _put(w, b": ", 2)
+    _put(w, PyBytes_AS_STRING(value), PyBytes_GET_SIZE(value))
+    _put(w, b"\r\n", 2)
+    return 0

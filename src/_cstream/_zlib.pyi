@@ -17,8 +17,7 @@ The pull contract, the same for every decoder:
 """
 
 from collections.abc import Iterable, Iterator, Sequence
-
-from typing_extensions import disjoint_base
+from typing import final
 
 from ._codecs import (
     FIRST_SLICE as FIRST_SLICE,
@@ -33,6 +32,7 @@ from ._codecs import (
 #: zlib module's decompressobj is driven instead).
 ZLIB_C_API: bool
 
+@final
 class IdentityDecoder:
     """No content coding: the data again, in pieces of at most `max_length` bytes; a piece
     that already fits is passed on as the same object."""
@@ -41,6 +41,7 @@ class IdentityDecoder:
     def decode(self, data: bytes) -> Iterator[bytes]: ...
     def flush(self) -> Iterator[bytes]: ...
 
+@final
 class GzipDecoder:
     """gzip (RFC 1952). Every member is decoded (httpx decodes only the first). After a
     complete member, bytes that do not start another member (1f 8b) are trailing garbage and
@@ -53,6 +54,7 @@ class GzipDecoder:
     def decode(self, data: bytes) -> Iterator[bytes]: ...
     def flush(self) -> Iterator[bytes]: ...
 
+@final
 class DeflateDecoder:
     """deflate: zlib-wrapped (RFC 1950) when the body starts with a valid zlib header (CM 8,
     CINFO <= 7, check bits), else raw deflate (RFC 1951), as servers send both. Bytes after
@@ -62,7 +64,7 @@ class DeflateDecoder:
     def decode(self, data: bytes) -> Iterator[bytes]: ...
     def flush(self) -> Iterator[bytes]: ...
 
-@disjoint_base
+@final
 class MultiDecoder:
     """A chain of decoders, `children` in the order the codings were applied (the
     Content-Encoding header's order), decoded in reverse. Each layer receives only what the

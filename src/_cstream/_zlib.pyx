@@ -239,7 +239,7 @@ cdef class _Pieces:
     cdef bint _final
     cdef bint _done
 
-    def __cinit__(self, _Queue dec, long long limit, bint final):
+    def __cinit__(self, _Queue dec not None, long long limit, bint final):
         self._dec = dec
         self._limit = limit
         self._final = final
@@ -261,6 +261,7 @@ cdef class _Pieces:
         return piece
 
 
+@cython.final
 cdef class IdentityDecoder(_Queue):
     """No content coding: the data again, in pieces of at most `max_length` bytes."""
 
@@ -543,6 +544,7 @@ cdef class _Inflate(_Queue):
         return out
 
 
+@cython.final
 cdef class GzipDecoder(_Inflate):
     """gzip (RFC 1952): every member decoded; trailing garbage after a member ignored."""
 
@@ -550,6 +552,7 @@ cdef class GzipDecoder(_Inflate):
         self._setup(max_length, backend, True)
 
 
+@cython.final
 cdef class DeflateDecoder(_Inflate):
     """deflate: zlib-wrapped (RFC 1950), or raw deflate (RFC 1951) when no zlib header."""
 
@@ -561,6 +564,7 @@ cdef class DeflateDecoder(_Inflate):
 # chains
 
 
+@cython.final
 cdef class MultiDecoder:
     """A chain of content decoders, `children` in the order the codings were applied."""
 
