@@ -9,20 +9,21 @@ async with AsyncClient(base_url="https://example.org", follow_redirects=True) as
 ```
 
 `BaseClient` (`_client_base.py`) holds everything that does no I/O; `AsyncClient` adds the
-asynchronous loops that call the transport, the event hooks (coroutine functions, awaited as
-httpx does) and the auth flow (`Auth.async_auth_flow`). The default transport is
-`AsyncHTTPTransport`.
+loops that call the transport, the event hooks and the auth flow (`Auth.async_auth_flow`).
+The default transport is `AsyncHTTPTransport`.
 
-Cancellation: every path that leaves `send()` or `stream()` early -- an exception, a
-cancellation, a `break` out of `aiter_*` inside `async with client.stream(...)` -- closes the
-response, and closing a transport's response gives its connection back to the pool without
-suspending (`_async_http11.py`), so a second cancellation cannot interrupt it.
+Every path that leaves `send()` or `stream()` early -- an exception, a cancellation, a `break`
+out of a body loop inside `async with client.stream(...)` -- closes the response, and closing a
+transport's response gives its connection back to the pool without suspending, so a second
+cancellation cannot interrupt it.
 
-Deviations from httpx (DESIGN.md): as `Client` -- the body of a followed redirect is discarded
-raw, never decoded, and read only up to `REDIRECT_BODY_CAP` bytes (THREATS T3); a caller-set
-`Proxy-Authorization` header is dropped on a cross-origin redirect (T28); the User-Agent is
+Deviations from httpx: the body of a redirect that is followed is discarded as raw bytes,
+never decoded, and at most `REDIRECT_BODY_CAP` bytes of it are read before the response is
+closed (a compressed bomb in a redirect costs nothing); a caller-set `Proxy-Authorization`
+header is dropped on a cross-origin redirect like `Authorization`; the User-Agent is
 `python-faststream/<version>` and the log line goes to the `faststream` logger. A transport
-returning a sync-only response stream raises `TypeError` (httpx: a bare `AssertionError`).
+returning a response whose stream cannot be iterated this way raises `TypeError` (httpx: a
+bare `AssertionError`).
 """
 
 from __future__ import annotations
@@ -79,14 +80,13 @@ _C = typing.TypeVar("_C", bound="AsyncClient")
 
 class AsyncClient(BaseClient[AsyncBaseTransport]):
     """An asynchronous HTTP client with connection pooling, cookies, redirects, auth and
-    event hooks; it can be shared between tasks of one event loop.
+    event hooks.
 
     Every option is keyword-only and has httpx's meaning and default: `verify`, `cert`,
     `http1`, `http2`, `limits` and `trust_env` configure the default `AsyncHTTPTransport`;
     `transport=` replaces it (and disables environment proxies); `proxy=` sends every request
-    through a proxy; `mounts={pattern: transport or None}` picks a transport per URL. Event
-    hooks are coroutine functions. `http2=True` raises `ImportError`: faststream speaks
-    HTTP/1.1 only.
+    through a proxy; `mounts={pattern: transport or None}` picks a transport per URL.
+    `http2=True` raises `ImportError`: faststream speaks HTTP/1.1 only.
     """
 
     def __init__(
@@ -98,6 +98,7 @@ class AsyncClient(BaseClient[AsyncBaseTransport]):
         cookies: CookieTypes | None = None,
         verify: ssl.SSLContext | str | bool = True,
         cert: CertTypes | None = None,
+        # unasync: sync-only: trust_env: bool = True,
         http1: bool = True,
         http2: bool = False,
         proxy: ProxyTypes | None = None,
@@ -109,7 +110,7 @@ class AsyncClient(BaseClient[AsyncBaseTransport]):
         event_hooks: Mapping[str, list[EventHook]] | None = None,
         base_url: URL | str = "",
         transport: AsyncBaseTransport | None = None,
-        trust_env: bool = True,
+        trust_env: bool = True,  # unasync: async-only
         default_encoding: str | Callable[[bytes], str] = "utf-8",
     ) -> None:
         super().__init__(
@@ -196,7 +197,7 @@ class AsyncClient(BaseClient[AsyncBaseTransport]):
         extensions: RequestExtensions | None = None,
     ) -> AsyncIterator[Response]:
         """Send a request; yield the response unread; close it on exit (also when the block
-        raises or its task is cancelled)."""
+        raises or is cancelled)."""
         request = self.build_request(
             method,
             url,

@@ -1,4 +1,6 @@
-"""`Client`: sends requests through a transport, with httpx 0.28.1's behaviour.
+# Generated from src/faststream/_async_client.py by tools/unasync.py: edit that file, then run
+# `python tools/unasync.py`. CI fails when this file differs from what it generates.
+"""`Client`: sends requests through a sync transport, with httpx 0.28.1's behaviour.
 
 ```
 with Client(base_url="https://example.org", follow_redirects=True) as client:
@@ -9,13 +11,21 @@ with Client(base_url="https://example.org", follow_redirects=True) as client:
 ```
 
 `BaseClient` (`_client_base.py`) holds everything that does no I/O; `Client` adds the
-synchronous loops that call the transport, the hooks and the auth flow.
+loops that call the transport, the event hooks and the auth flow (`Auth.sync_auth_flow`).
+The default transport is `HTTPTransport`.
 
-Deviations from httpx (DESIGN.md): the body of a redirect that is followed is discarded as raw
-bytes, never decoded, and at most `REDIRECT_BODY_CAP` bytes of it are read before the response
-is closed (THREATS T3); a caller-set `Proxy-Authorization` header is dropped on a cross-origin
-redirect like `Authorization` (T28); the User-Agent is `python-faststream/<version>` and the
-log line goes to the `faststream` logger.
+Every path that leaves `send()` or `stream()` early -- an exception, a cancellation, a `break`
+out of a body loop inside `with client.stream(...)` -- closes the response, and closing a
+transport's response gives its connection back to the pool without suspending, so a second
+cancellation cannot interrupt it.
+
+Deviations from httpx: the body of a redirect that is followed is discarded as raw bytes,
+never decoded, and at most `REDIRECT_BODY_CAP` bytes of it are read before the response is
+closed (a compressed bomb in a redirect costs nothing); a caller-set `Proxy-Authorization`
+header is dropped on a cross-origin redirect like `Authorization`; the User-Agent is
+`python-faststream/<version>` and the log line goes to the `faststream` logger. A transport
+returning a response whose stream cannot be iterated this way raises `TypeError` (httpx: a
+bare `AssertionError`).
 """
 
 from __future__ import annotations
@@ -24,10 +34,18 @@ import contextlib
 import ssl
 import time
 import typing
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Callable, Mapping
 from types import TracebackType
 
 from ._auth import Auth
+from ._client_base import (
+    AuthTypes,
+    BaseClient,
+    ClientState,
+    EventHook,
+    RedirectBody,
+    warn_per_request_cookies,
+)
 from ._config import (
     DEFAULT_LIMITS,
     DEFAULT_MAX_REDIRECTS,
@@ -57,22 +75,14 @@ if typing.TYPE_CHECKING:
         TimeoutTypes,
     )
 
-from ._client_base import (
-    AuthTypes,
-    BaseClient,
-    ClientState,
-    EventHook,
-    RedirectBody,
-    warn_per_request_cookies,
-)
-
 __all__ = ["Client"]
 
 _C = typing.TypeVar("_C", bound="Client")
 
 
 class Client(BaseClient[BaseTransport]):
-    """An HTTP client with connection pooling, cookies, redirects, auth and event hooks.
+    """A synchronous HTTP client with connection pooling, cookies, redirects, auth and
+    event hooks.
 
     Every option is keyword-only and has httpx's meaning and default: `verify`, `cert`,
     `http1`, `http2`, `limits` and `trust_env` configure the default `HTTPTransport`;
@@ -187,7 +197,8 @@ class Client(BaseClient[BaseTransport]):
         timeout: TimeoutTypes | UseClientDefault = USE_CLIENT_DEFAULT,
         extensions: RequestExtensions | None = None,
     ) -> Iterator[Response]:
-        """Send a request; yield the response unread; close it on exit."""
+        """Send a request; yield the response unread; close it on exit (also when the block
+        raises or is cancelled)."""
         request = self.build_request(
             method,
             url,
@@ -201,7 +212,9 @@ class Client(BaseClient[BaseTransport]):
             timeout=timeout,
             extensions=extensions,
         )
-        response = self.send(request, auth=auth, follow_redirects=follow_redirects, stream=True)
+        response = self.send(
+            request, auth=auth, follow_redirects=follow_redirects, stream=True
+        )
         try:
             yield response
         finally:
@@ -241,7 +254,7 @@ class Client(BaseClient[BaseTransport]):
             return self._send_handling_redirects(request, follow, history)
         flow = auth.sync_auth_flow(request)
         try:
-            request = next(flow)
+            request = flow.__next__()
             while True:
                 response = self._send_handling_redirects(request, follow, history)
                 try:

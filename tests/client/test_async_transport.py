@@ -19,9 +19,9 @@ import httpx as real_httpx
 import pytest
 
 import faststream
-from faststream._transports._async_connection import HIGH_WATER
 from faststream._transports._async_http11 import AsyncHTTPTransport
-from faststream._transports._connection import _MAX_BUFFER
+from faststream._transports._asyncio_connection import HIGH_WATER
+from faststream._transports._http11_exchange import MAX_BUFFER as _MAX_BUFFER
 from tests.servers.app import AppServer, pattern
 from tests.servers.proxy import ProxyServer
 from tests.wire._raw_server import Close, RawServer, Recv, Send, Sleep, response

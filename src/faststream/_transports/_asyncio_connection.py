@@ -1,32 +1,35 @@
-"""One HTTP/1.1 connection on asyncio: the protocol object is the connection.
+"""The asyncio network backend: one HTTP/1.1 connection, the protocol object itself.
 
-The sans-I/O steps are the sync connection's (`_connection.py`): the compiled serialiser and
-head parser with h11's strictness (`start_request`, `HeadParser`, the same caps), and the
-`_cstream` framing reader chosen by `_make_head` cuts the body. Only the I/O differs:
+The exchange (what to send, how to frame the body, what the connection may do next) is
+`_http11_exchange.py`; this module only moves bytes:
 
-* `AsyncConnection` is an `asyncio.BufferedProtocol`. `get_buffer()` hands the event loop the
-  connection's reusable bytearray; `buffer_updated(n)` feeds a memoryview slice of it to the
-  head parser (while the head is incomplete) or to the framing reader, whose body pieces are
-  the one copy of each byte. The buffer starts at 64 KiB and doubles up to `_MAX_BUFFER` while
-  reads fill it.
-* Body pieces wait in a deque for the consumer. When more than `HIGH_WATER` bytes wait, reading
-  pauses until the consumer has taken all but `LOW_WATER` of them: never an unbounded buffer.
+* `AsyncioConnection` is an `asyncio.BufferedProtocol`. `get_buffer()` hands the event loop
+  the connection's reusable bytearray; `buffer_updated(n)` feeds a memoryview slice of it to
+  the head parser (while the head is incomplete) or to the response's `Body`, whose pieces
+  are the one copy of each byte. The buffer starts at `FIRST_BUFFER` bytes and doubles up to
+  `MAX_BUFFER` while reads fill it.
+* Body pieces wait in a list for the consumer, which takes them all at once. When more than
+  `HIGH_WATER` bytes wait, reading pauses until the consumer has taken them: never an
+  unbounded buffer.
 * Failures seen in the callbacks (EOF, reset, framing errors) are stored and raised to the
-  consumer after the pieces that came before them, as the sync reader would.
+  consumer after the pieces that came before them, as the sync backend does.
 * Timeouts are timers on the future the consumer waits on: no extra task, no `wait_for`.
 * Between exchanges the connection is idle: any byte, EOF or error then marks it `broken`, and
-  the pool never lends a broken connection (THREATS section 4).
+  the pool never lends a broken connection.
 """
 
 from __future__ import annotations
 
 import asyncio
-import collections
+import socket
+import ssl
+import sys
 import typing
-
-import _cstream
+from types import TracebackType
 
 from .._exceptions import (
+    ConnectError,
+    ConnectTimeout,
     ReadError,
     ReadTimeout,
     RemoteProtocolError,
@@ -34,28 +37,102 @@ from .._exceptions import (
     WriteTimeout,
 )
 from .._streams import AsyncByteStream, ByteStream
-from ._connection import (
-    _FIRST_BUFFER,
-    _MAX_BUFFER,
+from ._http11_exchange import (
+    DISCONNECTED,
+    FIRST_BUFFER,
+    MAX_BUFFER,
+    Body,
     Head,
     HeadParser,
     ServerDisconnected,
+    asks_close,
     encode_end,
     encode_piece,
     in_memory_writes,
     start_request,
 )
+from ._waiter import PoolWaiter
 
-__all__ = ["AsyncConnection", "AsyncNetworkStream"]
+if typing.TYPE_CHECKING:
+    from ._settings import TransportSettings
 
-HIGH_WATER = 2 * _MAX_BUFFER  # body bytes waiting for the consumer before reading pauses
-LOW_WATER = _MAX_BUFFER // 2  # ... and resumes
+__all__ = ["HIGH_WATER", "AsyncioBackend", "AsyncioConnection"]
+
+HIGH_WATER = 2 * MAX_BUFFER  # body bytes waiting for the consumer before reading pauses
 
 _IDLE, _HEAD, _BODY = 0, 1, 2
-_DISCONNECTED = "Server disconnected without sending a response."
+_T = typing.TypeVar("_T")
 
 
-class AsyncConnection(asyncio.BufferedProtocol):
+class AsyncioWaiter(PoolWaiter):
+    """A pool waiter on asyncio: a future on the running loop."""
+
+    __slots__ = ("_future",)
+
+    def __init__(self, key: typing.Hashable) -> None:
+        super().__init__(key)
+        self._future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def _wake(self) -> None:
+        if not self._future.done():
+            self._future.set_result(None)
+
+    async def wait(self, timeout: float | None) -> None:
+        future = self._future
+        timer = None
+        if timeout is not None:
+            timer = asyncio.get_running_loop().call_later(timeout, _set_none, future)
+        try:
+            await future
+        finally:
+            if timer is not None:
+                timer.cancel()
+
+
+def _set_none(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+class AsyncioBackend:
+    """Opens connections on the running asyncio loop (uvloop included)."""
+
+    Waiter = AsyncioWaiter
+    sleep = staticmethod(asyncio.sleep)
+
+    @staticmethod
+    async def connect(
+        key: typing.Hashable,
+        host: str,
+        port: int,
+        timeout: float | None,
+        settings: TransportSettings,
+        context: ssl.SSLContext | None,
+        uds: str | None,
+    ) -> AsyncioConnection:
+        """A connection to `host:port` (or the Unix socket `uds`), in TLS when `context` is
+        given: `ConnectError`; `ConnectTimeout` after `timeout` seconds."""
+        loop = asyncio.get_running_loop()
+        connection = AsyncioConnection(key, loop)
+        tls: dict[str, typing.Any] = {}
+        if context is not None:
+            tls = {"ssl": context, "server_hostname": host}
+        with _Deadline(timeout):
+            if uds is not None:
+                await _guard(loop.create_unix_connection(lambda: connection, uds, **tls))
+            elif settings.socket_options is None and settings.local_address is None:
+                await _guard(loop.create_connection(lambda: connection, host, port, **tls))
+            else:
+                sock = await _guard(_open_socket(loop, host, port, settings))
+                try:
+                    await _guard(loop.create_connection(lambda: connection, sock=sock, **tls))
+                except BaseException:
+                    sock.close()
+                    raise
+        return connection
+
+
+class AsyncioConnection(asyncio.BufferedProtocol):
     """A connection to one origin (or a proxy), used for one exchange at a time."""
 
     transport: asyncio.Transport
@@ -63,7 +140,7 @@ class AsyncConnection(asyncio.BufferedProtocol):
     def __init__(self, key: typing.Hashable, loop: asyncio.AbstractEventLoop) -> None:
         self.key = key
         self.loop = loop
-        self.buffer = bytearray(_FIRST_BUFFER)
+        self.buffer = bytearray(FIRST_BUFFER)
         self.view = memoryview(self.buffer)
         self.grow = False  # the next get_buffer() hands out a buffer twice as large
         self.responses = 0  # responses completed on this connection (> 0: a reused one)
@@ -71,11 +148,13 @@ class AsyncConnection(asyncio.BufferedProtocol):
         self.closed = False  # closed by us, or the transport is gone
         self.broken = False  # something happened while idle: never reuse
         self.mode = _IDLE
+        self.method = b""
+        self.close_requested = False
         self.parser: HeadParser | None = None
         self.head: Head | None = None
+        self.body: Body | None = None
         self.received = 0  # bytes of the current response received
-        self.reader: typing.Any = None
-        self.pieces: collections.deque[bytes] = collections.deque()
+        self.pieces: list[bytes] = []
         self.queued = 0
         self.done = False  # the current body is complete
         self.error: BaseException | None = None
@@ -84,6 +163,8 @@ class AsyncConnection(asyncio.BufferedProtocol):
         self.write_paused = False
         self.drain_waiter: asyncio.Future[bool] | None = None
         self.lost: BaseException | None = None
+        # The `network_stream` extension of every response on this connection.
+        self.network_stream = AsyncioNetworkStream(self)
 
     # -- protocol callbacks ---------------------------------------------------------------
 
@@ -107,21 +188,17 @@ class AsyncConnection(asyncio.BufferedProtocol):
                 # Bytes after the end of the message: the connection will not be reused.
                 self.broken = True
                 return
-            pieces: list[bytes] = []
+            body = self.body
+            assert body is not None
             try:
-                pieces = self.reader.feed(self.view[:nbytes])
-                if pieces and not self.reader.done:
-                    # A reader that found an error after some good pieces returned those and
-                    # holds the error back: have it now (raised after the pieces).
-                    self.reader.feed(b"")
-            except _cstream.FramingError as exc:
-                self._deliver(pieces)
-                self._fail(RemoteProtocolError(str(exc)))
+                pieces = body.feed(self.view[:nbytes])
+            except RemoteProtocolError as exc:
+                self._fail(exc)
                 return
-            if nbytes == len(self.buffer) and nbytes < _MAX_BUFFER:
+            if nbytes == len(self.buffer) and nbytes < MAX_BUFFER:
                 # Reads keep filling the buffer: a large body; read more per call.
                 self.grow = True
-            self._deliver(pieces)
+            self._deliver(pieces, body)
         elif mode == _HEAD:
             self.received += nbytes
             parser = self.parser
@@ -166,31 +243,29 @@ class AsyncConnection(asyncio.BufferedProtocol):
             return
         self.head = head
         self.mode = _BODY
-        self.reader = head.reader
+        body = self.body = Body(head, self.close_requested)
         if head.leftover:
-            pieces = []
             try:
-                pieces = head.reader.feed(head.leftover)
-                if pieces and not head.reader.done:
-                    head.reader.feed(b"")  # a held-back error, as above
-            except _cstream.FramingError as exc:
-                self._deliver(pieces)
-                self._fail(RemoteProtocolError(str(exc)))
+                pieces = body.feed(head.leftover)
+            except RemoteProtocolError as exc:
+                self._fail(exc)
                 return
-            self._deliver(pieces)
+            self._deliver(pieces, body)
         else:
-            self.done = head.reader.done
+            self.done = body.done
             self._wake()
 
-    def _deliver(self, pieces: list[bytes]) -> None:
+    def _deliver(self, pieces: list[bytes], body: Body) -> None:
         if pieces:
-            self.pieces.extend(pieces)
+            self.pieces += pieces
             for piece in pieces:
                 self.queued += len(piece)
             if self.queued > HIGH_WATER and not self.paused:
                 self.paused = True
                 self.transport.pause_reading()
-        self.done = self.reader.done
+        if body.error is not None:
+            self._fail(body.error)  # raised after the pieces delivered with it
+        self.done = body.done
         self._wake()
 
     def _end(self, exc: Exception | None) -> None:
@@ -204,8 +279,8 @@ class AsyncConnection(asyncio.BufferedProtocol):
                 exc is None or (self.responses and isinstance(exc, ConnectionResetError))
             ):
                 # Closed before any byte of a response; a reset counts only on a reused
-                # connection (the server dropped it while idle), as in the sync connection.
-                self._fail(ServerDisconnected(_DISCONNECTED))
+                # connection (the server dropped it while idle), as in the sync backend.
+                self._fail(ServerDisconnected(DISCONNECTED))
             elif exc is not None:
                 self._fail(ReadError(str(exc)))
             else:
@@ -214,7 +289,7 @@ class AsyncConnection(asyncio.BufferedProtocol):
                 parser.feed_eof()
                 self._parse_head()
                 if self.head is None and self.error is None:  # pragma: no cover - it raises
-                    self._fail(RemoteProtocolError(_DISCONNECTED))
+                    self._fail(RemoteProtocolError(DISCONNECTED))
             return
         self.broken = True
         if self.done:
@@ -222,12 +297,14 @@ class AsyncConnection(asyncio.BufferedProtocol):
         if exc is not None:
             self._fail(ReadError(str(exc)))
             return
+        body = self.body
+        assert body is not None
         try:
-            self.reader.feed_eof()
-        except _cstream.FramingError as err:
-            self._fail(RemoteProtocolError(str(err)))
+            body.feed_eof()
+        except RemoteProtocolError as err:
+            self._fail(err)
             return
-        self.done = self.reader.done
+        self.done = body.done
         self._wake()
 
     def _fail(self, exc: BaseException) -> None:
@@ -252,8 +329,9 @@ class AsyncConnection(asyncio.BufferedProtocol):
     ) -> None:
         """Write a request; the response head is then parsed as it arrives."""
         body, head = start_request(method, target, headers)
+        self.close_requested = asks_close(headers)
         self.parser = HeadParser(method)
-        self.head = None
+        self.head = self.body = None
         self.received = 0
         self.done = False
         self.error = None
@@ -261,7 +339,7 @@ class AsyncConnection(asyncio.BufferedProtocol):
         if self.closed:
             # Lost while idle, between the pool's check and now.
             if self.responses:
-                raise ServerDisconnected(_DISCONNECTED)
+                raise ServerDisconnected(DISCONNECTED)
             raise WriteError(str(self.lost))
         if stream is None or isinstance(stream, ByteStream):
             for data in in_memory_writes(body, head, stream):
@@ -278,7 +356,7 @@ class AsyncConnection(asyncio.BufferedProtocol):
             if self.error is not None or self.head is not None:
                 return  # the read side reports what happened
             if self.responses and self.received == 0:
-                raise ServerDisconnected(_DISCONNECTED)
+                raise ServerDisconnected(DISCONNECTED)
             raise WriteError(str(self.lost))
         self.transport.write(data)
         if self.write_paused:
@@ -297,8 +375,8 @@ class AsyncConnection(asyncio.BufferedProtocol):
             if not woke and not self.closed:
                 raise WriteTimeout("timed out")
 
-    async def receive_head(self, read_timeout: float | None) -> Head:
-        """The response head (after any 1xx responses)."""
+    async def receive_head(self, method: bytes, read_timeout: float | None) -> Head:
+        """The response head (after any 1xx responses); its body is then read as it arrives."""
         while True:
             head = self.head
             if head is not None:
@@ -306,9 +384,27 @@ class AsyncConnection(asyncio.BufferedProtocol):
             error = self.error
             if error is not None:
                 raise error
-            await self.wait(read_timeout)
+            await self._wait(read_timeout)
 
-    async def wait(self, timeout: float | None) -> None:
+    async def read_pieces(self, read_timeout: float | None) -> list[bytes]:
+        """The body pieces received so far (waiting for some when there are none); an empty
+        list once the body is complete. A failure is raised after the pieces before it."""
+        while True:
+            pieces = self.pieces
+            if pieces:
+                self.pieces = []
+                self.queued = 0
+                if self.paused:
+                    self.paused = False
+                    self.transport.resume_reading()
+                return pieces
+            if self.error is not None:
+                raise self.error
+            if self.done:
+                return pieces
+            await self._wait(read_timeout)
+
+    async def _wait(self, timeout: float | None) -> None:
         """Wait for the callbacks to deliver something; `ReadTimeout` after `timeout`."""
         if self.paused:
             self.paused = False
@@ -324,27 +420,44 @@ class AsyncConnection(asyncio.BufferedProtocol):
         if not woke:
             raise ReadTimeout("timed out")
 
-    def taken(self, size: int) -> None:
-        """The consumer took a piece of `size` bytes off `pieces`."""
-        self.queued -= size
-        if self.paused and self.queued <= LOW_WATER:
-            self.paused = False
-            self.transport.resume_reading()
+    async def start_tls(
+        self, context: ssl.SSLContext, server_hostname: str, timeout: float | None
+    ) -> None:
+        """Continue in TLS over this connection (a CONNECT tunnel): `ConnectError`,
+        `ConnectTimeout`."""
+        with _Deadline(timeout):
+            tls = await _guard(
+                self.loop.start_tls(self.transport, self, context, server_hostname=server_hostname)
+            )
+        assert tls is not None
+        self.transport = tls
 
     def reusable(self) -> bool:
         """After the body was read to its end: may the connection carry another exchange?"""
-        reader = self.reader
-        return not (self.closed or self.broken or reader is None or reader.suspicious)
+        body = self.body
+        return not (self.closed or self.broken or body is None) and body.reusable()
+
+    def stale(self) -> bool:
+        """Closed, or something arrived while idle: never to be lent again."""
+        return self.broken or self.closed
 
     def idle(self) -> None:
         """The exchange is over; the connection waits in the pool."""
         self.mode = _IDLE
-        self.parser = self.head = self.reader = None
-        self.pieces.clear()
+        self.parser = self.head = self.body = None
+        self.pieces = []
         self.queued = 0
         if self.paused:
             self.paused = False
             self.transport.resume_reading()
+
+    def schedule(self, callback: typing.Callable[[AsyncioConnection], None]) -> None:
+        """Call `callback(self)` on the connection's loop, from any thread (a response being
+        garbage-collected); nothing when the loop is closed (nobody can wait on it then)."""
+        try:
+            self.loop.call_soon_threadsafe(callback, self)
+        except RuntimeError:
+            pass
 
     def close(self) -> None:
         if not self.closed:
@@ -352,7 +465,7 @@ class AsyncConnection(asyncio.BufferedProtocol):
             transport = getattr(self, "transport", None)  # None: never connected
             if transport is not None:
                 transport.abort()
-        self.pieces.clear()
+        self.pieces = []
         self.queued = 0
 
 
@@ -361,10 +474,10 @@ def _expire(waiter: asyncio.Future[bool]) -> None:
         waiter.set_result(False)
 
 
-class AsyncNetworkStream:
+class AsyncioNetworkStream:
     """The `network_stream` response extension: details of the connection's transport."""
 
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: AsyncioConnection) -> None:
         self._connection = connection
 
     def get_extra_info(self, info: str) -> typing.Any:
@@ -381,3 +494,83 @@ class AsyncNetworkStream:
         if info == "is_readable":
             return connection.broken or connection.closed or bool(connection.pieces)
         return None
+
+
+# -- connecting ---------------------------------------------------------------------------
+
+
+async def _guard(awaitable: typing.Awaitable[_T]) -> _T:
+    """Await a connection step; OS and TLS failures become `ConnectError`."""
+    try:
+        return await awaitable
+    except (OSError, ssl.SSLError, ValueError) as exc:
+        raise ConnectError(str(exc)) from exc
+
+
+async def _open_socket(
+    loop: asyncio.AbstractEventLoop, host: str, port: int, settings: TransportSettings
+) -> socket.socket:
+    """A connected non-blocking TCP socket with the transport's socket options and local
+    address: each address `getaddrinfo` gives is tried in turn; the last failure is raised."""
+    options = list(settings.socket_options or ())
+    local_address = settings.local_address
+    last_error: OSError | None = None
+    for family, kind, proto, _, address in await loop.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM
+    ):
+        sock = socket.socket(family, kind, proto)
+        try:
+            sock.setblocking(False)
+            for option in options:
+                sock.setsockopt(*option)
+            if local_address is not None:
+                sock.bind((local_address, 0))
+            await loop.sock_connect(sock, address)
+        except BaseException as exc:
+            sock.close()
+            if not isinstance(exc, OSError):
+                raise
+            last_error = exc
+            continue
+        return sock
+    raise last_error or OSError(f"getaddrinfo returned nothing for {host!r}")
+
+
+class _Deadline:
+    """`with _Deadline(seconds):` cancels the enclosed awaits after `seconds` and raises
+    `ConnectTimeout` instead (None: no limit). Works on Python 3.10 (no `asyncio.timeout`);
+    cancelling the task rather than wrapping the work in another one means asyncio's own
+    cleanup of a half-made connection runs, and no finished connection is ever dropped."""
+
+    __slots__ = ("_fired", "_handle", "_task", "_timeout")
+
+    def __init__(self, timeout: float | None) -> None:
+        self._timeout = timeout
+        self._fired = False
+        self._handle: asyncio.TimerHandle | None = None
+        self._task: asyncio.Task[typing.Any] | None = None
+
+    def __enter__(self) -> None:
+        if self._timeout is not None:
+            self._task = asyncio.current_task()
+            self._handle = asyncio.get_running_loop().call_later(self._timeout, self._fire)
+
+    def _fire(self) -> None:
+        self._fired = True
+        assert self._task is not None
+        self._task.cancel()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+        if self._fired:
+            assert self._task is not None
+            if sys.version_info >= (3, 11) and self._task.uncancel() > 0:
+                return  # cancelled from outside as well: let that cancellation through
+            if exc_type is asyncio.CancelledError:
+                raise ConnectTimeout("timed out") from None

@@ -1,25 +1,16 @@
-"""One HTTP/1.1 connection: the request head, the response head, and `_cstream` for the body.
+"""The sync network backend: one HTTP/1.1 connection on a plain (or TLS) socket.
 
-An exchange on a connection:
+The exchange itself (what to send, how to frame the body, what the connection may do next)
+is `_http11_exchange.py`; this module only moves bytes. The socket is non-blocking: every read
+and write is tried first and waits (with `poll`, for at most the phase's timeout) only when
+the kernel has nothing to give or no room to take. Python's own socket timeouts poll before
+every call, which costs a system call per read on a stream and two per small request.
 
-1. `_cstream.serialize_request` writes the request head with h11's checks (method, target,
-   header names and values: `LocalProtocolError` before anything is written), and
-   `_cstream.ResponseHeadParser` parses the response head with h11's strictness, skipping at
-   most `MAX_INFORMATIONAL` 1xx responses. Both are compiled; their pure twins drive h11
-   itself, and the two are tested to agree on every input. The head may hold at most
-   `MAX_HEADERS` fields (THREATS T20, T23) and `MAX_HEAD_SIZE` bytes (T19).
-2. The body framing is chosen from the head as h11 would (no body for HEAD, 1xx, 204, 304;
-   chunked when Transfer-Encoding is set; else Content-Length; else until the peer closes),
-   and the bytes after the head plus every later socket read go to that `_cstream` reader.
-   A chunked body is read with `recv_into` into one buffer per connection, and the reader
-   cuts the chunk data out of it; a Content-Length or close-delimited body is read with
-   `recv` into a new bytes object per read, which the reader passes on as the piece: no copy
-   after the kernel's (chunked data costs one). Reads start at 64 KiB and double up to
-   512 KiB while they keep coming full, so small responses never pay for large ones.
-3. The connection may be reused only when h11 would keep it alive (HTTP/1.1, no
-   `Connection: close` either way), the body was read to its end, and the reader saw nothing
-   suspicious (surplus bytes after the message, a chunk extension, trailers; TE together with
-   CL). Anything else closes it (THREATS section 4).
+Reads: a chunked body is read with `recv_into` into one buffer per connection, and the reader
+cuts the chunk data out of it; a Content-Length or close-delimited body is read with `recv`
+into a new bytes object per read, which the reader passes on as the piece itself (no copy
+after the kernel's). Reads start at `FIRST_BUFFER` bytes and double up to `MAX_BUFFER` while
+they keep coming full, so small responses never pay for large ones.
 """
 
 from __future__ import annotations
@@ -29,105 +20,112 @@ import math
 import select
 import socket
 import ssl
+import time
 import typing
 
 import _cstream
 
-from .._exceptions import (
-    LocalProtocolError,
-    ReadError,
-    ReadTimeout,
-    RemoteProtocolError,
-    WriteError,
-    WriteTimeout,
-)
-from .._headers import Headers
+from .._exceptions import ReadError, ReadTimeout, WriteError, WriteTimeout
 from .._streams import ByteStream, SyncByteStream
-from ._sockets import is_readable
+from ._http11_exchange import (
+    DISCONNECTED,
+    FIRST_BUFFER,
+    MAX_BUFFER,
+    Body,
+    Head,
+    HeadParser,
+    ServerDisconnected,
+    asks_close,
+    encode_end,
+    encode_piece,
+    in_memory_writes,
+    start_request,
+)
+from ._sockets import is_readable, open_socket, start_tls
 
-__all__ = [
-    "MAX_HEADERS",
-    "MAX_INFORMATIONAL",
-    "Connection",
-    "NetworkStream",
-    "Head",
-    "HeadParser",
-    "ServerDisconnected",
-    "encode_end",
-    "encode_piece",
-    "in_memory_writes",
-    "start_request",
-]
+if typing.TYPE_CHECKING:
+    from ._settings import TransportSettings
 
-MAX_HEADERS = 100
-MAX_INFORMATIONAL = 100
-MAX_HEAD_SIZE = 100 * 1024  # httpcore's limit on an incomplete h11 event
-_FIRST_BUFFER = 64 * 1024
-_MAX_BUFFER = 512 * 1024
-_SMALL_BODY = 64 * 1024  # request bodies up to this size go out in the same write as the head
-_NO_BODY_STATUS = frozenset({204, 304})
+__all__ = ["Connection", "NetworkStream", "SyncBackend"]
+
 _R = typing.TypeVar("_R")
 
-# What `_cstream.ResponseHeadParser.next_head` returns: status, version, reason,
-# [(raw name, lowercased name, value)], content length, chunked, Connection lists close.
-_Parsed = tuple[int, bytes, bytes, list[tuple[bytes, bytes, bytes]], "int | None", bool, bool]
 
-Reader = typing.Union[
-    "_cstream.ContentLengthReader", "_cstream.ChunkedReader", "_cstream.CloseDelimitedReader"
-]
+class SyncBackend:
+    """Opens connections with blocking calls; the sync transport's network backend."""
 
+    sleep = staticmethod(time.sleep)
 
-class ServerDisconnected(RemoteProtocolError):
-    """The peer closed (or reset) the connection before sending any byte of a response.
-
-    On a reused keep-alive connection this is the server having dropped an idle connection;
-    the transport may then retry an idempotent request once (THREATS F10).
-    """
-
-
-class Head(typing.NamedTuple):
-    """A parsed response head and how its body is to be read."""
-
-    status_code: int
-    headers: Headers
-    http_version: bytes
-    reason_phrase: bytes
-    reader: Reader
-    leftover: bytes
-    keep_alive: bool
+    @staticmethod
+    def connect(
+        key: typing.Hashable,
+        host: str,
+        port: int,
+        timeout: float | None,
+        settings: TransportSettings,
+        context: ssl.SSLContext | None,
+        uds: str | None,
+    ) -> Connection:
+        """A connection to `host:port` (or the Unix socket `uds`), in TLS when `context` is
+        given: `ConnectError`, `ConnectTimeout`."""
+        sock = open_socket(
+            host,
+            port,
+            timeout=timeout,
+            local_address=settings.local_address,
+            socket_options=settings.socket_options,
+            uds=uds,
+        )
+        if context is not None:
+            sock = start_tls(sock, context, host, timeout)
+        return Connection(sock, key)
 
 
 class Connection:
-    """A socket to one origin (or a proxy), used for one exchange at a time.
-
-    The socket is non-blocking: every read and write is tried first and waits (with
-    `poll`, for at most the phase's timeout) only when the kernel has nothing to give or no
-    room to take. Python's own socket timeouts poll before every call, which costs a system
-    call per read on a stream and two per small request.
-    """
+    """A socket to one origin (or a proxy), used for one exchange at a time."""
 
     __slots__ = (
         "_waiter",
+        "body",
         "buffer",
+        "close_requested",
         "closed",
         "idle_since",
         "key",
+        "leftover",
         "network_stream",
+        "read_size",
         "responses",
         "sock",
+        "view",
     )
 
     def __init__(self, sock: socket.socket, key: typing.Hashable) -> None:
-        sock.setblocking(False)
-        self.sock = sock
         self.key = key
-        self.buffer = bytearray(_FIRST_BUFFER)
+        self.buffer = bytearray(FIRST_BUFFER)
+        self.view = memoryview(self.buffer)
+        self.read_size = FIRST_BUFFER
         self.responses = 0  # responses completed on this connection (> 0: a reused one)
         self.idle_since = 0.0
         self.closed = False
+        self.close_requested = False
+        self.body: Body | None = None
+        self.leftover = b""
+        self._use(sock)
+
+    def _use(self, sock: socket.socket) -> None:
+        sock.setblocking(False)
+        self.sock = sock
         self._waiter = Waiter(sock)
         # The `network_stream` extension of every response on this connection.
         self.network_stream = NetworkStream(sock)
+
+    def start_tls(
+        self, context: ssl.SSLContext, server_hostname: str, timeout: float | None
+    ) -> None:
+        """Continue in TLS over this connection (a CONNECT tunnel): `ConnectError`,
+        `ConnectTimeout`; the socket is closed when the handshake fails."""
+        self._use(start_tls(self.sock, context, server_hostname, timeout))
 
     def close(self) -> None:
         if not self.closed:
@@ -137,9 +135,18 @@ class Connection:
             except OSError:  # pragma: no cover - close() of a TCP socket does not fail
                 pass
 
-    def is_readable(self) -> bool:
-        """Data, EOF or an error is pending (an idle connection must have none)."""
-        return self._waiter.readable(0.0)
+    def stale(self) -> bool:
+        """Closed, or data, EOF or an error pending (an idle connection must have none)."""
+        return self.closed or self._waiter.readable(0.0)
+
+    def idle(self) -> None:
+        """The exchange is over; the connection waits in the pool."""
+        self.body = None
+
+    def reusable(self) -> bool:
+        """After the body was read to its end: may the connection carry another exchange?"""
+        body = self.body
+        return body is not None and not self.closed and body.reusable()
 
     # -- one exchange ---------------------------------------------------------------------
 
@@ -157,6 +164,7 @@ class Connection:
         in one write with the head.
         """
         body, head = start_request(method, target, headers)
+        self.close_requested = asks_close(headers)
         if stream is None or isinstance(stream, ByteStream):
             for data in in_memory_writes(body, head, stream):
                 self._write(data, write_timeout)
@@ -195,55 +203,51 @@ class Connection:
     def receive_head(self, method: bytes, read_timeout: float | None) -> Head:
         """Read the response head (after any 1xx responses) and choose the body reader."""
         buffer = self.buffer
-        view = memoryview(buffer)
+        view = self.view
         parser = HeadParser(method)
         sock = self.sock
         received = 0
         # The response is rarely there yet right after the request: on a plain socket, wait
         # first rather than pay for a read that would fail.
         wait = None if isinstance(sock, ssl.SSLSocket) else self._waiter.readable
-        try:
-            while True:
-                if wait is not None and not wait(read_timeout):
-                    raise ReadTimeout("timed out")
-                try:
-                    n = sock.recv_into(buffer)
-                except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
-                    n = self._read(buffer, received, read_timeout)
-                except ConnectionResetError as exc:
-                    raise self._reset(exc, received) from exc
-                except OSError as exc:
-                    raise ReadError(str(exc)) from exc
-                received += n
-                if n:
-                    parser.feed(view[:n])
-                elif received:
-                    parser.feed_eof()
-                else:
-                    raise ServerDisconnected("Server disconnected without sending a response.")
-                # (A fresh parser has no head before its first bytes: nothing to ask before.)
-                head = parser.next_head()
-                if head is not None:
-                    return head
-        finally:
-            view.release()
+        while True:
+            if wait is not None and not wait(read_timeout):
+                raise ReadTimeout("timed out")
+            try:
+                n = sock.recv_into(buffer)
+            except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
+                n = self._read_head_bytes(buffer, received, read_timeout)
+            except ConnectionResetError as exc:
+                raise self._reset(exc, received) from exc
+            except OSError as exc:
+                raise ReadError(str(exc)) from exc
+            received += n
+            if n:
+                parser.feed(view[:n])
+            elif received:
+                parser.feed_eof()
+            else:
+                raise ServerDisconnected(DISCONNECTED)
+            # (A fresh parser has no head before its first bytes: nothing to ask before.)
+            head = parser.next_head()
+            if head is not None:
+                self.body = Body(head, self.close_requested)
+                self.leftover = head.leftover
+                self.read_size = len(buffer)
+                return head
 
-    def _read(self, buffer: bytearray, received: int, timeout: float | None) -> int:
+    def _read_head_bytes(self, buffer: bytearray, received: int, timeout: float | None) -> int:
         try:
-            return self._recv_into(buffer, timeout)
+            return self._retry_read(lambda: self.sock.recv_into(buffer), timeout)
         except ConnectionResetError as exc:
             raise self._reset(exc, received) from exc
 
-    def _reset(self, exc: ConnectionResetError, received: int) -> RemoteProtocolError | ReadError:
+    def _reset(self, exc: ConnectionResetError, received: int) -> ServerDisconnected | ReadError:
         """The error for a connection reset while `received` bytes of a head had come."""
         if received == 0 and self.responses:
             # A reused connection the server dropped while it was idle.
-            return ServerDisconnected("Server disconnected without sending a response.")
+            return ServerDisconnected(DISCONNECTED)
         return ReadError(str(exc))
-
-    def _recv_into(self, buffer: bytearray, timeout: float | None) -> int:
-        """`recv_into` waiting at most `timeout` for data; `ReadTimeout`, `ReadError`."""
-        return self._retry_read(lambda: self.sock.recv_into(buffer), timeout)
 
     def _retry_read(self, read: typing.Callable[[], _R], timeout: float | None) -> _R:
         """`read()` (a read of the non-blocking socket), retried after waiting at most
@@ -263,76 +267,66 @@ class Connection:
             except OSError as exc:
                 raise ReadError(str(exc)) from exc
 
-    def read_body(
-        self, reader: Reader, leftover: bytes, read_timeout: float | None
-    ) -> typing.Generator[list[bytes], None, None]:
-        """Yield the lists of body pieces `reader` produces, reading the socket until done.
+    def read_pieces(self, read_timeout: float | None) -> list[bytes]:
+        """The next body pieces of the current response, reading the socket as needed; an
+        empty list once the body is complete.
 
         Raises `ReadTimeout`/`ReadError` for socket failures and `RemoteProtocolError` for
-        framing errors and bodies cut short.
+        framing errors and bodies cut short (a held-back one after the pieces before it).
         """
-        try:
-            pieces = reader.feed(leftover) if leftover else None
-            if pieces:
-                yield pieces
-            if reader.done:
-                return  # the whole body came with the head (a small response)
-            if type(reader) is not _cstream.ChunkedReader:
-                # Content-Length and close-delimited bodies: each read is a new bytes object
-                # that the reader hands on as the piece itself.
-                yield from self._read_whole(reader, pieces, read_timeout)
-                return
-            buffer = self.buffer
-            size = len(buffer)
-            view = memoryview(buffer)
-            recv_into = self.sock.recv_into
-            feed = reader.feed
-            try:
-                while not reader.done:
-                    if pieces:
-                        # A reader that found an error after some good pieces returned those
-                        # and holds the error back: raise it now, before waiting for the
-                        # socket (an empty feed costs nothing otherwise).
-                        feed(b"")
-                    try:
-                        n = recv_into(buffer)
-                    except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
-                        try:
-                            n = self._recv_into(buffer, read_timeout)
-                        except ConnectionResetError as exc:
-                            raise ReadError(str(exc)) from exc
-                    except OSError as exc:
-                        raise ReadError(str(exc)) from exc
-                    if n == 0:
-                        reader.feed_eof()
-                        break
-                    pieces = feed(view[:n])
-                    if n == size and size < _MAX_BUFFER:
-                        # Reads keep filling the buffer: a large body; read more per call.
-                        view.release()
-                        size *= 2
-                        buffer = self.buffer = bytearray(size)
-                        view = memoryview(buffer)
-                    if pieces:
-                        yield pieces
-            finally:
-                view.release()
-        except _cstream.FramingError as exc:
-            raise RemoteProtocolError(str(exc)) from exc
+        body = self.body
+        assert body is not None
+        if body.error is not None:
+            raise body.error
+        leftover = self.leftover
+        if leftover:
+            # First the bytes that came with the head (after the end of a body-less
+            # response, they are surplus: the reader marks the connection unfit to pool).
+            self.leftover = b""
+            pieces = body.feed(leftover)
+            if pieces or body.done:
+                return pieces
+        if body.done:
+            return []
+        if type(body.reader) is _cstream.ChunkedReader:
+            return self._read_into_buffer(body, read_timeout)
+        return self._read_whole(body, read_timeout)
 
-    def _read_whole(
-        self, reader: Reader, pieces: list[bytes] | None, read_timeout: float | None
-    ) -> typing.Generator[list[bytes], None, None]:
-        """`read_body`'s loop for a reader that passes whole reads on (not chunked): `recv`
-        into a new bytes object per read, so each byte is copied once, by the kernel. (A
-        reused buffer would need a second copy to make the piece; measured on loopback, the
-        client's CPU per GiB falls from about 0.21 s to 0.14 s.)"""
+    def _read_into_buffer(self, body: Body, read_timeout: float | None) -> list[bytes]:
+        """`read_pieces` for a chunked body: `recv_into` the connection's buffer, and the
+        reader cuts the chunk data out of it."""
+        recv_into = self.sock.recv_into
+        while True:
+            buffer = self.buffer
+            try:
+                n = recv_into(buffer)
+            except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
+                try:
+                    n = self._retry_read(functools.partial(recv_into, buffer), read_timeout)
+                except ConnectionResetError as exc:
+                    raise ReadError(str(exc)) from exc
+            except OSError as exc:
+                raise ReadError(str(exc)) from exc
+            if n == 0:
+                body.feed_eof()
+                return []
+            pieces = body.feed(self.view[:n])
+            size = len(buffer)
+            if n == size and size < MAX_BUFFER:
+                # Reads keep filling the buffer: a large body; read more per call.
+                self.view.release()
+                self.buffer = bytearray(2 * size)
+                self.view = memoryview(self.buffer)
+            if pieces or body.done:
+                return pieces
+
+    def _read_whole(self, body: Body, read_timeout: float | None) -> list[bytes]:
+        """`read_pieces` for a body whose reader passes whole reads on (not chunked): `recv`
+        into a new bytes object per read, so each byte is copied once, by the kernel (a
+        reused buffer would need a second copy to make the piece)."""
         recv = self.sock.recv
-        feed = reader.feed
-        size = len(self.buffer)
-        while not reader.done:
-            if pieces:
-                feed(b"")  # an error held back after good pieces: raise it now
+        while True:
+            size = self.read_size
             try:
                 data = recv(size)
             except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
@@ -344,13 +338,13 @@ class Connection:
                 raise ReadError(str(exc)) from exc
             n = len(data)
             if n == 0:
-                reader.feed_eof()
-                break
-            pieces = feed(data)
-            if n == size and size < _MAX_BUFFER:
-                size *= 2  # reads keep coming full: a large body; read more per call
-            if pieces:
-                yield pieces
+                body.feed_eof()
+                return []
+            pieces = body.feed(data)
+            if n == size and size < MAX_BUFFER:
+                self.read_size = 2 * size  # reads keep coming full: read more per call
+            if pieces or body.done:
+                return pieces
 
 
 class NetworkStream:
@@ -426,135 +420,3 @@ def _milliseconds(timeout: float | None) -> int | None:
     if timeout is None:
         return None
     return max(0, math.ceil(timeout * 1000))
-
-
-# -- sans-I/O steps, shared with the asyncio connection ------------------------------------
-
-
-class RequestBody:
-    """The framing of the request body being written (h11's rules): a Content-Length to
-    count down (0 when the head declares no body), or chunked."""
-
-    __slots__ = ("chunked", "remaining")
-
-    def __init__(self, framing: int) -> None:
-        self.chunked = framing < 0
-        self.remaining = max(framing, 0)
-
-
-def start_request(
-    method: bytes, target: bytes, headers: list[tuple[bytes, bytes]]
-) -> tuple[RequestBody, bytes]:
-    """The serialised request head, and the framing its body must follow.
-
-    The method, target and header names and values are checked as h11 checks them:
-    `LocalProtocolError` before anything is written.
-    """
-    try:
-        head, framing = _cstream.serialize_request(method, target, headers)
-    except _cstream.HeadError as exc:
-        raise LocalProtocolError(str(exc)) from None
-    return RequestBody(framing), head
-
-
-def in_memory_writes(body: RequestBody, head: bytes, stream: ByteStream | None) -> list[bytes]:
-    """The writes for a request with an in-memory body (or none): head and body in one write
-    when the body is at most 64 KiB, else head, body and end separately."""
-    if stream is None:
-        data = b""
-    elif type(stream) is ByteStream:
-        data = stream._stream  # its one bytes value, without a generator
-    else:
-        data = b"".join(stream)
-    if data:
-        data = encode_piece(body, data)
-    end = encode_end(body)
-    if len(data) <= _SMALL_BODY:
-        return [b"".join((head, data, end))] if data or end else [head]
-    return [head, data, end] if end else [head, data]
-
-
-def encode_piece(body: RequestBody, piece: bytes) -> bytes:
-    """The wire bytes of one piece of a request body (chunk framing when chunked)."""
-    size = len(piece)
-    if body.chunked:
-        return b"%x\r\n%b\r\n" % (size, piece) if size else b""
-    if size > body.remaining:
-        raise LocalProtocolError("Too much data for declared Content-Length")
-    body.remaining -= size
-    return piece
-
-
-def encode_end(body: RequestBody) -> bytes:
-    """The wire bytes ending a request body (the last chunk when chunked)."""
-    if body.chunked:
-        return b"0\r\n\r\n"
-    if body.remaining:
-        raise LocalProtocolError("Too little data for declared Content-Length")
-    return b""
-
-
-class HeadParser:
-    """Turns the response bytes fed to it (`feed`, `feed_eof`) into a `Head`.
-
-    `next_head()` returns None while more bytes are needed. It skips at most
-    `MAX_INFORMATIONAL` 1xx responses and raises `RemoteProtocolError` for a malformed or
-    oversized head (`_cstream.ResponseHeadParser`: h11's strictness, compiled).
-    """
-
-    __slots__ = ("feed", "feed_eof", "informational", "method", "parser")
-
-    def __init__(self, method: bytes) -> None:
-        self.method = method
-        self.informational = 0
-        self.parser = parser = _cstream.ResponseHeadParser(MAX_HEAD_SIZE)
-        self.feed = parser.feed
-        self.feed_eof = parser.feed_eof
-
-    def next_head(self) -> Head | None:
-        parser = self.parser
-        try:
-            while True:
-                parsed = parser.next_head()
-                if parsed is None:
-                    return None
-                if parsed[0] >= 200:
-                    return _make_head(parsed, self.method, parser.rest())
-                self.informational += 1
-                if self.informational > MAX_INFORMATIONAL:
-                    raise RemoteProtocolError(
-                        f"Too many informational (1xx) responses: more than {MAX_INFORMATIONAL}"
-                    )
-        except _cstream.HeadError as exc:
-            raise RemoteProtocolError(str(exc)) from None
-
-
-def _make_head(parsed: _Parsed, method: bytes, leftover: bytes) -> Head:
-    status, version, reason, fields, content_length, chunked, close = parsed
-    if len(fields) > MAX_HEADERS:
-        raise RemoteProtocolError(f"Too many response headers: {len(fields)} > {MAX_HEADERS}")
-    keep_alive = version == b"1.1" and not close
-    reader: Reader
-    if method == b"HEAD" or status in _NO_BODY_STATUS:
-        reader = _cstream.ContentLengthReader(0)
-    elif method == b"CONNECT" and status < 300:
-        reader = _cstream.ContentLengthReader(0)
-    elif chunked:
-        reader = _cstream.ChunkedReader()
-        if content_length is not None:
-            # TE and CL together: chunked framing, never pooled (THREATS T8).
-            keep_alive = False
-    elif content_length is not None:
-        reader = _cstream.ContentLengthReader(content_length)
-    else:
-        reader = _cstream.CloseDelimitedReader()
-        keep_alive = False
-    return Head(
-        status,
-        Headers._from_parsed(fields),
-        b"HTTP/" + version,
-        reason,
-        reader,
-        leftover,
-        keep_alive,
-    )

@@ -1,29 +1,36 @@
-"""`HTTPTransport`: HTTP/1.1 over plain sockets and `ssl`, with a connection pool.
+# Generated from src/faststream/_transports/_async_http11.py by tools/unasync.py: edit that file, then run
+# `python tools/unasync.py`. CI fails when this file differs from what it generates.
+"""`HTTPTransport`: HTTP/1.1 with a connection pool, on asyncio or trio.
 
 The request and the response head go through `_cstream`'s compiled serialiser and head parser
 (h11's strictness; their pure twins are h11 itself), the body through the `_cstream` framing
-readers (`_connection.py`). Connections are pooled per origin (`_pool.py`); the pool belongs to
-the transport, and so do its TLS settings, so a connection is only ever reused with the
-verification it was opened with. No TLS context is built before the first https request.
+readers: the sans-I/O exchange is `_http11_exchange.py`. The network backend that moves the
+bytes is chosen per request (`_backends.py`). Connections are pooled per origin; the pool
+belongs to the transport, and so do its TLS settings, so a connection is only ever reused
+with the verification it was opened with. No TLS context is built before the first https
+request.
 
 Proxies: an http proxy receives http requests in absolute form (with `Proxy-Authorization`
 from the proxy's credentials); https requests go through a CONNECT tunnel, with the proxy's
 credentials on the CONNECT request only, never on the request to the origin.
 
 Retries: `retries=N` retries a connection attempt that failed (`ConnectError`,
-`ConnectTimeout`) up to N times, waiting 0, 0.5, 1, 2... seconds, as httpx. Beyond httpx
-(THREATS F10): a request with an idempotent method and a replayable body, sent on a reused
-keep-alive connection that the server turns out to have closed before any byte of a response,
-is sent once more on a fresh connection.
+`ConnectTimeout`) up to N times, waiting 0, 0.5, 1, 2... seconds, as httpx. Beyond httpx: a
+request with an idempotent method and a replayable body, sent on a reused keep-alive
+connection that the server turns out to have closed before any byte of a response, is sent
+once more on a fresh connection.
+
+Cancellation: every path that gives a connection back to the pool is synchronous -- closing a
+response, an error or a cancellation mid-stream, a cancellation while connecting or while
+waiting for the pool -- so it cannot be interrupted, and doing it twice is a no-op. A
+cancelled connection attempt gives its slot back; a cancelled exchange closes its connection.
 """
 
 from __future__ import annotations
 
-import socket
 import ssl
-import time
 import typing
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Iterable
 
 from .._config import DEFAULT_LIMITS, Limits
 from .._exceptions import (
@@ -35,18 +42,12 @@ from .._exceptions import (
 )
 from .._response import Response
 from .._streams import SyncByteStream
-from ._base import BaseTransport
-from ._connection import Connection, Head, ServerDisconnected
 from ._pool import ConnectionPool
-from ._settings import (
-    DEFAULT_PORTS,
-    PooledStream,
-    TransportSettings,
-    asks_close,
-    replayable,
-    retry_delays,
-)
-from ._sockets import SocketOption, open_socket, start_tls
+from ._backends import SyncBackend, Connection, current_sync_backend
+from ._base import BaseTransport
+from ._http11_exchange import ServerDisconnected, replayable
+from ._settings import DEFAULT_PORTS, PooledStream, TransportSettings, retry_delays
+from ._sockets import SocketOption
 
 if typing.TYPE_CHECKING:
     from .._request import Request
@@ -102,36 +103,41 @@ class HTTPTransport(BaseTransport):
         if not isinstance(stream, SyncByteStream):
             raise RuntimeError("Attempted to send an async request with a sync Client instance.")
 
+        backend = current_sync_backend()
+        pool = self._pool
         retried = False
         while True:
-            connection = self._pool.acquire(key, timeouts.get("pool"))
+            connection = pool.acquire(key, timeouts.get("pool"), backend)
             if connection is None:
                 try:
-                    connection = self._open(key, scheme, host, port, timeouts.get("connect"))
+                    connection = self._open(
+                        backend, key, scheme, host, port, timeouts.get("connect")
+                    )
                 except BaseException:
-                    self._pool.discard()
+                    pool.discard()
                     raise
-                self._pool.opened(connection)
+                pool.opened(connection)
             try:
-                connection.send_request(method, target, headers, stream, timeouts.get("write"))
+                connection.send_request(
+                    method, target, headers, stream, timeouts.get("write")
+                )
                 head = connection.receive_head(method, timeouts.get("read"))
             except ServerDisconnected as exc:
                 reused = connection.responses > 0
-                self._pool.discard(connection)
+                pool.discard(connection)
                 if reused and not retried and replayable(method, stream):
                     retried = True
                     continue
                 raise RemoteProtocolError(str(exc)) from exc
             except BaseException:
-                self._pool.discard(connection)
+                pool.discard(connection)
                 raise
             break
 
-        keep_alive = head.keep_alive and not asks_close(headers)
         return Response._from_transport(
             head.status_code,
             head.headers,
-            ResponseStream(self._pool, connection, head, keep_alive, request, timeouts.get("read")),
+            ResponseStream(pool, connection, request, timeouts.get("read")),
             {
                 "http_version": head.http_version,
                 "reason_phrase": head.reason_phrase,
@@ -145,76 +151,78 @@ class HTTPTransport(BaseTransport):
     # -- connections ------------------------------------------------------------------------
 
     def _open(
-        self, key: typing.Hashable, scheme: str, host: str, port: int, timeout: float | None
+        self,
+        backend: SyncBackend,
+        key: typing.Hashable,
+        scheme: str,
+        host: str,
+        port: int,
+        timeout: float | None,
     ) -> Connection:
-        settings = self._settings
         delays = retry_delays()
-        for attempt in range(settings.retries + 1):
+        retries = self._settings.retries
+        for attempt in range(retries + 1):
             try:
-                return Connection(self._connect(scheme, host, port, timeout), key)
+                return self._connect(backend, key, scheme, host, port, timeout)
             except (ConnectError, ConnectTimeout):
-                if attempt == settings.retries:
+                if attempt == retries:
                     raise
-                time.sleep(next(delays))
+                backend.sleep(next(delays))
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _connect(self, scheme: str, host: str, port: int, timeout: float | None) -> socket.socket:
+    def _connect(
+        self,
+        backend: SyncBackend,
+        key: typing.Hashable,
+        scheme: str,
+        host: str,
+        port: int,
+        timeout: float | None,
+    ) -> Connection:
         settings = self._settings
         proxy = settings.proxy
         if proxy is None:
-            sock = open_socket(
-                host,
-                port,
-                timeout=timeout,
-                local_address=settings.local_address,
-                socket_options=settings.socket_options,
-                uds=settings.uds,
-            )
-            if scheme == "https":
-                return start_tls(sock, settings.ssl_context(), host, timeout)
-            return sock
+            context = settings.ssl_context() if scheme == "https" else None
+            return backend.connect(key, host, port, timeout, settings, context, settings.uds)
         proxy_url = proxy.url
         proxy_port = proxy_url.port or DEFAULT_PORTS[proxy_url.scheme]
-        sock = open_socket(
-            proxy_url.host,
-            proxy_port,
-            timeout=timeout,
-            local_address=settings.local_address,
-            socket_options=settings.socket_options,
-        )
+        context = None
         if proxy_url.scheme == "https":
             if scheme == "https":
-                sock.close()
                 raise ProxyError(
                     "faststream does not support https:// URLs through an https:// proxy "
                     "(TLS inside TLS) yet."
                 )
             context = proxy.ssl_context or settings.ssl_context()
-            sock = start_tls(sock, context, proxy_url.host, timeout)
+        connection = backend.connect(
+            key, proxy_url.host, proxy_port, timeout, settings, context, None
+        )
         if scheme == "https":
             try:
-                self._tunnel(sock, host, port, timeout)
+                self._tunnel(connection, host, port, timeout)
+                connection.start_tls(settings.ssl_context(), host, timeout)
             except BaseException:
-                sock.close()
+                connection.close()
                 raise
-            return start_tls(sock, settings.ssl_context(), host, timeout)
-        return sock
+        return connection
 
-    def _tunnel(self, sock: socket.socket, host: str, port: int, timeout: float | None) -> None:
-        """Ask the proxy on `sock` for a tunnel to `host:port` (CONNECT)."""
+    def _tunnel(
+        self, connection: Connection, host: str, port: int, timeout: float | None
+    ) -> None:
+        """Ask the proxy on `connection` for a tunnel to `host:port` (CONNECT)."""
         authority = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
         target = authority.encode("idna" if not authority.isascii() else "ascii")
-        tunnel = Connection(sock, None)
         headers = [(b"Host", target), *self._settings.proxy_headers]
         try:
-            tunnel.send_request(b"CONNECT", target, headers, None, timeout)
-            head = tunnel.receive_head(b"CONNECT", timeout)
+            connection.send_request(b"CONNECT", target, headers, None, timeout)
+            head = connection.receive_head(b"CONNECT", timeout)
         except RequestError as exc:
             raise ProxyError(str(exc)) from exc
         if not 200 <= head.status_code < 300:
             reason = head.reason_phrase.decode("ascii", errors="replace")
             raise ProxyError(f"{head.status_code} {reason}")
-        if head.leftover:
+        connection.idle()
+        if head.leftover or connection.stale():
             raise ProxyError("The proxy sent bytes before the TLS handshake of the tunnel.")
 
 
@@ -222,8 +230,9 @@ class ResponseStream(PooledStream, SyncByteStream):
     """The body of a response on a pooled connection.
 
     Reading it to the end gives the connection back to the pool (kept when reusable); closing
-    it early, or an error, closes the connection. A stream garbage-collected while still open
-    closes its connection and warns with `ResourceWarning`.
+    it early, an error or a cancellation closes the connection. `close()` never suspends, so
+    a cancellation cannot interrupt it, and it is idempotent. A stream garbage-collected while
+    still open closes its connection and warns with `ResourceWarning`.
     """
 
     _CLOSE_ADVICE = "use `with client.stream(...)` or call `response.close()`"
@@ -232,34 +241,33 @@ class ResponseStream(PooledStream, SyncByteStream):
         self,
         pool: ConnectionPool,
         connection: Connection,
-        head: Head,
-        keep_alive: bool,
         request: Request,
         read_timeout: float | None,
     ) -> None:
         self._pool = pool
-        self._read_timeout = read_timeout
         self._connection: Connection | None = connection
-        self._head = head
-        self._keep_alive = keep_alive
         self._request = request
+        self._read_timeout = read_timeout
 
     def __iter__(self) -> Iterator[bytes]:
         connection = self._connection
         if connection is None:
             raise RuntimeError("The response stream was closed.")
-        reader = self._head.reader
-        batches = connection.read_body(reader, self._head.leftover, self._read_timeout)
+        read_pieces = connection.read_pieces
+        timeout = self._read_timeout
         try:
-            for pieces in batches:
-                yield from pieces
+            while True:
+                pieces = read_pieces(timeout)
+                if not pieces:
+                    break
+                for piece in pieces:
+                    yield piece
         except BaseException as exc:
-            batches.close()
             if isinstance(exc, RequestError) and exc._request is None:
                 exc.request = self._request
             self._finish(False)
             raise
-        self._finish(self._keep_alive and reader.done and not reader.suspicious)
+        self._finish(connection.reusable())
 
     def close(self) -> None:
         self._finish(False)

@@ -15,7 +15,6 @@ from collections.abc import Iterable, Iterator
 
 from .._config import Proxy, create_ssl_context
 from .._exceptions import UnsupportedProtocol
-from .._streams import ByteStream
 from .._urls import URL
 
 if typing.TYPE_CHECKING:
@@ -28,13 +27,10 @@ __all__ = [
     "PooledStream",
     "Route",
     "TransportSettings",
-    "asks_close",
-    "replayable",
     "retry_delays",
 ]
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
-_IDEMPOTENT = frozenset({b"GET", b"HEAD", b"OPTIONS", b"TRACE", b"PUT", b"DELETE"})
 _FORWARD_KEY = ("proxy",)
 
 
@@ -167,17 +163,3 @@ def retry_delays() -> Iterator[float]:
     while True:
         yield delay
         delay = min(delay * 2, 10.0)
-
-
-def replayable(method: bytes, stream: object) -> bool:
-    """An idempotent request whose body is in memory may be sent again (THREATS F10)."""
-    return method in _IDEMPOTENT and isinstance(stream, ByteStream)
-
-
-def asks_close(headers: list[tuple[bytes, bytes]]) -> bool:
-    """The request's `Connection` header has the `close` token (h11's keep-alive rule)."""
-    for name, value in headers:
-        if len(name) == 10 and name.lower() == b"connection" and b"close" in value.lower():
-            if any(token.strip() == b"close" for token in value.lower().split(b",")):
-                return True
-    return False

@@ -1,0 +1,139 @@
+"""The network backends of the HTTP/1.1 transports, and which one a call runs on.
+
+The transports' logic is written once, as async code (`_async_http11.py`), and the sync
+transport is generated from it; what differs is only how bytes move, behind one interface:
+
+* a backend: `connect(key, host, port, timeout, settings, context, uds)` returns a connected
+  (and, with an `ssl.SSLContext`, TLS) connection, `sleep(seconds)`, and for the async pool a
+  `Waiter` class (`_waiter.PoolWaiter`);
+* a connection: `send_request`, `receive_head`, `read_pieces` (the body, a list of pieces at
+  a time, empty at its end), `start_tls` (a CONNECT tunnel), `reusable()`, `stale()`,
+  `idle()`, `close()`, `schedule(callback)` (async: run on the connection's own loop, from
+  any thread), and `key`, `responses`, `idle_since`, `closed`, `network_stream`.
+
+Backends: plain sockets for `Client` (`_connection.py`); for `AsyncClient`, asyncio's
+`BufferedProtocol` (`_asyncio_connection.py`, the fast path; uvloop welcome) or trio
+(`_trio_connection.py`), chosen per request by the library running the calling task. trio is
+imported only when the caller runs on trio.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import typing
+
+from ._connection import Connection, SyncBackend
+
+if typing.TYPE_CHECKING:
+    from .._streams import AsyncByteStream
+    from ._http11_exchange import Head
+    from ._settings import TransportSettings
+    from ._waiter import PoolWaiter
+
+__all__ = [
+    "AsyncBackend",
+    "AsyncConnection",
+    "Connection",
+    "SyncBackend",
+    "current_async_backend",
+    "current_sync_backend",
+]
+
+
+class AsyncConnection(typing.Protocol):
+    """One HTTP/1.1 connection of an async backend, used for one exchange at a time."""
+
+    key: typing.Hashable
+    responses: int
+    idle_since: float
+    closed: bool
+    network_stream: typing.Any
+
+    async def send_request(
+        self,
+        method: bytes,
+        target: bytes,
+        headers: list[tuple[bytes, bytes]],
+        stream: AsyncByteStream | None,
+        write_timeout: float | None,
+    ) -> None: ...
+
+    async def receive_head(self, method: bytes, read_timeout: float | None) -> Head: ...
+
+    async def read_pieces(self, read_timeout: float | None) -> list[bytes]: ...
+
+    async def start_tls(
+        self, context: ssl.SSLContext, server_hostname: str, timeout: float | None
+    ) -> None: ...
+
+    def reusable(self) -> bool: ...
+
+    def stale(self) -> bool: ...
+
+    def idle(self) -> None: ...
+
+    def schedule(self, callback: typing.Callable[[typing.Any], None]) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class AsyncBackend(typing.Protocol):
+    """How an async transport opens connections and waits, on one event loop library."""
+
+    @property
+    def Waiter(self) -> type[PoolWaiter]: ...  # a class, named as one
+
+    async def connect(
+        self,
+        key: typing.Hashable,
+        host: str,
+        port: int,
+        timeout: float | None,
+        settings: TransportSettings,
+        context: ssl.SSLContext | None,
+        uds: str | None,
+    ) -> AsyncConnection: ...
+
+    async def sleep(self, seconds: float) -> None: ...
+
+
+_SYNC = SyncBackend()
+_ASYNCIO: AsyncBackend | None = None
+_TRIO: AsyncBackend | None = None
+
+
+def current_sync_backend() -> SyncBackend:
+    return _SYNC
+
+
+def current_async_backend() -> AsyncBackend:
+    """The backend of the library running the calling task: asyncio (any loop) or trio."""
+    global _ASYNCIO, _TRIO
+    if asyncio._get_running_loop() is not None:
+        if _ASYNCIO is None:
+            from ._asyncio_connection import AsyncioBackend
+
+            _ASYNCIO = AsyncioBackend()
+        return _ASYNCIO
+    library = _running_library()
+    if library is None:
+        raise RuntimeError("no running event loop")
+    if library == "trio":
+        if _TRIO is None:
+            from ._trio_connection import TrioBackend
+
+            _TRIO = TrioBackend()
+        return _TRIO
+    raise RuntimeError(f"faststream's async transport runs on asyncio or trio, not on {library}.")
+
+
+def _running_library() -> str | None:
+    try:
+        import sniffio
+    except ImportError:  # sniffio comes with trio: without it, trio is not running either
+        return None
+    try:
+        return sniffio.current_async_library()
+    except sniffio.AsyncLibraryNotFoundError:
+        return None

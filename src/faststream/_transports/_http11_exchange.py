@@ -1,0 +1,281 @@
+"""One HTTP/1.1 exchange, sans-I/O: what to send, what the response head and body mean, and
+what they decide for the connection. The network backends (plain sockets, asyncio, trio) only
+move bytes between a socket and the objects here.
+
+1. `start_request` serialises the request head with `_cstream.serialize_request` (h11's
+   checks on method, target, names and values: `LocalProtocolError` before anything is
+   written); `RequestBody` frames the body as the head declares it (Content-Length counted
+   down exactly, or chunked), with `in_memory_writes` for a body already in memory.
+2. `HeadParser` turns response bytes into a `Head` (`_cstream.ResponseHeadParser`, h11's
+   strictness), skipping at most `MAX_INFORMATIONAL` 1xx responses; a head holds at most
+   `MAX_HEADERS` fields and `MAX_HEAD_SIZE` bytes. `make_head` picks the body framing as h11
+   would: none for HEAD, CONNECT 2xx, 204 and 304; chunked when Transfer-Encoding is set (and
+   then never pooled when a Content-Length came too); else Content-Length; else until the
+   peer closes (never pooled).
+3. `Body` feeds the bytes after the head to the chosen `_cstream` reader. A framing error
+   found after some good pieces is held back in `Body.error` and raised by the backend after
+   those pieces, so what is delivered never depends on how the bytes were split.
+4. `Body.reusable()`: the connection may carry another exchange only when both sides allow
+   keep-alive (HTTP/1.1, no `Connection: close`), the body was read to its end with no error,
+   and the reader saw nothing suspicious: bytes after the end of the message, a chunk
+   extension or trailers. Anything else closes it, so a reply that overran its framing can
+   never be read as the answer to the next request.
+"""
+
+from __future__ import annotations
+
+import typing
+
+import _cstream
+
+from .._exceptions import LocalProtocolError, RemoteProtocolError
+from .._headers import Headers
+from .._streams import ByteStream
+
+__all__ = [
+    "FIRST_BUFFER",
+    "MAX_BUFFER",
+    "MAX_HEADERS",
+    "MAX_HEAD_SIZE",
+    "MAX_INFORMATIONAL",
+    "Body",
+    "Head",
+    "HeadParser",
+    "RequestBody",
+    "ServerDisconnected",
+    "asks_close",
+    "encode_end",
+    "encode_piece",
+    "in_memory_writes",
+    "make_head",
+    "replayable",
+    "start_request",
+]
+
+MAX_HEADERS = 100
+MAX_INFORMATIONAL = 100
+MAX_HEAD_SIZE = 100 * 1024  # the largest incomplete response head kept before refusing it
+FIRST_BUFFER = 64 * 1024  # the first read of a response; reads double while they come full
+MAX_BUFFER = 512 * 1024  # ... up to this
+SMALL_BODY = 64 * 1024  # request bodies up to this size go out in the same write as the head
+DISCONNECTED = "Server disconnected without sending a response."
+_NO_BODY_STATUS = frozenset({204, 304})
+_IDEMPOTENT = frozenset({b"GET", b"HEAD", b"OPTIONS", b"TRACE", b"PUT", b"DELETE"})
+
+# What `_cstream.ResponseHeadParser.next_head` returns: status, version, reason,
+# [(raw name, lowercased name, value)], content length, chunked, Connection lists close.
+_Parsed = tuple[int, bytes, bytes, list[tuple[bytes, bytes, bytes]], "int | None", bool, bool]
+
+Reader = typing.Union[
+    "_cstream.ContentLengthReader", "_cstream.ChunkedReader", "_cstream.CloseDelimitedReader"
+]
+
+
+class ServerDisconnected(RemoteProtocolError):
+    """The peer closed (or reset) the connection before sending any byte of a response.
+
+    On a reused keep-alive connection this is the server having dropped an idle connection;
+    the transport may then send an idempotent request once more on a new connection.
+    """
+
+
+# -- the request ----------------------------------------------------------------------------
+
+
+class RequestBody:
+    """The framing of the request body being written (h11's rules): a Content-Length to
+    count down (0 when the head declares no body), or chunked."""
+
+    __slots__ = ("chunked", "remaining")
+
+    def __init__(self, framing: int) -> None:
+        self.chunked = framing < 0
+        self.remaining = max(framing, 0)
+
+
+def start_request(
+    method: bytes, target: bytes, headers: list[tuple[bytes, bytes]]
+) -> tuple[RequestBody, bytes]:
+    """The serialised request head, and the framing its body must follow."""
+    try:
+        head, framing = _cstream.serialize_request(method, target, headers)
+    except _cstream.HeadError as exc:
+        raise LocalProtocolError(str(exc)) from None
+    return RequestBody(framing), head
+
+
+def in_memory_writes(body: RequestBody, head: bytes, stream: ByteStream | None) -> list[bytes]:
+    """The writes for a request with an in-memory body (or none): head and body in one write
+    when the body is at most `SMALL_BODY` bytes, else head, body and end separately."""
+    if stream is None:
+        data = b""
+    elif type(stream) is ByteStream:
+        data = stream._stream  # its one bytes value, without a generator
+    else:
+        data = b"".join(stream)
+    if data:
+        data = encode_piece(body, data)
+    end = encode_end(body)
+    if len(data) <= SMALL_BODY:
+        return [b"".join((head, data, end))] if data or end else [head]
+    return [head, data, end] if end else [head, data]
+
+
+def encode_piece(body: RequestBody, piece: bytes) -> bytes:
+    """The wire bytes of one piece of a request body (chunk framing when chunked)."""
+    size = len(piece)
+    if body.chunked:
+        return b"%x\r\n%b\r\n" % (size, piece) if size else b""
+    if size > body.remaining:
+        raise LocalProtocolError("Too much data for declared Content-Length")
+    body.remaining -= size
+    return piece
+
+
+def encode_end(body: RequestBody) -> bytes:
+    """The wire bytes ending a request body (the last chunk when chunked)."""
+    if body.chunked:
+        return b"0\r\n\r\n"
+    if body.remaining:
+        raise LocalProtocolError("Too little data for declared Content-Length")
+    return b""
+
+
+def asks_close(headers: list[tuple[bytes, bytes]]) -> bool:
+    """The request's `Connection` header has the `close` token (h11's keep-alive rule)."""
+    for name, value in headers:
+        if len(name) == 10 and name.lower() == b"connection" and b"close" in value.lower():
+            if any(token.strip() == b"close" for token in value.lower().split(b",")):
+                return True
+    return False
+
+
+def replayable(method: bytes, stream: object) -> bool:
+    """An idempotent request whose body is in memory may be sent again."""
+    return method in _IDEMPOTENT and isinstance(stream, ByteStream)
+
+
+# -- the response ---------------------------------------------------------------------------
+
+
+class Head(typing.NamedTuple):
+    """A parsed response head and how its body is to be read."""
+
+    status_code: int
+    headers: Headers
+    http_version: bytes
+    reason_phrase: bytes
+    reader: Reader
+    leftover: bytes
+    keep_alive: bool
+
+
+class HeadParser:
+    """Turns the response bytes fed to it (`feed`, `feed_eof`) into a `Head`.
+
+    `next_head()` returns None while more bytes are needed; it raises `RemoteProtocolError`
+    for a malformed or oversized head, or after more than `MAX_INFORMATIONAL` 1xx responses.
+    """
+
+    __slots__ = ("feed", "feed_eof", "informational", "method", "parser")
+
+    def __init__(self, method: bytes) -> None:
+        self.method = method
+        self.informational = 0
+        self.parser = parser = _cstream.ResponseHeadParser(MAX_HEAD_SIZE)
+        self.feed = parser.feed
+        self.feed_eof = parser.feed_eof
+
+    def next_head(self) -> Head | None:
+        parser = self.parser
+        try:
+            while True:
+                parsed = parser.next_head()
+                if parsed is None:
+                    return None
+                if parsed[0] >= 200:
+                    return make_head(parsed, self.method, parser.rest())
+                self.informational += 1
+                if self.informational > MAX_INFORMATIONAL:
+                    raise RemoteProtocolError(
+                        f"Too many informational (1xx) responses: more than {MAX_INFORMATIONAL}"
+                    )
+        except _cstream.HeadError as exc:
+            raise RemoteProtocolError(str(exc)) from None
+
+
+def make_head(parsed: _Parsed, method: bytes, leftover: bytes) -> Head:
+    """The `Head` of a final response, with the body reader its framing calls for."""
+    status, version, reason, fields, content_length, chunked, close = parsed
+    if len(fields) > MAX_HEADERS:
+        raise RemoteProtocolError(f"Too many response headers: {len(fields)} > {MAX_HEADERS}")
+    keep_alive = version == b"1.1" and not close
+    reader: Reader
+    if method == b"HEAD" or status in _NO_BODY_STATUS:
+        reader = _cstream.ContentLengthReader(0)
+    elif method == b"CONNECT" and status < 300:
+        reader = _cstream.ContentLengthReader(0)
+    elif chunked:
+        reader = _cstream.ChunkedReader()
+        if content_length is not None:
+            # Transfer-Encoding and Content-Length together: chunked framing, and the
+            # connection is closed afterwards (the two could be read differently upstream).
+            keep_alive = False
+    elif content_length is not None:
+        reader = _cstream.ContentLengthReader(content_length)
+    else:
+        reader = _cstream.CloseDelimitedReader()
+        keep_alive = False
+    return Head(
+        status,
+        Headers._from_parsed(fields),
+        b"HTTP/" + version,
+        reason,
+        reader,
+        leftover,
+        keep_alive,
+    )
+
+
+class Body:
+    """The body of one response as it is read: the framing reader, a framing error held
+    back until the pieces before it have been delivered, and what the connection may do next.
+
+    `feed(data)` returns the body pieces `data` completes; a framing error raises
+    `RemoteProtocolError` at once, unless pieces came before it in the same data: then they
+    are returned and the error waits in `error`, for the backend to raise once it has handed
+    them on. `feed_eof()` is the peer closing. `done`: the body is complete.
+    """
+
+    __slots__ = ("error", "keep_alive", "reader")
+
+    def __init__(self, head: Head, close_requested: bool) -> None:
+        self.reader = head.reader
+        self.keep_alive = head.keep_alive and not close_requested
+        self.error: RemoteProtocolError | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.reader.done
+
+    def feed(self, data: bytes | bytearray | memoryview) -> list[bytes]:
+        reader = self.reader
+        try:
+            pieces = reader.feed(data)
+        except _cstream.FramingError as exc:
+            raise RemoteProtocolError(str(exc)) from None
+        held = reader.error
+        if held is not None:
+            self.error = RemoteProtocolError(held)
+        return pieces
+
+    def feed_eof(self) -> None:
+        try:
+            self.reader.feed_eof()
+        except _cstream.FramingError as exc:
+            raise RemoteProtocolError(str(exc)) from None
+
+    def reusable(self) -> bool:
+        """After the body was read to its end: may the connection carry another exchange?"""
+        reader = self.reader
+        return self.keep_alive and reader.done and not reader.suspicious and self.error is None

@@ -1,0 +1,333 @@
+"""The trio network backend: one HTTP/1.1 connection on a trio stream (TCP, then TLS).
+
+Imported only when the caller runs on trio. The exchange (what to send, how to frame the body,
+what the connection may do next) is `_http11_exchange.py`; this module only moves bytes:
+every read is `receive_some` into a new bytes object that the body reader passes on as the
+piece itself, and every phase's timeout is a cancel scope around the one await it limits.
+
+Cancellation: a cancelled scope mid-exchange leaves the stream in an unknown state, so the
+caller closes the connection; `close()` is synchronous (it closes the socket at once), so
+closing can never be interrupted by a second cancellation.
+"""
+
+from __future__ import annotations
+
+import math
+import socket
+import ssl
+import typing
+
+import trio
+
+from .._exceptions import (
+    ConnectError,
+    ConnectTimeout,
+    ReadError,
+    ReadTimeout,
+    WriteError,
+    WriteTimeout,
+)
+from .._streams import AsyncByteStream, ByteStream
+from ._http11_exchange import (
+    DISCONNECTED,
+    FIRST_BUFFER,
+    MAX_BUFFER,
+    Body,
+    Head,
+    HeadParser,
+    ServerDisconnected,
+    asks_close,
+    encode_end,
+    encode_piece,
+    in_memory_writes,
+    start_request,
+)
+from ._waiter import PoolWaiter
+
+if typing.TYPE_CHECKING:
+    from ._settings import TransportSettings
+
+__all__ = ["TrioBackend", "TrioConnection"]
+
+
+def _limit(timeout: float | None) -> float:
+    return math.inf if timeout is None else timeout
+
+
+class TrioWaiter(PoolWaiter):
+    """A pool waiter on trio: an event."""
+
+    __slots__ = ("_event",)
+
+    def __init__(self, key: typing.Hashable) -> None:
+        super().__init__(key)
+        self._event = trio.Event()
+
+    def _wake(self) -> None:
+        self._event.set()
+
+    async def wait(self, timeout: float | None) -> None:
+        with trio.move_on_after(_limit(timeout)):
+            await self._event.wait()
+
+
+class TrioBackend:
+    """Opens connections on the running trio run."""
+
+    Waiter = TrioWaiter
+    sleep = staticmethod(trio.sleep)
+
+    @staticmethod
+    async def connect(
+        key: typing.Hashable,
+        host: str,
+        port: int,
+        timeout: float | None,
+        settings: TransportSettings,
+        context: ssl.SSLContext | None,
+        uds: str | None,
+    ) -> TrioConnection:
+        """A connection to `host:port` (or the Unix socket `uds`), in TLS when `context` is
+        given: `ConnectError`; `ConnectTimeout` after `timeout` seconds."""
+        connection: TrioConnection | None = None
+        with trio.move_on_after(_limit(timeout)) as scope:
+            try:
+                if uds is not None:
+                    stream = await trio.open_unix_socket(uds)
+                elif settings.socket_options is None and settings.local_address is None:
+                    stream = await trio.open_tcp_stream(host, port)
+                else:
+                    stream = await _open_tcp(host, port, settings)
+            except OSError as exc:
+                raise ConnectError(str(exc)) from exc
+            connection = TrioConnection(stream, key)
+            if context is not None:
+                try:
+                    await connection._handshake(context, host)
+                except BaseException:
+                    connection.close()
+                    raise
+        if connection is None or scope.cancelled_caught:
+            if connection is not None:
+                connection.close()
+            raise ConnectTimeout("timed out")
+        return connection
+
+
+async def _open_tcp(host: str, port: int, settings: TransportSettings) -> trio.SocketStream:
+    """A TCP stream with the transport's socket options and local address: each address
+    `getaddrinfo` gives is tried in turn; the last failure is raised."""
+    options = list(settings.socket_options or ())
+    local_address = settings.local_address
+    last_error: OSError | None = None
+    for family, kind, proto, _, address in await trio.socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM
+    ):
+        sock = trio.socket.socket(family, kind, proto)
+        try:
+            for option in options:
+                sock.setsockopt(*option)
+            if local_address is not None:
+                await sock.bind((local_address, 0))
+            await sock.connect(address)
+        except BaseException as exc:
+            sock.close()
+            if not isinstance(exc, OSError):
+                raise
+            last_error = exc
+            continue
+        return trio.SocketStream(sock)
+    raise last_error or OSError(f"getaddrinfo returned nothing for {host!r}")
+
+
+def _cause(exc: BaseException) -> BaseException:
+    """The OS or TLS error behind trio's `BrokenResourceError`, if it has one."""
+    return exc.__cause__ or exc
+
+
+class TrioConnection:
+    """A connection to one origin (or a proxy), used for one exchange at a time."""
+
+    def __init__(self, stream: trio.SocketStream, key: typing.Hashable) -> None:
+        self.stream: trio.abc.Stream = stream  # the socket stream, or TLS over it
+        self.socket = stream.socket
+        self.key = key
+        self.responses = 0  # responses completed on this connection (> 0: a reused one)
+        self.idle_since = 0.0
+        self.closed = False
+        self.close_requested = False
+        self.body: Body | None = None
+        self.leftover = b""
+        self.read_size = FIRST_BUFFER
+        self.token = trio.lowlevel.current_trio_token()
+        # The `network_stream` extension of every response on this connection.
+        self.network_stream = TrioNetworkStream(self)
+
+    async def _handshake(self, context: ssl.SSLContext, server_hostname: str) -> None:
+        tls = trio.SSLStream(
+            self.stream, context, server_hostname=server_hostname, https_compatible=True
+        )
+        try:
+            await tls.do_handshake()
+        except (trio.BrokenResourceError, OSError, ssl.SSLError, ValueError) as exc:
+            raise ConnectError(str(_cause(exc))) from exc
+        self.stream = tls
+
+    async def start_tls(
+        self, context: ssl.SSLContext, server_hostname: str, timeout: float | None
+    ) -> None:
+        """Continue in TLS over this connection (a CONNECT tunnel): `ConnectError`,
+        `ConnectTimeout`."""
+        with trio.move_on_after(_limit(timeout)) as scope:
+            await self._handshake(context, server_hostname)
+        if scope.cancelled_caught:
+            raise ConnectTimeout("timed out")
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self.socket.close()
+
+    def stale(self) -> bool:
+        """Closed, or data, EOF or an error pending (an idle connection must have none)."""
+        return self.closed or self.socket.is_readable()
+
+    def idle(self) -> None:
+        """The exchange is over; the connection waits in the pool."""
+        self.body = None
+
+    def reusable(self) -> bool:
+        """After the body was read to its end: may the connection carry another exchange?"""
+        body = self.body
+        return body is not None and not self.closed and body.reusable()
+
+    def schedule(self, callback: typing.Callable[[TrioConnection], None]) -> None:
+        """Call `callback(self)` in the connection's trio run, from any thread (a response
+        being garbage-collected); nothing once that run has finished."""
+        try:
+            self.token.run_sync_soon(callback, self)
+        except trio.RunFinishedError:
+            pass
+
+    # -- one exchange ---------------------------------------------------------------------
+
+    async def send_request(
+        self,
+        method: bytes,
+        target: bytes,
+        headers: list[tuple[bytes, bytes]],
+        stream: AsyncByteStream | None,
+        write_timeout: float | None,
+    ) -> None:
+        """Write a request (head and body)."""
+        body, head = start_request(method, target, headers)
+        self.close_requested = asks_close(headers)
+        if stream is None or isinstance(stream, ByteStream):
+            for data in in_memory_writes(body, head, stream):
+                await self._write(data, write_timeout)
+            return
+        await self._write(head, write_timeout)
+        async for piece in stream:
+            if piece:
+                await self._write(encode_piece(body, piece), write_timeout)
+        await self._write(encode_end(body), write_timeout)
+
+    async def _write(self, data: bytes, timeout: float | None) -> None:
+        if self.closed:
+            raise WriteError("The connection is closed.")
+        try:
+            with trio.move_on_after(_limit(timeout)) as scope:
+                await self.stream.send_all(data)
+        except (trio.BrokenResourceError, trio.ClosedResourceError, OSError) as exc:
+            cause = _cause(exc)
+            if self.responses and isinstance(cause, (BrokenPipeError, ConnectionResetError)):
+                raise ServerDisconnected(str(cause)) from exc
+            raise WriteError(str(cause)) from exc
+        if scope.cancelled_caught:
+            raise WriteTimeout("timed out")
+
+    async def _read(self, size: int, timeout: float | None, received: int) -> bytes | bytearray:
+        """One `receive_some`: `ReadTimeout`, `ReadError`; a reset before any byte of a
+        response on a reused connection is `ServerDisconnected` (`received` < 0: a body)."""
+        try:
+            if timeout is None:
+                return await self.stream.receive_some(size)
+            with trio.move_on_after(timeout):
+                return await self.stream.receive_some(size)
+        except (trio.BrokenResourceError, trio.ClosedResourceError, OSError) as exc:
+            cause = _cause(exc)
+            if received == 0 and self.responses and isinstance(cause, ConnectionResetError):
+                raise ServerDisconnected(DISCONNECTED) from exc
+            raise ReadError(str(cause)) from exc
+        raise ReadTimeout("timed out")
+
+    async def receive_head(self, method: bytes, read_timeout: float | None) -> Head:
+        """Read the response head (after any 1xx responses) and choose the body reader."""
+        parser = HeadParser(method)
+        received = 0
+        while True:
+            data = await self._read(FIRST_BUFFER, read_timeout, received)
+            received += len(data)
+            if data:
+                parser.feed(data)
+            elif received:
+                parser.feed_eof()
+            else:
+                raise ServerDisconnected(DISCONNECTED)
+            head = parser.next_head()
+            if head is not None:
+                self.body = Body(head, self.close_requested)
+                self.leftover = head.leftover
+                return head
+
+    async def read_pieces(self, read_timeout: float | None) -> list[bytes]:
+        """The next body pieces of the current response, reading as needed; an empty list
+        once the body is complete. A held-back framing error is raised after the pieces
+        before it."""
+        body = self.body
+        assert body is not None
+        if body.error is not None:
+            raise body.error
+        leftover = self.leftover
+        if leftover:
+            # First the bytes that came with the head (after the end of a body-less
+            # response, they are surplus: the reader marks the connection unfit to pool).
+            self.leftover = b""
+            pieces = body.feed(leftover)
+            if pieces or body.done:
+                return pieces
+        if body.done:
+            return []
+        while True:
+            size = self.read_size
+            data = await self._read(size, read_timeout, -1)
+            if not data:
+                body.feed_eof()
+                return []
+            pieces = body.feed(data)
+            if len(data) == size and size < MAX_BUFFER:
+                self.read_size = 2 * size  # reads keep coming full: read more per call
+            if pieces or body.done:
+                return pieces
+
+
+class TrioNetworkStream:
+    """The `network_stream` response extension: details of the connection's stream."""
+
+    def __init__(self, connection: TrioConnection) -> None:
+        self._connection = connection
+
+    def get_extra_info(self, info: str) -> typing.Any:
+        connection = self._connection
+        stream = connection.stream
+        if info == "ssl_object":
+            return stream.ssl_object if isinstance(stream, trio.SSLStream) else None
+        if info == "client_addr":
+            return connection.socket.getsockname()
+        if info == "server_addr":
+            return connection.socket.getpeername()
+        if info == "socket":
+            return connection.socket
+        if info == "is_readable":
+            return connection.stale()
+        return None
