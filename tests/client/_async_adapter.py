@@ -4,7 +4,7 @@ The scenarios in tests/client/test_client_*.py and test_spec_client.py are writt
 httpx user code: `httpx.Client(...)`, `client.get(...)`, `with client.stream(...) as r:
 r.iter_raw()`, transports subclassing `httpx.BaseTransport`, response streams subclassing
 `httpx.SyncByteStream`, plain functions as event hooks, generators as request bodies. In the
-"async" mode (`Mode.current`), `Lib` (test_client_options) hands out the adapters below
+"async" mode (`Mode.current`), `Lib` (tests/client/_helpers.py) hands out the adapters below
 instead, so the same scenario drives `AsyncClient` on an event loop owned by the test:
 
 * `SyncFacade` wraps an `AsyncClient`: each call runs the coroutine to completion on the loop;

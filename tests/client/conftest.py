@@ -1,7 +1,15 @@
 """Fixtures for client tests: real loopback servers and the module under test.
 
 * `httpx`: the module under test, parametrized `"faststream"` / `"httpx"` (real httpx 0.28.1,
-  the oracle). Tests written as `httpx.Client(...)` run unchanged against both.
+  the oracle; tests/_helpers.py). Tests written as `httpx.Client(...)` run unchanged against
+  both.
+* `lib`: the library under test as a `Lib` (tests/client/_helpers.py), parametrized the same
+  way: the module, whose `Client` is the client kind of the current `client_mode`.
+* `client_mode`: the client kind a scenario runs with: "sync" (`Client`) and "async"
+  (`AsyncClient` driven through the sync API by tests/client/_async_adapter.py, on an event
+  loop owned by the test). The scenario modules use it for every test
+  (`pytestmark = pytest.mark.usefixtures("client_mode")`), so a scenario runs four ways:
+  {faststream, httpx} x {Client, AsyncClient}.
 * `app_server`: an `AppServer` (tests/servers/app.py) on http://127.0.0.1:port, fresh per test
   (so `connections_accepted` and `requests` count that test only).
 * `tls_files` (session): a trustme CA + server certificate for localhost/127.0.0.1
@@ -17,21 +25,21 @@ machine's environment cannot route test traffic elsewhere.
 
 from __future__ import annotations
 
-import importlib
 import socket
 import ssl
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
+from tests._helpers import LIBRARIES, httpx
+from tests.client._async_adapter import MODES, Mode
+from tests.client._helpers import PROXY_PASSWORD, PROXY_USER, Lib
 from tests.servers.app import AppServer
 from tests.servers.proxy import ProxyServer
 from tests.servers.tls import TLSFiles
 
-PROXY_USER = "proxy-user"
-PROXY_PASSWORD = "proxy-secret"
+__all__ = ["httpx"]  # the shared fixture, made visible to pytest here
 
 ENVIRONMENT = (
     "HTTP_PROXY",
@@ -51,9 +59,16 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name.lower(), raising=False)
 
 
-@pytest.fixture(params=["faststream", "httpx"])
-def httpx(request: pytest.FixtureRequest) -> ModuleType:
-    return importlib.import_module(request.param)
+@pytest.fixture(params=LIBRARIES)
+def lib(request: pytest.FixtureRequest) -> Lib:
+    return Lib(request.param)
+
+
+@pytest.fixture(params=MODES)
+def client_mode(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Every scenario runs with `Client` and with `AsyncClient` (see the module docstring)."""
+    with Mode.running(request.param):
+        yield request.param
 
 
 @pytest.fixture

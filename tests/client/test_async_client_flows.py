@@ -17,7 +17,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, 
 
 import pytest
 
-from tests.client.test_client_options import FASTSTREAM, HTTPX, Lib
+from tests.client._helpers import FASTSTREAM, HTTPX, Lib
 
 Scenario = Callable[[Lib, typing.Any], Awaitable[typing.Any]]
 

@@ -14,13 +14,12 @@ import asyncio
 import threading
 import typing
 from collections.abc import AsyncIterator, Callable
+from types import ModuleType
 
 import pytest
 
-from tests.client.test_client_options import FASTSTREAM, HTTPX, Lib, httpx
+from tests.client._helpers import FASTSTREAM, HTTPX, Lib
 from tests.servers.app import AppServer, pattern
-
-__all__ = ["httpx"]
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -117,7 +116,7 @@ def test_differential_session(app_server: AppServer) -> None:
     assert ours == theirs
 
 
-def test_concurrent_requests_share_the_pool(httpx: Lib, app_server: AppServer) -> None:
+def test_concurrent_requests_share_the_pool(httpx: ModuleType, app_server: AppServer) -> None:
     async def main() -> list[typing.Any]:
         limits = httpx.Limits(max_connections=4)
         async with httpx.AsyncClient(base_url=app_server.url, limits=limits) as client:
@@ -128,7 +127,7 @@ def test_concurrent_requests_share_the_pool(httpx: Lib, app_server: AppServer) -
     assert app_server.connections_accepted <= 4
 
 
-def test_async_generator_body_resent_by_redirect(httpx: Lib, app_server: AppServer) -> None:
+def test_async_generator_body_resent_by_redirect(httpx: ModuleType, app_server: AppServer) -> None:
     async def main() -> None:
         async def body() -> AsyncIterator[bytes]:
             yield b"once"
@@ -144,7 +143,7 @@ def test_async_generator_body_resent_by_redirect(httpx: Lib, app_server: AppServ
     asyncio.run(main())
 
 
-def test_pool_timeout_through_the_client(httpx: Lib, app_server: AppServer) -> None:
+def test_pool_timeout_through_the_client(httpx: ModuleType, app_server: AppServer) -> None:
     async def main() -> None:
         limits = httpx.Limits(max_connections=1)
         async with httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(5.0, pool=0.2)) as client:
@@ -170,7 +169,7 @@ async def next_requests_succeed(client: typing.Any, url: str) -> None:
 
 
 @pytest.mark.parametrize("cancels", [1, 2])
-def test_task_cancelled_mid_stream(httpx: Lib, app_server: AppServer, cancels: int) -> None:
+def test_task_cancelled_mid_stream(httpx: ModuleType, app_server: AppServer, cancels: int) -> None:
     async def main() -> None:
         started = asyncio.Event()
         responses: list[typing.Any] = []
@@ -199,7 +198,9 @@ def test_task_cancelled_mid_stream(httpx: Lib, app_server: AppServer, cancels: i
     assert wait_for(lambda: app_server.open_connections == 0)
 
 
-def test_task_cancelled_while_waiting_for_the_head(httpx: Lib, app_server: AppServer) -> None:
+def test_task_cancelled_while_waiting_for_the_head(
+    httpx: ModuleType, app_server: AppServer
+) -> None:
     async def main() -> None:
         async with httpx.AsyncClient() as client:
             task = asyncio.create_task(client.get(app_server.url + "/slow-headers?delay=20"))
@@ -216,7 +217,9 @@ def test_task_cancelled_while_waiting_for_the_head(httpx: Lib, app_server: AppSe
 
 
 @pytest.mark.parametrize("how", ["break", "exception", "return"])
-def test_early_exit_from_the_stream_block(httpx: Lib, app_server: AppServer, how: str) -> None:
+def test_early_exit_from_the_stream_block(
+    httpx: ModuleType, app_server: AppServer, how: str
+) -> None:
     async def main() -> None:
         async with httpx.AsyncClient() as client:
 
@@ -243,7 +246,7 @@ def test_early_exit_from_the_stream_block(httpx: Lib, app_server: AppServer, how
     assert app_server.connections_accepted == 2
 
 
-def test_break_out_of_aiter_bytes_then_aclose(httpx: Lib, app_server: AppServer) -> None:
+def test_break_out_of_aiter_bytes_then_aclose(httpx: ModuleType, app_server: AppServer) -> None:
     async def main() -> None:
         async with httpx.AsyncClient() as client:
             response = await client.send(

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import inspect
 import typing
+from types import ModuleType
 
 import httpx as real_httpx
 import pytest
 
-from tests.client.test_client_options import FASTSTREAM, Lib, httpx
+from tests.client._helpers import FASTSTREAM, HTTPX
 from tests.servers.app import AppServer
 from tests.servers.proxy import ProxyServer
-
-__all__ = ["httpx"]
 
 FUNCTIONS = ["request", "stream", "get", "options", "head", "delete", "post", "put", "patch"]
 
@@ -111,13 +110,13 @@ def echoed(response: typing.Any) -> dict[str, typing.Any]:
 def test_shortcuts(app_server: AppServer, name: str, kwargs: dict[str, typing.Any]) -> None:
     results = [
         echoed(getattr(lib, name)(app_server.url + "/echo", **kwargs))
-        for lib in (FASTSTREAM, Lib("httpx"))
+        for lib in (FASTSTREAM, HTTPX)
     ]
     assert results[0] == results[1]
 
 
 @pytest.mark.timeout(30)
-def test_head(httpx: Lib, app_server: AppServer) -> None:
+def test_head(httpx: ModuleType, app_server: AppServer) -> None:
     response = httpx.head(app_server.url + "/bytes/10")
     assert response.status_code == 200
     assert response.content == b""
@@ -125,7 +124,7 @@ def test_head(httpx: Lib, app_server: AppServer) -> None:
 
 
 @pytest.mark.timeout(30)
-def test_request_follow_redirects(httpx: Lib, app_server: AppServer) -> None:
+def test_request_follow_redirects(httpx: ModuleType, app_server: AppServer) -> None:
     response = httpx.request("GET", app_server.url + "/redirect/2", follow_redirects=True)
     assert response.json()["path"] == "/redirect/0"
     assert len(response.history) == 2
@@ -133,7 +132,7 @@ def test_request_follow_redirects(httpx: Lib, app_server: AppServer) -> None:
 
 
 @pytest.mark.timeout(30)
-def test_stream_closes_response_and_client(httpx: Lib, app_server: AppServer) -> None:
+def test_stream_closes_response_and_client(httpx: ModuleType, app_server: AppServer) -> None:
     with httpx.stream("GET", app_server.url + "/bytes/100000") as response:
         assert not response.is_stream_consumed
         first = next(response.iter_bytes(1000))
@@ -142,21 +141,23 @@ def test_stream_closes_response_and_client(httpx: Lib, app_server: AppServer) ->
 
 
 @pytest.mark.timeout(30)
-def test_proxy_argument(httpx: Lib, app_server: AppServer, proxy_server: ProxyServer) -> None:
+def test_proxy_argument(
+    httpx: ModuleType, app_server: AppServer, proxy_server: ProxyServer
+) -> None:
     response = httpx.get(app_server.url + "/echo", proxy=proxy_server.url)
     assert response.status_code == 200
     assert len(proxy_server.seen) == 1
 
 
 @pytest.mark.timeout(30)
-def test_cookies_argument_does_not_warn(httpx: Lib, app_server: AppServer) -> None:
+def test_cookies_argument_does_not_warn(httpx: ModuleType, app_server: AppServer) -> None:
     # Cookies go to the throw-away client: no per-request deprecation warning.
     response = httpx.get(app_server.url + "/cookies", cookies={"a": "b"})
     assert response.json() == {"cookies": {"a": "b"}}
 
 
 @pytest.mark.timeout(30)
-def test_connect_error(httpx: Lib, closed_port: int) -> None:
+def test_connect_error(httpx: ModuleType, closed_port: int) -> None:
     with pytest.raises(httpx.ConnectError) as info:
         httpx.get(f"http://127.0.0.1:{closed_port}/")
     assert info.value.request.url == httpx.URL(f"http://127.0.0.1:{closed_port}/")

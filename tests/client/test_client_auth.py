@@ -15,17 +15,9 @@ from collections.abc import Generator, Iterator
 
 import pytest
 
-from tests.client.test_client_options import (
-    FASTSTREAM,
-    HTTPX,
-    Lib,
-    client_mode,
-    differential,
-    httpx,
-    observe,
-)
+from tests.client._helpers import FASTSTREAM, HTTPX, Lib, differential, observe
 
-__all__ = ["client_mode", "httpx"]  # the fixtures, re-exported for pytest
+pytestmark = pytest.mark.usefixtures("client_mode")
 
 
 def who(lib: Lib, request: typing.Any) -> typing.Any:
@@ -87,11 +79,11 @@ def test_callable_auth() -> None:
     differential(who, get("http://example.org/path", auth=sign))
 
 
-def test_auth_property(httpx: Lib) -> None:
-    client = httpx.Client(auth=("u", "p"))
-    assert isinstance(client.auth, httpx.BasicAuth)
+def test_auth_property(lib: Lib) -> None:
+    client = lib.Client(auth=("u", "p"))
+    assert isinstance(client.auth, lib.BasicAuth)
     client.auth = lambda request: request
-    assert isinstance(client.auth, httpx.Auth)
+    assert isinstance(client.auth, lib.Auth)
     client.auth = None
     assert client.auth is None
     with pytest.raises(TypeError, match='Invalid "auth" argument'):
@@ -146,10 +138,10 @@ def test_multi_step_flow(steps: int, request_body: bool, response_body: bool) ->
     assert len(observations[0]["result"]["history"]) == steps - 1
 
 
-def test_intermediate_responses_are_read_and_closed(httpx: Lib) -> None:
+def test_intermediate_responses_are_read_and_closed(lib: Lib) -> None:
     closes = []
 
-    class Body(httpx.SyncByteStream):  # type: ignore[misc,name-defined]
+    class Body(lib.SyncByteStream):  # type: ignore[misc,name-defined]
         def __iter__(self) -> Iterator[bytes]:
             yield b"challenge"
 
@@ -158,10 +150,10 @@ def test_intermediate_responses_are_read_and_closed(httpx: Lib) -> None:
 
     def handler(request: typing.Any) -> typing.Any:
         if request.headers["Authorization"] == "step 0":
-            return httpx.Response(401, stream=Body())
-        return httpx.Response(200, stream=httpx.ByteStream(b"final"))
+            return lib.Response(401, stream=Body())
+        return lib.Response(200, stream=lib.ByteStream(b"final"))
 
-    with httpx.Client(transport=httpx.MockTransport(handler), auth=retry_auth(httpx)) as client:
+    with lib.Client(transport=lib.MockTransport(handler), auth=retry_auth(lib)) as client:
         with client.stream("GET", "http://example.org/") as response:
             (first,) = response.history
             assert first.is_closed
@@ -171,23 +163,23 @@ def test_intermediate_responses_are_read_and_closed(httpx: Lib) -> None:
             assert response.read() == b"final"
 
 
-def test_flow_error_closes_the_response(httpx: Lib) -> None:
+def test_flow_error_closes_the_response(lib: Lib) -> None:
     closes = []
 
-    class Body(httpx.SyncByteStream):  # type: ignore[misc,name-defined]
+    class Body(lib.SyncByteStream):  # type: ignore[misc,name-defined]
         def __iter__(self) -> Iterator[bytes]:
             yield b"x"
 
         def close(self) -> None:
             closes.append(1)
 
-    class Failing(httpx.Auth):  # type: ignore[misc,name-defined]
+    class Failing(lib.Auth):  # type: ignore[misc,name-defined]
         def auth_flow(self, request: typing.Any) -> Generator[typing.Any, typing.Any, None]:
             yield request
             raise ValueError("flow failed")
 
-    transport = httpx.MockTransport(lambda request: httpx.Response(401, stream=Body()))
-    with httpx.Client(transport=transport, auth=Failing()) as client:
+    transport = lib.MockTransport(lambda request: lib.Response(401, stream=Body()))
+    with lib.Client(transport=transport, auth=Failing()) as client:
         with pytest.raises(ValueError, match="flow failed"):
             client.get("http://example.org/")
     assert closes == [1]

@@ -14,17 +14,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.client.test_client_options import (
-    FASTSTREAM,
-    HTTPX,
-    Lib,
-    client_mode,
-    differential,
-    httpx,
-    observe,
-)
+from tests.client._helpers import FASTSTREAM, HTTPX, Lib, differential, observe
 
-__all__ = ["client_mode", "httpx"]  # the fixtures, re-exported for pytest
+pytestmark = pytest.mark.usefixtures("client_mode")
 
 
 def hop(lib: Lib, request: typing.Any) -> typing.Any:
@@ -59,28 +51,28 @@ def test_hooks_run_on_every_hop() -> None:
     assert all(h == (b"X-Hooked", b"1") for h in [r["headers"][-1] for r in views[0][1]["sent"]])
 
 
-def test_response_hook_sees_unread_body(httpx: Lib) -> None:
+def test_response_hook_sees_unread_body(lib: Lib) -> None:
     states = []
 
-    class Body(httpx.SyncByteStream):  # type: ignore[misc,name-defined]
+    class Body(lib.SyncByteStream):  # type: ignore[misc,name-defined]
         def __iter__(self) -> Iterator[bytes]:
             yield b"body"
 
     def on_response(response: typing.Any) -> None:
         states.append((response.is_stream_consumed, response.is_closed))
 
-    transport = httpx.MockTransport(lambda request: httpx.Response(200, stream=Body()))
-    with httpx.Client(transport=transport, event_hooks={"response": [on_response]}) as client:
+    transport = lib.MockTransport(lambda request: lib.Response(200, stream=Body()))
+    with lib.Client(transport=transport, event_hooks={"response": [on_response]}) as client:
         response = client.get("http://example.org/")
     assert states == [(False, False)]
     assert response.content == b"body"
 
 
 @pytest.mark.parametrize("where", ["request", "response"])
-def test_hook_exception_propagates_and_closes(httpx: Lib, where: str) -> None:
+def test_hook_exception_propagates_and_closes(lib: Lib, where: str) -> None:
     closes = []
 
-    class Body(httpx.SyncByteStream):  # type: ignore[misc,name-defined]
+    class Body(lib.SyncByteStream):  # type: ignore[misc,name-defined]
         def __iter__(self) -> Iterator[bytes]:
             yield b"x"
 
@@ -90,8 +82,8 @@ def test_hook_exception_propagates_and_closes(httpx: Lib, where: str) -> None:
     def fail(_: typing.Any) -> None:
         raise LookupError("hook failed")
 
-    transport = httpx.MockTransport(lambda request: httpx.Response(500, stream=Body()))
-    with httpx.Client(transport=transport, event_hooks={where: [fail]}) as client:
+    transport = lib.MockTransport(lambda request: lib.Response(500, stream=Body()))
+    with lib.Client(transport=transport, event_hooks={where: [fail]}) as client:
         with pytest.raises(LookupError, match="hook failed"):
             client.get("http://example.org/")
     assert closes == ([] if where == "request" else [1])
@@ -109,11 +101,11 @@ def test_raise_for_status_in_a_hook() -> None:
     assert seen["result"]["raised"] == "HTTPStatusError"
 
 
-def test_event_hooks_property(httpx: Lib) -> None:
+def test_event_hooks_property(lib: Lib) -> None:
     def a(_: typing.Any) -> None:
         pass
 
-    client = httpx.Client(event_hooks={"request": [a]})
+    client = lib.Client(event_hooks={"request": [a]})
     assert client.event_hooks == {"request": [a], "response": []}
     client.event_hooks = {"response": [a, a]}
     assert client.event_hooks == {"request": [], "response": [a, a]}
@@ -145,14 +137,14 @@ def test_log_line(status: int, extensions: dict[str, typing.Any]) -> None:
     assert len(seen["logs"]) == 1
 
 
-def test_logger_name_and_level(httpx: Lib, caplog: pytest.LogCaptureFixture) -> None:
+def test_logger_name_and_level(lib: Lib, caplog: pytest.LogCaptureFixture) -> None:
     # Deviation: faststream logs on "faststream" (httpx on "httpx"), same level and text.
-    transport = httpx.MockTransport(lambda request: httpx.Response(200))
-    with caplog.at_level(logging.INFO, logger=httpx.name):
-        with httpx.Client(transport=transport) as client:
+    transport = lib.MockTransport(lambda request: lib.Response(200))
+    with caplog.at_level(logging.INFO, logger=lib.name):
+        with lib.Client(transport=transport) as client:
             client.get("http://127.0.0.1:8000/")
     assert [(r.name, r.levelno, r.getMessage()) for r in caplog.records] == [
-        (httpx.name, logging.INFO, 'HTTP Request: GET http://127.0.0.1:8000/ "HTTP/1.1 200 OK"')
+        (lib.name, logging.INFO, 'HTTP Request: GET http://127.0.0.1:8000/ "HTTP/1.1 200 OK"')
     ]
 
 

@@ -1,9 +1,9 @@
 """Redirects, differential against httpx 0.28.1, and the two redirect deviations.
 
 Each scenario runs through `faststream.Client` and `httpx.Client` over a MockTransport
-(`differential` in test_client_options): the requests sent on every hop (method, URL, headers,
-body), the final response with its history and `next_request`, the errors, the cookie jar and
-the log lines must be the same.
+(`differential` in tests/client/_helpers.py): the requests sent on every hop (method, URL,
+headers, body), the final response with its history and `next_request`, the errors, the cookie
+jar and the log lines must be the same.
 
 Deviations (DESIGN.md, THREATS T3 and T28), tested on their own:
 * the body of a followed redirect is discarded raw, never decoded, and read only up to
@@ -23,18 +23,10 @@ from collections.abc import Iterator
 import pytest
 
 from faststream._client_base import REDIRECT_BODY_CAP
-from tests.client.test_client_options import (
-    FASTSTREAM,
-    HTTPX,
-    Lib,
-    client_mode,
-    differential,
-    httpx,
-    observe,
-)
+from tests.client._helpers import FASTSTREAM, HTTPX, Lib, differential, observe
 from tests.servers.app import AppServer, Exchange
 
-__all__ = ["client_mode", "httpx"]  # the fixtures, re-exported for pytest
+pytestmark = pytest.mark.usefixtures("client_mode")
 
 
 def redirect_to(location: str | None, status: int = 302, **headers: str) -> typing.Any:
@@ -281,14 +273,14 @@ def transport_of(lib: Lib) -> typing.Any:
 
 
 @pytest.mark.parametrize("status", [307, 308])
-def test_generator_body_resent_raises_stream_consumed(httpx: Lib, status: int) -> None:
-    transport = transport_of(httpx)
+def test_generator_body_resent_raises_stream_consumed(lib: Lib, status: int) -> None:
+    transport = transport_of(lib)
 
     def body() -> Iterator[bytes]:
         yield b"once"
 
-    with httpx.Client(transport=transport, follow_redirects=True) as client:
-        with pytest.raises(httpx.StreamConsumed):
+    with lib.Client(transport=transport, follow_redirects=True) as client:
+        with pytest.raises(lib.StreamConsumed):
             client.post("http://example.org/start", content=body())
         # An in-memory body is re-sent.
         assert client.post("http://example.org/start", content=b"twice").status_code == 200
@@ -387,11 +379,11 @@ def test_corrupt_gzip_redirect_body_is_followed() -> None:
 
 
 @pytest.mark.parametrize("size", [0, 1, REDIRECT_BODY_CAP - 1, REDIRECT_BODY_CAP])
-def test_small_identity_redirect_body_is_kept(httpx: Lib, size: int) -> None:
+def test_small_identity_redirect_body_is_kept(lib: Lib, size: int) -> None:
     body = bytes(range(256)) * (size // 256) + b"x" * (size % 256)
     streams: list[typing.Any] = []
-    transport = redirect_with_body(httpx, body, {"Content-Type": "text/plain"}, streams)
-    with httpx.Client(transport=transport, follow_redirects=True) as client:
+    transport = redirect_with_body(lib, body, {"Content-Type": "text/plain"}, streams)
+    with lib.Client(transport=transport, follow_redirects=True) as client:
         response = client.get("http://example.org/start")
     (redirect,) = response.history
     assert redirect.content == body  # as httpx: a plain redirect page stays readable
@@ -419,11 +411,11 @@ def test_long_redirect_body_is_abandoned() -> None:
                 redirect.content  # noqa: B018
 
 
-def test_unfollowed_redirect_body_is_delivered_decoded(httpx: Lib) -> None:
+def test_unfollowed_redirect_body_is_delivered_decoded(lib: Lib) -> None:
     body = gzip.compress(b"moved here")
     streams: list[typing.Any] = []
-    transport = redirect_with_body(httpx, body, {"Content-Encoding": "gzip"}, streams)
-    with httpx.Client(transport=transport) as client:
+    transport = redirect_with_body(lib, body, {"Content-Encoding": "gzip"}, streams)
+    with lib.Client(transport=transport) as client:
         response = client.get("http://example.org/start")
     assert response.status_code == 302
     assert response.text == "moved here"
@@ -433,8 +425,8 @@ def test_unfollowed_redirect_body_is_delivered_decoded(httpx: Lib) -> None:
 
 
 @pytest.mark.timeout(30)
-def test_followed_redirects_over_the_network(httpx: Lib, app_server: AppServer) -> None:
-    with httpx.Client(follow_redirects=True) as client:
+def test_followed_redirects_over_the_network(lib: Lib, app_server: AppServer) -> None:
+    with lib.Client(follow_redirects=True) as client:
         response = client.get(app_server.url + "/redirect/3")
     assert response.json()["path"] == "/redirect/0"
     assert [r.status_code for r in response.history] == [302, 302, 302]
@@ -442,26 +434,26 @@ def test_followed_redirects_over_the_network(httpx: Lib, app_server: AppServer) 
 
 
 @pytest.mark.timeout(30)
-def test_long_redirect_body_connection_is_dropped(httpx: Lib, app_server: AppServer) -> None:
+def test_long_redirect_body_connection_is_dropped(lib: Lib, app_server: AppServer) -> None:
     def big_redirect(ex: Exchange) -> None:
         ex.respond(302, b"z" * (4 * 1024 * 1024), headers=[("Location", "/echo")])
 
     app_server.add_route("/big-redirect", big_redirect)
-    with httpx.Client(follow_redirects=True) as client:
+    with lib.Client(follow_redirects=True) as client:
         response = client.get(app_server.url + "/big-redirect")
     assert response.json()["path"] == "/echo"
     # httpx reads the 4 MiB and reuses the connection; faststream stops at the cap and
     # closes that connection instead (deviation T3).
-    assert app_server.connections_accepted == (2 if httpx.name == "faststream" else 1)
+    assert app_server.connections_accepted == (2 if lib.name == "faststream" else 1)
 
 
 @pytest.mark.timeout(30)
-def test_generator_body_307_over_the_network(httpx: Lib, app_server: AppServer) -> None:
+def test_generator_body_307_over_the_network(lib: Lib, app_server: AppServer) -> None:
     def body() -> Iterator[bytes]:
         yield b"data"
 
-    with httpx.Client(follow_redirects=True) as client:
-        with pytest.raises(httpx.StreamConsumed):
+    with lib.Client(follow_redirects=True) as client:
+        with pytest.raises(lib.StreamConsumed):
             client.post(
                 app_server.url + "/redirect-to",
                 params={"url": "/echo", "status": "307"},

@@ -13,9 +13,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.client.test_client_options import Lib, client_mode, httpx
+from tests.client._helpers import Lib
 
-__all__ = ["client_mode", "httpx"]  # the fixtures, re-exported for pytest
+pytestmark = pytest.mark.usefixtures("client_mode")
 
 
 def counting_transport(lib: Lib, calls: list[str], name: str) -> typing.Any:
@@ -37,12 +37,12 @@ def counting_transport(lib: Lib, calls: list[str], name: str) -> typing.Any:
     return Counting()
 
 
-def test_with_opens_and_closes_every_transport(httpx: Lib) -> None:
+def test_with_opens_and_closes_every_transport(lib: Lib) -> None:
     calls: list[str] = []
-    client = httpx.Client(
-        transport=counting_transport(httpx, calls, "default"),
+    client = lib.Client(
+        transport=counting_transport(lib, calls, "default"),
         mounts={
-            "https://": counting_transport(httpx, calls, "secure"),
+            "https://": counting_transport(lib, calls, "secure"),
             "http://bypass.example": None,
         },
     )
@@ -61,11 +61,11 @@ def test_with_opens_and_closes_every_transport(httpx: Lib) -> None:
     assert client.is_closed
 
 
-def test_close_closes_every_transport_once(httpx: Lib) -> None:
+def test_close_closes_every_transport_once(lib: Lib) -> None:
     calls: list[str] = []
-    client = httpx.Client(
-        transport=counting_transport(httpx, calls, "default"),
-        mounts={"all://": counting_transport(httpx, calls, "all")},
+    client = lib.Client(
+        transport=counting_transport(lib, calls, "default"),
+        mounts={"all://": counting_transport(lib, calls, "all")},
     )
     client.close()
     client.close()
@@ -73,9 +73,9 @@ def test_close_closes_every_transport_once(httpx: Lib) -> None:
     assert client.is_closed
 
 
-def test_state_errors(httpx: Lib) -> None:
-    transport = httpx.MockTransport(lambda request: httpx.Response(200))
-    client = httpx.Client(transport=transport)
+def test_state_errors(lib: Lib) -> None:
+    transport = lib.MockTransport(lambda request: lib.Response(200))
+    client = lib.Client(transport=transport)
     client.get("http://example.org/")  # opened by sending
     with pytest.raises(RuntimeError, match="^Cannot open a client instance more than once.$"):
         with client:
@@ -91,30 +91,30 @@ def test_state_errors(httpx: Lib) -> None:
         with client:
             pass
 
-    second = httpx.Client(transport=transport)
+    second = lib.Client(transport=transport)
     with second:
         with pytest.raises(RuntimeError, match="more than once"):
             second.__enter__()
     assert second.is_closed
     with pytest.raises(RuntimeError, match="has been closed"):
-        second.send(httpx.Request("GET", "http://example.org/"))
+        second.send(lib.Request("GET", "http://example.org/"))
 
 
-def test_transport_errors_get_the_request(httpx: Lib) -> None:
+def test_transport_errors_get_the_request(lib: Lib) -> None:
     def handler(request: typing.Any) -> typing.Any:
-        raise httpx.ConnectError("refused")
+        raise lib.ConnectError("refused")
 
-    with httpx.Client(transport=httpx.MockTransport(handler)) as client:
-        with pytest.raises(httpx.ConnectError, match="^refused$") as info:
+    with lib.Client(transport=lib.MockTransport(handler)) as client:
+        with pytest.raises(lib.ConnectError, match="^refused$") as info:
             client.get("http://example.org/x")
-    assert info.value.request.url == httpx.URL("http://example.org/x")
+    assert info.value.request.url == lib.URL("http://example.org/x")
 
 
-def test_other_transport_errors_propagate(httpx: Lib) -> None:
+def test_other_transport_errors_propagate(lib: Lib) -> None:
     def handler(request: typing.Any) -> typing.Any:
         raise KeyError("boom")
 
-    with httpx.Client(transport=httpx.MockTransport(handler)) as client:
+    with lib.Client(transport=lib.MockTransport(handler)) as client:
         with pytest.raises(KeyError):
             client.get("http://example.org/")
 
@@ -139,23 +139,19 @@ def counted(lib: Lib, pieces: list[bytes], fail: bool = False) -> typing.Any:
     return body
 
 
-def test_send_reads_and_closes(httpx: Lib) -> None:
-    body = counted(httpx, [b"a", b"b"])
-    with httpx.Client(
-        transport=httpx.MockTransport(lambda r: httpx.Response(200, stream=body))
-    ) as c:
+def test_send_reads_and_closes(lib: Lib) -> None:
+    body = counted(lib, [b"a", b"b"])
+    with lib.Client(transport=lib.MockTransport(lambda r: lib.Response(200, stream=body))) as c:
         response = c.get("http://example.org/")
         assert response.content == b"ab"
         assert response.is_closed and body.closes == 1
         assert response.elapsed.total_seconds() >= 0
-        assert response.request.url == httpx.URL("http://example.org/")
+        assert response.request.url == lib.URL("http://example.org/")
 
 
-def test_send_stream_true_leaves_the_body_unread(httpx: Lib) -> None:
-    body = counted(httpx, [b"a", b"b"])
-    with httpx.Client(
-        transport=httpx.MockTransport(lambda r: httpx.Response(200, stream=body))
-    ) as c:
+def test_send_stream_true_leaves_the_body_unread(lib: Lib) -> None:
+    body = counted(lib, [b"a", b"b"])
+    with lib.Client(transport=lib.MockTransport(lambda r: lib.Response(200, stream=body))) as c:
         response = c.send(c.build_request("GET", "http://example.org/"), stream=True)
         assert not response.is_stream_consumed and body.closes == 0
         with pytest.raises(RuntimeError, match="elapsed"):
@@ -165,23 +161,19 @@ def test_send_stream_true_leaves_the_body_unread(httpx: Lib) -> None:
         assert response.elapsed.total_seconds() >= 0
 
 
-def test_send_failure_while_reading_closes(httpx: Lib) -> None:
-    body = counted(httpx, [b"partial"], fail=True)
-    with httpx.Client(
-        transport=httpx.MockTransport(lambda r: httpx.Response(200, stream=body))
-    ) as c:
-        with pytest.raises(httpx.ReadError, match="connection lost") as info:
+def test_send_failure_while_reading_closes(lib: Lib) -> None:
+    body = counted(lib, [b"partial"], fail=True)
+    with lib.Client(transport=lib.MockTransport(lambda r: lib.Response(200, stream=body))) as c:
+        with pytest.raises(lib.ReadError, match="connection lost") as info:
             c.get("http://example.org/")
     assert body.closes == 1
-    assert info.value.request.url == httpx.URL("http://example.org/")
+    assert info.value.request.url == lib.URL("http://example.org/")
 
 
 @pytest.mark.parametrize("how", ["exit", "exception", "partial"])
-def test_stream_context_closes(httpx: Lib, how: str) -> None:
-    body = counted(httpx, [b"a", b"b", b"c"])
-    with httpx.Client(
-        transport=httpx.MockTransport(lambda r: httpx.Response(200, stream=body))
-    ) as c:
+def test_stream_context_closes(lib: Lib, how: str) -> None:
+    body = counted(lib, [b"a", b"b", b"c"])
+    with lib.Client(transport=lib.MockTransport(lambda r: lib.Response(200, stream=body))) as c:
         with pytest.raises(ZeroDivisionError) if how == "exception" else _nothing():
             with c.stream("GET", "http://example.org/") as response:
                 if how == "partial":
@@ -199,10 +191,10 @@ class _nothing:
         pass
 
 
-def test_already_read_mock_response_has_no_elapsed(httpx: Lib) -> None:
+def test_already_read_mock_response_has_no_elapsed(lib: Lib) -> None:
     # A quirk both share: the handler's response is read already, so its stream is never
     # closed by the client and `elapsed` is never set.
-    with httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(200))) as client:
+    with lib.Client(transport=lib.MockTransport(lambda r: lib.Response(200))) as client:
         response = client.get("http://example.org/")
     with pytest.raises(RuntimeError):
         response.elapsed  # noqa: B018
@@ -212,27 +204,27 @@ def test_already_read_mock_response_has_no_elapsed(httpx: Lib) -> None:
 # "never awaited" warning is httpx's, raised at garbage collection.
 @pytest.mark.filterwarnings("ignore:coroutine .* was never awaited:RuntimeWarning")
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-def test_async_handler(httpx: Lib) -> None:
+def test_async_handler(lib: Lib) -> None:
     # A sync Client cannot await the handler: TypeError. An AsyncClient awaits it.
     async def handler(request: typing.Any) -> typing.Any:
-        return httpx.Response(200, text="awaited")
+        return lib.Response(200, text="awaited")
 
-    with httpx.Client(transport=httpx.MockTransport(handler)) as client:
-        if httpx.mode == "sync":
+    with lib.Client(transport=lib.MockTransport(handler)) as client:
+        if lib.mode == "sync":
             with pytest.raises(TypeError):
                 client.get("http://example.org/")
         else:
             assert client.get("http://example.org/").text == "awaited"
 
 
-def test_async_request_body(httpx: Lib) -> None:
+def test_async_request_body(lib: Lib) -> None:
     async def body() -> typing.AsyncIterator[bytes]:
         yield b"x"
         yield b"y"
 
-    transport = httpx.MockTransport(lambda r: httpx.Response(200, content=r.content))
-    with httpx.Client(transport=transport) as client:
-        if httpx.mode == "sync":
+    transport = lib.MockTransport(lambda r: lib.Response(200, content=r.content))
+    with lib.Client(transport=transport) as client:
+        if lib.mode == "sync":
             with pytest.raises(
                 RuntimeError,
                 match="^Attempted to send an async request with a sync Client instance.$",
@@ -244,9 +236,9 @@ def test_async_request_body(httpx: Lib) -> None:
             assert response.request.headers["Transfer-Encoding"] == "chunked"
 
 
-def test_default_encoding_and_request_on_responses(httpx: Lib) -> None:
-    transport = httpx.MockTransport(lambda r: httpx.Response(200, content=b"\xe9"))
-    with httpx.Client(transport=transport, default_encoding="latin-1") as client:
+def test_default_encoding_and_request_on_responses(lib: Lib) -> None:
+    transport = lib.MockTransport(lambda r: lib.Response(200, content=b"\xe9"))
+    with lib.Client(transport=transport, default_encoding="latin-1") as client:
         response = client.get("http://example.org/")
     assert response.encoding == "latin-1"
     assert response.text == "é"

@@ -1,8 +1,9 @@
 """The SPEC-httpx statements that need a Client, run against faststream and httpx 0.28.1.
 
 These are the items tests/models/test_spec_examples.py lists under "Not checked here (needs the
-Client, issue 4)". As there, the `httpx` fixture is faststream in one run and the real httpx in
-the other, and each test is user code asserting what both do; deviations are commented.
+Client, issue 4)". As there, each test is user code run with faststream and with the real httpx
+(the `lib` fixture: the module, whose `Client` is the current `client_mode`'s), asserting what
+both do; deviations are commented.
 
 Connection release is checked two ways: with a MockTransport whose response stream counts its
 `close()` calls, and over a loopback server (tests/servers/app.py), where a released
@@ -20,10 +21,10 @@ from collections.abc import Generator, Iterator
 
 import pytest
 
-from tests.client.test_client_options import Lib, client_mode, httpx
+from tests.client._helpers import Lib
 from tests.servers.app import AppServer
 
-__all__ = ["client_mode", "httpx"]  # the fixtures, re-exported for pytest
+pytestmark = pytest.mark.usefixtures("client_mode")
 
 
 class CountedBody:
@@ -39,8 +40,8 @@ class CountedBody:
         self.closes += 1
 
 
-def body_of(httpx: Lib, pieces: list[bytes]) -> typing.Any:
-    return type("Body", (CountedBody, httpx.SyncByteStream), {})(pieces)
+def body_of(lib: Lib, pieces: list[bytes]) -> typing.Any:
+    return type("Body", (CountedBody, lib.SyncByteStream), {})(pieces)
 
 
 def wait_for(predicate: typing.Callable[[], bool], limit: float = 10.0) -> bool:
@@ -57,8 +58,8 @@ def wait_for(predicate: typing.Callable[[], bool], limit: float = 10.0) -> bool:
 
 
 @pytest.mark.timeout(30)
-def test_3_8_accept_encoding_lists_the_available_codings(httpx: Lib, app_server: AppServer) -> None:
-    with httpx.Client() as client:
+def test_3_8_accept_encoding_lists_the_available_codings(lib: Lib, app_server: AppServer) -> None:
+    with lib.Client() as client:
         headers = dict(client.get(app_server.url + "/echo").json()["headers"])
     assert headers["Accept-Encoding"] == "gzip, deflate, br, zstd"
 
@@ -67,10 +68,10 @@ def test_3_8_accept_encoding_lists_the_available_codings(httpx: Lib, app_server:
 
 
 @pytest.mark.parametrize("how", ["read", "partial", "untouched", "exception"])
-def test_3_9_client_stream_exit_releases(httpx: Lib, how: str) -> None:
-    body = body_of(httpx, [b"a", b"b"])
-    transport = httpx.MockTransport(lambda request: httpx.Response(200, stream=body))
-    with httpx.Client(transport=transport) as client:
+def test_3_9_client_stream_exit_releases(lib: Lib, how: str) -> None:
+    body = body_of(lib, [b"a", b"b"])
+    transport = lib.MockTransport(lambda request: lib.Response(200, stream=body))
+    with lib.Client(transport=transport) as client:
         try:
             with client.stream("GET", "http://example.org/") as response:
                 if how == "read":
@@ -85,48 +86,48 @@ def test_3_9_client_stream_exit_releases(httpx: Lib, how: str) -> None:
     assert body.closes == 1
 
 
-def test_3_9_send_without_stream_releases(httpx: Lib) -> None:
-    body = body_of(httpx, [b"a"])
-    transport = httpx.MockTransport(lambda request: httpx.Response(200, stream=body))
-    with httpx.Client(transport=transport) as client:
+def test_3_9_send_without_stream_releases(lib: Lib) -> None:
+    body = body_of(lib, [b"a"])
+    transport = lib.MockTransport(lambda request: lib.Response(200, stream=body))
+    with lib.Client(transport=transport) as client:
         response = client.send(client.build_request("GET", "http://example.org/"))
     assert response.content == b"a" and body.closes == 1
 
 
-def test_3_9_send_failure_releases(httpx: Lib) -> None:
+def test_3_9_send_failure_releases(lib: Lib) -> None:
     class Failing(CountedBody):
         def __iter__(self) -> Iterator[bytes]:
             yield b"a"
-            raise httpx.ReadError("reset")
+            raise lib.ReadError("reset")
 
-    body = type("Body", (Failing, httpx.SyncByteStream), {})([])
-    transport = httpx.MockTransport(lambda request: httpx.Response(200, stream=body))
-    with httpx.Client(transport=transport) as client:
-        with pytest.raises(httpx.ReadError):
+    body = type("Body", (Failing, lib.SyncByteStream), {})([])
+    transport = lib.MockTransport(lambda request: lib.Response(200, stream=body))
+    with lib.Client(transport=transport) as client:
+        with pytest.raises(lib.ReadError):
             client.get("http://example.org/")
     assert body.closes == 1
 
 
-def test_3_9_redirect_and_auth_hops_are_released(httpx: Lib) -> None:
+def test_3_9_redirect_and_auth_hops_are_released(lib: Lib) -> None:
     bodies: list[typing.Any] = []
 
     def handler(request: typing.Any) -> typing.Any:
-        body = body_of(httpx, [b"hop"])
+        body = body_of(lib, [b"hop"])
         bodies.append(body)
         if request.url.path == "/start":
-            return httpx.Response(302, headers={"Location": "/login"}, stream=body)
+            return lib.Response(302, headers={"Location": "/login"}, stream=body)
         if "Authorization" not in request.headers or "step 0" in request.headers["Authorization"]:
-            return httpx.Response(401, stream=body)
-        return httpx.Response(200, stream=body)
+            return lib.Response(401, stream=body)
+        return lib.Response(200, stream=body)
 
-    class TwoStep(httpx.Auth):  # type: ignore[misc,name-defined]
+    class TwoStep(lib.Auth):  # type: ignore[misc,name-defined]
         def auth_flow(self, request: typing.Any) -> Generator[typing.Any, typing.Any, None]:
             request.headers["Authorization"] = "step 0"
             yield request
             request.headers["Authorization"] = "step 1"
             yield request
 
-    with httpx.Client(transport=httpx.MockTransport(handler), follow_redirects=True) as client:
+    with lib.Client(transport=lib.MockTransport(handler), follow_redirects=True) as client:
         with client.stream("GET", "http://example.org/start", auth=TwoStep()) as response:
             intermediate = [b.closes for b in bodies[:-1]]
             assert response.status_code == 200
@@ -139,22 +140,22 @@ def test_3_9_redirect_and_auth_hops_are_released(httpx: Lib) -> None:
 
 
 @pytest.mark.timeout(30)
-def test_3_9_released_connections_are_reused(httpx: Lib, app_server: AppServer) -> None:
-    with httpx.Client() as client:
+def test_3_9_released_connections_are_reused(lib: Lib, app_server: AppServer) -> None:
+    with lib.Client() as client:
         client.get(app_server.url + "/bytes/1000")
         with client.stream("GET", app_server.url + "/bytes/5000") as response:
             response.read()
         client.get(app_server.url + "/redirect/2", follow_redirects=True)
         client.get(
-            app_server.url + "/digest-auth/auth/user/pass", auth=httpx.DigestAuth("user", "pass")
+            app_server.url + "/digest-auth/auth/user/pass", auth=lib.DigestAuth("user", "pass")
         )
     assert app_server.connections_accepted == 1
 
 
 @pytest.mark.timeout(30)
 @pytest.mark.parametrize("how", ["partial", "untouched", "exception"])
-def test_3_9_unread_connection_is_dropped(httpx: Lib, app_server: AppServer, how: str) -> None:
-    with httpx.Client() as client:
+def test_3_9_unread_connection_is_dropped(lib: Lib, app_server: AppServer, how: str) -> None:
+    with lib.Client() as client:
         try:
             with client.stream("GET", app_server.url + "/bytes/1000000") as response:
                 if how == "partial":
@@ -168,8 +169,8 @@ def test_3_9_unread_connection_is_dropped(httpx: Lib, app_server: AppServer, how
 
 
 @pytest.mark.timeout(30)
-def test_3_9_client_close_closes_the_pool(httpx: Lib, app_server: AppServer) -> None:
-    client = httpx.Client()
+def test_3_9_client_close_closes_the_pool(lib: Lib, app_server: AppServer) -> None:
+    client = lib.Client()
     client.get(app_server.url + "/bytes/10")
     assert app_server.open_connections == 1  # kept alive in the pool
     client.close()
@@ -179,10 +180,10 @@ def test_3_9_client_close_closes_the_pool(httpx: Lib, app_server: AppServer) -> 
 # --- §3.9 elapsed ----------------------------------------------------------------------------
 
 
-def test_3_9_elapsed_is_set_when_the_client_closes_the_response(httpx: Lib) -> None:
-    body = body_of(httpx, [b"x"])
-    transport = httpx.MockTransport(lambda request: httpx.Response(200, stream=body))
-    with httpx.Client(transport=transport) as client:
+def test_3_9_elapsed_is_set_when_the_client_closes_the_response(lib: Lib) -> None:
+    body = body_of(lib, [b"x"])
+    transport = lib.MockTransport(lambda request: lib.Response(200, stream=body))
+    with lib.Client(transport=transport) as client:
         with client.stream("GET", "http://example.org/") as response:
             with pytest.raises(RuntimeError):
                 response.elapsed  # noqa: B018
@@ -190,9 +191,9 @@ def test_3_9_elapsed_is_set_when_the_client_closes_the_response(httpx: Lib) -> N
         assert client.get("http://example.org/").elapsed.total_seconds() >= 0
 
 
-def test_3_9_already_read_mock_response_never_gets_elapsed(httpx: Lib) -> None:
-    transport = httpx.MockTransport(lambda request: httpx.Response(200, text="read"))
-    with httpx.Client(transport=transport) as client:
+def test_3_9_already_read_mock_response_never_gets_elapsed(lib: Lib) -> None:
+    transport = lib.MockTransport(lambda request: lib.Response(200, text="read"))
+    with lib.Client(transport=transport) as client:
         response = client.get("http://example.org/")
     assert response.is_closed
     with pytest.raises(RuntimeError, match="elapsed"):
@@ -203,28 +204,28 @@ def test_3_9_already_read_mock_response_never_gets_elapsed(httpx: Lib) -> None:
 
 
 def test_4_request_generator_body_resent_by_auth_raises_stream_consumed(
-    httpx: Lib, app_server: AppServer
+    lib: Lib, app_server: AppServer
 ) -> None:
     def body() -> Iterator[bytes]:
         yield b"once"
 
-    with httpx.Client() as client:
-        with pytest.raises(httpx.StreamConsumed):
+    with lib.Client() as client:
+        with pytest.raises(lib.StreamConsumed):
             client.post(
                 app_server.url + "/digest-auth/auth/user/pass",
                 content=body(),
-                auth=httpx.DigestAuth("user", "pass"),
+                auth=lib.DigestAuth("user", "pass"),
             )
 
 
 def test_4_request_generator_body_resent_by_redirect_raises_stream_consumed(
-    httpx: Lib, app_server: AppServer
+    lib: Lib, app_server: AppServer
 ) -> None:
     def body() -> Iterator[bytes]:
         yield b"once"
 
-    with httpx.Client(follow_redirects=True) as client:
-        with pytest.raises(httpx.StreamConsumed):
+    with lib.Client(follow_redirects=True) as client:
+        with pytest.raises(lib.StreamConsumed):
             client.post(
                 app_server.url + "/redirect-to",
                 params={"url": "/echo", "status": "308"},
@@ -235,26 +236,26 @@ def test_4_request_generator_body_resent_by_redirect_raises_stream_consumed(
 # --- §4 MockTransport with a Client, next_request ------------------------------------------
 
 
-def test_4_mock_transport_with_client(httpx: Lib) -> None:
+def test_4_mock_transport_with_client(lib: Lib) -> None:
     def handler(request: typing.Any) -> typing.Any:
-        return httpx.Response(201, json={"got": request.content.decode(), "url": str(request.url)})
+        return lib.Response(201, json={"got": request.content.decode(), "url": str(request.url)})
 
-    with httpx.Client(transport=httpx.MockTransport(handler), base_url="http://api.example") as c:
+    with lib.Client(transport=lib.MockTransport(handler), base_url="http://api.example") as c:
         response = c.post("/items", content=b"payload")
     assert response.status_code == 201
     assert response.json() == {"got": "payload", "url": "http://api.example/items"}
 
 
-def test_4_response_next_request_when_not_following(httpx: Lib) -> None:
+def test_4_response_next_request_when_not_following(lib: Lib) -> None:
     def handler(request: typing.Any) -> typing.Any:
         if request.url.path == "/old":
-            return httpx.Response(301, headers={"Location": "/new"})
-        return httpx.Response(200)
+            return lib.Response(301, headers={"Location": "/new"})
+        return lib.Response(200)
 
-    with httpx.Client(transport=httpx.MockTransport(handler)) as client:
+    with lib.Client(transport=lib.MockTransport(handler)) as client:
         response = client.post("http://example.org/old", content=b"x")
         assert response.next_request is not None
         assert response.next_request.method == "GET"  # 301 turns POST into GET
-        assert response.next_request.url == httpx.URL("http://example.org/new")
+        assert response.next_request.url == lib.URL("http://example.org/new")
         assert client.send(response.next_request).status_code == 200
         assert client.get("http://example.org/new").next_request is None

@@ -10,7 +10,7 @@ from types import ModuleType
 
 import pytest
 
-from tests.client.conftest import PROXY_PASSWORD, PROXY_USER
+from tests.client._helpers import PROXY_PASSWORD, PROXY_USER
 from tests.servers.app import AppServer, pattern
 from tests.servers.proxy import ProxyServer
 

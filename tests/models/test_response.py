@@ -20,8 +20,7 @@ from faststream._headers import Headers
 from faststream._request import Request
 from faststream._response import Response, time_on_close
 from faststream._streams import ByteStream
-
-from .test_response_streaming import REQUEST, APieces, Pieces, alist, run
+from tests.models._response_helpers import REQUEST, APieces, Pieces, alist, run
 
 # ---------------------------------------------------------------------------------------------
 # the constructor

@@ -23,8 +23,7 @@ import httpx
 import pytest
 
 from faststream import _exceptions, _models, _streams
-
-from .test_response_streaming import (
+from tests.models._response_helpers import (
     compress,
     encode,
     header_for,

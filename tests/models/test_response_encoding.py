@@ -12,8 +12,7 @@ import pytest
 
 from faststream._exceptions import DecodingError
 from faststream._response import Response
-
-from .test_response_streaming import Pieces, alist, run, sync_response
+from tests.models._response_helpers import Pieces, alist, run, sync_response
 
 
 def read_response(content: bytes, content_type: str | None = None, **kwargs: Any) -> Response:

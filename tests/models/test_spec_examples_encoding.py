@@ -12,23 +12,8 @@ from typing import Any
 import pytest
 
 import _cstream
-
-from .test_spec_examples import (
-    LIBRARIES,
-    alist,
-    astreamed,
-    compress,
-    is_faststream,
-    load,
-    raises,
-    run,
-    streamed,
-)
-
-
-@pytest.fixture(params=LIBRARIES)
-def httpx(request: pytest.FixtureRequest) -> ModuleType:
-    return load(request.param)
+from tests._helpers import is_faststream
+from tests.models._spec_helpers import alist, astreamed, compress, raises, run, streamed
 
 
 def text_plain(charset: str) -> dict[str, str]:

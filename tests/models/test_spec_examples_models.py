@@ -11,14 +11,6 @@ from typing import Any
 
 import pytest
 
-from .test_spec_examples import LIBRARIES, load
-
-
-@pytest.fixture(params=LIBRARIES)
-def httpx(request: pytest.FixtureRequest) -> ModuleType:
-    return load(request.param)
-
-
 RICH = "https://user:p%40ss@Example.ORG:8080/pa th/x;p=1?a=1&b=2#frag"
 
 # ---------------------------------------------------------------------------------------------

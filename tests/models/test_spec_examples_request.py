@@ -15,14 +15,9 @@ from typing import Any
 
 import pytest
 
-from .test_spec_examples import LIBRARIES, alist, load, raises, run
+from tests.models._spec_helpers import alist, raises, run
 
 URL = "https://example.org:8443/path?a=1"
-
-
-@pytest.fixture(params=LIBRARIES)
-def httpx(request: pytest.FixtureRequest) -> ModuleType:
-    return load(request.param)
 
 
 def gen(*pieces: bytes) -> Iterator[bytes]:

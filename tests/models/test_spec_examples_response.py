@@ -13,20 +13,7 @@ from types import ModuleType
 
 import pytest
 
-from .test_spec_examples import (
-    LIBRARIES,
-    alist,
-    compress,
-    load,
-    raises,
-    run,
-    sync_body,
-)
-
-
-@pytest.fixture(params=LIBRARIES)
-def httpx(request: pytest.FixtureRequest) -> ModuleType:
-    return load(request.param)
+from tests.models._spec_helpers import alist, compress, raises, run, sync_body
 
 
 def gen(*pieces: bytes) -> Iterator[bytes]:

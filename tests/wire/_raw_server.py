@@ -21,7 +21,7 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 # bounds: every loop below ends on one of these (or on `stop()`)
@@ -304,3 +304,7 @@ def chunked(*pieces: bytes, trailer: bytes = b"") -> bytes:
     """A chunked body: one chunk per piece, the last chunk, then `trailer` and the final CRLF."""
     out = b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in pieces if p)
     return out + b"0\r\n" + trailer + b"\r\n"
+
+
+#: The `raw_server` fixture (tests/wire/conftest.py): `raw_server(script1, script2, ...)`.
+StartServer = Callable[..., RawServer]

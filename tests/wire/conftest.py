@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from types import ModuleType
 
 import pytest
 
+from tests._helpers import LIBRARIES
 from tests.client._async_adapter import Mode, SyncFacade
 
-from ._raw_server import RawServer, Script
+from ._raw_server import RawServer, Script, StartServer
 
-StartServer = Callable[..., RawServer]
-
-LIBRARIES = ["faststream", "httpx"]
 KINDS = ["sync", "async"]
 
 

@@ -12,7 +12,7 @@ from types import ModuleType
 
 import pytest
 
-from .conftest import StartServer
+from ._raw_server import StartServer
 from .corpus import CASES
 from .corpus_model import Case
 from .runner import run_case

@@ -6,8 +6,7 @@ import socket
 
 import pytest
 
-from ._raw_server import Close, HalfClose, Recv, Reset, Send, Sleep, chunked, response
-from .conftest import StartServer
+from ._raw_server import Close, HalfClose, Recv, Reset, Send, Sleep, StartServer, chunked, response
 
 
 def _connect(port: int) -> socket.socket:

@@ -1,0 +1,136 @@
+"""Helpers shared by the test_response* modules: bodies that count their closes (`Pieces`,
+`APieces`), the codings (`compress`, `encode`, `header_for`), faststream's line-splitting rule
+(`lines_of`), `expected_chunks`, `splits` (ways a transport may cut a body), `run`, `alist`,
+responses over either body kind, and a request to attach (`REQUEST`)."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import random
+import re
+import sys
+import zlib
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import brotli
+
+from faststream._request import Request
+from faststream._response import Response
+from faststream._streams import AsyncByteStream, SyncByteStream
+
+if sys.version_info >= (3, 14):
+    from compression import zstd
+else:
+    from backports import zstd
+
+
+class Pieces(SyncByteStream):
+    """A sync body yielding the given pieces (empty ones included); counts its closes."""
+
+    def __init__(self, pieces: list[bytes]) -> None:
+        self.pieces = pieces
+        self.closes = 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self.pieces
+
+    def close(self) -> None:
+        self.closes += 1
+
+
+class APieces(AsyncByteStream):
+    """`Pieces` for async code."""
+
+    def __init__(self, pieces: list[bytes]) -> None:
+        self.pieces = pieces
+        self.closes = 0
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for piece in self.pieces:
+            yield piece
+
+    async def aclose(self) -> None:
+        self.closes += 1
+
+
+def compress(coding: str, data: bytes) -> bytes:
+    """`data` under one content coding ("deflate-raw": deflate without the zlib wrapper)."""
+    if coding == "gzip":
+        return gzip.compress(data, mtime=0)
+    if coding == "deflate":
+        return zlib.compress(data)
+    if coding == "deflate-raw":
+        c = zlib.compressobj(6, zlib.DEFLATED, -15)
+        return c.compress(data) + c.flush()
+    if coding == "br":
+        return bytes(brotli.compress(data))
+    if coding == "zstd":
+        return bytes(zstd.compress(data))
+    assert coding == "identity"
+    return data
+
+
+def encode(header: str, data: bytes) -> bytes:
+    """`data` as sent under the Content-Encoding `header` (codings applied in header order)."""
+    for coding in header.split(","):
+        coding = coding.strip()
+        data = compress("deflate" if coding == "deflate-raw" else coding, data)
+    return data
+
+
+def header_for(coding: str) -> dict[str, str]:
+    name = "deflate" if coding == "deflate-raw" else coding
+    return {} if coding == "identity" else {"Content-Encoding": name}
+
+
+def lines_of(text: str) -> list[str]:
+    """faststream's iter_lines contract: split at \\r\\n, \\r, \\n only; no final empty line."""
+    lines = re.split(r"\r\n|\r|\n", text)
+    if lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def expected_chunks(data: Any, chunk_size: int | None, pieces: list[Any]) -> list[Any]:
+    """What a re-chunker gives: the non-empty pieces for None, else exact-size cuts."""
+    if chunk_size is None:
+        return [p for p in pieces if p]
+    return [data[i : i + chunk_size] for i in range(0, len(data), chunk_size)]
+
+
+def run(coro: Any) -> Any:
+    return asyncio.run(coro)
+
+
+async def alist(iterator: AsyncIterator[Any]) -> list[Any]:
+    return [item async for item in iterator]
+
+
+def sync_response(pieces: list[bytes], **kwargs: Any) -> Response:
+    return Response(200, stream=Pieces(pieces), **kwargs)
+
+
+def async_response(pieces: list[bytes], **kwargs: Any) -> Response:
+    return Response(200, stream=APieces(pieces), **kwargs)
+
+
+REQUEST = Request("GET", "https://example.org/data")
+
+
+def splits(data: bytes) -> dict[str, list[bytes]]:
+    """Ways a transport may cut `data` (empty pieces included)."""
+    rnd = random.Random(len(data))
+    cuts = sorted(rnd.sample(range(1, len(data)), min(12, len(data) - 1)))
+    points = [0, *cuts, len(data)]
+    random_pieces = [data[a:b] for a, b in zip(points, points[1:], strict=False)]
+    sevens: list[bytes] = []
+    for i in range(0, len(data), 7):
+        sevens += [data[i : i + 7], b""]
+    return {
+        "whole": [data],
+        "bytewise": [data[i : i + 1] for i in range(len(data))],
+        "sevens-with-empties": [b"", *sevens],
+        "random": random_pieces,
+    }
