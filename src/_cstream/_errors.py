@@ -1,7 +1,9 @@
 """Exceptions raised by `_cstream`, shared by the compiled types and their pure twins.
 
-The core never raises anything from `faststream`: the library maps these to
-`faststream.DecodingError` (and, for framing, `RemoteProtocolError`) with the request attached.
+Messages that both implementations of a type raise word for word are defined here too, so
+neither twin imports the other. The core never raises anything from `faststream`: the library
+maps these to `faststream.DecodingError` (and, for framing, `RemoteProtocolError`) with the
+request attached.
 """
 
 from __future__ import annotations
@@ -19,3 +21,20 @@ class HeadError(ValueError):
     """A malformed HTTP/1.1 message head: a response head that cannot be parsed, or a request
     head that must not be sent. The library maps it to `RemoteProtocolError` or
     `LocalProtocolError`."""
+
+
+class FramingError(DecodeError):
+    """The response body breaks HTTP/1.1 framing (bad chunk syntax, truncation, over a cap)."""
+
+
+# FramingError messages (h11's wording where h11 has one); formatted with str.format.
+INCOMPLETE_CHUNKED = (
+    "peer closed connection without sending complete message body (incomplete chunked read)"
+)
+INCOMPLETE_LENGTH = (
+    "peer closed connection without sending complete message body (received {} bytes, expected {})"
+)
+BAD_FOOTER = "malformed chunk footer: chunk data must be followed by CRLF"
+ILLEGAL_CHUNK_HEADER = "illegal chunk header: {!r}"
+CHUNK_LINE_TOO_LONG = "chunk header line too long (over {} bytes)"
+TRAILER_TOO_LONG = "trailer block too long (over {} bytes)"

@@ -33,7 +33,7 @@ from typing import final
 
 from typing_extensions import Buffer, disjoint_base
 
-from _cstream._pure._framing import FramingError as FramingError
+from _cstream._errors import FramingError as FramingError
 
 __all__ = ["ChunkedReader", "CloseDelimitedReader", "ContentLengthReader", "FramingError"]
 

@@ -1,14 +1,15 @@
 # HTTP/1.1 response body framing, compiled: ContentLengthReader, ChunkedReader,
-# CloseDelimitedReader. The pure twin is _pure/_framing.py (it also defines FramingError and the
-# trailer helpers used here); the API and its docs are in _framing.pyi.
+# CloseDelimitedReader. The pure twin is _pure/_framing.py; the API and its docs are in
+# _framing.pyi. FramingError and the messages both sides raise come from _errors.py, the
+# trailer parser from _chunked.py (shared, pure Python).
 #
-# Rules (the same on both sides; h11 0.16's strictness, THREATS.md B rows):
+# Rules (the same on both sides; h11 0.16's strictness):
 #
 # 1. A chunk-size line runs to the first CRLF: 1-20 hex digits, then ";" and any bytes but LF
 #    (an extension: dropped, sets suspicious) or only SP/HTAB. A bare LF in it is an error at
 #    once. Chunk data must be followed by exactly CRLF.
 # 2. The "0" chunk is followed by a trailer block ended by an empty line, parsed with h11's
-#    header-line rules by the pure module's parse_trailers (trailers are rare; not a hot path).
+#    header-line rules by _chunked.parse_trailers (trailers are rare; not a hot path).
 # 3. Bytes after the end of the message are kept in surplus and set suspicious.
 # 4. Error messages never depend on where the input was split.
 #
@@ -25,14 +26,18 @@ from libc.string cimport memchr
 
 cimport cython
 
-from ._pure._framing import FramingError, parse_chunk_size, parse_trailers, trailer_block_end
+from ._chunked import parse_chunk_size, parse_trailers, trailer_block_end
+from ._errors import (
+    BAD_FOOTER,
+    CHUNK_LINE_TOO_LONG,
+    ILLEGAL_CHUNK_HEADER,
+    INCOMPLETE_CHUNKED,
+    INCOMPLETE_LENGTH,
+    TRAILER_TOO_LONG,
+    FramingError,
+)
 
 __all__ = ["ChunkedReader", "CloseDelimitedReader", "ContentLengthReader", "FramingError"]
-
-cdef str _INCOMPLETE_CHUNKED = (
-    "peer closed connection without sending complete message body (incomplete chunked read)"
-)
-cdef str _BAD_FOOTER = "malformed chunk footer: chunk data must be followed by CRLF"
 
 cdef enum:
     S_SIZE = 0
@@ -170,10 +175,7 @@ cdef class ContentLengthReader(_Reader):
         return 0
 
     cdef _eof(self):
-        raise FramingError(
-            "peer closed connection without sending complete message body "
-            f"(received {self._received} bytes, expected {self._py_length})"
-        )
+        raise FramingError(INCOMPLETE_LENGTH.format(self._received, self._py_length))
 
 
 @cython.final
@@ -265,12 +267,12 @@ cdef class ChunkedReader(_Reader):
                 pos = self._size_line(p, pos, n)
             elif self._state == S_CR:
                 if p[pos] != b'\r':
-                    raise FramingError(_BAD_FOOTER)
+                    raise FramingError(BAD_FOOTER)
                 pos += 1
                 self._state = S_LF
             elif self._state == S_LF:
                 if p[pos] != b'\n':
-                    raise FramingError(_BAD_FOOTER)
+                    raise FramingError(BAD_FOOTER)
                 pos += 1
                 self._state = S_SIZE
             else:
@@ -290,20 +292,20 @@ cdef class ChunkedReader(_Reader):
         cdef bint ok
         cdef bytes line
         if total > (self._max_line if hit != NULL else self._max_line - 1):
-            raise FramingError(f"chunk header line too long (over {self._max_line} bytes)")
+            raise FramingError(CHUNK_LINE_TOO_LONG.format(self._max_line))
         if hit == NULL:
             self._buf += p[pos:end]
             return end
         if have == 0:
             # The whole line is in this piece: parse it in place.
             if total < 2 or p[end - 2] != b'\r':
-                raise FramingError(f"illegal chunk header: {p[pos:end]!r}")
+                raise FramingError(ILLEGAL_CHUNK_HEADER.format(p[pos:end]))
             ok = _parse_size(p + pos, total - 2, &size, &ext)
             line = None if ok else p[pos:end - 2]
         else:
             self._buf += p[pos:end]
             if self._buf[total - 2] != 13:
-                raise FramingError(f"illegal chunk header: {bytes(self._buf)!r}")
+                raise FramingError(ILLEGAL_CHUNK_HEADER.format(bytes(self._buf)))
             line = bytes(self._buf[:total - 2])
             del self._buf[:]
             ok = _parse_size(line, total - 2, &size, &ext)
@@ -331,11 +333,11 @@ cdef class ChunkedReader(_Reader):
         end = trailer_block_end(buf, max(0, self._searched - 2))
         if end < 0:
             if len(buf) >= self._max_trailer:
-                raise FramingError(f"trailer block too long (over {self._max_trailer} bytes)")
+                raise FramingError(TRAILER_TOO_LONG.format(self._max_trailer))
             self._searched = len(buf)
             return n
         if end > self._max_trailer:
-            raise FramingError(f"trailer block too long (over {self._max_trailer} bytes)")
+            raise FramingError(TRAILER_TOO_LONG.format(self._max_trailer))
         block = bytes(buf[:end])
         del buf[:]
         self._trailers = parse_trailers(block)
@@ -345,4 +347,4 @@ cdef class ChunkedReader(_Reader):
         return pos + end - old
 
     cdef _eof(self):
-        raise FramingError(_INCOMPLETE_CHUNKED)
+        raise FramingError(INCOMPLETE_CHUNKED)

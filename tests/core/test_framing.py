@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import importlib
+import os
 import random
+import subprocess
+import sys
 import types
 from typing import Any
 
@@ -69,9 +72,26 @@ def splits(data: bytes) -> list[list[bytes]]:
 
 def test_framing_error_is_shared(both: tuple[types.ModuleType, types.ModuleType]) -> None:
     C, PY = both
-    assert C.FramingError is PY.FramingError
+    assert C.FramingError is PY.FramingError is _cstream.FramingError is FramingError
+    assert FramingError.__module__ == "_cstream._errors"  # what a traceback shows
     assert issubclass(FramingError, DecodeError)
     assert issubclass(FramingError, ValueError)
+
+
+def test_compiled_framing_does_not_load_its_twin() -> None:
+    code = "import sys, _cstream._framing; print('_cstream._pure' in sys.modules)"
+    env = dict(os.environ)
+    env.pop("FASTSTREAM_NO_EXTENSIONS", None)
+    try:
+        importlib.import_module("_cstream._framing")
+    except ImportError:
+        if _cstream.REQUIRE_EXTENSIONS:
+            raise
+        pytest.skip("the compiled module _framing was not built on this machine")
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "False"
 
 
 # --- Content-Length ---------------------------------------------------------------------

@@ -1,22 +1,21 @@
 """HTTP/1.1 response body framing, pure-Python twin of `_cstream._framing` (same behaviour).
 
-The transport parses the response head with h11, then feeds the body bytes (h11's leftover
-bytes first, then whatever the socket delivers) to one reader chosen from the head:
-`ContentLengthReader`, `ChunkedReader` or `CloseDelimitedReader`. The API and its docs are in
-``_framing.pyi``. `FramingError` is defined here, once, and the compiled module raises it too.
+The transport parses the response head (`_cstream._head`), then feeds the body bytes (those
+that followed the head first, then whatever the socket delivers) to one reader chosen from the
+head: `ContentLengthReader`, `ChunkedReader` or `CloseDelimitedReader`. The API and its docs
+are in ``_framing.pyi``; `FramingError` and the messages both implementations raise are in
+`_cstream._errors`, the chunked coding's grammar in `_cstream._chunked`.
 
-Strictness is exactly h11 0.16's (THREATS.md section 2, rows T11-T14, T17, T22, T24):
+Strictness is exactly h11 0.16's:
 
 * A chunk-size line is everything up to the first CRLF and must be 1-20 hex digits, then either
   ``;`` and any bytes but LF (an extension: dropped, sets `suspicious`), or spaces/tabs. A bare
   LF anywhere in it is an error (raised as soon as it is seen: the line can no longer match).
-* Chunk data is followed by exactly CRLF (T13).
-* After the ``0`` chunk comes a trailer block ended by an empty line; lines end in LF with one
-  optional CR before it (h11 accepts a bare LF here, not in chunk-size lines); obs-fold
-  lines are joined with a space; each line must be ``token ":" OWS value OWS`` with value
-  bytes other than NUL and whitespace except inner SP/HTAB. Names are lowercased; a
-  ``Content-Length`` or ``Transfer-Encoding`` trailer is held to h11's header rules (digits
-  only and equal; only ``chunked``, once).
+* Chunk data is followed by exactly CRLF.
+* After the ``0`` chunk comes a trailer block ended by an empty line (h11 accepts a bare LF
+  there, not in chunk-size lines), parsed by `_cstream._chunked.parse_trailers`.
+* Bytes after the end of the message are kept in `surplus` and set `suspicious`: the
+  connection must not be reused.
 
 Theory of operation: each reader is a small state machine fed pieces of any size. Chunk data
 and Content-Length data are handed out as slices of the piece; only a chunk-size line and the
@@ -32,103 +31,22 @@ already searched, the length of its terminator minus one), and chunk data is nev
 
 from __future__ import annotations
 
-import re
-
-from .._errors import DecodeError
-
-__all__ = [
-    "ChunkedReader",
-    "CloseDelimitedReader",
-    "ContentLengthReader",
-    "FramingError",
-    "parse_chunk_size",
-    "parse_trailers",
-    "trailer_block_end",
-]
-
-
-class FramingError(DecodeError):
-    """The response body breaks HTTP/1.1 framing (bad chunk syntax, truncation, over a cap)."""
-
-
-_INCOMPLETE_CHUNKED = (
-    "peer closed connection without sending complete message body (incomplete chunked read)"
+from .._chunked import parse_chunk_size, parse_trailers, trailer_block_end
+from .._errors import (
+    BAD_FOOTER,
+    CHUNK_LINE_TOO_LONG,
+    ILLEGAL_CHUNK_HEADER,
+    INCOMPLETE_CHUNKED,
+    INCOMPLETE_LENGTH,
+    TRAILER_TOO_LONG,
+    FramingError,
 )
-_BAD_FOOTER = "malformed chunk footer: chunk data must be followed by CRLF"
 
-_CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]{1,20})(;[^\n]*)?[ \t]*")
-_TOKEN = rb"[-!#$%&'*+.^_`|~0-9a-zA-Z]+"
-_FIELD_VALUE = rb"(?:[^\x00\s]+(?:[ \t]+[^\x00\s]+)*)?"
-_HEADER_LINE = re.compile(rb"(" + _TOKEN + rb"):[ \t]*(" + _FIELD_VALUE + rb")[ \t]*")
-_BLANK_LINE = re.compile(rb"\n\r?\n")
-_CRLF = b"\r\n"
-_DIGITS = re.compile(rb"[0-9]{1,20}")
+__all__ = ["ChunkedReader", "CloseDelimitedReader", "ContentLengthReader", "FramingError"]
 
 
 def _as_bytes(data: bytes | bytearray | memoryview) -> bytes:
     return data if type(data) is bytes else bytes(data)
-
-
-def parse_chunk_size(line: bytes) -> tuple[int, bool]:
-    """(size, has_extension) for a chunk-size line without its CRLF, or raise FramingError."""
-    m = _CHUNK_SIZE.fullmatch(line)
-    if m is None:
-        raise FramingError(f"illegal chunk header: {line + _CRLF!r}")
-    return int(m.group(1), 16), m.group(2) is not None
-
-
-def trailer_block_end(buf: bytes | bytearray, start: int) -> int:
-    """End (exclusive) of the trailer block at the start of `buf`, or -1 if not complete.
-
-    Searching resumes at `start` (callers pass ``max(0, searched - 2)``), so a block fed a byte
-    at a time is searched in linear time.
-    """
-    if buf[:1] == b"\n":
-        return 1
-    if buf[:2] == b"\r\n":
-        return 2
-    m = _BLANK_LINE.search(buf, start)
-    return -1 if m is None else m.end()
-
-
-def parse_trailers(block: bytes) -> list[tuple[bytes, bytes]]:
-    """The (lowercased name, value) pairs of a complete trailer block, or raise FramingError."""
-    lines = block.split(b"\n")[:-2]
-    unfolded: list[bytes] = []
-    for line in lines:
-        if line.endswith(b"\r"):
-            line = line[:-1]
-        if line[:1] in (b" ", b"\t"):
-            if not unfolded:
-                raise FramingError("continuation line at start of headers")
-            unfolded[-1] += b" " + line.lstrip(b" \t")
-        else:
-            unfolded.append(line)
-    out: list[tuple[bytes, bytes]] = []
-    lengths: list[bytes] = []
-    seen_te = False
-    for line in unfolded:
-        m = _HEADER_LINE.fullmatch(line)
-        if m is None:
-            raise FramingError(f"illegal header line: {line!r}")
-        name, value = m.group(1).lower(), m.group(2)
-        if name == b"content-length":
-            if _DIGITS.fullmatch(value) is None:
-                raise FramingError("bad Content-Length")
-            if lengths and value != lengths[0]:
-                raise FramingError("conflicting Content-Length headers")
-            if lengths:
-                continue
-            lengths.append(value)
-        elif name == b"transfer-encoding":
-            if seen_te:
-                raise FramingError("multiple Transfer-Encoding headers")
-            if value.lower() != b"chunked":
-                raise FramingError("Only Transfer-Encoding: chunked is supported")
-            seen_te = True
-            value = value.lower()
-        out.append((name, value))
-    return out
 
 
 class _Reader:
@@ -235,10 +153,7 @@ class ContentLengthReader(_Reader):
             out.append(data[:take])
 
     def _eof(self) -> None:
-        raise FramingError(
-            "peer closed connection without sending complete message body "
-            f"(received {self._received} bytes, expected {self._length})"
-        )
+        raise FramingError(INCOMPLETE_LENGTH.format(self._received, self._length))
 
 
 class CloseDelimitedReader(_Reader):
@@ -283,7 +198,7 @@ class ChunkedReader(_Reader):
                 pos = self._size_line(data, pos)
             elif state == _CR or state == _LF:
                 if data[pos] != (13 if state == _CR else 10):
-                    raise FramingError(_BAD_FOOTER)
+                    raise FramingError(BAD_FOOTER)
                 pos += 1
                 self._state = _LF if state == _CR else _SIZE
             else:
@@ -297,12 +212,12 @@ class ChunkedReader(_Reader):
         lf = data.find(b"\n", pos)
         end = len(data) if lf < 0 else lf + 1
         if len(buf) + end - pos > (self._max_line if lf >= 0 else self._max_line - 1):
-            raise FramingError(f"chunk header line too long (over {self._max_line} bytes)")
+            raise FramingError(CHUNK_LINE_TOO_LONG.format(self._max_line))
         buf += data[pos:end]
         if lf < 0:
             return end
         if len(buf) < 2 or buf[-2] != 13:
-            raise FramingError(f"illegal chunk header: {bytes(buf)!r}")
+            raise FramingError(ILLEGAL_CHUNK_HEADER.format(bytes(buf)))
         line = bytes(buf[:-2])
         buf.clear()
         size, ext = parse_chunk_size(line)
@@ -322,11 +237,11 @@ class ChunkedReader(_Reader):
         end = trailer_block_end(buf, max(0, self._searched - 2))
         if end < 0:
             if len(buf) >= self._max_trailer:
-                raise FramingError(f"trailer block too long (over {self._max_trailer} bytes)")
+                raise FramingError(TRAILER_TOO_LONG.format(self._max_trailer))
             self._searched = len(buf)
             return len(data)
         if end > self._max_trailer:
-            raise FramingError(f"trailer block too long (over {self._max_trailer} bytes)")
+            raise FramingError(TRAILER_TOO_LONG.format(self._max_trailer))
         block = bytes(buf[:end])
         buf.clear()
         self._trailers = parse_trailers(block)
@@ -336,4 +251,4 @@ class ChunkedReader(_Reader):
         return pos + end - old
 
     def _eof(self) -> None:
-        raise FramingError(_INCOMPLETE_CHUNKED)
+        raise FramingError(INCOMPLETE_CHUNKED)
