@@ -44,8 +44,12 @@ from ._async_pool import AsyncConnectionPool
 from ._backends import AsyncBackend, AsyncConnection, current_async_backend
 from ._base import AsyncBaseTransport
 from ._http11_exchange import ServerDisconnected, replayable
-from ._settings import DEFAULT_PORTS, PooledStream, TransportSettings, retry_delays
+from ._settings import DEFAULT_PORTS, Dial, PooledStream, TransportSettings, retry_delays
 from ._sockets import SocketOption
+
+Key: typing.TypeAlias = typing.Hashable
+Seconds: typing.TypeAlias = float | None
+Timeouts: typing.TypeAlias = dict[str, Seconds]
 
 if typing.TYPE_CHECKING:
     from .._request import Request
@@ -96,7 +100,7 @@ class AsyncHTTPTransport(AsyncBaseTransport):
 
     async def handle_async_request(self, request: Request) -> Response:
         scheme, host, port, key, method, target, headers = self._settings.route(request)
-        timeouts: dict[str, float | None] = request.extensions.get("timeout") or {}
+        timeouts: Timeouts = request.extensions.get("timeout") or {}
         stream = request.stream
         if not isinstance(stream, AsyncByteStream):
             raise RuntimeError("Attempted to send an sync request with an AsyncClient instance.")
@@ -108,9 +112,7 @@ class AsyncHTTPTransport(AsyncBaseTransport):
             connection = await pool.acquire(key, timeouts.get("pool"), backend)
             if connection is None:
                 try:
-                    connection = await self._open(
-                        backend, key, scheme, host, port, timeouts.get("connect")
-                    )
+                    connection = await self._open(backend, scheme, host, port, key, timeouts)
                 except BaseException:
                     pool.discard()
                     raise
@@ -149,19 +151,15 @@ class AsyncHTTPTransport(AsyncBaseTransport):
     # -- connections ------------------------------------------------------------------------
 
     async def _open(
-        self,
-        backend: AsyncBackend,
-        key: typing.Hashable,
-        scheme: str,
-        host: str,
-        port: int,
-        timeout: float | None,
+        self, backend: AsyncBackend, scheme: str, host: str, port: int, key: Key, timeouts: Timeouts
     ) -> AsyncConnection:
+        """A new connection to `host:port` (through the proxy, if any), with the retries."""
         delays = retry_delays()
         retries = self._settings.retries
+        timeout = timeouts.get("connect")
         for attempt in range(retries + 1):
             try:
-                return await self._connect(backend, key, scheme, host, port, timeout)
+                return await self._connect(backend, scheme, host, port, key, timeout)
             except (ConnectError, ConnectTimeout):
                 if attempt == retries:
                     raise
@@ -169,19 +167,14 @@ class AsyncHTTPTransport(AsyncBaseTransport):
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _connect(
-        self,
-        backend: AsyncBackend,
-        key: typing.Hashable,
-        scheme: str,
-        host: str,
-        port: int,
-        timeout: float | None,
+        self, backend: AsyncBackend, scheme: str, host: str, port: int, key: Key, timeout: Seconds
     ) -> AsyncConnection:
         settings = self._settings
         proxy = settings.proxy
         if proxy is None:
             context = settings.ssl_context() if scheme == "https" else None
-            return await backend.connect(key, host, port, timeout, settings, context, settings.uds)
+            dial = Dial(key, host, port, timeout, context, settings.uds)
+            return await backend.connect(dial, settings)
         proxy_url = proxy.url
         proxy_port = proxy_url.port or DEFAULT_PORTS[proxy_url.scheme]
         context = None
@@ -192,9 +185,8 @@ class AsyncHTTPTransport(AsyncBaseTransport):
                     "(TLS inside TLS) yet."
                 )
             context = proxy.ssl_context or settings.ssl_context()
-        connection = await backend.connect(
-            key, proxy_url.host, proxy_port, timeout, settings, context, None
-        )
+        dial = Dial(key, proxy_url.host, proxy_port, timeout, context, None)
+        connection = await backend.connect(dial, settings)
         if scheme == "https":
             try:
                 await self._tunnel(connection, host, port, timeout)

@@ -86,9 +86,7 @@ class AsyncConnectionPool(PoolBase["AsyncConnection"]):
 
     def release(self, connection: AsyncConnection, reusable: bool) -> None:
         """Take back a lent connection: keep it idle when `reusable`, else close it."""
-        if reusable and not self.closed and not connection.closed and self._max_idle != 0:
-            connection.responses += 1
-            connection.idle()
+        if self._returning(connection, reusable):
             self._hand_back(connection)
         else:
             connection.close()

@@ -36,29 +36,18 @@ from .._exceptions import (
     WriteError,
     WriteTimeout,
 )
-from .._streams import AsyncByteStream, ByteStream
-from ._http11_exchange import (
-    DISCONNECTED,
-    FIRST_BUFFER,
-    MAX_BUFFER,
-    Body,
-    Head,
-    HeadParser,
-    ServerDisconnected,
-    asks_close,
-    encode_end,
-    encode_piece,
-    in_memory_writes,
-    start_request,
-)
+from . import _http11_exchange as exchange
+from ._backends import Stream, Timeout, write_request
+from ._http11_exchange import Fields
 from ._waiter import PoolWaiter
 
 if typing.TYPE_CHECKING:
-    from ._settings import TransportSettings
+    from ._settings import Dial, TransportSettings
+
 
 __all__ = ["HIGH_WATER", "AsyncioBackend", "AsyncioConnection"]
 
-HIGH_WATER = 2 * MAX_BUFFER  # body bytes waiting for the consumer before reading pauses
+HIGH_WATER = 2 * exchange.MAX_BUFFER  # body bytes waiting for the consumer before reading pauses
 
 _IDLE, _HEAD, _BODY = 0, 1, 2
 _T = typing.TypeVar("_T")
@@ -101,29 +90,21 @@ class AsyncioBackend:
     sleep = staticmethod(asyncio.sleep)
 
     @staticmethod
-    async def connect(
-        key: typing.Hashable,
-        host: str,
-        port: int,
-        timeout: float | None,
-        settings: TransportSettings,
-        context: ssl.SSLContext | None,
-        uds: str | None,
-    ) -> AsyncioConnection:
-        """A connection to `host:port` (or the Unix socket `uds`), in TLS when `context` is
-        given: `ConnectError`; `ConnectTimeout` after `timeout` seconds."""
+    async def connect(dial: Dial, settings: TransportSettings) -> AsyncioConnection:
+        """A connection as `dial` says: `ConnectError`; `ConnectTimeout` after its timeout."""
         loop = asyncio.get_running_loop()
-        connection = AsyncioConnection(key, loop)
+        connection = AsyncioConnection(dial.key, loop)
         tls: dict[str, typing.Any] = {}
-        if context is not None:
-            tls = {"ssl": context, "server_hostname": host}
-        with _Deadline(timeout):
-            if uds is not None:
-                await _guard(loop.create_unix_connection(lambda: connection, uds, **tls))
+        if dial.context is not None:
+            tls = {"ssl": dial.context, "server_hostname": dial.host}
+        with _Deadline(dial.timeout):
+            if dial.uds is not None:
+                await _guard(loop.create_unix_connection(lambda: connection, dial.uds, **tls))
             elif settings.socket_options is None and settings.local_address is None:
+                host, port = dial.host, dial.port
                 await _guard(loop.create_connection(lambda: connection, host, port, **tls))
             else:
-                sock = await _guard(_open_socket(loop, host, port, settings))
+                sock = await _guard(_open_socket(loop, dial.host, dial.port, settings))
                 try:
                     await _guard(loop.create_connection(lambda: connection, sock=sock, **tls))
                 except BaseException:
@@ -140,7 +121,7 @@ class AsyncioConnection(asyncio.BufferedProtocol):
     def __init__(self, key: typing.Hashable, loop: asyncio.AbstractEventLoop) -> None:
         self.key = key
         self.loop = loop
-        self.buffer = bytearray(FIRST_BUFFER)
+        self.buffer = bytearray(exchange.FIRST_BUFFER)
         self.view = memoryview(self.buffer)
         self.grow = False  # the next get_buffer() hands out a buffer twice as large
         self.responses = 0  # responses completed on this connection (> 0: a reused one)
@@ -150,9 +131,9 @@ class AsyncioConnection(asyncio.BufferedProtocol):
         self.mode = _IDLE
         self.method = b""
         self.close_requested = False
-        self.parser: HeadParser | None = None
-        self.head: Head | None = None
-        self.body: Body | None = None
+        self.parser: exchange.HeadParser | None = None
+        self.head: exchange.Head | None = None
+        self.body: exchange.Body | None = None
         self.received = 0  # bytes of the current response received
         self.pieces: list[bytes] = []
         self.queued = 0
@@ -195,7 +176,7 @@ class AsyncioConnection(asyncio.BufferedProtocol):
             except RemoteProtocolError as exc:
                 self._fail(exc)
                 return
-            if nbytes == len(self.buffer) and nbytes < MAX_BUFFER:
+            if nbytes == len(self.buffer) and nbytes < exchange.MAX_BUFFER:
                 # Reads keep filling the buffer: a large body; read more per call.
                 self.grow = True
             self._deliver(pieces, body)
@@ -243,19 +224,15 @@ class AsyncioConnection(asyncio.BufferedProtocol):
             return
         self.head = head
         self.mode = _BODY
-        body = self.body = Body(head, self.close_requested)
-        if head.leftover:
-            try:
-                pieces = body.feed(head.leftover)
-            except RemoteProtocolError as exc:
-                self._fail(exc)
-                return
-            self._deliver(pieces, body)
-        else:
-            self.done = body.done
-            self._wake()
+        body = self.body = exchange.Body(head, self.close_requested)
+        try:
+            pieces = body.pending()  # what the bytes that came with the head complete
+        except RemoteProtocolError as exc:
+            self._fail(exc)
+            return
+        self._deliver(pieces or [], body)
 
-    def _deliver(self, pieces: list[bytes], body: Body) -> None:
+    def _deliver(self, pieces: list[bytes], body: exchange.Body) -> None:
         if pieces:
             self.pieces += pieces
             for piece in pieces:
@@ -280,7 +257,7 @@ class AsyncioConnection(asyncio.BufferedProtocol):
             ):
                 # Closed before any byte of a response; a reset counts only on a reused
                 # connection (the server dropped it while idle), as in the sync backend.
-                self._fail(ServerDisconnected(DISCONNECTED))
+                self._fail(exchange.ServerDisconnected(exchange.DISCONNECTED))
             elif exc is not None:
                 self._fail(ReadError(str(exc)))
             else:
@@ -289,7 +266,7 @@ class AsyncioConnection(asyncio.BufferedProtocol):
                 parser.feed_eof()
                 self._parse_head()
                 if self.head is None and self.error is None:  # pragma: no cover - it raises
-                    self._fail(RemoteProtocolError(DISCONNECTED))
+                    self._fail(RemoteProtocolError(exchange.DISCONNECTED))
             return
         self.broken = True
         if self.done:
@@ -320,17 +297,12 @@ class AsyncioConnection(asyncio.BufferedProtocol):
     # -- one exchange (called by the transport) -----------------------------------------------
 
     async def send_request(
-        self,
-        method: bytes,
-        target: bytes,
-        headers: list[tuple[bytes, bytes]],
-        stream: AsyncByteStream | None,
-        write_timeout: float | None,
+        self, method: bytes, target: bytes, headers: Fields, stream: Stream, timeout: Timeout
     ) -> None:
         """Write a request; the response head is then parsed as it arrives."""
-        body, head = start_request(method, target, headers)
-        self.close_requested = asks_close(headers)
-        self.parser = HeadParser(method)
+        prepared = exchange.request_writes(method, target, headers, stream)
+        self.close_requested = exchange.asks_close(headers)
+        self.parser = exchange.HeadParser(method)
         self.head = self.body = None
         self.received = 0
         self.done = False
@@ -339,24 +311,16 @@ class AsyncioConnection(asyncio.BufferedProtocol):
         if self.closed:
             # Lost while idle, between the pool's check and now.
             if self.responses:
-                raise ServerDisconnected(DISCONNECTED)
+                raise exchange.ServerDisconnected(exchange.DISCONNECTED)
             raise WriteError(str(self.lost))
-        if stream is None or isinstance(stream, ByteStream):
-            for data in in_memory_writes(body, head, stream):
-                await self._write(data, write_timeout)
-            return
-        await self._write(head, write_timeout)
-        async for piece in stream:
-            if piece:
-                await self._write(encode_piece(body, piece), write_timeout)
-        await self._write(encode_end(body), write_timeout)
+        await write_request(self._write, prepared, stream, timeout)
 
     async def _write(self, data: bytes, timeout: float | None) -> None:
         if self.closed:
             if self.error is not None or self.head is not None:
                 return  # the read side reports what happened
             if self.responses and self.received == 0:
-                raise ServerDisconnected(DISCONNECTED)
+                raise exchange.ServerDisconnected(exchange.DISCONNECTED)
             raise WriteError(str(self.lost))
         self.transport.write(data)
         if self.write_paused:
@@ -364,18 +328,24 @@ class AsyncioConnection(asyncio.BufferedProtocol):
 
     async def _drain(self, timeout: float | None) -> None:
         while self.write_paused and not self.closed:
-            waiter = self.drain_waiter = self.loop.create_future()
-            timer = None if timeout is None else self.loop.call_later(timeout, _expire, waiter)
+            self.drain_waiter = self.loop.create_future()
             try:
-                woke = await waiter
+                woke = await self._woken(self.drain_waiter, timeout)
             finally:
                 self.drain_waiter = None
-                if timer is not None:
-                    timer.cancel()
             if not woke and not self.closed:
                 raise WriteTimeout("timed out")
 
-    async def receive_head(self, method: bytes, read_timeout: float | None) -> Head:
+    async def _woken(self, waiter: asyncio.Future[bool], timeout: float | None) -> bool:
+        """Await `waiter`: its result, or False after `timeout` seconds."""
+        timer = None if timeout is None else self.loop.call_later(timeout, _expire, waiter)
+        try:
+            return await waiter
+        finally:
+            if timer is not None:
+                timer.cancel()
+
+    async def receive_head(self, method: bytes, read_timeout: float | None) -> exchange.Head:
         """The response head (after any 1xx responses); its body is then read as it arrives."""
         while True:
             head = self.head
@@ -409,14 +379,11 @@ class AsyncioConnection(asyncio.BufferedProtocol):
         if self.paused:
             self.paused = False
             self.transport.resume_reading()
-        waiter = self.waiter = self.loop.create_future()
-        timer = None if timeout is None else self.loop.call_later(timeout, _expire, waiter)
+        self.waiter = self.loop.create_future()
         try:
-            woke = await waiter
+            woke = await self._woken(self.waiter, timeout)
         finally:
             self.waiter = None
-            if timer is not None:
-                timer.cancel()
         if not woke:
             raise ReadTimeout("timed out")
 

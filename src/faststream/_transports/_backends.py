@@ -3,9 +3,9 @@
 The transports' logic is written once, as async code (`_async_http11.py`), and the sync
 transport is generated from it; what differs is only how bytes move, behind one interface:
 
-* a backend: `connect(key, host, port, timeout, settings, context, uds)` returns a connected
-  (and, with an `ssl.SSLContext`, TLS) connection, `sleep(seconds)`, and for the async pool a
-  `Waiter` class (`_waiter.PoolWaiter`);
+* a backend: `connect(dial, settings)` returns a connected (and, when `dial.context` is an
+  `ssl.SSLContext`, TLS) connection, `sleep(seconds)`, and for the async pool a `Waiter`
+  class (`_waiter.PoolWaiter`);
 * a connection: `send_request`, `receive_head`, `read_pieces` (the body, a list of pieces at
   a time, empty at its end), `start_tls` (a CONNECT tunnel), `reusable()`, `stale()`,
   `idle()`, `close()`, `schedule(callback)` (async: run on the connection's own loop, from
@@ -23,22 +23,30 @@ import asyncio
 import ssl
 import typing
 
+from .._streams import AsyncByteStream
 from ._connection import Connection, SyncBackend
+from ._http11_exchange import RequestBody, encode_end, encode_piece
 
 if typing.TYPE_CHECKING:
-    from .._streams import AsyncByteStream
-    from ._http11_exchange import Head
-    from ._settings import TransportSettings
+    from ._http11_exchange import Fields, Head
+    from ._settings import Dial, TransportSettings
     from ._waiter import PoolWaiter
 
 __all__ = [
     "AsyncBackend",
     "AsyncConnection",
     "Connection",
+    "Stream",
     "SyncBackend",
+    "Timeout",
     "current_async_backend",
     "current_sync_backend",
+    "write_request",
 ]
+
+
+Stream: typing.TypeAlias = AsyncByteStream | None  # a request body to send (None: none)
+Timeout: typing.TypeAlias = float | None
 
 
 class AsyncConnection(typing.Protocol):
@@ -51,12 +59,7 @@ class AsyncConnection(typing.Protocol):
     network_stream: typing.Any
 
     async def send_request(
-        self,
-        method: bytes,
-        target: bytes,
-        headers: list[tuple[bytes, bytes]],
-        stream: AsyncByteStream | None,
-        write_timeout: float | None,
+        self, method: bytes, target: bytes, headers: Fields, stream: Stream, timeout: Timeout
     ) -> None: ...
 
     async def receive_head(self, method: bytes, read_timeout: float | None) -> Head: ...
@@ -84,16 +87,7 @@ class AsyncBackend(typing.Protocol):
     @property
     def Waiter(self) -> type[PoolWaiter]: ...  # a class, named as one
 
-    async def connect(
-        self,
-        key: typing.Hashable,
-        host: str,
-        port: int,
-        timeout: float | None,
-        settings: TransportSettings,
-        context: ssl.SSLContext | None,
-        uds: str | None,
-    ) -> AsyncConnection: ...
+    async def connect(self, dial: Dial, settings: TransportSettings) -> AsyncConnection: ...
 
     async def sleep(self, seconds: float) -> None: ...
 
@@ -137,3 +131,21 @@ def _running_library() -> str | None:
         return sniffio.current_async_library()
     except sniffio.AsyncLibraryNotFoundError:
         return None
+
+
+async def write_request(
+    write: typing.Callable[[bytes, Timeout], typing.Awaitable[None]],
+    prepared: tuple[list[bytes], RequestBody | None],
+    stream: Stream,
+    timeout: Timeout,
+) -> None:
+    """Send a request through a connection's `write(data, timeout)`, as `request_writes`
+    prepared it: the head (with an in-memory body), then a body streamed from `stream`."""
+    writes, streaming = prepared
+    for data in writes:
+        await write(data, timeout)
+    if streaming is not None:
+        assert stream is not None
+        async for piece in stream:
+            await write(encode_piece(streaming, piece), timeout)
+        await write(encode_end(streaming), timeout)

@@ -26,25 +26,16 @@ import typing
 import _cstream
 
 from .._exceptions import ReadError, ReadTimeout, WriteError, WriteTimeout
-from .._streams import ByteStream, SyncByteStream
-from ._http11_exchange import (
-    DISCONNECTED,
-    FIRST_BUFFER,
-    MAX_BUFFER,
-    Body,
-    Head,
-    HeadParser,
-    ServerDisconnected,
-    asks_close,
-    encode_end,
-    encode_piece,
-    in_memory_writes,
-    start_request,
-)
-from ._sockets import is_readable, open_socket, start_tls
+from .._streams import SyncByteStream
+from . import _http11_exchange as exchange
+from ._http11_exchange import Fields
+from ._sockets import is_readable, open_socket, socket_extra_info, start_tls
 
 if typing.TYPE_CHECKING:
-    from ._settings import TransportSettings
+    from ._settings import Dial, TransportSettings
+
+Stream: typing.TypeAlias = SyncByteStream | None
+Timeout: typing.TypeAlias = float | None
 
 __all__ = ["Connection", "NetworkStream", "SyncBackend"]
 
@@ -57,28 +48,19 @@ class SyncBackend:
     sleep = staticmethod(time.sleep)
 
     @staticmethod
-    def connect(
-        key: typing.Hashable,
-        host: str,
-        port: int,
-        timeout: float | None,
-        settings: TransportSettings,
-        context: ssl.SSLContext | None,
-        uds: str | None,
-    ) -> Connection:
-        """A connection to `host:port` (or the Unix socket `uds`), in TLS when `context` is
-        given: `ConnectError`, `ConnectTimeout`."""
+    def connect(dial: Dial, settings: TransportSettings) -> Connection:
+        """A connection as `dial` says: `ConnectError`, `ConnectTimeout`."""
         sock = open_socket(
-            host,
-            port,
-            timeout=timeout,
+            dial.host,
+            dial.port,
+            timeout=dial.timeout,
             local_address=settings.local_address,
             socket_options=settings.socket_options,
-            uds=uds,
+            uds=dial.uds,
         )
-        if context is not None:
-            sock = start_tls(sock, context, host, timeout)
-        return Connection(sock, key)
+        if dial.context is not None:
+            sock = start_tls(sock, dial.context, dial.host, dial.timeout)
+        return Connection(sock, dial.key)
 
 
 class Connection:
@@ -92,9 +74,7 @@ class Connection:
         "closed",
         "idle_since",
         "key",
-        "leftover",
         "network_stream",
-        "read_size",
         "responses",
         "sock",
         "view",
@@ -102,15 +82,13 @@ class Connection:
 
     def __init__(self, sock: socket.socket, key: typing.Hashable) -> None:
         self.key = key
-        self.buffer = bytearray(FIRST_BUFFER)
+        self.buffer = bytearray(exchange.FIRST_BUFFER)
         self.view = memoryview(self.buffer)
-        self.read_size = FIRST_BUFFER
         self.responses = 0  # responses completed on this connection (> 0: a reused one)
         self.idle_since = 0.0
         self.closed = False
         self.close_requested = False
-        self.body: Body | None = None
-        self.leftover = b""
+        self.body: exchange.Body | None = None
         self._use(sock)
 
     def _use(self, sock: socket.socket) -> None:
@@ -151,29 +129,19 @@ class Connection:
     # -- one exchange ---------------------------------------------------------------------
 
     def send_request(
-        self,
-        method: bytes,
-        target: bytes,
-        headers: list[tuple[bytes, bytes]],
-        stream: SyncByteStream | None,
-        write_timeout: float | None,
+        self, method: bytes, target: bytes, headers: Fields, stream: Stream, timeout: Timeout
     ) -> None:
-        """Write a request (head and body).
-
-        `stream` None means no body. An in-memory body (`ByteStream`) up to 64 KiB goes out
-        in one write with the head.
-        """
-        body, head = start_request(method, target, headers)
-        self.close_requested = asks_close(headers)
-        if stream is None or isinstance(stream, ByteStream):
-            for data in in_memory_writes(body, head, stream):
-                self._write(data, write_timeout)
-            return
-        self._write(head, write_timeout)
-        for piece in stream:
-            if piece:
-                self._write(encode_piece(body, piece), write_timeout)
-        self._write(encode_end(body), write_timeout)
+        """Write a request (head and body). An in-memory body up to 64 KiB goes out in one
+        write with the head."""
+        writes, streaming = exchange.request_writes(method, target, headers, stream)
+        self.close_requested = exchange.asks_close(headers)
+        for data in writes:
+            self._write(data, timeout)
+        if streaming is not None:
+            assert stream is not None
+            for piece in stream:
+                self._write(exchange.encode_piece(streaming, piece), timeout)
+            self._write(exchange.encode_end(streaming), timeout)
 
     def _write(self, data: bytes, timeout: float | None) -> None:
         sock = self.sock
@@ -193,20 +161,18 @@ class Connection:
                 view = view[sent:]
         except (BrokenPipeError, ConnectionResetError) as exc:
             if self.responses:
-                raise ServerDisconnected(str(exc)) from exc
+                raise exchange.ServerDisconnected(str(exc)) from exc
             raise WriteError(str(exc)) from exc
         except OSError as exc:
             raise WriteError(str(exc)) from exc
         finally:
             view.release()
 
-    def receive_head(self, method: bytes, read_timeout: float | None) -> Head:
+    def receive_head(self, method: bytes, read_timeout: float | None) -> exchange.Head:
         """Read the response head (after any 1xx responses) and choose the body reader."""
         buffer = self.buffer
-        view = self.view
-        parser = HeadParser(method)
+        parser = exchange.HeadParser(method)
         sock = self.sock
-        received = 0
         # The response is rarely there yet right after the request: on a plain socket, wait
         # first rather than pay for a read that would fail.
         wait = None if isinstance(sock, ssl.SSLSocket) else self._waiter.readable
@@ -216,24 +182,14 @@ class Connection:
             try:
                 n = sock.recv_into(buffer)
             except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
-                n = self._read_head_bytes(buffer, received, read_timeout)
+                n = self._read_head_bytes(buffer, parser.size, read_timeout)
             except ConnectionResetError as exc:
-                raise self._reset(exc, received) from exc
+                raise self._reset(exc, parser.size) from exc
             except OSError as exc:
                 raise ReadError(str(exc)) from exc
-            received += n
-            if n:
-                parser.feed(view[:n])
-            elif received:
-                parser.feed_eof()
-            else:
-                raise ServerDisconnected(DISCONNECTED)
-            # (A fresh parser has no head before its first bytes: nothing to ask before.)
-            head = parser.next_head()
+            head = parser.received(self.view[:n])
             if head is not None:
-                self.body = Body(head, self.close_requested)
-                self.leftover = head.leftover
-                self.read_size = len(buffer)
+                self.body = exchange.Body(head, self.close_requested)
                 return head
 
     def _read_head_bytes(self, buffer: bytearray, received: int, timeout: float | None) -> int:
@@ -242,11 +198,11 @@ class Connection:
         except ConnectionResetError as exc:
             raise self._reset(exc, received) from exc
 
-    def _reset(self, exc: ConnectionResetError, received: int) -> ServerDisconnected | ReadError:
+    def _reset(self, exc: ConnectionResetError, received: int) -> Exception:
         """The error for a connection reset while `received` bytes of a head had come."""
         if received == 0 and self.responses:
             # A reused connection the server dropped while it was idle.
-            return ServerDisconnected(DISCONNECTED)
+            return exchange.ServerDisconnected(exchange.DISCONNECTED)
         return ReadError(str(exc))
 
     def _retry_read(self, read: typing.Callable[[], _R], timeout: float | None) -> _R:
@@ -276,75 +232,40 @@ class Connection:
         """
         body = self.body
         assert body is not None
-        if body.error is not None:
-            raise body.error
-        leftover = self.leftover
-        if leftover:
-            # First the bytes that came with the head (after the end of a body-less
-            # response, they are surplus: the reader marks the connection unfit to pool).
-            self.leftover = b""
-            pieces = body.feed(leftover)
-            if pieces or body.done:
-                return pieces
-        if body.done:
-            return []
+        pieces = body.pending()
+        if pieces is not None:
+            return pieces
         if type(body.reader) is _cstream.ChunkedReader:
-            return self._read_into_buffer(body, read_timeout)
-        return self._read_whole(body, read_timeout)
-
-    def _read_into_buffer(self, body: Body, read_timeout: float | None) -> list[bytes]:
-        """`read_pieces` for a chunked body: `recv_into` the connection's buffer, and the
-        reader cuts the chunk data out of it."""
-        recv_into = self.sock.recv_into
-        while True:
-            buffer = self.buffer
-            try:
-                n = recv_into(buffer)
-            except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
-                try:
-                    n = self._retry_read(functools.partial(recv_into, buffer), read_timeout)
-                except ConnectionResetError as exc:
-                    raise ReadError(str(exc)) from exc
-            except OSError as exc:
-                raise ReadError(str(exc)) from exc
-            if n == 0:
-                body.feed_eof()
-                return []
-            pieces = body.feed(self.view[:n])
-            size = len(buffer)
-            if n == size and size < MAX_BUFFER:
-                # Reads keep filling the buffer: a large body; read more per call.
-                self.view.release()
-                self.buffer = bytearray(2 * size)
-                self.view = memoryview(self.buffer)
-            if pieces or body.done:
-                return pieces
-
-    def _read_whole(self, body: Body, read_timeout: float | None) -> list[bytes]:
-        """`read_pieces` for a body whose reader passes whole reads on (not chunked): `recv`
-        into a new bytes object per read, so each byte is copied once, by the kernel (a
-        reused buffer would need a second copy to make the piece)."""
+            # Chunked: `recv_into` the connection's buffer, and the reader cuts the chunk
+            # data out of it.
+            recv_into = self.sock.recv_into
+            while True:
+                buffer = self.buffer
+                n = self._read_body(functools.partial(recv_into, buffer), read_timeout)
+                pieces = body.received(self.view[:n])
+                if n == len(buffer) and n < exchange.MAX_BUFFER:
+                    # Reads keep filling the buffer: a large body; read more per call.
+                    self.view.release()
+                    self.buffer = bytearray(2 * n)
+                    self.view = memoryview(self.buffer)
+                if pieces is not None:
+                    return pieces
+        # Otherwise `recv` into a new bytes object per read, which the reader hands on as the
+        # piece itself: each byte is copied once, by the kernel (a reused buffer would need
+        # a second copy to make the piece).
         recv = self.sock.recv
-        while True:
-            size = self.read_size
-            try:
-                data = recv(size)
-            except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
-                try:
-                    data = self._retry_read(functools.partial(recv, size), read_timeout)
-                except ConnectionResetError as exc:
-                    raise ReadError(str(exc)) from exc
-            except OSError as exc:
-                raise ReadError(str(exc)) from exc
-            n = len(data)
-            if n == 0:
-                body.feed_eof()
-                return []
-            pieces = body.feed(data)
-            if n == size and size < MAX_BUFFER:
-                self.read_size = 2 * size  # reads keep coming full: read more per call
-            if pieces or body.done:
-                return pieces
+        while pieces is None:
+            pieces = body.received(
+                self._read_body(functools.partial(recv, body.read_size), read_timeout)
+            )
+        return pieces
+
+    def _read_body(self, read: typing.Callable[[], _R], timeout: float | None) -> _R:
+        """One read of a body: `ReadTimeout`, `ReadError` (a reset included)."""
+        try:
+            return self._retry_read(read, timeout)
+        except ConnectionResetError as exc:
+            raise ReadError(str(exc)) from exc
 
 
 class NetworkStream:
@@ -355,17 +276,14 @@ class NetworkStream:
 
     def get_extra_info(self, info: str) -> typing.Any:
         sock = self._sock
-        if info == "ssl_object":
-            return sock if isinstance(sock, ssl.SSLSocket) else None
-        if info == "client_addr":
-            return sock.getsockname()
-        if info == "server_addr":
-            return sock.getpeername()
-        if info == "socket":
-            return sock
-        if info == "is_readable":
-            return is_readable(sock)
-        return None
+        return socket_extra_info(sock, info, functools.partial(_ssl_object, sock), self._readable)
+
+    def _readable(self) -> bool:
+        return is_readable(self._sock)
+
+
+def _ssl_object(sock: socket.socket) -> ssl.SSLSocket | None:
+    return sock if isinstance(sock, ssl.SSLSocket) else None
 
 
 if hasattr(select, "poll"):

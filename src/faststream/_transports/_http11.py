@@ -46,8 +46,12 @@ from ._pool import ConnectionPool
 from ._backends import SyncBackend, Connection, current_sync_backend
 from ._base import BaseTransport
 from ._http11_exchange import ServerDisconnected, replayable
-from ._settings import DEFAULT_PORTS, PooledStream, TransportSettings, retry_delays
+from ._settings import DEFAULT_PORTS, Dial, PooledStream, TransportSettings, retry_delays
 from ._sockets import SocketOption
+
+Key: typing.TypeAlias = typing.Hashable
+Seconds: typing.TypeAlias = float | None
+Timeouts: typing.TypeAlias = dict[str, Seconds]
 
 if typing.TYPE_CHECKING:
     from .._request import Request
@@ -98,7 +102,7 @@ class HTTPTransport(BaseTransport):
 
     def handle_request(self, request: Request) -> Response:
         scheme, host, port, key, method, target, headers = self._settings.route(request)
-        timeouts: dict[str, float | None] = request.extensions.get("timeout") or {}
+        timeouts: Timeouts = request.extensions.get("timeout") or {}
         stream = request.stream
         if not isinstance(stream, SyncByteStream):
             raise RuntimeError("Attempted to send an async request with a sync Client instance.")
@@ -110,9 +114,7 @@ class HTTPTransport(BaseTransport):
             connection = pool.acquire(key, timeouts.get("pool"), backend)
             if connection is None:
                 try:
-                    connection = self._open(
-                        backend, key, scheme, host, port, timeouts.get("connect")
-                    )
+                    connection = self._open(backend, scheme, host, port, key, timeouts)
                 except BaseException:
                     pool.discard()
                     raise
@@ -151,19 +153,15 @@ class HTTPTransport(BaseTransport):
     # -- connections ------------------------------------------------------------------------
 
     def _open(
-        self,
-        backend: SyncBackend,
-        key: typing.Hashable,
-        scheme: str,
-        host: str,
-        port: int,
-        timeout: float | None,
+        self, backend: SyncBackend, scheme: str, host: str, port: int, key: Key, timeouts: Timeouts
     ) -> Connection:
+        """A new connection to `host:port` (through the proxy, if any), with the retries."""
         delays = retry_delays()
         retries = self._settings.retries
+        timeout = timeouts.get("connect")
         for attempt in range(retries + 1):
             try:
-                return self._connect(backend, key, scheme, host, port, timeout)
+                return self._connect(backend, scheme, host, port, key, timeout)
             except (ConnectError, ConnectTimeout):
                 if attempt == retries:
                     raise
@@ -171,19 +169,14 @@ class HTTPTransport(BaseTransport):
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _connect(
-        self,
-        backend: SyncBackend,
-        key: typing.Hashable,
-        scheme: str,
-        host: str,
-        port: int,
-        timeout: float | None,
+        self, backend: SyncBackend, scheme: str, host: str, port: int, key: Key, timeout: Seconds
     ) -> Connection:
         settings = self._settings
         proxy = settings.proxy
         if proxy is None:
             context = settings.ssl_context() if scheme == "https" else None
-            return backend.connect(key, host, port, timeout, settings, context, settings.uds)
+            dial = Dial(key, host, port, timeout, context, settings.uds)
+            return backend.connect(dial, settings)
         proxy_url = proxy.url
         proxy_port = proxy_url.port or DEFAULT_PORTS[proxy_url.scheme]
         context = None
@@ -194,9 +187,8 @@ class HTTPTransport(BaseTransport):
                     "(TLS inside TLS) yet."
                 )
             context = proxy.ssl_context or settings.ssl_context()
-        connection = backend.connect(
-            key, proxy_url.host, proxy_port, timeout, settings, context, None
-        )
+        dial = Dial(key, proxy_url.host, proxy_port, timeout, context, None)
+        connection = backend.connect(dial, settings)
         if scheme == "https":
             try:
                 self._tunnel(connection, host, port, timeout)

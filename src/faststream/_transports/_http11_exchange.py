@@ -43,12 +43,14 @@ __all__ = [
     "HeadParser",
     "RequestBody",
     "ServerDisconnected",
+    "Fields",
     "asks_close",
     "encode_end",
     "encode_piece",
     "in_memory_writes",
     "make_head",
     "replayable",
+    "request_writes",
     "start_request",
 ]
 
@@ -59,6 +61,7 @@ FIRST_BUFFER = 64 * 1024  # the first read of a response; reads double while the
 MAX_BUFFER = 512 * 1024  # ... up to this
 SMALL_BODY = 64 * 1024  # request bodies up to this size go out in the same write as the head
 DISCONNECTED = "Server disconnected without sending a response."
+Fields: typing.TypeAlias = list[tuple[bytes, bytes]]  # request head fields, raw
 _NO_BODY_STATUS = frozenset({204, 304})
 _IDEMPOTENT = frozenset({b"GET", b"HEAD", b"OPTIONS", b"TRACE", b"PUT", b"DELETE"})
 
@@ -93,15 +96,25 @@ class RequestBody:
         self.remaining = max(framing, 0)
 
 
-def start_request(
-    method: bytes, target: bytes, headers: list[tuple[bytes, bytes]]
-) -> tuple[RequestBody, bytes]:
+def start_request(method: bytes, target: bytes, headers: Fields) -> tuple[RequestBody, bytes]:
     """The serialised request head, and the framing its body must follow."""
     try:
         head, framing = _cstream.serialize_request(method, target, headers)
     except _cstream.HeadError as exc:
         raise LocalProtocolError(str(exc)) from None
     return RequestBody(framing), head
+
+
+def request_writes(
+    method: bytes, target: bytes, headers: Fields, stream: object
+) -> tuple[list[bytes], RequestBody | None]:
+    """The writes that send a request: its head, with the body when that is in memory (or
+    there is none); and the framing of a body still to be streamed from `stream` (None when
+    the writes carry all of it)."""
+    body, head = start_request(method, target, headers)
+    if stream is None or isinstance(stream, ByteStream):
+        return in_memory_writes(body, head, stream), None
+    return [head], body
 
 
 def in_memory_writes(body: RequestBody, head: bytes, stream: ByteStream | None) -> list[bytes]:
@@ -141,7 +154,7 @@ def encode_end(body: RequestBody) -> bytes:
     return b""
 
 
-def asks_close(headers: list[tuple[bytes, bytes]]) -> bool:
+def asks_close(headers: Fields) -> bool:
     """The request's `Connection` header has the `close` token (h11's keep-alive rule)."""
     for name, value in headers:
         if len(name) == 10 and name.lower() == b"connection" and b"close" in value.lower():
@@ -175,16 +188,30 @@ class HeadParser:
 
     `next_head()` returns None while more bytes are needed; it raises `RemoteProtocolError`
     for a malformed or oversized head, or after more than `MAX_INFORMATIONAL` 1xx responses.
+    A backend that reads on demand hands each read to `received(data)` instead.
     """
 
-    __slots__ = ("feed", "feed_eof", "informational", "method", "parser")
+    __slots__ = ("feed", "feed_eof", "informational", "method", "parser", "size")
 
     def __init__(self, method: bytes) -> None:
         self.method = method
         self.informational = 0
+        self.size = 0  # bytes received through `received`
         self.parser = parser = _cstream.ResponseHeadParser(MAX_HEAD_SIZE)
         self.feed = parser.feed
         self.feed_eof = parser.feed_eof
+
+    def received(self, data: bytes | bytearray | memoryview) -> Head | None:
+        """One read (empty: the peer closed): the head once it is complete, else None.
+        Closed before any byte: `ServerDisconnected`."""
+        if data:
+            self.size += len(data)
+            self.feed(data)
+        elif self.size:
+            self.feed_eof()
+        else:
+            raise ServerDisconnected(DISCONNECTED)
+        return self.next_head()
 
     def next_head(self) -> Head | None:
         parser = self.parser
@@ -238,21 +265,28 @@ def make_head(parsed: _Parsed, method: bytes, leftover: bytes) -> Head:
 
 
 class Body:
-    """The body of one response as it is read: the framing reader, a framing error held
-    back until the pieces before it have been delivered, and what the connection may do next.
+    """The body of one response as it is read: the framing reader, the bytes that came with
+    the head, a framing error held back until the pieces before it have been delivered, and
+    what the connection may do next.
 
     `feed(data)` returns the body pieces `data` completes; a framing error raises
     `RemoteProtocolError` at once, unless pieces came before it in the same data: then they
     are returned and the error waits in `error`, for the backend to raise once it has handed
     them on. `feed_eof()` is the peer closing. `done`: the body is complete.
+
+    A backend that reads on demand asks `pending()` first and then feeds each read to
+    `received(data)`; `read_size` is how much to ask the socket for next (it doubles, up to
+    `MAX_BUFFER`, while reads come back full).
     """
 
-    __slots__ = ("error", "keep_alive", "reader")
+    __slots__ = ("error", "keep_alive", "leftover", "read_size", "reader")
 
     def __init__(self, head: Head, close_requested: bool) -> None:
         self.reader = head.reader
+        self.leftover = head.leftover
         self.keep_alive = head.keep_alive and not close_requested
         self.error: RemoteProtocolError | None = None
+        self.read_size = FIRST_BUFFER
 
     @property
     def done(self) -> bool:
@@ -274,6 +308,37 @@ class Body:
             self.reader.feed_eof()
         except _cstream.FramingError as exc:
             raise RemoteProtocolError(str(exc)) from None
+
+    def pending(self) -> list[bytes] | None:
+        """Before reading: raise a held-back error; hand on what the bytes that came with the
+        head complete; an empty list once the body is complete; None: read the socket.
+
+        Bytes after the end of a body-less response are surplus: feeding them marks the
+        connection unfit to pool.
+        """
+        if self.error is not None:
+            raise self.error
+        leftover = self.leftover
+        if leftover:
+            self.leftover = b""
+            pieces = self.feed(leftover)
+            if pieces or self.reader.done:
+                return pieces
+        return [] if self.reader.done else None
+
+    def received(self, data: bytes | bytearray | memoryview) -> list[bytes] | None:
+        """One read from the socket (empty: the peer closed): the pieces to hand on, an empty
+        list once the body is complete, or None: read again."""
+        size = len(data)
+        if not size:
+            self.feed_eof()
+            return []
+        pieces = self.feed(data)
+        if size == self.read_size and size < MAX_BUFFER:
+            self.read_size = 2 * size  # reads keep coming full: a large body
+        if pieces or self.reader.done:
+            return pieces
+        return None
 
     def reusable(self) -> bool:
         """After the body was read to its end: may the connection carry another exchange?"""

@@ -86,9 +86,7 @@ class ConnectionPool(PoolBase[Connection]):
         with self._lock:
             self._lent.discard(connection)
             self._in_use -= 1
-            if reusable and not self.closed and not connection.closed and self._max_idle != 0:
-                connection.responses += 1
-                connection.idle()
+            if self._returning(connection, reusable):
                 self._keep_idle(connection)
             else:
                 connection.close()

@@ -29,8 +29,11 @@ class _Pooled(typing.Protocol):
     key: typing.Hashable
     responses: int
     idle_since: float
+    closed: bool
 
     def stale(self) -> bool: ...
+
+    def idle(self) -> None: ...
 
     def close(self) -> None: ...
 
@@ -98,6 +101,16 @@ class PoolBase(typing.Generic[C]):
         self._count += 1
         self._in_use += 1
         return True
+
+    def _returning(self, connection: C, reusable: bool) -> bool:
+        """A lent connection comes back (`reusable`: its exchange allows another one): True
+        when it is to be kept idle (then counted and reset for the next exchange), False
+        when it is to be closed."""
+        if reusable and not self.closed and not connection.closed and self._max_idle != 0:
+            connection.responses += 1
+            connection.idle()
+            return True
+        return False
 
     def _keep_idle(self, connection: C) -> None:
         """Put a reusable connection among the idle ones (evicting the oldest over the

@@ -24,6 +24,7 @@ if typing.TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_PORTS",
+    "Dial",
     "PooledStream",
     "Route",
     "TransportSettings",
@@ -37,6 +38,19 @@ _FORWARD_KEY = ("proxy",)
 # Where and how a request goes: scheme, host, port, the pool key, method, request target and
 # head fields. A plain tuple: the transports unpack it at once.
 Route = tuple[str, str, int, typing.Hashable, bytes, bytes, list[tuple[bytes, bytes]]]
+
+
+class Dial(typing.NamedTuple):
+    """Where a network backend connects: the pool key of the connection, the host and port
+    (or the Unix socket `uds`), the connect timeout, and the TLS context to start at once
+    (None: plain TCP)."""
+
+    key: typing.Hashable
+    host: str
+    port: int
+    timeout: float | None
+    context: ssl.SSLContext | None
+    uds: str | None
 
 
 class TransportSettings:

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 from .._exceptions import ConnectError, ConnectTimeout
 
-__all__ = ["SocketOption", "is_readable", "open_socket", "start_tls"]
+__all__ = ["SocketOption", "is_readable", "open_socket", "socket_extra_info", "start_tls"]
 
 SocketOption: typing.TypeAlias = (
     tuple[int, int, int] | tuple[int, int, bytes | bytearray] | tuple[int, int, None, int]
@@ -131,3 +131,24 @@ else:  # pragma: no cover - Windows
             return True
         readable, _, errored = select.select([sock], [], [sock], 0)
         return bool(readable or errored)
+
+
+def socket_extra_info(
+    sock: typing.Any,
+    info: str,
+    ssl_object: typing.Callable[[], typing.Any],
+    readable: typing.Callable[[], bool],
+) -> typing.Any:
+    """A `network_stream.get_extra_info(info)` answer for a connection on socket `sock`
+    (a stdlib or trio socket): httpx's names, None for any other."""
+    if info == "ssl_object":
+        return ssl_object()
+    if info == "client_addr":
+        return sock.getsockname()
+    if info == "server_addr":
+        return sock.getpeername()
+    if info == "socket":
+        return sock
+    if info == "is_readable":
+        return readable()
+    return None

@@ -13,7 +13,6 @@ closing can never be interrupted by a second cancellation.
 from __future__ import annotations
 
 import math
-import socket
 import ssl
 import typing
 
@@ -27,25 +26,15 @@ from .._exceptions import (
     WriteError,
     WriteTimeout,
 )
-from .._streams import AsyncByteStream, ByteStream
-from ._http11_exchange import (
-    DISCONNECTED,
-    FIRST_BUFFER,
-    MAX_BUFFER,
-    Body,
-    Head,
-    HeadParser,
-    ServerDisconnected,
-    asks_close,
-    encode_end,
-    encode_piece,
-    in_memory_writes,
-    start_request,
-)
+from . import _http11_exchange as exchange
+from ._backends import Stream, Timeout, write_request
+from ._http11_exchange import Fields
+from ._sockets import socket_extra_info
 from ._waiter import PoolWaiter
 
 if typing.TYPE_CHECKING:
-    from ._settings import TransportSettings
+    from ._settings import Dial, TransportSettings
+
 
 __all__ = ["TrioBackend", "TrioConnection"]
 
@@ -78,32 +67,24 @@ class TrioBackend:
     sleep = staticmethod(trio.sleep)
 
     @staticmethod
-    async def connect(
-        key: typing.Hashable,
-        host: str,
-        port: int,
-        timeout: float | None,
-        settings: TransportSettings,
-        context: ssl.SSLContext | None,
-        uds: str | None,
-    ) -> TrioConnection:
-        """A connection to `host:port` (or the Unix socket `uds`), in TLS when `context` is
-        given: `ConnectError`; `ConnectTimeout` after `timeout` seconds."""
+    async def connect(dial: Dial, settings: TransportSettings) -> TrioConnection:
+        """A connection as `dial` says: `ConnectError`; `ConnectTimeout` after its timeout."""
         connection: TrioConnection | None = None
-        with trio.move_on_after(_limit(timeout)) as scope:
+        with trio.move_on_after(_limit(dial.timeout)) as scope:
             try:
-                if uds is not None:
-                    stream = await trio.open_unix_socket(uds)
-                elif settings.socket_options is None and settings.local_address is None:
-                    stream = await trio.open_tcp_stream(host, port)
+                if dial.uds is not None:
+                    stream = await trio.open_unix_socket(dial.uds)
                 else:
-                    stream = await _open_tcp(host, port, settings)
+                    local = settings.local_address
+                    stream = await trio.open_tcp_stream(dial.host, dial.port, local_address=local)
+                for option in settings.socket_options or ():
+                    stream.setsockopt(*option)
             except OSError as exc:
                 raise ConnectError(str(exc)) from exc
-            connection = TrioConnection(stream, key)
-            if context is not None:
+            connection = TrioConnection(stream, dial.key)
+            if dial.context is not None:
                 try:
-                    await connection._handshake(context, host)
+                    await connection._handshake(dial.context, dial.host)
                 except BaseException:
                     connection.close()
                     raise
@@ -112,32 +93,6 @@ class TrioBackend:
                 connection.close()
             raise ConnectTimeout("timed out")
         return connection
-
-
-async def _open_tcp(host: str, port: int, settings: TransportSettings) -> trio.SocketStream:
-    """A TCP stream with the transport's socket options and local address: each address
-    `getaddrinfo` gives is tried in turn; the last failure is raised."""
-    options = list(settings.socket_options or ())
-    local_address = settings.local_address
-    last_error: OSError | None = None
-    for family, kind, proto, _, address in await trio.socket.getaddrinfo(
-        host, port, type=socket.SOCK_STREAM
-    ):
-        sock = trio.socket.socket(family, kind, proto)
-        try:
-            for option in options:
-                sock.setsockopt(*option)
-            if local_address is not None:
-                await sock.bind((local_address, 0))
-            await sock.connect(address)
-        except BaseException as exc:
-            sock.close()
-            if not isinstance(exc, OSError):
-                raise
-            last_error = exc
-            continue
-        return trio.SocketStream(sock)
-    raise last_error or OSError(f"getaddrinfo returned nothing for {host!r}")
 
 
 def _cause(exc: BaseException) -> BaseException:
@@ -156,9 +111,7 @@ class TrioConnection:
         self.idle_since = 0.0
         self.closed = False
         self.close_requested = False
-        self.body: Body | None = None
-        self.leftover = b""
-        self.read_size = FIRST_BUFFER
+        self.body: exchange.Body | None = None
         self.token = trio.lowlevel.current_trio_token()
         # The `network_stream` extension of every response on this connection.
         self.network_stream = TrioNetworkStream(self)
@@ -212,25 +165,12 @@ class TrioConnection:
     # -- one exchange ---------------------------------------------------------------------
 
     async def send_request(
-        self,
-        method: bytes,
-        target: bytes,
-        headers: list[tuple[bytes, bytes]],
-        stream: AsyncByteStream | None,
-        write_timeout: float | None,
+        self, method: bytes, target: bytes, headers: Fields, stream: Stream, timeout: Timeout
     ) -> None:
         """Write a request (head and body)."""
-        body, head = start_request(method, target, headers)
-        self.close_requested = asks_close(headers)
-        if stream is None or isinstance(stream, ByteStream):
-            for data in in_memory_writes(body, head, stream):
-                await self._write(data, write_timeout)
-            return
-        await self._write(head, write_timeout)
-        async for piece in stream:
-            if piece:
-                await self._write(encode_piece(body, piece), write_timeout)
-        await self._write(encode_end(body), write_timeout)
+        prepared = exchange.request_writes(method, target, headers, stream)
+        self.close_requested = exchange.asks_close(headers)
+        await write_request(self._write, prepared, stream, timeout)
 
     async def _write(self, data: bytes, timeout: float | None) -> None:
         if self.closed:
@@ -241,7 +181,7 @@ class TrioConnection:
         except (trio.BrokenResourceError, trio.ClosedResourceError, OSError) as exc:
             cause = _cause(exc)
             if self.responses and isinstance(cause, (BrokenPipeError, ConnectionResetError)):
-                raise ServerDisconnected(str(cause)) from exc
+                raise exchange.ServerDisconnected(str(cause)) from exc
             raise WriteError(str(cause)) from exc
         if scope.cancelled_caught:
             raise WriteTimeout("timed out")
@@ -257,27 +197,18 @@ class TrioConnection:
         except (trio.BrokenResourceError, trio.ClosedResourceError, OSError) as exc:
             cause = _cause(exc)
             if received == 0 and self.responses and isinstance(cause, ConnectionResetError):
-                raise ServerDisconnected(DISCONNECTED) from exc
+                raise exchange.ServerDisconnected(exchange.DISCONNECTED) from exc
             raise ReadError(str(cause)) from exc
         raise ReadTimeout("timed out")
 
-    async def receive_head(self, method: bytes, read_timeout: float | None) -> Head:
+    async def receive_head(self, method: bytes, read_timeout: float | None) -> exchange.Head:
         """Read the response head (after any 1xx responses) and choose the body reader."""
-        parser = HeadParser(method)
-        received = 0
+        parser = exchange.HeadParser(method)
         while True:
-            data = await self._read(FIRST_BUFFER, read_timeout, received)
-            received += len(data)
-            if data:
-                parser.feed(data)
-            elif received:
-                parser.feed_eof()
-            else:
-                raise ServerDisconnected(DISCONNECTED)
-            head = parser.next_head()
+            data = await self._read(exchange.FIRST_BUFFER, read_timeout, parser.size)
+            head = parser.received(data)
             if head is not None:
-                self.body = Body(head, self.close_requested)
-                self.leftover = head.leftover
+                self.body = exchange.Body(head, self.close_requested)
                 return head
 
     async def read_pieces(self, read_timeout: float | None) -> list[bytes]:
@@ -286,29 +217,10 @@ class TrioConnection:
         before it."""
         body = self.body
         assert body is not None
-        if body.error is not None:
-            raise body.error
-        leftover = self.leftover
-        if leftover:
-            # First the bytes that came with the head (after the end of a body-less
-            # response, they are surplus: the reader marks the connection unfit to pool).
-            self.leftover = b""
-            pieces = body.feed(leftover)
-            if pieces or body.done:
-                return pieces
-        if body.done:
-            return []
-        while True:
-            size = self.read_size
-            data = await self._read(size, read_timeout, -1)
-            if not data:
-                body.feed_eof()
-                return []
-            pieces = body.feed(data)
-            if len(data) == size and size < MAX_BUFFER:
-                self.read_size = 2 * size  # reads keep coming full: read more per call
-            if pieces or body.done:
-                return pieces
+        pieces = body.pending()
+        while pieces is None:
+            pieces = body.received(await self._read(body.read_size, read_timeout, -1))
+        return pieces
 
 
 class TrioNetworkStream:
@@ -319,15 +231,8 @@ class TrioNetworkStream:
 
     def get_extra_info(self, info: str) -> typing.Any:
         connection = self._connection
-        stream = connection.stream
-        if info == "ssl_object":
-            return stream.ssl_object if isinstance(stream, trio.SSLStream) else None
-        if info == "client_addr":
-            return connection.socket.getsockname()
-        if info == "server_addr":
-            return connection.socket.getpeername()
-        if info == "socket":
-            return connection.socket
-        if info == "is_readable":
-            return connection.stale()
-        return None
+        return socket_extra_info(connection.socket, info, self._ssl_object, connection.stale)
+
+    def _ssl_object(self) -> ssl.SSLObject | None:
+        stream = self._connection.stream
+        return stream.ssl_object if isinstance(stream, trio.SSLStream) else None
