@@ -16,7 +16,13 @@ import os
 import sys
 from typing import TYPE_CHECKING, Literal
 
-from ._errors import DecodeError, HeadError, LineTooLongError
+from ._errors import (
+    DecodeError as DecodeError,
+    FramingError as FramingError,
+    HeadError as HeadError,
+    LineTooLongError as LineTooLongError,
+)
+from ._names import IMPLEMENTED, SHARED
 
 
 def _flag(name: str) -> bool:
@@ -28,70 +34,73 @@ REQUIRE_EXTENSIONS: bool = _flag("FASTSTREAM_REQUIRE_EXTENSIONS") and not NO_EXT
 
 IMPLEMENTATION: Literal["c", "python"]
 
-if TYPE_CHECKING or NO_EXTENSIONS:
-    from . import _pure as _impl
+if TYPE_CHECKING:
+    # Static typing reads the twins (the compiled modules' stubs declare the same API). These
+    # imports name exactly `_names.IMPLEMENTED` and `_names.SHARED` (tests/core/test_build.py
+    # checks it); at run time the names come from the table.
+    from ._codecs import (
+        INFLATE_BACKENDS as INFLATE_BACKENDS,
+        SUPPORTED_ENCODINGS as SUPPORTED_ENCODINGS,
+        BrotliDecoder as BrotliDecoder,
+        ZstdDecoder as ZstdDecoder,
+        default_inflate_backend as default_inflate_backend,
+    )
+    from ._pure._chunker import (
+        ByteChunker as ByteChunker,
+        TextChunker as TextChunker,
+        TextDecoder as TextDecoder,
+    )
+    from ._pure._framing import (
+        ChunkedReader as ChunkedReader,
+        CloseDelimitedReader as CloseDelimitedReader,
+        ContentLengthReader as ContentLengthReader,
+    )
+    from ._pure._head import (
+        ResponseHeadParser as ResponseHeadParser,
+        serialize_request as serialize_request,
+    )
+    from ._pure._lines import (
+        ByteLineDecoder as ByteLineDecoder,
+        LineDecoder as LineDecoder,
+        bytes_lines_supported as bytes_lines_supported,
+    )
+    from ._pure._zlib import (
+        DeflateDecoder as DeflateDecoder,
+        GzipDecoder as GzipDecoder,
+        IdentityDecoder as IdentityDecoder,
+        MultiDecoder as MultiDecoder,
+        make_decoder as make_decoder,
+    )
 
     IMPLEMENTATION = "python"
 else:
-    try:
-        from . import _c as _impl
-
-        IMPLEMENTATION = "c"
-    except ImportError:  # pragma: no cover - only where the extensions could not be built
-        if REQUIRE_EXTENSIONS:
-            raise
+    if NO_EXTENSIONS:
         from . import _pure as _impl
 
         IMPLEMENTATION = "python"
+    else:
+        try:
+            from . import _c as _impl
 
-ByteChunker = _impl.ByteChunker
-TextChunker = _impl.TextChunker
-TextDecoder = _impl.TextDecoder
-LineDecoder = _impl.LineDecoder
-ByteLineDecoder = _impl.ByteLineDecoder
-bytes_lines_supported = _impl.bytes_lines_supported
-IdentityDecoder = _impl.IdentityDecoder
-GzipDecoder = _impl.GzipDecoder
-DeflateDecoder = _impl.DeflateDecoder
-BrotliDecoder = _impl.BrotliDecoder
-ZstdDecoder = _impl.ZstdDecoder
-MultiDecoder = _impl.MultiDecoder
-make_decoder = _impl.make_decoder
-default_inflate_backend = _impl.default_inflate_backend
-INFLATE_BACKENDS = _impl.INFLATE_BACKENDS
-SUPPORTED_ENCODINGS = _impl.SUPPORTED_ENCODINGS
-ContentLengthReader = _impl.ContentLengthReader
-ChunkedReader = _impl.ChunkedReader
-CloseDelimitedReader = _impl.CloseDelimitedReader
-ResponseHeadParser = _impl.ResponseHeadParser
-serialize_request = _impl.serialize_request
-FramingError = _impl.FramingError  # one class, shared by both implementations
+            IMPLEMENTATION = "c"
+        except ImportError:  # pragma: no cover - only where the extensions could not be built
+            if REQUIRE_EXTENSIONS:
+                raise
+            from . import _pure as _impl
 
-__all__ = [
-    "IMPLEMENTATION",
-    "INFLATE_BACKENDS",
-    "SUPPORTED_ENCODINGS",
-    "BrotliDecoder",
-    "ByteChunker",
-    "ByteLineDecoder",
-    "ChunkedReader",
-    "CloseDelimitedReader",
-    "ContentLengthReader",
-    "DecodeError",
-    "DeflateDecoder",
-    "FramingError",
-    "GzipDecoder",
-    "HeadError",
-    "IdentityDecoder",
-    "LineDecoder",
-    "LineTooLongError",
-    "MultiDecoder",
-    "ResponseHeadParser",
-    "TextChunker",
-    "TextDecoder",
-    "ZstdDecoder",
-    "bytes_lines_supported",
-    "default_inflate_backend",
-    "make_decoder",
-    "serialize_request",
-]
+            IMPLEMENTATION = "python"
+    for _name in (*IMPLEMENTED, *SHARED):
+        globals()[_name] = getattr(_impl, _name)
+    del _name
+
+__all__ = sorted(
+    [
+        *IMPLEMENTED,
+        *SHARED,
+        "IMPLEMENTATION",
+        "DecodeError",
+        "FramingError",
+        "HeadError",
+        "LineTooLongError",
+    ]
+)

@@ -8,34 +8,7 @@ from typing import Any
 import pytest
 
 import _cstream
-
-# Where each public name lives, per implementation. Brotli, zstd and the backend registry wrap
-# optional Python packages and are shared by both sides (`_cstream._codecs`).
-_SHARED = {
-    "BrotliDecoder",
-    "ZstdDecoder",
-    "INFLATE_BACKENDS",
-    "SUPPORTED_ENCODINGS",
-    "default_inflate_backend",
-}
-_HOME = {
-    "ByteChunker": "_chunker",
-    "TextChunker": "_chunker",
-    "TextDecoder": "_chunker",
-    "LineDecoder": "_lines",
-    "ByteLineDecoder": "_lines",
-    "bytes_lines_supported": "_lines",
-    "IdentityDecoder": "_zlib",
-    "GzipDecoder": "_zlib",
-    "DeflateDecoder": "_zlib",
-    "MultiDecoder": "_zlib",
-    "make_decoder": "_zlib",
-    "ContentLengthReader": "_framing",
-    "ChunkedReader": "_framing",
-    "CloseDelimitedReader": "_framing",
-    "ResponseHeadParser": "_head",
-    "serialize_request": "_head",
-}
+from _cstream._names import IMPLEMENTED, SHARED
 
 
 class Implementation:
@@ -52,11 +25,11 @@ class Implementation:
         return f"<_cstream implementation {self.name!r}>"
 
     def __getattr__(self, attr: str) -> Any:
-        if attr in _SHARED:
+        if attr in SHARED:
             return getattr(importlib.import_module("_cstream._codecs"), attr)
         if attr in ("DecodeError", "LineTooLongError", "FramingError", "HeadError"):
             return getattr(_cstream, attr)
-        home = _HOME.get(attr)
+        home = IMPLEMENTED.get(attr)
         if home is None:
             raise AttributeError(attr)
         package = "_cstream._pure" if self.name == "python" else "_cstream"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
 import importlib.machinery
 import os
@@ -11,6 +12,7 @@ import sys
 import pytest
 
 import _cstream
+from _cstream._names import IMPLEMENTED, SHARED
 
 COMPILED_MODULES = [
     "_cstream._chunker",
@@ -91,3 +93,38 @@ def test_env_switch_in_a_fresh_interpreter(value: str, expected: str | None) -> 
         else:
             expected = "c"
     assert out == expected
+
+
+def _statically_declared() -> set[str]:
+    """The names `_cstream/__init__.py` imports under TYPE_CHECKING (what mypy sees)."""
+    assert _cstream.__file__ is not None
+    with open(_cstream.__file__, encoding="utf-8") as f:
+        tree = ast.parse(f.read())
+    for node in tree.body:
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
+            return {
+                alias.asname or alias.name
+                for stmt in node.body
+                if isinstance(stmt, ast.ImportFrom)
+                for alias in stmt.names
+            }
+    raise AssertionError("no TYPE_CHECKING block in _cstream/__init__.py")
+
+
+def test_one_export_list() -> None:
+    """Every name of the table is exported and typed; nothing else comes from an implementation."""
+    table = set(IMPLEMENTED) | set(SHARED)
+    assert _statically_declared() == table
+    errors = {"DecodeError", "FramingError", "HeadError", "LineTooLongError"}
+    assert set(_cstream.__all__) == table | errors | {"IMPLEMENTATION"}
+    for name in _cstream.__all__:
+        assert hasattr(_cstream, name), name
+    for module in ("_cstream._pure", "_cstream._c"):
+        try:
+            namespace = importlib.import_module(module)
+        except ImportError:
+            if module == "_cstream._c" and not _cstream.REQUIRE_EXTENSIONS:
+                continue  # not built here
+            raise
+        for name in table:
+            assert getattr(namespace, name) is not None, (module, name)
