@@ -43,6 +43,7 @@ SPECIAL = {
         "The transport returned a response with an async stream."
     ),
     "typing.AsyncGenerator[bytes, None]": "typing.Generator[bytes, None, None]",
+    "current_async_backend()": "SYNC_BACKEND",
     "contextlib.asynccontextmanager": "contextlib.contextmanager",
     "An asynchronous": "A synchronous",
     "an asynchronous": "a synchronous",
@@ -80,7 +81,7 @@ TOKENS = {
     "aiter_lines": "iter_lines",
     "_async_http11": "_http11",
     "_async_pool": "_pool",
-    "current_async_backend": "current_sync_backend",
+    "current_async_backend": "SYNC_BACKEND",
     "asynchronous": "synchronous",
 }
 

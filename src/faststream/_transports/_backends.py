@@ -37,10 +37,10 @@ __all__ = [
     "AsyncConnection",
     "Connection",
     "Stream",
+    "SYNC_BACKEND",
     "SyncBackend",
     "Timeout",
     "current_async_backend",
-    "current_sync_backend",
     "write_request",
 ]
 
@@ -92,13 +92,9 @@ class AsyncBackend(typing.Protocol):
     async def sleep(self, seconds: float) -> None: ...
 
 
-_SYNC = SyncBackend()
+SYNC_BACKEND = SyncBackend()  # the sync transport's backend: no choice to make per call
 _ASYNCIO: AsyncBackend | None = None
 _TRIO: AsyncBackend | None = None
-
-
-def current_sync_backend() -> SyncBackend:
-    return _SYNC
 
 
 def current_async_backend() -> AsyncBackend:

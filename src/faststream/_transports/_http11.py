@@ -43,7 +43,7 @@ from .._exceptions import (
 from .._response import Response
 from .._streams import SyncByteStream
 from ._pool import ConnectionPool
-from ._backends import SyncBackend, Connection, current_sync_backend
+from ._backends import SyncBackend, Connection, SYNC_BACKEND
 from ._base import BaseTransport
 from ._http11_exchange import ServerDisconnected, replayable
 from ._settings import DEFAULT_PORTS, Dial, PooledStream, TransportSettings, retry_delays
@@ -107,7 +107,7 @@ class HTTPTransport(BaseTransport):
         if not isinstance(stream, SyncByteStream):
             raise RuntimeError("Attempted to send an async request with a sync Client instance.")
 
-        backend = current_sync_backend()
+        backend = SYNC_BACKEND
         pool = self._pool
         retried = False
         while True:

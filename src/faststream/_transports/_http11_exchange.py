@@ -318,13 +318,14 @@ class Body:
         """
         if self.error is not None:
             raise self.error
+        reader = self.reader
         leftover = self.leftover
         if leftover:
             self.leftover = b""
             pieces = self.feed(leftover)
-            if pieces or self.reader.done:
+            if pieces or reader.done:
                 return pieces
-        return [] if self.reader.done else None
+        return [] if reader.done else None
 
     def received(self, data: bytes | bytearray | memoryview) -> list[bytes] | None:
         """One read from the socket (empty: the peer closed): the pieces to hand on, an empty
