@@ -62,10 +62,18 @@ def _extensions() -> list[Extension]:
             )
         )
 
+    # One set of directives for every module. boundscheck and wraparound keep Cython's
+    # defaults: the modules index raw pointers with lengths they checked, and a function that
+    # ever needs otherwise says so with a decorator.
     directives = {
         "language_level": 3,
         "embedsignature": True,
         "linetrace": TRACE,
+        # No compiled type pickles: restoring C-level lengths and states from a pickle would
+        # trust them.
+        "auto_pickle": False,
+        # No doctests are collected from the compiled modules (no __test__ dicts).
+        "autotestdict": False,
     }
     built = cythonize(modules, compiler_directives=directives, quiet=True)
     # cythonize() returns fresh Extension objects without `optional`; set it afterwards.

@@ -1,4 +1,3 @@
-# cython: auto_pickle=False, autotestdict=False
 # Exact-size re-chunking of bytes and text, and incremental text decoders (compiled types).
 # The pure twin is `_pure/_chunker.py`; the API and its docs are in `_chunker.pyi`.
 #
@@ -27,8 +26,6 @@
 #   The next input is decoded as tail + input, which is exactly what the stdlib's buffered
 #   incremental decoder does, so every split gives the stdlib's output. Inputs are read through
 #   the buffer protocol and copied only when a tail is pending.
-#
-# No type here pickles: restoring C-level lengths from a pickle would trust them.
 
 from cpython.buffer cimport PyBUF_SIMPLE, PyBuffer_Release, PyObject_GetBuffer
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE

@@ -1,4 +1,3 @@
-# cython: language_level=3
 """Content decoders, compiled: identity, gzip, deflate, and chains of codings.
 
 The pull contract, the queue invariants and the pieces are those of `_codecs` (read its
