@@ -234,5 +234,7 @@ class TrioNetworkStream:
         return socket_extra_info(connection.socket, info, self._ssl_object, connection.stale)
 
     def _ssl_object(self) -> ssl.SSLObject | None:
+        # The `ssl.SSLObject` itself, as asyncio and the sync backend give one. trio keeps it
+        # private (its stream forwards only some of its methods); httpx reads the same field.
         stream = self._connection.stream
-        return stream.ssl_object if isinstance(stream, trio.SSLStream) else None
+        return stream._ssl_object if isinstance(stream, trio.SSLStream) else None
