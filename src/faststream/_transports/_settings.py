@@ -1,8 +1,6 @@
-"""What `HTTPTransport` and `AsyncHTTPTransport` share: their settings, request routing, the
-retry rules and the bookkeeping of a response on a pooled connection.
-
-Only the I/O differs between the two transports (blocking sockets and a thread-safe pool, or
-an asyncio protocol and an asyncio pool); everything decided before and after it is here.
+"""What `HTTPTransport` and `AsyncHTTPTransport` share besides their generated logic: their
+validated settings, request routing, where to connect (`Dial`), the connection retry delays
+and the bookkeeping of a response on a pooled connection (`PooledStream`).
 """
 
 from __future__ import annotations
