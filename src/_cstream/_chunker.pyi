@@ -1,7 +1,7 @@
 """Exact-size re-chunking of bytes and text, and incremental text decoding.
 
 Compiled in `_chunker.pyx`; the pure twin in `_pure/_chunker.py` behaves identically.
-Follows httpx 0.28.1's `ByteChunker`, `TextChunker` and `TextDecoder` (SPEC-httpx.md §3.3, §3.5).
+Behaves like httpx 0.28.1's `ByteChunker`, `TextChunker` and `TextDecoder`.
 """
 
 from typing import final

@@ -1,8 +1,8 @@
 """HTTP/1.1 response body framing readers (sans-I/O), compiled; twin: `_cstream._pure._framing`.
 
-The transport parses the response head with h11, picks a reader from it, then feeds it the body
-bytes: h11's leftover bytes first, then whatever the socket delivers, until `done`; on EOF it
-calls `feed_eof()`. Every reader has the same surface:
+The transport parses the response head (`_cstream._head`), picks a reader from it, then feeds it
+the body bytes: those that followed the head first, then whatever the socket delivers, until
+`done`; on EOF it calls `feed_eof()`. Every reader has the same surface:
 
 * ``feed(data)`` takes bytes, bytearray or memoryview and returns the body pieces this data
   completes, in order, never an empty piece. Body data is cut straight out of `data` (the
@@ -15,11 +15,12 @@ calls `feed_eof()`. Every reader has the same surface:
   found it, even when that feed() returned pieces and held the error back), else None.
 * ``done``: the message is complete. ``received``: body bytes delivered so far.
 * ``surplus``: bytes received after the end of the message. Non-empty means the connection
-  must not be reused (THREATS T24).
+  must not be reused (a second response smuggled after this one must never be read).
 * ``suspicious``: the reader saw something that must stop the connection being pooled
-  (surplus bytes, a chunk extension, trailers; THREATS section 4).
+  (surplus bytes, a chunk extension, trailers).
 * ``trailers``: for chunked bodies, the trailer fields as (lowercased name, value) pairs; never
-  merged into the response headers (T22). Empty for the other readers.
+  merged into the response headers (a trailer must not override a header). Empty for the
+  other readers.
 
 Errors: a `FramingError` makes the reader dead; every later call raises it again. When a
 feed() completes body pieces before hitting the error, it returns those pieces and the next

@@ -1,11 +1,11 @@
-"""Line splitting: text or bytes in, complete lines out (`iter_lines`, SPEC-httpx §3.6).
+"""Line splitting: text or bytes in, complete lines out (what `iter_lines` uses).
 
 Lines end at ``"\\n"``, ``"\\r\\n"`` or ``"\\r"`` and at nothing else: unlike httpx, which splits
 at every `str.splitlines` boundary, U+2028, U+0085, ``"\\x0b"`` and the like stay inside the line
-(DESIGN.md, deliberate deviations). Over a whole stream the lines returned by every `decode`
-plus `flush` equal ``re.split(r"\\r\\n|\\r|\\n", text)`` with a final empty element dropped
-(``[]`` for empty text), however the stream was cut into pieces. Terminators are removed; empty
-lines are returned; a final terminator adds no empty line.
+(JSON lines whose strings hold them are valid and must not be cut). Over a whole stream the lines
+returned by every `decode` plus `flush` equal ``re.split(r"\\r\\n|\\r|\\n", text)`` with a final
+empty element dropped (``[]`` for empty text), however the stream was cut into pieces. Terminators
+are removed; empty lines are returned; a final terminator adds no empty line.
 
 Both decoders are linear in their input however long the lines and however small the pieces,
 and hold about one partial line of memory (see `max_line_length` to bound it).

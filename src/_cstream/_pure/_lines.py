@@ -1,9 +1,9 @@
 """Line splitting, pure-Python twin of `_cstream._lines` (same names, same behaviour).
 
-Lines end at ``\\n``, ``\\r\\n`` or ``\\r`` and at nothing else (faststream deviates from httpx,
-which also splits on the other `str.splitlines` boundaries; see DESIGN.md). Over a whole stream
-the lines returned by every `decode` plus `flush` are ``re.split(r"\\r\\n|\\r|\\n", text)`` with a
-final empty element dropped, whatever the pieces were.
+Lines end at ``\\n``, ``\\r\\n`` or ``\\r`` and at nothing else (unlike httpx, which also splits on
+the other `str.splitlines` boundaries and so cuts JSON lines whose strings hold U+2028). Over a
+whole stream the lines returned by every `decode` plus `flush` are ``re.split(r"\\r\\n|\\r|\\n",
+text)`` with a final empty element dropped, whatever the pieces were.
 
 Theory of operation (the same on both sides):
 
