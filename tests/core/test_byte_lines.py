@@ -284,7 +284,7 @@ def split_bytes(draw: st.DrawFn, bodies: st.SearchStrategy[bytes] = UTF8_BODIES)
     return [data[a:b] for a, b in itertools.pairwise(bounds)]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(deadline=None)
 @given(pieces=split_bytes())
 def test_property_utf8(c_impl: Any, py_impl: Any, pieces: list[bytes]) -> None:
     data = b"".join(pieces)
@@ -302,7 +302,7 @@ SINGLE_BYTE_BODIES = st.lists(
 ).map(b"".join)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)
 @given(
     pieces=split_bytes(SINGLE_BYTE_BODIES),
     encoding=st.sampled_from(["latin-1", "cp1252", "cp1251", "ascii"]),
@@ -316,7 +316,7 @@ def test_property_single_byte(
     assert [line for out in c_calls for line in out] == expected
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)
 @given(pieces=split_bytes(), cap=st.integers(0, 8))
 def test_property_cap_same_on_both_sides(
     c_impl: Any, py_impl: Any, pieces: list[bytes], cap: int

@@ -379,7 +379,7 @@ def calls(chunker: Any, pieces: Sequence[Any]) -> list[list[Any]]:
     return [chunker.decode(p) for p in pieces] + [chunker.flush()]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)
 @given(data=st.binary(max_size=600), size=chunk_sizes, draw=st.data())
 def test_property_bytes_c_equals_pure_equals_unsplit(
     c_impl: Any, py_impl: Any, data: bytes, size: int | None, draw: st.DataObject
@@ -396,7 +396,7 @@ def test_property_bytes_c_equals_pure_equals_unsplit(
         assert chunks == feed(c_impl.ByteChunker(size), [data]) == expected_chunks(data, size)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)
 @given(text=st.text(max_size=300), size=chunk_sizes, draw=st.data())
 def test_property_text_c_equals_pure_equals_unsplit(
     c_impl: Any, py_impl: Any, text: str, size: int | None, draw: st.DataObject

@@ -16,7 +16,7 @@ from _cstream._errors import DecodeError
 
 from .test_decoders import br, gz, raw_deflate, zlib_wrapped, zstd_frame
 
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 payloads = st.one_of(
     st.binary(max_size=3000),

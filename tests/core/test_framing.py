@@ -410,7 +410,7 @@ def test_chunked_matches_h11(both: tuple[types.ModuleType, ...]) -> None:
 # --- C == pure, split == unsplit ----------------------------------------------------------------
 
 
-@settings(max_examples=300, deadline=None)
+@settings(deadline=None)
 @given(rng=st.randoms(use_true_random=False), draw=st.data())
 def test_c_equals_pure_random_splits(
     both: tuple[types.ModuleType, types.ModuleType], rng: random.Random, draw: st.DataObject

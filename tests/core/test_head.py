@@ -805,7 +805,7 @@ def failed(result: tuple[list[Any], bool, bytes | None]) -> bool:
     return any(step[0] == "error" for step in result[0])
 
 
-@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     data=response_streams(),
     cuts=st.lists(st.integers(0), max_size=6),
@@ -939,7 +939,7 @@ def serialize(module: Any, method: bytes, target: bytes, headers: list[Any]) -> 
         return ("error", type(exc).__name__)
 
 
-@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(request=requests())
 def test_serialize_c_equals_h11(
     c_impl: Any, py_impl: Any, request: tuple[bytes, bytes, list[tuple[bytes, bytes]]]

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from .conftest import Implementation
 
-SETTINGS = settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # Bytes h11 treats specially somewhere in a head.
 EDGE = b" \t\r\n\x00\x0b\x0c:,;\x7f\x80\xff\x01"

@@ -230,7 +230,7 @@ def outcomes(decoder: Any, pieces: list[Any]) -> list[Any]:
     return seen
 
 
-@settings(max_examples=300, deadline=None)
+@settings(deadline=None)
 @given(pieces=split_text())
 def test_property_split_equals_unsplit_and_definition(c_impl: Any, py_impl: Any, pieces) -> None:
     text = "".join(pieces)
@@ -240,7 +240,7 @@ def test_property_split_equals_unsplit_and_definition(c_impl: Any, py_impl: Any,
     assert run(c_impl.LineDecoder(), [text]) == reference(text)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)
 @given(pieces=split_text(), cap=st.integers(0, 6))
 def test_property_cap_same_on_both_sides(c_impl: Any, py_impl: Any, pieces, cap: int) -> None:
     c_calls = outcomes(c_impl.LineDecoder(max_line_length=cap), pieces)
@@ -260,7 +260,7 @@ PLAIN_TEXTS = st.lists(
 ).map("".join)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(deadline=None)
 @given(pieces=split_text(PLAIN_TEXTS))
 def test_property_same_as_httpx_without_exotic_boundaries(impl: Any, pieces) -> None:
     ours = impl.LineDecoder()

@@ -285,7 +285,7 @@ encodings = st.sampled_from(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)
 @given(payload=st.one_of(utf8ish, st.binary(max_size=80)), encoding=encodings, draw=st.data())
 def test_property_c_equals_pure_equals_stdlib(
     c_impl: Any, py_impl: Any, payload: bytes, encoding: str, draw: st.DataObject

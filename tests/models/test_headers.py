@@ -363,7 +363,7 @@ _values = st.binary(max_size=6).filter(lambda b: not (set(b) & {0x0A, 0x0D, 0x00
 _fields = st.lists(st.tuples(_names, _values), max_size=6)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(deadline=None)
 @given(fields=_fields, changes=st.lists(st.tuples(st.sampled_from("sdu"), _fields), max_size=4))
 def test_random_fields_and_changes_match_httpx(
     fields: list[tuple[bytes, bytes]], changes: list[tuple[str, list[tuple[bytes, bytes]]]]
