@@ -134,7 +134,8 @@ cdef class _Reader:
         raise NotImplementedError
 
 
-cdef inline object _piece(object data, const char* p, Py_ssize_t pos, Py_ssize_t take, Py_ssize_t n):
+cdef inline object _piece(object data, const char* p, Py_ssize_t pos, Py_ssize_t take,
+                          Py_ssize_t n):
     if take == n and type(data) is bytes:
         return data
     return PyBytes_FromStringAndSize(p + pos, take)

@@ -201,7 +201,8 @@ cdef int _parse_field(const unsigned char* p, Py_ssize_t n, _Fields fields) exce
     return 0
 
 
-cdef inline Py_ssize_t _line_end(const unsigned char* p, Py_ssize_t start, Py_ssize_t stop) noexcept:
+cdef inline Py_ssize_t _line_end(const unsigned char* p, Py_ssize_t start,
+                                 Py_ssize_t stop) noexcept:
     """Index of the LF ending the line that starts at `start` (there is one before `stop`)."""
     return <Py_ssize_t>(<const unsigned char*>memchr(p + start, 10, stop - start) - p)
 
