@@ -32,6 +32,7 @@ from tests.client._async_adapter import (
     SyncFacade,
     async_stream_base,
     async_transport_base,
+    ignore_httpx_asyncgen_warnings,
 )
 
 PROXY_USER = "proxy-user"
@@ -166,6 +167,7 @@ def observe(
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
+            ignore_httpx_asyncgen_warnings()
             client_options.setdefault("transport", lib.MockTransport(answer))
             client = lib.Client(**client_options)
             try:

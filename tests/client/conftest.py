@@ -5,11 +5,14 @@
   both.
 * `lib`: the library under test as a `Lib` (tests/client/_helpers.py), parametrized the same
   way: the module, whose `Client` is the client kind of the current `client_mode`.
-* `client_mode`: the client kind a scenario runs with: "sync" (`Client`) and "async"
-  (`AsyncClient` driven through the sync API by tests/client/_async_adapter.py, on an event
-  loop owned by the test). The scenario modules use it for every test
-  (`pytestmark = pytest.mark.usefixtures("client_mode")`), so a scenario runs four ways:
-  {faststream, httpx} x {Client, AsyncClient}.
+* `client_mode`: the client kind a scenario runs with: "sync" (`Client`), then "asyncio",
+  "uvloop" and "trio" (`AsyncClient` driven through the sync API by
+  tests/client/_async_adapter.py, on an event loop of that kind owned by the test). The
+  scenario modules use it for every test
+  (`pytestmark = pytest.mark.usefixtures("client_mode")`), so a scenario runs eight ways:
+  {faststream, httpx} x {Client, AsyncClient on asyncio, uvloop, trio}.
+* `backend`: the event loop of a test written as async code ("asyncio", "uvloop", "trio"),
+  run with `run_on(backend, main)` (tests/client/_backends.py).
 * `app_server`: an `AppServer` (tests/servers/app.py) on http://127.0.0.1:port, fresh per test
   (so `connections_accepted` and `requests` count that test only).
 * `tls_files` (session): a trustme CA + server certificate for localhost/127.0.0.1
@@ -27,6 +30,7 @@ from __future__ import annotations
 
 import socket
 import ssl
+import typing
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,6 +38,7 @@ import pytest
 
 from tests._helpers import LIBRARIES, httpx
 from tests.client._async_adapter import MODES, Mode
+from tests.client._backends import BACKENDS
 from tests.client._helpers import PROXY_PASSWORD, PROXY_USER, Lib
 from tests.servers.app import AppServer
 from tests.servers.proxy import ProxyServer
@@ -62,6 +67,12 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(params=LIBRARIES)
 def lib(request: pytest.FixtureRequest) -> Lib:
     return Lib(request.param)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """The event loop an async test runs on: "asyncio", "uvloop" or "trio" (`run_on`)."""
+    return typing.cast(str, request.param)
 
 
 @pytest.fixture(params=MODES)

@@ -3,16 +3,16 @@
 Each case sends the same request through `faststream.ASGITransport` (with a faststream
 `Request`) and `httpx.ASGITransport` (with an `httpx.Request`), and compares what the app saw
 (the scope, the messages `receive` gave it) and what the caller got (status, headers, body
-chunks, the exception raised).
+chunks, the exception raised), on asyncio, uvloop and trio (`backend`).
 """
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import typing
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, MutableMapping
 
+import anyio
 import httpx
 import pytest
 
@@ -20,6 +20,7 @@ from faststream._request import Request
 from faststream._streams import AsyncByteStream
 from faststream._transports._asgi import ASGITransport
 from faststream._transports._base import AsyncBaseTransport
+from tests.client._backends import run_on
 
 Scope = MutableMapping[str, typing.Any]
 Message = MutableMapping[str, typing.Any]
@@ -71,13 +72,14 @@ def recording(app: App, seen: dict[str, typing.Any]) -> App:
 
 
 def both(
+    backend: str,
     app: App,
     method: str = "GET",
     url: str = "http://testserver/",
     transport_kwargs: dict[str, typing.Any] | None = None,
     **request_kwargs: typing.Any,
 ) -> tuple[Outcome, Outcome]:
-    """Send the same request through faststream's and httpx's ASGITransport."""
+    """Send the same request through faststream's and httpx's ASGITransport, on `backend`."""
 
     async def run() -> list[Outcome]:
         results = []
@@ -93,18 +95,19 @@ def both(
             results.append(await outcome_of(transport, request, seen))
         return results
 
-    ours, theirs = asyncio.run(run())
+    ours, theirs = run_on(backend, run)
     return ours, theirs
 
 
 def assert_same(
+    backend: str,
     app: App,
     method: str = "GET",
     url: str = "http://testserver/",
     transport_kwargs: dict[str, typing.Any] | None = None,
     **request_kwargs: typing.Any,
 ) -> Outcome:
-    ours, theirs = both(app, method, url, transport_kwargs, **request_kwargs)
+    ours, theirs = both(backend, app, method, url, transport_kwargs, **request_kwargs)
     assert ours == theirs
     return ours
 
@@ -143,8 +146,8 @@ async def hello_app(scope: Scope, receive: Receive, send: Send) -> None:
 # Scope -----------------------------------------------------------------------------------
 
 
-def test_simple_get() -> None:
-    outcome = assert_same(hello_app)
+def test_simple_get(backend: str) -> None:
+    outcome = assert_same(backend, hello_app)
     assert outcome["status"] == 200
     assert outcome["parts"] == [b"Hello, world!"]
     scope = outcome["seen"]["scope"]
@@ -173,12 +176,12 @@ def test_simple_get() -> None:
         "ws://testserver/socket",
     ],
 )
-def test_scope_from_url(url: str) -> None:
-    assert_same(echo_app, url=url)
+def test_scope_from_url(backend: str, url: str) -> None:
+    assert_same(backend, echo_app, url=url)
 
 
-def test_path_is_decoded_and_raw_path_is_not() -> None:
-    outcome = assert_same(echo_app, url="http://testserver:81/caf%C3%A9/a%20b?q=%20")
+def test_path_is_decoded_and_raw_path_is_not(backend: str) -> None:
+    outcome = assert_same(backend, echo_app, url="http://testserver:81/caf%C3%A9/a%20b?q=%20")
     scope = outcome["seen"]["scope"]
     assert scope["path"] == "/café/a b"
     assert scope["raw_path"] == b"/caf%C3%A9/a%20b"
@@ -187,13 +190,14 @@ def test_path_is_decoded_and_raw_path_is_not() -> None:
 
 
 @pytest.mark.parametrize("method", ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
-def test_methods(method: str) -> None:
-    outcome = assert_same(echo_app, method)
+def test_methods(backend: str, method: str) -> None:
+    outcome = assert_same(backend, echo_app, method)
     assert outcome["seen"]["scope"]["method"] == method
 
 
-def test_headers_are_lower_cased_and_kept_in_order() -> None:
+def test_headers_are_lower_cased_and_kept_in_order(backend: str) -> None:
     outcome = assert_same(
+        backend,
         echo_app,
         "POST",
         headers=[
@@ -210,8 +214,9 @@ def test_headers_are_lower_cased_and_kept_in_order() -> None:
     assert (b"content-length", b"3") in headers
 
 
-def test_transport_options() -> None:
+def test_transport_options(backend: str) -> None:
     outcome = assert_same(
+        backend,
         echo_app,
         transport_kwargs={"root_path": "/mount", "client": ("10.1.2.3", 4567)},
         url="http://testserver/mount/inner",
@@ -237,19 +242,19 @@ def test_transport_options() -> None:
     ],
     ids=["bytes", "str", "empty", "none", "json", "form"],
 )
-def test_request_bodies(body: dict[str, typing.Any]) -> None:
-    outcome = assert_same(echo_app, "POST", **body)
+def test_request_bodies(backend: str, body: dict[str, typing.Any]) -> None:
+    outcome = assert_same(backend, echo_app, "POST", **body)
     received = outcome["seen"]["received"]
     assert received[-1] == {"type": "http.request", "body": b"", "more_body": False}
 
 
-def test_async_streaming_request_body_arrives_chunk_by_chunk() -> None:
+def test_async_streaming_request_body_arrives_chunk_by_chunk(backend: str) -> None:
     async def chunks() -> AsyncIterator[bytes]:
         yield b"one,"
         yield b"two,"
         yield b"three"
 
-    outcome = assert_same(echo_app, "POST", content=lambda: chunks())
+    outcome = assert_same(backend, echo_app, "POST", content=lambda: chunks())
     assert outcome["seen"]["received"] == [
         {"type": "http.request", "body": b"one,", "more_body": True},
         {"type": "http.request", "body": b"two,", "more_body": True},
@@ -259,26 +264,26 @@ def test_async_streaming_request_body_arrives_chunk_by_chunk() -> None:
     assert outcome["parts"] == [b"one,two,three"]
 
 
-def test_sync_only_request_body_is_refused() -> None:
+def test_sync_only_request_body_is_refused(backend: str) -> None:
     def chunks() -> Iterator[bytes]:
         yield b"sync"
 
-    ours, theirs = both(echo_app, "POST", content=lambda: chunks())
+    ours, theirs = both(backend, echo_app, "POST", content=lambda: chunks())
     assert ours["raised"] is theirs["raised"] is AssertionError
     assert ours == theirs
 
 
-def test_receive_after_the_response_gives_disconnect() -> None:
+def test_receive_after_the_response_gives_disconnect(backend: str) -> None:
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         await read_body(receive)
         await hello_app(scope, receive, send)
         await receive()
 
-    outcome = assert_same(app, "POST", content=b"data")
+    outcome = assert_same(backend, app, "POST", content=b"data")
     assert outcome["seen"]["received"][-1] == {"type": "http.disconnect"}
 
 
-def test_disconnect_waits_for_the_response_to_complete() -> None:
+def test_disconnect_waits_for_the_response_to_complete(backend: str) -> None:
     # An app that watches for disconnect in a task while it sends its body (as Starlette's
     # StreamingResponse does): the disconnect comes only once the last body message is sent.
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
@@ -289,19 +294,19 @@ def test_disconnect_waits_for_the_response_to_complete() -> None:
             message = await receive()
             order.append(message["type"])
 
-        watcher = asyncio.create_task(watch())
-        await send({"type": "http.response.start", "status": 200, "headers": []})
-        for index in range(3):
-            await asyncio.sleep(0)
-            order.append(f"body {index}")
-            await send({"type": "http.response.body", "body": b"x", "more_body": True})
-        order.append("last")
-        await send({"type": "http.response.body", "body": b"", "more_body": False})
-        await watcher
+        async with anyio.create_task_group() as watcher:
+            watcher.start_soon(watch)
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            for index in range(3):
+                await anyio.sleep(0)
+                order.append(f"body {index}")
+                await send({"type": "http.response.body", "body": b"x", "more_body": True})
+            order.append("last")
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
         await send({"type": "http.response.trailers"})  # unknown messages are ignored
         assert order == ["body 0", "body 1", "body 2", "last", "http.disconnect"]
 
-    outcome = assert_same(app)
+    outcome = assert_same(backend, app)
     assert outcome["parts"] == [b"xxx"]
 
 
@@ -309,16 +314,16 @@ def test_disconnect_waits_for_the_response_to_complete() -> None:
 
 
 @pytest.mark.parametrize("status", [200, 201, 204, 301, 404, 418, 500, 599])
-def test_status_codes(status: int) -> None:
+def test_status_codes(backend: str, status: int) -> None:
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "http.response.start", "status": status, "headers": []})
         await send({"type": "http.response.body"})
 
-    outcome = assert_same(app)
+    outcome = assert_same(backend, app)
     assert outcome["status"] == status
 
 
-def test_response_headers_keep_order_case_and_repeats() -> None:
+def test_response_headers_keep_order_case_and_repeats(backend: str) -> None:
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         headers = [
             (b"Content-Type", b"text/plain"),
@@ -329,16 +334,16 @@ def test_response_headers_keep_order_case_and_repeats() -> None:
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": b"x"})
 
-    outcome = assert_same(app)
+    outcome = assert_same(backend, app)
     assert outcome["headers"][1:3] == [(b"Set-Cookie", b"a=1"), (b"set-cookie", b"b=2")]
 
 
-def test_start_without_headers_key() -> None:
+def test_start_without_headers_key(backend: str) -> None:
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "http.response.start", "status": 200})
         await send({"type": "http.response.body", "body": b"ok"})
 
-    outcome = assert_same(app)
+    outcome = assert_same(backend, app)
     assert outcome["headers"] == []
 
 
@@ -347,18 +352,20 @@ def test_start_without_headers_key() -> None:
     [[b""], [b"one"], [b"a", b"b", b"c"], [b"", b"x", b"", b"y"], [b"z" * 100_000, b"!"]],
 )
 @pytest.mark.parametrize("method", ["GET", "HEAD"])
-def test_response_body_is_buffered_into_one_chunk(chunks: list[bytes], method: str) -> None:
+def test_response_body_is_buffered_into_one_chunk(
+    backend: str, chunks: list[bytes], method: str
+) -> None:
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": []})
         for chunk in chunks[:-1]:
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
         await send({"type": "http.response.body", "body": chunks[-1], "more_body": False})
 
-    outcome = assert_same(app, method)
+    outcome = assert_same(backend, app, method)
     assert b"".join(outcome["parts"]) == (b"".join(chunks) if method == "GET" else b"")
 
 
-def test_body_is_buffered_before_the_transport_returns() -> None:
+def test_body_is_buffered_before_the_transport_returns(backend: str) -> None:
     async def main() -> None:
         transport = ASGITransport(hello_app)
         response = await transport.handle_async_request(Request("GET", "http://testserver/"))
@@ -366,7 +373,7 @@ def test_body_is_buffered_before_the_transport_returns() -> None:
         assert [part async for part in response.stream] == [b"Hello, world!"]
         assert await response.aread() == b"Hello, world!"
 
-    asyncio.run(main())
+    run_on(backend, main)
 
 
 # Broken apps -----------------------------------------------------------------------------
@@ -433,22 +440,26 @@ BROKEN = [
 
 @pytest.mark.parametrize("app", BROKEN, ids=[app.__name__ for app in BROKEN])
 @pytest.mark.parametrize("raise_app_exceptions", [True, False])
-def test_broken_apps(app: App, raise_app_exceptions: bool) -> None:
-    assert_same(app, transport_kwargs={"raise_app_exceptions": raise_app_exceptions})
+def test_broken_apps(backend: str, app: App, raise_app_exceptions: bool) -> None:
+    assert_same(backend, app, transport_kwargs={"raise_app_exceptions": raise_app_exceptions})
 
 
-def test_app_exception_is_raised_by_default() -> None:
-    outcome = assert_same(fails_before_start)
+def test_app_exception_is_raised_by_default(backend: str) -> None:
+    outcome = assert_same(backend, fails_before_start)
     assert (outcome["raised"], outcome["message"]) == (AppError, "before start")
 
 
-def test_failure_before_start_gives_500_when_not_raising() -> None:
-    outcome = assert_same(fails_before_start, transport_kwargs={"raise_app_exceptions": False})
+def test_failure_before_start_gives_500_when_not_raising(backend: str) -> None:
+    outcome = assert_same(
+        backend, fails_before_start, transport_kwargs={"raise_app_exceptions": False}
+    )
     assert (outcome["status"], outcome["headers"], outcome["parts"]) == (500, [], [])
 
 
-def test_failure_after_start_keeps_what_was_sent_when_not_raising() -> None:
-    outcome = assert_same(fails_after_start, transport_kwargs={"raise_app_exceptions": False})
+def test_failure_after_start_keeps_what_was_sent_when_not_raising(backend: str) -> None:
+    outcome = assert_same(
+        backend, fails_after_start, transport_kwargs={"raise_app_exceptions": False}
+    )
     assert (outcome["status"], outcome["headers"], outcome["parts"]) == (
         201,
         [(b"x-a", b"1")],
@@ -456,12 +467,14 @@ def test_failure_after_start_keeps_what_was_sent_when_not_raising() -> None:
     )
 
 
-def test_incomplete_response_is_an_assertion_error() -> None:
-    outcome = assert_same(never_completes, transport_kwargs={"raise_app_exceptions": False})
+def test_incomplete_response_is_an_assertion_error(backend: str) -> None:
+    outcome = assert_same(
+        backend, never_completes, transport_kwargs={"raise_app_exceptions": False}
+    )
     assert outcome["raised"] is AssertionError
 
 
-def test_base_exceptions_always_propagate() -> None:
+def test_base_exceptions_always_propagate(backend: str) -> None:
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         raise FatalAppError("fatal")
 
@@ -479,7 +492,7 @@ def test_base_exceptions_always_propagate() -> None:
             raised.append(str(info.value))
         return raised
 
-    assert asyncio.run(main()) == ["fatal", "fatal"]
+    assert run_on(backend, main) == ["fatal", "fatal"]
 
 
 # The constructor (SPEC-httpx §4) ---------------------------------------------------------
@@ -502,7 +515,7 @@ def test_constructor_keeps_its_arguments() -> None:
     assert transport.client == ("1.2.3.4", 5)
 
 
-def test_is_an_async_transport_and_context_manager() -> None:
+def test_is_an_async_transport_and_context_manager(backend: str) -> None:
     async def main() -> bytes:
         async with ASGITransport(hello_app) as transport:
             assert isinstance(transport, AsyncBaseTransport)
@@ -511,4 +524,4 @@ def test_is_an_async_transport_and_context_manager() -> None:
         await transport.aclose()  # closing again is harmless
         return body
 
-    assert asyncio.run(main()) == b"Hello, world!"
+    assert run_on(backend, main) == b"Hello, world!"

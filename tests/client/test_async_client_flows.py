@@ -5,18 +5,20 @@ The behaviours shared with `Client` run for both clients in tests/client/test_cl
 `async_auth_flow`, coroutine event hooks, async request bodies (async generators, async
 iterator objects), `MockTransport` with an `async def` handler, `ASGITransport` -- and the
 sync/async mismatch errors. Each scenario is an `async def` run once with faststream and once
-with httpx (`both`); the observations must be equal unless a comment says otherwise.
+with httpx (`both`), on asyncio, uvloop and trio (`backend`); the observations must be equal
+unless a comment says otherwise.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import typing
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
 
+import anyio
 import pytest
 
+from tests.client._backends import run_on
 from tests.client._helpers import FASTSTREAM, HTTPX, Lib
 
 Scenario = Callable[[Lib, typing.Any], Awaitable[typing.Any]]
@@ -24,14 +26,18 @@ Scenario = Callable[[Lib, typing.Any], Awaitable[typing.Any]]
 pytestmark = pytest.mark.timeout(30)
 
 
-def both(scenario: Scenario) -> typing.Any:
-    """Run `scenario(lib, lib.AsyncClient)` with faststream and with httpx; assert the two
-    results are equal and return faststream's."""
+def both(scenario: Scenario, backend: str) -> typing.Any:
+    """Run `scenario(lib, lib.AsyncClient)` on `backend` with faststream and with httpx; assert
+    the two results are equal and return faststream's."""
     results = []
     for lib in (FASTSTREAM, HTTPX):
-        results.append(asyncio.run(_outcome(scenario(lib, lib.AsyncClient))))
+        results.append(run_on(backend, _outcome_of, scenario, lib))
     assert results[0] == results[1]
     return results[0]
+
+
+async def _outcome_of(scenario: Scenario, lib: Lib) -> typing.Any:
+    return await _outcome(scenario(lib, lib.AsyncClient))
 
 
 async def _outcome(awaitable: Awaitable[typing.Any]) -> typing.Any:
@@ -68,7 +74,7 @@ def token_auth(lib: Lib, log: list[str]) -> typing.Any:
             self.issued = 0
 
         async def token(self) -> str:
-            await asyncio.sleep(0)
+            await anyio.sleep(0)
             self.issued += 1
             log.append(f"token {self.issued}")
             return f"t{self.issued}"
@@ -89,7 +95,7 @@ def token_auth(lib: Lib, log: list[str]) -> typing.Any:
     return TokenAuth()
 
 
-def test_async_auth_flow_with_retry() -> None:
+def test_async_auth_flow_with_retry(backend: str) -> None:
     async def scenario(lib: Lib, client_class: typing.Any) -> typing.Any:
         log: list[str] = []
 
@@ -107,7 +113,7 @@ def test_async_auth_flow_with_retry() -> None:
             log,
         )
 
-    assert both(scenario) == (
+    assert both(scenario, backend) == (
         "Bearer t2",
         [(401, "expired", True)],
         ["token 1", "got 401", "token 2"],
@@ -116,7 +122,9 @@ def test_async_auth_flow_with_retry() -> None:
 
 @pytest.mark.parametrize("request_body", [False, True])
 @pytest.mark.parametrize("response_body", [False, True])
-def test_requires_bodies_with_async_streams(request_body: bool, response_body: bool) -> None:
+def test_requires_bodies_with_async_streams(
+    backend: str, request_body: bool, response_body: bool
+) -> None:
     async def scenario(lib: Lib, client_class: typing.Any) -> typing.Any:
         seen: list[typing.Any] = []
 
@@ -145,7 +153,7 @@ def test_requires_bodies_with_async_streams(request_body: bool, response_body: b
             response = await client.post("http://example.org/", content=body(), auth=Inspecting())
         return seen, response.content
 
-    seen, content = both(scenario)
+    seen, content = both(scenario, backend)
     assert seen[0] == (b"request body" if request_body else "RequestNotRead")
     assert seen[1] == (b"response body" if response_body else "ResponseNotRead")
     assert content == b"response body"
@@ -158,7 +166,7 @@ def _content(message: typing.Any) -> typing.Any:
         return type(exc).__name__
 
 
-def test_digest_auth_with_async_body() -> None:
+def test_digest_auth_with_async_body(backend: str) -> None:
     # MockTransport reads the body (aread), so the retry after the challenge re-sends it.
     async def scenario(lib: Lib, client_class: typing.Any) -> typing.Any:
         def handler(request: typing.Any) -> typing.Any:
@@ -177,23 +185,23 @@ def test_digest_auth_with_async_body() -> None:
             )
         return response.status_code, response.content, [r.status_code for r in response.history]
 
-    assert both(scenario) == (200, b"once", [401])
+    assert both(scenario, backend) == (200, b"once", [401])
 
 
 # --- coroutine event hooks --------------------------------------------------------------------
 
 
-def test_coroutine_hooks_run_on_every_hop_in_order() -> None:
+def test_coroutine_hooks_run_on_every_hop_in_order(backend: str) -> None:
     async def scenario(lib: Lib, client_class: typing.Any) -> typing.Any:
         events: list[typing.Any] = []
 
         async def on_request(request: typing.Any) -> None:
-            await asyncio.sleep(0)
+            await anyio.sleep(0)
             events.append(("request", str(request.url)))
             request.headers["X-Hooked"] = "1"
 
         async def on_response(response: typing.Any) -> None:
-            await asyncio.sleep(0)
+            await anyio.sleep(0)
             events.append(("response", response.status_code, response.is_stream_consumed))
 
         def handler(request: typing.Any) -> typing.Any:
@@ -208,13 +216,13 @@ def test_coroutine_hooks_run_on_every_hop_in_order() -> None:
             response = await client.get("http://example.org/start")
         return response.text, events
 
-    text, events = both(scenario)
+    text, events = both(scenario, backend)
     assert text == "1"
     assert [e[0] for e in events] == ["request", "response", "request", "response"]
 
 
 @pytest.mark.parametrize("where", ["request", "response"])
-def test_sync_hook_in_async_client_is_a_type_error(where: str) -> None:
+def test_sync_hook_in_async_client_is_a_type_error(backend: str, where: str) -> None:
     # httpx awaits every hook: a plain function runs, then awaiting its None fails.
     async def scenario(lib: Lib, client_class: typing.Any) -> typing.Any:
         calls: list[str] = []
@@ -233,13 +241,13 @@ def test_sync_hook_in_async_client_is_a_type_error(where: str) -> None:
             outcome = await _outcome(client.get("http://example.org/"))
         return outcome, calls, closes
 
-    outcome, calls, closes = both(scenario)
+    outcome, calls, closes = both(scenario, backend)
     assert outcome[:2] == ("raised", "TypeError")
     assert calls == [where]
     assert closes == ([] if where == "request" else [1])
 
 
-def test_async_hook_exception_closes_the_response() -> None:
+def test_async_hook_exception_closes_the_response(backend: str) -> None:
     async def scenario(lib: Lib, client_class: typing.Any) -> typing.Any:
         closes: list[int] = []
 
@@ -258,7 +266,7 @@ def test_async_hook_exception_closes_the_response() -> None:
             outcome = await _outcome(client.get("http://example.org/"))
         return outcome[:2], closes
 
-    assert both(scenario) == (("raised", "HTTPStatusError"), [1])
+    assert both(scenario, backend) == (("raised", "HTTPStatusError"), [1])
 
 
 # --- async request bodies ----------------------------------------------------------------------
@@ -276,17 +284,17 @@ class Pieces:
     async def __anext__(self) -> bytes:
         if not self.pieces:
             raise StopAsyncIteration
-        await asyncio.sleep(0)
+        await anyio.sleep(0)
         return self.pieces.pop(0)
 
 
 @pytest.mark.parametrize("kind", ["async-generator", "async-iterator", "bytes", "empty"])
 @pytest.mark.parametrize("method", ["post", "put", "patch"])
-def test_async_request_bodies(kind: str, method: str) -> None:
+def test_async_request_bodies(backend: str, kind: str, method: str) -> None:
     async def scenario(lib: Lib, client_class: typing.Any) -> typing.Any:
         async def generator() -> AsyncIterator[bytes]:
             yield b"first,"
-            await asyncio.sleep(0)
+            await anyio.sleep(0)
             yield b""
             yield b"second"
 
@@ -300,13 +308,13 @@ def test_async_request_bodies(kind: str, method: str) -> None:
             response = await getattr(client, method)("http://example.org/", content=content)
         return response.json()
 
-    seen = both(scenario)
+    seen = both(scenario, backend)
     assert seen["body"] == ("" if kind == "empty" else "first,second")
     chunked = kind in ("async-generator", "async-iterator")
     assert (seen["headers"].get("transfer-encoding") == "chunked") == chunked
 
 
-def test_sync_request_body_in_async_client() -> None:
+def test_sync_request_body_in_async_client(backend: str) -> None:
     async def scenario(lib: Lib, client_class: typing.Any) -> typing.Any:
         def body() -> Iterator[bytes]:
             yield b"x"
@@ -314,14 +322,14 @@ def test_sync_request_body_in_async_client() -> None:
         async with client_class(transport=echo(lib)) as client:
             return await client.post("http://example.org/", content=body())
 
-    assert both(scenario) == (
+    assert both(scenario, backend) == (
         "raised",
         "RuntimeError",
         "Attempted to send an sync request with an AsyncClient instance.",
     )
 
 
-def test_async_streaming_response_methods() -> None:
+def test_async_streaming_response_methods(backend: str) -> None:
     async def scenario(lib: Lib, client_class: typing.Any) -> typing.Any:
         class Lines(lib.AsyncByteStream):  # type: ignore[misc,name-defined]
             async def __aiter__(self) -> AsyncIterator[bytes]:
@@ -342,7 +350,7 @@ def test_async_streaming_response_methods() -> None:
                 got["sync read"] = await _outcome(_sync(response.read))
         return got
 
-    got = both(scenario)
+    got = both(scenario, backend)
     assert [json.loads(line) for line in got["aiter_lines"][:2]] == [{"a": 1}, {"b": 2}]
     assert got["aiter_lines"][2] == "café"
 
@@ -354,10 +362,10 @@ async def _sync(call: Callable[[], typing.Any]) -> typing.Any:
 # --- MockTransport with an async handler ---------------------------------------------------------
 
 
-def test_mock_transport_async_handler() -> None:
+def test_mock_transport_async_handler(backend: str) -> None:
     async def scenario(lib: Lib, client_class: typing.Any) -> typing.Any:
         async def handler(request: typing.Any) -> typing.Any:
-            await asyncio.sleep(0)
+            await anyio.sleep(0)
             return lib.Response(201, json={"got": request.content.decode()})
 
         async with client_class(
@@ -366,13 +374,13 @@ def test_mock_transport_async_handler() -> None:
             response = await client.post("/items", json={"k": 1})
         return response.status_code, response.json(), str(response.url)
 
-    assert both(scenario) == (201, {"got": '{"k":1}'}, "http://api.example/items")
+    assert both(scenario, backend) == (201, {"got": '{"k":1}'}, "http://api.example/items")
 
 
 # --- sync/async mismatches ---------------------------------------------------------------------
 
 
-def test_sync_transport_in_async_client() -> None:
+def test_sync_transport_in_async_client(backend: str) -> None:
     async def scenario(lib: Lib, client_class: typing.Any) -> typing.Any:
         class SyncOnly(lib.BaseTransport):  # type: ignore[misc,name-defined]
             def handle_request(self, request: typing.Any) -> typing.Any:
@@ -382,14 +390,14 @@ def test_sync_transport_in_async_client() -> None:
         outcome = await _outcome(client.get("http://example.org/"))
         return outcome
 
-    assert both(scenario) == (
+    assert both(scenario, backend) == (
         "raised",
         "AttributeError",
         "'SyncOnly' object has no attribute 'handle_async_request'",
     )
 
 
-def test_transport_returning_a_sync_stream() -> None:
+def test_transport_returning_a_sync_stream(backend: str) -> None:
     # httpx: a bare AssertionError; faststream: TypeError with a message (deviation, as
     # `Client` does for the reverse), the request attached to the response.
     outcomes = {}
@@ -399,12 +407,14 @@ def test_transport_returning_a_sync_stream() -> None:
             def __iter__(self) -> Iterator[bytes]:
                 yield b"x"
 
-        async def scenario(lib: Lib = lib, body: typing.Any = SyncBody) -> typing.Any:
+        async def scenario(
+            lib: Lib, client_class: typing.Any, body: typing.Any = SyncBody
+        ) -> typing.Any:
             transport = lib.MockTransport(lambda request: lib.Response(200, stream=body()))
-            async with lib.AsyncClient(transport=transport) as client:
+            async with client_class(transport=transport) as client:
                 return await client.get("http://example.org/")
 
-        outcomes[lib.name] = asyncio.run(_outcome(scenario()))
+        outcomes[lib.name] = run_on(backend, _outcome_of, scenario, lib)
     assert outcomes == {
         "faststream": (
             "raised",
@@ -415,7 +425,7 @@ def test_transport_returning_a_sync_stream() -> None:
     }
 
 
-def test_sync_methods_on_async_responses() -> None:
+def test_sync_methods_on_async_responses(backend: str) -> None:
     async def scenario(lib: Lib, client_class: typing.Any) -> typing.Any:
         class Body(lib.AsyncByteStream):  # type: ignore[misc,name-defined]
             async def __aiter__(self) -> AsyncIterator[bytes]:
@@ -429,14 +439,14 @@ def test_sync_methods_on_async_responses() -> None:
                     outcomes.append(await _outcome(_sync(call)))
         return outcomes
 
-    assert [o[2] for o in both(scenario)] == [
+    assert [o[2] for o in both(scenario, backend)] == [
         "Attempted to call a sync iterator on an async stream.",
         "Attempted to call a sync iterator on an async stream.",
         "Attempted to call an sync close on an async stream.",
     ]
 
 
-def test_state_and_aclose() -> None:
+def test_state_and_aclose(backend: str) -> None:
     async def scenario(lib: Lib, client_class: typing.Any) -> typing.Any:
         calls: list[str] = []
 
@@ -470,7 +480,7 @@ def test_state_and_aclose() -> None:
         await second.aclose()
         return calls, outcomes, first.is_closed, second.is_closed
 
-    calls, outcomes, first_closed, second_closed = both(scenario)
+    calls, outcomes, first_closed, second_closed = both(scenario, backend)
     assert calls == [
         "default.enter",
         "secure.enter",
@@ -543,7 +553,7 @@ async def asgi_app(scope: dict[str, typing.Any], receive: typing.Any, send: typi
 
 
 @pytest.mark.parametrize("options", [{}, {"root_path": "/root", "client": ("1.2.3.4", 5)}])
-def test_asgi_transport_through_async_client(options: dict[str, typing.Any]) -> None:
+def test_asgi_transport_through_async_client(backend: str, options: dict[str, typing.Any]) -> None:
     async def scenario(lib: Lib, client_class: typing.Any) -> typing.Any:
         transport = lib.ASGITransport(app=asgi_app, **options)
         results: list[typing.Any] = []
@@ -560,17 +570,17 @@ def test_asgi_transport_through_async_client(options: dict[str, typing.Any]) -> 
             results.append(await _outcome(client.get("/error")))
         return results
 
-    results = both(scenario)
+    results = both(scenario, backend)
     assert results[0]["cookie"] == "session=s1"
     assert results[1] == ("/echo", [302])
     assert results[3] == ("raised", "ValueError", "app failed")
 
 
-def test_asgi_transport_without_raising_app_exceptions() -> None:
+def test_asgi_transport_without_raising_app_exceptions(backend: str) -> None:
     async def scenario(lib: Lib, client_class: typing.Any) -> typing.Any:
         transport = lib.ASGITransport(app=asgi_app, raise_app_exceptions=False)
         async with client_class(transport=transport) as client:
             response = await client.get("http://testserver/error")
         return response.status_code, response.content
 
-    assert both(scenario) == (500, b"")
+    assert both(scenario, backend) == (500, b"")

@@ -1,23 +1,36 @@
-"""`AsyncClient` over real loopback servers: a differential run against httpx 0.28.1's
-`AsyncClient`, concurrency on one client, and early exits at the client level (THREATS F6-F9).
+"""`AsyncClient` over real loopback servers on asyncio, uvloop and trio (`backend`): a
+differential run against httpx 0.28.1's `AsyncClient`, concurrency on one client, early exits
+at the client level, TLS and a large body.
 
-Early exits -- a task cancelled once or twice in the middle of `async with client.stream(...)`,
-`break` out of `aiter_bytes`, an exception inside the block -- must close the response and its
-connection, give the pool slot back, and leave the client usable. Both libraries are held to
-what a user sees (the server sees the connection dropped and a new one opened; the next
-requests succeed); for faststream the pool is also checked empty of lent connections.
+Early exits -- a task cancelled in the middle of `async with client.stream(...)` (on asyncio
+once or twice with `Task.cancel()`, on trio by its cancel scope), `break` out of `aiter_bytes`,
+an exception inside the block -- must close the response and its connection, give the pool
+slot back, and leave the client usable. Both libraries are held to what a user sees (the
+server sees the connection dropped and a new one opened; the next requests succeed); for
+faststream the pool is also checked empty of lent connections.
 """
 
 from __future__ import annotations
 
-import asyncio
+import hashlib
+import ssl
 import threading
 import typing
 from collections.abc import AsyncIterator, Callable
 from types import ModuleType
 
+import anyio
 import pytest
 
+import faststream
+from tests.client._backends import (
+    gather,
+    open_tasks,
+    run_on,
+    running_backend,
+    user_closing,
+    wait_until,
+)
 from tests.client._helpers import FASTSTREAM, HTTPX, Lib
 from tests.servers.app import AppServer, pattern
 
@@ -31,15 +44,6 @@ def wait_for(predicate: Callable[[], bool], limit: float = 10.0) -> bool:
         if predicate():
             return True
         done.wait(0.01)
-    return predicate()
-
-
-async def async_wait_for(predicate: Callable[[], bool], limit: float = 10.0) -> bool:
-    """`wait_for` inside the event loop (lets the other tasks run while polling)."""
-    for _ in range(int(limit / 0.01)):
-        if predicate():
-            return True
-        await asyncio.sleep(0.01)
     return predicate()
 
 
@@ -110,24 +114,32 @@ async def session(lib: Lib, url: str) -> list[typing.Any]:
 
 
 @pytest.mark.timeout(60)
-def test_differential_session(app_server: AppServer) -> None:
-    ours = asyncio.run(session(FASTSTREAM, app_server.url))
-    theirs = asyncio.run(session(HTTPX, app_server.url))
+def test_differential_session(backend: str, app_server: AppServer) -> None:
+    ours = run_on(backend, session, FASTSTREAM, app_server.url)
+    theirs = run_on(backend, session, HTTPX, app_server.url)
     assert ours == theirs
 
 
-def test_concurrent_requests_share_the_pool(httpx: ModuleType, app_server: AppServer) -> None:
+def test_concurrent_requests_share_the_pool(
+    httpx: ModuleType, backend: str, app_server: AppServer
+) -> None:
     async def main() -> list[typing.Any]:
         limits = httpx.Limits(max_connections=4)
         async with httpx.AsyncClient(base_url=app_server.url, limits=limits) as client:
-            responses = await asyncio.gather(*(client.get(f"/bytes/{n}") for n in range(1, 65)))
+
+            def get(n: int) -> Callable[[], typing.Awaitable[typing.Any]]:
+                return lambda: client.get(f"/bytes/{n}")
+
+            responses = await gather(*(get(n) for n in range(1, 65)))
             return [(r.status_code, len(r.content)) for r in responses]
 
-    assert asyncio.run(main()) == [(200, n) for n in range(1, 65)]
+    assert run_on(backend, main) == [(200, n) for n in range(1, 65)]
     assert app_server.connections_accepted <= 4
 
 
-def test_async_generator_body_resent_by_redirect(httpx: ModuleType, app_server: AppServer) -> None:
+def test_async_generator_body_resent_by_redirect(
+    httpx: ModuleType, backend: str, app_server: AppServer
+) -> None:
     async def main() -> None:
         async def body() -> AsyncIterator[bytes]:
             yield b"once"
@@ -140,10 +152,12 @@ def test_async_generator_body_resent_by_redirect(httpx: ModuleType, app_server: 
                     content=body(),
                 )
 
-    asyncio.run(main())
+    run_on(backend, main)
 
 
-def test_pool_timeout_through_the_client(httpx: ModuleType, app_server: AppServer) -> None:
+def test_pool_timeout_through_the_client(
+    httpx: ModuleType, backend: str, app_server: AppServer
+) -> None:
     async def main() -> None:
         limits = httpx.Limits(max_connections=1)
         async with httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(5.0, pool=0.2)) as client:
@@ -154,7 +168,7 @@ def test_pool_timeout_through_the_client(httpx: ModuleType, app_server: AppServe
                 await held.aread()
             assert (await client.get(app_server.url + "/bytes/10")).status_code == 200
 
-    asyncio.run(main())
+    run_on(backend, main)
 
 
 # --- early exits ---------------------------------------------------------------------------------
@@ -169,11 +183,14 @@ async def next_requests_succeed(client: typing.Any, url: str) -> None:
 
 
 @pytest.mark.parametrize("cancels", [1, 2])
-def test_task_cancelled_mid_stream(httpx: ModuleType, app_server: AppServer, cancels: int) -> None:
+def test_task_cancelled_mid_stream(
+    httpx: ModuleType, backend: str, app_server: AppServer, cancels: int
+) -> None:
+    # On trio a cancel scope stays cancelled: a second cancel() is the same as one.
     async def main() -> None:
-        started = asyncio.Event()
+        started = anyio.Event()
         responses: list[typing.Any] = []
-        async with httpx.AsyncClient() as client:
+        async with httpx.AsyncClient() as client, open_tasks() as tasks:
 
             async def consume() -> None:
                 async with client.stream("GET", app_server.url + DRIP) as response:
@@ -181,56 +198,57 @@ def test_task_cancelled_mid_stream(httpx: ModuleType, app_server: AppServer, can
                     async for _ in response.aiter_bytes():
                         started.set()
 
-            task = asyncio.create_task(consume())
-            await asyncio.wait_for(started.wait(), 10)
+            task = tasks.start(consume)
+            await wait_until(started.is_set, task)
             for _ in range(cancels):
                 task.cancel()
-                await asyncio.sleep(0)
-            with pytest.raises(asyncio.CancelledError):
-                await task
+                await anyio.sleep(0)
+            await task.wait()
+            assert task.cancelled and task.error is None
             assert responses[0].is_closed
             assert lent_connections(client) in (0, None)
             await next_requests_succeed(client, app_server.url)
             assert lent_connections(client) in (0, None)
 
-    asyncio.run(main())
+    run_on(backend, main)
     assert app_server.connections_accepted == 2  # the cancelled one was dropped, not reused
     assert wait_for(lambda: app_server.open_connections == 0)
 
 
 def test_task_cancelled_while_waiting_for_the_head(
-    httpx: ModuleType, app_server: AppServer
+    httpx: ModuleType, backend: str, app_server: AppServer
 ) -> None:
     async def main() -> None:
-        async with httpx.AsyncClient() as client:
-            task = asyncio.create_task(client.get(app_server.url + "/slow-headers?delay=20"))
-            assert await async_wait_for(lambda: len(app_server.requests) == 1)
-            await asyncio.sleep(0.05)  # let the task reach the read (not a timing assertion)
+        async with httpx.AsyncClient() as client, open_tasks() as tasks:
+            task = tasks.start(client.get, app_server.url + "/slow-headers?delay=20")
+            await wait_until(lambda: len(app_server.requests) == 1, task)
+            await anyio.sleep(0.05)  # let the task reach the read (not a timing assertion)
             task.cancel()
-            with pytest.raises(asyncio.CancelledError):
-                await task
+            await task.wait()
+            assert task.cancelled and task.error is None
             assert lent_connections(client) in (0, None)
             await next_requests_succeed(client, app_server.url)
 
-    asyncio.run(main())
+    run_on(backend, main)
     assert app_server.connections_accepted == 2
 
 
 @pytest.mark.parametrize("how", ["break", "exception", "return"])
 def test_early_exit_from_the_stream_block(
-    httpx: ModuleType, app_server: AppServer, how: str
+    httpx: ModuleType, backend: str, app_server: AppServer, how: str
 ) -> None:
     async def main() -> None:
         async with httpx.AsyncClient() as client:
 
             async def consume() -> typing.Any:
                 async with client.stream("GET", app_server.url + DRIP) as response:
-                    async for _ in response.aiter_bytes():
-                        if how == "break":
-                            break
-                        if how == "exception":
-                            raise KeyError("inside")
-                        return response
+                    async with user_closing(response.aiter_bytes()) as chunks:
+                        async for _ in chunks:
+                            if how == "break":
+                                break
+                            if how == "exception":
+                                raise KeyError("inside")
+                            return response
                     return response
 
             if how == "exception":
@@ -242,18 +260,21 @@ def test_early_exit_from_the_stream_block(
             assert lent_connections(client) in (0, None)
             await next_requests_succeed(client, app_server.url)
 
-    asyncio.run(main())
+    run_on(backend, main)
     assert app_server.connections_accepted == 2
 
 
-def test_break_out_of_aiter_bytes_then_aclose(httpx: ModuleType, app_server: AppServer) -> None:
+def test_break_out_of_aiter_bytes_then_aclose(
+    httpx: ModuleType, backend: str, app_server: AppServer
+) -> None:
     async def main() -> None:
         async with httpx.AsyncClient() as client:
             response = await client.send(
                 client.build_request("GET", app_server.url + DRIP), stream=True
             )
-            async for _ in response.aiter_bytes():
-                break
+            async with user_closing(response.aiter_bytes()) as chunks:
+                async for _ in chunks:
+                    break
             assert not response.is_closed
             assert lent_connections(client) in (1, None)
             await response.aclose()
@@ -261,33 +282,112 @@ def test_break_out_of_aiter_bytes_then_aclose(httpx: ModuleType, app_server: App
             assert lent_connections(client) in (0, None)
             await next_requests_succeed(client, app_server.url)
 
-    asyncio.run(main())
+    run_on(backend, main)
     assert app_server.connections_accepted == 2
 
 
 @pytest.mark.slow
 @pytest.mark.timeout(120)
-def test_cancellation_storm_through_the_client(app_server: AppServer) -> None:
+def test_cancellation_storm_through_the_client(backend: str, app_server: AppServer) -> None:
     # Many streams through one faststream AsyncClient, each cancelled at a different point
     # (before the head, mid-body, after the body); the pool ends with nothing lent.
     async def main() -> None:
-        limits = FASTSTREAM.Limits(max_connections=8)
-        async with FASTSTREAM.AsyncClient(base_url=app_server.url, limits=limits) as client:
+        limits = faststream.Limits(max_connections=8)
+        async with faststream.AsyncClient(base_url=app_server.url, limits=limits) as client:
 
             async def stream(path: str) -> None:
                 async with client.stream("GET", path) as response:
-                    async for _ in response.aiter_bytes():
-                        await asyncio.sleep(0)
+                    async with user_closing(response.aiter_bytes()) as chunks:
+                        async for _ in chunks:
+                            await anyio.sleep(0)
 
             for round_ in range(6):
                 paths = ["/drip?n=100&delay=0.01", "/bytes/200000", "/bytes/10"] * 4
-                tasks = [asyncio.create_task(stream(p)) for p in paths]
-                for step in range(len(tasks)):
-                    await asyncio.sleep(0.001 * ((step + round_) % 4))
-                    tasks[step].cancel()
-                await asyncio.gather(*tasks, return_exceptions=True)
+                async with open_tasks() as tasks:
+                    started = [tasks.start(stream, p) for p in paths]
+                    for step, task in enumerate(started):
+                        await anyio.sleep(0.001 * ((step + round_) % 4))
+                        task.cancel()
+                    for task in started:
+                        await task.wait()
+                        assert task.error is None, task.error
                 assert lent_connections(client) == 0
             await next_requests_succeed(client, "")
             assert lent_connections(client) == 0
 
-    asyncio.run(main())
+    run_on(backend, main)
+
+
+# --- a large body, TLS (merged from the uvloop-only module: every backend now) ------------------
+
+
+@pytest.mark.timeout(120)
+def test_requests_and_a_large_streamed_body(backend: str, app_server: AppServer) -> None:
+    # On asyncio and uvloop, the connection's receive buffer grows to its maximum over this
+    # many reads (uvloop keeps the buffer exported during its callback, asyncio does not).
+    size = 20 * 1024 * 1024
+
+    async def main() -> tuple[str, str, int, str, str, list[int]]:
+        async with faststream.AsyncClient() as client:
+            small = await client.get(f"{app_server.url}/bytes/10")
+            digest = hashlib.sha256()
+            received = 0
+            async with client.stream("GET", f"{app_server.url}/bytes/{size}") as response:
+                async for chunk in response.aiter_bytes():
+                    digest.update(chunk)
+                    received += len(chunk)
+            chunked = await client.get(f"{app_server.url}/chunked/100000")
+
+            def get(n: int) -> Callable[[], typing.Awaitable[typing.Any]]:
+                return lambda: client.get(f"{app_server.url}/bytes/{n}")
+
+            many = await gather(*(get(n) for n in range(1, 33)))
+            return (
+                running_backend(),
+                small.content.hex(),
+                received,
+                digest.hexdigest(),
+                hashlib.sha256(chunked.content).hexdigest(),
+                [len(r.content) for r in many],
+            )
+
+    ran_on, small, received, digest, chunked, many = run_on(backend, main)
+    assert ran_on == backend
+    assert small == pattern(10).hex()
+    assert received == size
+    assert digest == hashlib.sha256(pattern(size)).hexdigest()
+    assert chunked == hashlib.sha256(pattern(100000)).hexdigest()
+    assert many == list(range(1, 33))
+
+
+@pytest.mark.timeout(120)
+def test_tls(backend: str, tls_server: AppServer, tls_client_context: ssl.SSLContext) -> None:
+    async def main() -> bytes:
+        async with faststream.AsyncClient(verify=tls_client_context) as client:
+            response = await client.get(f"{tls_server.url}/bytes/300000")
+            return response.content
+
+    assert run_on(backend, main) == pattern(300000)
+
+
+@pytest.mark.timeout(120)
+def test_cancelled_stream_releases_its_connection(backend: str, app_server: AppServer) -> None:
+    async def main() -> tuple[bool, int]:
+        transport = faststream.AsyncHTTPTransport(limits=faststream.Limits(max_connections=1))
+        async with faststream.AsyncClient(transport=transport) as client, open_tasks() as tasks:
+
+            async def reader() -> None:
+                async with client.stream("GET", f"{app_server.url}/bytes/50000000") as r:
+                    async with user_closing(r.aiter_bytes()) as chunks:
+                        async for _ in chunks:
+                            await anyio.sleep(0)
+
+            task = tasks.start(reader)
+            await anyio.sleep(0.05)
+            task.cancel()
+            await task.wait()
+            # With one connection allowed, this only works if the slot came back.
+            after = await client.get(f"{app_server.url}/bytes/5", timeout=5)
+            return task.cancelled, len(after.content)
+
+    assert run_on(backend, main) == (True, 5)

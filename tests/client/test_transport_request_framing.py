@@ -1,4 +1,5 @@
-"""How a request body is framed on the wire, through `Client` and `AsyncClient` over loopback.
+"""How a request body is framed on the wire, through `Client` and `AsyncClient` (on asyncio,
+uvloop and trio) over loopback.
 
 The body follows the framing its head declares, as h11 enforces it: a declared Content-Length
 must be met exactly (`LocalProtocolError` for too much or too little data), a body of unknown
@@ -9,13 +10,15 @@ lets an h11 exception escape, faststream raises its own `LocalProtocolError`).
 
 from __future__ import annotations
 
-import asyncio
+import functools
 import typing
 from collections.abc import AsyncIterator, Iterator
 from types import ModuleType
 
 import pytest
 
+from tests.client._async_adapter import ASYNC_MODES, mode_param
+from tests.client._backends import run_on
 from tests.servers.app import AppServer
 
 pytestmark = pytest.mark.timeout(60)
@@ -41,7 +44,9 @@ def send_sync(lib: ModuleType, url: str, headers: dict[str, str], *parts: bytes)
     return result, after
 
 
-def send_async(lib: ModuleType, url: str, headers: dict[str, str], *parts: bytes) -> typing.Any:
+def send_async(
+    backend: str, lib: ModuleType, url: str, headers: dict[str, str], *parts: bytes
+) -> typing.Any:
     async def main() -> typing.Any:
         async with lib.AsyncClient() as client:
             try:
@@ -52,13 +57,18 @@ def send_async(lib: ModuleType, url: str, headers: dict[str, str], *parts: bytes
             after = (await client.get(url)).json()["method"]
         return result, after
 
-    return asyncio.run(main())
+    return run_on(backend, main)
 
 
-SENDERS = {"sync": send_sync, "async": send_async}
+#: `Client`, and `AsyncClient` on each async backend.
+SENDERS: dict[str, typing.Callable[..., typing.Any]] = {
+    "sync": send_sync,
+    **{backend: functools.partial(send_async, backend) for backend in ASYNC_MODES},
+}
+MODES = [mode_param(mode) for mode in SENDERS]
 
 
-@pytest.mark.parametrize("mode", SENDERS)
+@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize(
     ("declared", "parts", "message"),
     [
@@ -88,7 +98,7 @@ def test_declared_length_must_be_met(
     assert after == "GET"
 
 
-@pytest.mark.parametrize("mode", SENDERS)
+@pytest.mark.parametrize("mode", MODES)
 def test_declared_length_met_exactly(httpx: ModuleType, app_server: AppServer, mode: str) -> None:
     result, _ = SENDERS[mode](
         httpx, app_server.url + "/echo", {"Content-Length": "5"}, b"abc", b"", b"de"
@@ -98,7 +108,7 @@ def test_declared_length_met_exactly(httpx: ModuleType, app_server: AppServer, m
     assert not any(name.lower() == "transfer-encoding" for name, _ in result["headers"])
 
 
-@pytest.mark.parametrize("mode", SENDERS)
+@pytest.mark.parametrize("mode", MODES)
 def test_unknown_length_goes_chunked(httpx: ModuleType, app_server: AppServer, mode: str) -> None:
     parts = (b"first", b"", b"x" * 70_000, b"last")
     result, _ = SENDERS[mode](httpx, app_server.url + "/echo", {}, *parts)
@@ -107,7 +117,7 @@ def test_unknown_length_goes_chunked(httpx: ModuleType, app_server: AppServer, m
     assert ["Transfer-Encoding", "chunked"] in result["headers"]
 
 
-@pytest.mark.parametrize("mode", SENDERS)
+@pytest.mark.parametrize("mode", MODES)
 def test_other_transfer_encoding_is_refused(
     httpx: ModuleType, app_server: AppServer, mode: str
 ) -> None:

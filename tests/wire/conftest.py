@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterator
-from types import ModuleType
 
 import pytest
 
 from tests._helpers import LIBRARIES
-from tests.client._async_adapter import Mode, SyncFacade
+from tests.client._async_adapter import MODE_NAMES, Mode, mode_param
+from tests.client._helpers import Lib
 
 from ._raw_server import RawServer, Script, StartServer
-
-KINDS = ["sync", "async"]
 
 
 @pytest.fixture
@@ -35,25 +32,17 @@ def raw_server() -> Iterator[StartServer]:
     assert not errors, f"raw server failed: {errors}"
 
 
-def _async_lib(module: ModuleType) -> ModuleType:
-    """`module` with `Client` replaced by its `AsyncClient`, driven through the sync API the
-    runner uses (tests/client/_async_adapter.py: every call runs on the test's event loop)."""
-    proxy = ModuleType(f"{module.__name__}_async")
-    proxy.__dict__.update(module.__dict__)
-    proxy.__name__ = f"{module.__name__}_async"
-    async_client = module.AsyncClient
-    proxy.Client = lambda **options: SyncFacade.create(async_client, **options)  # type: ignore[attr-defined]
-    return proxy
-
-
-@pytest.fixture(params=[(name, kind) for name in LIBRARIES for kind in KINDS], ids="-".join)
-def lib(request: pytest.FixtureRequest) -> Iterator[ModuleType]:
-    """The library under test: `faststream` or `httpx` (same names: Client, Timeout, ...), with
-    its `Client` ("sync") or its `AsyncClient` behind the same API ("async")."""
-    name, kind = request.param
-    module = importlib.import_module(name)
-    if kind == "sync":
-        yield module
-        return
-    with Mode.running("async"):
-        yield _async_lib(module)
+@pytest.fixture(
+    params=[
+        mode_param(mode, (name, mode), id=f"{name}-{mode}")
+        for name in LIBRARIES
+        for mode in MODE_NAMES
+    ]
+)
+def lib(request: pytest.FixtureRequest) -> Iterator[Lib]:
+    """The library under test: `faststream` or `httpx` (same names: Client, Timeout, ...) as a
+    `Lib` (tests/client/_helpers.py): its `Client` ("sync"), or its `AsyncClient` on asyncio,
+    uvloop or trio behind the same API (tests/client/_async_adapter.py)."""
+    name, mode = request.param
+    with Mode.running(mode):
+        yield Lib(name)

@@ -6,8 +6,9 @@ import builtins
 import re
 from contextlib import ExitStack
 from dataclasses import replace
-from types import ModuleType
 from typing import Any
+
+from tests.client._helpers import Lib
 
 from ._raw_server import RawServer, Script, Send
 from .corpus_model import Boom, Case, Expect, Ok, Outcome, Raises, Req
@@ -25,7 +26,7 @@ def substitute(scripts: tuple[Script, ...], origin2: str) -> list[Script]:
     ]
 
 
-def exception_class(lib: ModuleType, name: str) -> type[BaseException]:
+def exception_class(lib: Lib, name: str) -> type[BaseException]:
     if name == "Boom":
         return Boom
     found = getattr(lib, name, None) or getattr(builtins, name)
@@ -77,7 +78,7 @@ def perform(client: Any, req: Req, server: RawServer, held: ExitStack, box: list
 
 
 def check_outcome(
-    lib: ModuleType, expected: Outcome, got: Any, response: Any, error: BaseException | None
+    lib: Lib, expected: Outcome, got: Any, response: Any, error: BaseException | None
 ) -> None:
     if isinstance(expected, Raises):
         cls = exception_class(lib, expected.exc)
@@ -120,7 +121,7 @@ def check_sent(expect: Expect, servers: list[RawServer]) -> None:
             assert needle not in low, f"{needle!r} in {raw!r}"
 
 
-def run_case(lib: ModuleType, library: str, case: Case, start_server: Any) -> None:
+def run_case(lib: Lib, library: str, case: Case, start_server: Any) -> None:
     """Start the case's server(s), make its requests with a fresh `lib.Client`, check everything."""
     expect = case.expect(library)
     servers: list[RawServer] = []
