@@ -20,7 +20,8 @@ from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Ma
 from urllib.parse import urlencode
 
 from ._exceptions import StreamClosed, StreamConsumed
-from ._streams import AsyncByteStream, ByteStream, SyncByteStream
+from ._multipart import MultipartStream
+from ._streams import CHUNK_SIZE, AsyncByteStream, ByteStream, SyncByteStream
 from ._types import RequestContent, RequestData, RequestFiles, ResponseContent
 from ._urls import primitive_value_to_str
 
@@ -36,9 +37,6 @@ __all__ = [
     "encode_urlencoded_data",
     "peek_filelike_length",
 ]
-
-# The largest piece read from a file object at a time (request bodies and multipart files).
-CHUNK_SIZE = 64 * 1024
 
 
 class IteratorByteStream(SyncByteStream):
@@ -202,8 +200,6 @@ def encode_request(
     if content is not None:
         return encode_content(content)
     if files:
-        from ._multipart import MultipartStream
-
         multipart = MultipartStream(data=data or {}, files=files, boundary=boundary)
         return multipart.get_headers(), multipart
     if data:

@@ -29,8 +29,7 @@ import stat
 from collections.abc import AsyncIterator, Iterator, Mapping
 from pathlib import Path
 
-from ._content import CHUNK_SIZE
-from ._streams import AsyncByteStream, SyncByteStream
+from ._streams import CHUNK_SIZE, AsyncByteStream, SyncByteStream
 from ._types import FileContent, FileTypes, RequestData, RequestFiles
 from ._urls import primitive_value_to_str
 

@@ -2,13 +2,18 @@
 
 `SyncByteStream` and `AsyncByteStream` are the abstract bases (iterate to get the body's bytes,
 close to release what backs it); `ByteStream` is an in-memory body usable either way.
+`CHUNK_SIZE` is the most read from a file object at a time by the request bodies built on them
+(`content=` and multipart files).
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 
-__all__ = ["AsyncByteStream", "ByteStream", "SyncByteStream"]
+__all__ = ["CHUNK_SIZE", "AsyncByteStream", "ByteStream", "SyncByteStream"]
+
+# The largest piece read from a file object at a time (request bodies and multipart files).
+CHUNK_SIZE = 64 * 1024
 
 
 class SyncByteStream:

@@ -152,7 +152,7 @@ CASES = [
 
 def compiled_available() -> bool:
     try:
-        import _cstream._c  # noqa: F401, PLC0415
+        import _cstream._c  # noqa: F401
     except ImportError:
         return False
     return True
