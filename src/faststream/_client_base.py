@@ -5,9 +5,9 @@ each request, building requests and redirect requests, choosing the auth and the
 (mounts), the open/closed state, event-hook storage and the log line. The clients add only the
 loops that call the transport, the hooks and the auth flow.
 
-Deviations from httpx (DESIGN.md): a caller-set `Proxy-Authorization` header is dropped on a
-cross-origin redirect like `Authorization` (THREATS T28); the User-Agent is
-`python-faststream/<version>` and the log line goes to the `faststream` logger.
+Deviations from httpx: a caller-set `Proxy-Authorization` header is dropped on a cross-origin
+redirect like `Authorization` (credentials never follow a redirect to another origin); the
+User-Agent is `python-faststream/<version>` and the log line goes to the `faststream` logger.
 """
 
 from __future__ import annotations
@@ -146,7 +146,7 @@ def warn_per_request_cookies(cookies: CookieTypes | None) -> None:
 class RedirectBody:
     """The raw body of a followed redirect, collected up to `REDIRECT_BODY_CAP` bytes.
 
-    httpx reads and *decodes* it (a compression bomb in a 302 detonates; THREATS T3). The
+    httpx reads and *decodes* it (a compression bomb in a 302 detonates). The
     clients feed it the raw pieces (never decoded) and stop when `add()` says the cap is
     passed; then they close the response. A short body without a content coding is kept as
     the response's content, so `history[i].content` still works as in httpx for the usual
@@ -420,7 +420,8 @@ class BaseClient(typing.Generic[_T]):
         headers = Headers(request.headers)
         if not _same_origin(url, request.url):
             if not _is_https_upgrade(request.url, url):
-                for name in _CREDENTIAL_HEADERS:  # Proxy-Authorization: a deviation (T28)
+                # Proxy-Authorization too (httpx keeps it): no credentials to another origin.
+                for name in _CREDENTIAL_HEADERS:
                     headers.pop(name, None)
             headers["Host"] = url.netloc.decode("ascii")
         to_get = method != request.method and method == "GET"

@@ -94,8 +94,8 @@ class Timeout:
                 "tuple[float | None, float | None, float | None, float | None]", phases
             )
         elif isinstance(timeout, UnsetType):
-            # The message names httpx: code written for httpx reads it (DESIGN.md keeps
-            # messages byte-identical unless a deviation is listed).
+            # The message names httpx: code written for httpx reads it (messages stay
+            # byte-identical to httpx's, except where faststream deliberately differs).
             raise ValueError(
                 "httpx.Timeout must either include a default, "
                 "or set all four parameters explicitly."
@@ -222,8 +222,8 @@ DEFAULT_TIMEOUT_CONFIG = Timeout(timeout=5.0)
 DEFAULT_LIMITS = Limits(max_connections=100, max_keepalive_connections=20)
 DEFAULT_MAX_REDIRECTS = 20
 
-# Protocol versions below TLS 1.2 (THREATS.md T32); a context faststream creates never
-# allows them, whatever the local OpenSSL configuration says.
+# Protocol versions below TLS 1.2 are broken; a context faststream creates never allows
+# them, whatever the local OpenSSL configuration says.
 _WEAK_TLS_VERSIONS = frozenset(
     {
         ssl.TLSVersion.MINIMUM_SUPPORTED,

@@ -10,14 +10,15 @@ the bytes held at that moment: ASCII if they all are, else UTF-8 if they all dec
 ISO-8859-1. `headers["x"] = "..."` encodes with the encoding known at that moment, else UTF-8.
 Those are httpx's rules, quirks included.
 
-Hardening (THREATS.md T25, T26): httpx accepts any bytes here and only its transport (h11)
+Hardening against header injection: httpx accepts any bytes here and only its transport (h11)
 refuses, when the request is sent, a name that is not an RFC 9110 token or a value holding a
 line break or NUL. faststream refuses them as soon as they enter a `Headers` -- the
 constructor, `__setitem__`, `update()` -- with the same `LocalProtocolError` and message
 ("Illegal header name b'...'", "Illegal header value b'...'"), so no `Headers` object can
 ever carry a header-injection payload to any serialisation path. Other value defects h11
 refuses (leading or trailing whitespace, a vertical tab, a form feed) are kept here, as
-httpx keeps them, and are refused by h11 when sent.
+httpx keeps them, and are refused when the request head is serialised for sending (with h11's
+rules and message, `LocalProtocolError`).
 """
 
 from __future__ import annotations

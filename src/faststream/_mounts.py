@@ -13,7 +13,8 @@ for every `NO_PROXY` entry.
 `MountTable` holds the mounts of one client, sorted once; `MountTable.select(url)` returns
 `(matched, value)`. `select_mount(url, mounts)` is the same search over a sorted sequence.
 
-Deliberate deviations from httpx 0.28.1 (DESIGN.md; THREATS.md T33, curl's `NO_PROXY` rules):
+Deliberate deviations from httpx 0.28.1, following curl's `NO_PROXY` rules (a host the user
+excluded from the proxy must never be sent through it):
 
 1. CIDR ranges. A pattern whose host is an IP literal and whose path is `/<prefix length>`
    (`"all://10.0.0.0/8"`, `"all://[fd00::]/8"`) matches every IP-literal host inside the

@@ -10,7 +10,7 @@ for line in response.iter_lines():   # streamed: decoded lazily, in bounded step
     ...
 ```
 
-State (SPEC-httpx §3.1). A response is *read* once its whole decoded body is stored
+State. A response is *read* once its whole decoded body is stored
 (`read()`, or a body given in memory); `is_stream_consumed` turns true when `iter_raw` starts
 pulling the stream; `is_closed` when `close()`/`aclose()` ran, which draining the stream does
 too. Every iterator checks, in this order: consumed (`StreamConsumed`), closed (`StreamClosed`),
@@ -21,7 +21,8 @@ of times; `iter_raw` never replays.
 Every iterator runs on `_cstream` through `_decoders.Pipeline`: the sync and async methods build
 the same objects and differ only in their loop (`_drive` / `_adrive`). Decoding is lazy and
 bounded; the body is joined only by `read()`. A decoding failure closes the response before it
-propagates (THREATS F11).
+propagates (with the request attached), so a body that cannot be decoded never holds its
+connection.
 """
 
 from __future__ import annotations

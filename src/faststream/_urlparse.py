@@ -8,9 +8,9 @@ Strategy:
 
 1. Reject the input early: more than `MAX_URL_LENGTH` characters, or any ASCII control
    character (C0 or DEL) anywhere, raises `InvalidURL`. CR, LF and NUL can therefore never
-   reach a request line (THREATS.md T27). Keyword components get the same checks, and
-   must also have the shape of the component they replace (a `path` without `?` or `#`,
-   and so on).
+   reach a request line (no header or request injection through a URL). Keyword
+   components get the same checks, and must also have the shape of the component they
+   replace (a `path` without `?` or `#`, and so on).
 2. Split with one regular expression into scheme, authority, path, query and fragment;
    split the authority into userinfo (up to the *last* `@`), host (a `[...]` literal, or up
    to the first `:`) and port (the rest).
