@@ -17,7 +17,7 @@ from types import ModuleType
 
 import pytest
 
-from tests.client._async_adapter import ASYNC_MODES, mode_param
+from tests.client._async_adapter import ASYNC_MODES, MODES
 from tests.client._backends import run_on
 from tests.servers.app import AppServer
 
@@ -65,7 +65,6 @@ SENDERS: dict[str, typing.Callable[..., typing.Any]] = {
     "sync": send_sync,
     **{backend: functools.partial(send_async, backend) for backend in ASYNC_MODES},
 }
-MODES = [mode_param(mode) for mode in SENDERS]
 
 
 @pytest.mark.parametrize("mode", MODES)
