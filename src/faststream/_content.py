@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 
 from ._exceptions import StreamClosed, StreamConsumed
 from ._multipart import MultipartStream
-from ._streams import CHUNK_SIZE, AsyncByteStream, ByteStream, SyncByteStream
+from ._streams import CHUNK_SIZE, AsyncByteStream, ByteStream, SyncByteStream, aclose_iterator
 from ._types import RequestContent, RequestData, RequestFiles, ResponseContent
 from ._urls import primitive_value_to_str
 
@@ -89,8 +89,12 @@ class AsyncIteratorByteStream(AsyncByteStream):
                     return
                 yield piece
         else:
-            async for piece in self._stream:
-                yield piece
+            iterator = self._stream.__aiter__()
+            try:
+                async for piece in iterator:
+                    yield piece
+            finally:
+                await aclose_iterator(iterator)  # a body refused half-way stops here
 
 
 class UnattachedStream(AsyncByteStream, SyncByteStream):

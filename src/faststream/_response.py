@@ -68,7 +68,7 @@ from ._exceptions import (
 )
 from ._headers import Headers
 from ._status_codes import codes
-from ._streams import AsyncByteStream, ByteStream, SyncByteStream
+from ._streams import AsyncByteStream, ByteStream, SyncByteStream, aclose_iterator
 
 if typing.TYPE_CHECKING:
     from ._request import Request
@@ -532,11 +532,17 @@ class Response:
         self.is_stream_consumed = True
         self._num_bytes_downloaded = 0
         stream = typing.cast(AsyncByteStream, self.stream)
-        with request_context(self._request):
-            async for raw in stream:
-                self._num_bytes_downloaded += len(raw)
-                for chunk in chunker.decode(raw):
-                    yield chunk
+        # The stream's iterator is closed here when this one stops early, not left to the
+        # event loop's finalizer.
+        iterator = stream.__aiter__()
+        try:
+            with request_context(self._request):
+                async for raw in iterator:
+                    self._num_bytes_downloaded += len(raw)
+                    for chunk in chunker.decode(raw):
+                        yield chunk
+        finally:
+            await aclose_iterator(iterator)
         for chunk in chunker.flush():
             yield chunk
         await self.aclose()
@@ -591,6 +597,8 @@ class Response:
             await raw_chunks.aclose()
             await self.aclose()
             raise
+        finally:
+            await raw_chunks.aclose()  # stopped early: close the raw iterator now
 
     # -- shared -------------------------------------------------------------------------------
 

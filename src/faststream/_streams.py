@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 
-__all__ = ["CHUNK_SIZE", "AsyncByteStream", "ByteStream", "SyncByteStream"]
+__all__ = ["CHUNK_SIZE", "AsyncByteStream", "ByteStream", "SyncByteStream", "aclose_iterator"]
 
 # The largest piece read from a file object at a time (request bodies and multipart files).
 CHUNK_SIZE = 64 * 1024
@@ -49,3 +49,12 @@ class ByteStream(AsyncByteStream, SyncByteStream):
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         yield self._stream
+
+
+async def aclose_iterator(iterator: object) -> None:
+    """Close an async iterator left unfinished (an async generator stopped early), so that it
+    runs its cleanup now rather than when an event loop finalizes it (trio warns then). A
+    finished generator, or an iterator without `aclose`, is left as it is."""
+    aclose = getattr(iterator, "aclose", None)
+    if aclose is not None:
+        await aclose()

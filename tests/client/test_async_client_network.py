@@ -275,8 +275,10 @@ def test_break_out_of_aiter_bytes_then_aclose(
             async with user_closing(response.aiter_bytes()) as chunks:
                 async for _ in chunks:
                     break
+            # The body iterator was abandoned: its connection can never be reused. Whether it
+            # is released at once (an explicit aclose of the iterator, as on trio) or when the
+            # response is closed, the response itself stays open until `aclose()`.
             assert not response.is_closed
-            assert lent_connections(client) in (1, None)
             await response.aclose()
             await response.aclose()  # idempotent
             assert lent_connections(client) in (0, None)

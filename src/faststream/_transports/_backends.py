@@ -23,7 +23,7 @@ import asyncio
 import ssl
 import typing
 
-from .._streams import AsyncByteStream
+from .._streams import AsyncByteStream, aclose_iterator
 from ._connection import Connection, SyncBackend
 from ._http11_exchange import RequestBody, encode_end, encode_piece
 
@@ -142,6 +142,10 @@ async def write_request(
         await write(data, timeout)
     if streaming is not None:
         assert stream is not None
-        async for piece in stream:
-            await write(encode_piece(streaming, piece), timeout)
+        iterator = stream.__aiter__()
+        try:
+            async for piece in iterator:
+                await write(encode_piece(streaming, piece), timeout)
+        finally:
+            await aclose_iterator(iterator)  # a body refused half-way stops here
         await write(encode_end(streaming), timeout)
