@@ -15,7 +15,7 @@ from hypothesis import given, settings, strategies as st
 
 from _cstream import LineTooLongError
 
-from .test_lines import outcomes
+from ._helpers import outcomes
 
 
 def reference(data: bytes, encoding: str = "utf-8") -> list[str]:

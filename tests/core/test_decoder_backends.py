@@ -22,7 +22,7 @@ import pytest
 from _cstream._codecs import INFLATE_BACKENDS
 from _cstream._errors import DecodeError
 
-from .test_decoders import every, gz, raw_deflate, sample, zlib_wrapped
+from ._codings import every, gz, raw_deflate, sample, zlib_wrapped
 
 
 def _flip(data: bytes, offset: int) -> bytes:

@@ -19,7 +19,7 @@ import pytest
 
 from _cstream._codecs import INFLATE_BACKENDS
 
-from .test_decoders import MIB, traced_peak, zeros_deflate, zeros_gzip, zeros_zlib, zstd
+from ._codings import MIB, traced_peak, zeros_deflate, zeros_gzip, zeros_zlib, zstd
 
 TOTAL = 1 << 30
 LIMIT = 16 * MIB

@@ -16,7 +16,7 @@ from _cstream import _codecs
 from _cstream._codecs import BrotliDecoder, ZstdDecoder
 from _cstream._errors import DecodeError
 
-from .test_decoders import (
+from ._codings import (
     assert_pieces,
     every,
     feed,

@@ -10,7 +10,7 @@ from typing import Any
 import httpx._decoders as httpx_decoders
 import pytest
 
-from .test_decoders import br, every, feed, gz, raw_deflate, sample, zlib_wrapped, zstd_frame
+from ._codings import br, every, feed, gz, raw_deflate, sample, zlib_wrapped, zstd_frame
 
 HTTPX = {
     "gzip": httpx_decoders.GZipDecoder,

@@ -5,8 +5,6 @@ flips, inserted bytes) makes both raise DecodeError or both give the same bytes.
 
 from __future__ import annotations
 
-import struct
-import zlib
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -14,51 +12,19 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from _cstream._codecs import INFLATE_BACKENDS
 from _cstream._errors import DecodeError
 
-from .test_decoders import br, gz, raw_deflate, zlib_wrapped, zstd_frame
+from ._codings import (
+    br,
+    damaged,
+    deflate_bodies,
+    gz,
+    gzip_members,
+    max_lengths,
+    payloads,
+    raw_deflate,
+    zstd_frame,
+)
 
 SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-payloads = st.one_of(
-    st.binary(max_size=3000),
-    st.text(alphabet="ab \n{}\u2028\xe9", max_size=3000).map(lambda t: t.encode()),
-    st.tuples(st.binary(min_size=1, max_size=20), st.integers(1, 500)).map(lambda t: t[0] * t[1]),
-)
-max_lengths = st.one_of(st.integers(1, 16), st.integers(17, 70000))
-
-
-@st.composite
-def gzip_members(draw: st.DrawFn) -> tuple[bytes, bytes]:
-    """(body, decoded): 1-3 members with random levels and header fields, maybe padding."""
-    body, decoded = b"", b""
-    for _ in range(draw(st.integers(1, 3))):
-        data = draw(payloads)
-        member = gz(data, draw(st.integers(0, 9)))
-        flags = draw(st.sampled_from([0, 0x02, 0x04, 0x08, 0x10, 0x1E, 0x0C]))
-        if flags:
-            head = bytearray(member[:10])
-            head[3] = flags
-            if flags & 0x04:
-                extra = draw(st.binary(max_size=40))
-                head += struct.pack("<H", len(extra)) + extra
-            if flags & 0x08:
-                head += draw(st.binary(max_size=30)).replace(b"\0", b"n") + b"\0"
-            if flags & 0x10:
-                head += draw(st.binary(max_size=30)).replace(b"\0", b"c") + b"\0"
-            if flags & 0x02:
-                head += struct.pack("<H", zlib.crc32(head) & 0xFFFF)
-            member = bytes(head) + member[10:]
-        body += member
-        decoded += data
-    if draw(st.booleans()):
-        body += bytes(draw(st.integers(1, 20)))  # zero padding after the last member
-    return body, decoded
-
-
-@st.composite
-def deflate_bodies(draw: st.DrawFn) -> tuple[bytes, bytes]:
-    data = draw(payloads)
-    wrap = draw(st.sampled_from([zlib_wrapped, raw_deflate]))
-    return wrap(data, draw(st.integers(0, 9))), data
 
 
 def chunks_of(body: bytes, cuts: list[int]) -> list[bytes]:
@@ -132,18 +98,6 @@ def test_deflate_c_equals_pure(
     assert c_result[1] is None
     assert joined(c_result[0]) == decoded
     assert all(0 < len(p) <= max_length for call in c_result[0] for p in call)
-
-
-@st.composite
-def damaged(draw: st.DrawFn, source: Any) -> bytes:
-    body: bytes = draw(source)[0]
-    how = draw(st.sampled_from(["truncate", "flip", "insert"]))
-    at = draw(st.integers(0, max(len(body) - 1, 0)))
-    if how == "truncate":
-        return body[:at]
-    if how == "flip" and body:
-        return body[:at] + bytes([body[at] ^ (1 << draw(st.integers(0, 7)))]) + body[at + 1 :]
-    return body[:at] + draw(st.binary(min_size=1, max_size=8)) + body[at:]
 
 
 @SETTINGS

@@ -16,6 +16,8 @@ from hypothesis import given, settings, strategies as st
 
 from _cstream import DecodeError, LineTooLongError
 
+from ._helpers import outcomes
+
 
 def reference(text: str) -> list[str]:
     """The definition: split at every terminator, minus the empty item after a final one."""
@@ -215,19 +217,6 @@ def split_text(draw: st.DrawFn, texts: st.SearchStrategy[str] = TEXTS) -> list[s
     cuts = sorted(draw(st.lists(st.integers(0, len(text)), max_size=8)))
     bounds = (0, *cuts, len(text))
     return [text[a:b] for a, b in itertools.pairwise(bounds)]
-
-
-def outcomes(decoder: Any, pieces: list[Any]) -> list[Any]:
-    """What each call returns, or the exception type it raised (then stop). Shared with
-    test_byte_lines.py."""
-    seen: list[Any] = []
-    try:
-        for piece in pieces:
-            seen.append(decoder.decode(piece))
-        seen.append(decoder.flush())
-    except LineTooLongError:
-        seen.append(LineTooLongError)
-    return seen
 
 
 @settings(deadline=None)

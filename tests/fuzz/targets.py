@@ -26,10 +26,17 @@ from hypothesis import strategies as st
 
 from _cstream._codecs import INFLATE_BACKENDS, SUPPORTED_ENCODINGS
 
-from ..core.test_decoder_properties import damaged, deflate_bodies, gzip_members, payloads
-from ..core.test_decoders import br, gz, raw_deflate, zstd_frame
-from ..core.test_head import requests
-from ..core.test_head_properties import request_heads, response_streams
+from ..core._codings import (
+    br,
+    damaged,
+    deflate_bodies,
+    gz,
+    gzip_members,
+    payloads,
+    raw_deflate,
+    zstd_frame,
+)
+from ..core._heads import requests, response_streams
 
 
 def compiled(name: str) -> types.ModuleType:
@@ -209,7 +216,6 @@ def check_head(case: HeadCase) -> None:
 
 serialize_cases = st.one_of(
     requests(),
-    request_heads(),
     st.tuples(
         st.binary(max_size=8),
         st.binary(max_size=16),
