@@ -1,4 +1,4 @@
-"""ByteChunker and TextChunker: exact-size re-chunking (SPEC-httpx.md §3.3, §3.5).
+"""ByteChunker and TextChunker: exact-size re-chunking, as httpx 0.28.1 does it.
 
 Every test runs on the compiled type and its pure twin (`impl`); the property tests check
 compiled == pure == unsplit, and the differential tests check both against httpx 0.28.1.

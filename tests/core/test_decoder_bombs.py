@@ -1,4 +1,4 @@
-"""Decompression bombs (THREATS T1): 1 GiB of zeros in about 1 MB on the wire (less for br
+"""Decompression bombs: 1 GiB of zeros in about 1 MB on the wire (less for br
 and zstd), fed in 64 KiB network pieces to a decoder with max_length 65536, every piece pulled
 and dropped. The whole GiB comes out, and memory stays under 16 MiB, measured two ways:
 tracemalloc's peak in this process, and the growth of the resident set (ru_maxrss) of a fresh

@@ -124,7 +124,7 @@ def test_zstd_every_split_point_of_two_frames() -> None:
 
 
 def test_zstd_frame_ending_exactly_at_a_read_boundary() -> None:
-    # THREATS §3b: httpx fails here ("cannot use a decompressobj multiple times")
+    # httpx fails here ("cannot use a decompressobj multiple times")
     frames = [zstd_frame(b"one "), zstd_frame(b"two "), zstd_frame(b""), zstd_frame(b"three")]
     d = ZstdDecoder()
     out = []
@@ -183,7 +183,7 @@ def test_zstd_empty_body() -> None:
 @pytest.mark.slow
 @pytest.mark.timeout(120)
 def test_many_empty_zstd_frames_take_linear_time() -> None:
-    # THREATS T4 for zstd: 400,000 empty frames (3.6 MB) in one piece
+    # linear time for zstd: 400,000 empty frames (3.6 MB) in one piece
     body = zstd_frame(b"") * 400000 + zstd_frame(b"end")
     assert feed(ZstdDecoder(), [body]) == [b"end"]
     assert feed(ZstdDecoder(), [zstd_frame(b"") * 1000, zstd_frame(b"end")]) == [b"end"]

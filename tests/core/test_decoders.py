@@ -1,5 +1,6 @@
-"""Content decoders: identity, gzip, deflate, chains and make_decoder (SPEC-httpx.md §3.8,
-with DESIGN.md's deviations: every gzip member, truncation raises, bounded pieces, chain cap).
+"""Content decoders: identity, gzip, deflate, chains and make_decoder, as httpx 0.28.1 has them
+except where faststream does better: every gzip member, truncation raises, bounded pieces, a cap
+on the chain.
 
 Every test runs on the compiled types and their pure twins (`impl`), gzip and deflate on every
 installed inflate backend. The pull contract (see `_cstream._codecs`): `decode()` returns an
@@ -287,7 +288,7 @@ def test_many_empty_gzip_members(impl: Any, backend: str) -> None:
 @pytest.mark.slow
 @pytest.mark.timeout(120)
 def test_many_empty_gzip_members_take_linear_time(impl: Any, backend: str) -> None:
-    # THREATS T4: 400,000 empty members (8 MB) in one piece. Handing each member the rest of
+    # Linear time: 400,000 empty members (8 MB) in one piece. Handing each member the rest of
     # the piece (aiohttp's bug) would copy about 1.6 TB here, far past the hang guard.
     body = gz(b"") * 400000 + gz(b"end")
     assert feed(impl.GzipDecoder(65536, backend), [body]) == [b"end"]
@@ -385,7 +386,7 @@ def test_empty_body_for_every_coding(impl: Any, coding: str) -> None:
 
 @pytest.mark.timeout(60)
 def test_one_pull_inflates_one_piece(impl: Any, backend: str) -> None:
-    # THREATS T1: 1 GiB of zeros in about 1 MB, fed whole; httpx needs 258 MiB for this.
+    # A bomb: 1 GiB of zeros in about 1 MB, fed whole; httpx needs 258 MiB for this.
     body = zeros_gzip()
     d = impl.GzipDecoder(65536, backend)
     first: list[bytes] = []

@@ -1,4 +1,4 @@
-"""HTTP/1.1 body framing readers: THREATS B rows, split invariance, differential against h11."""
+"""HTTP/1.1 body framing readers: h11's strictness, split invariance, differential against h11."""
 
 from __future__ import annotations
 
@@ -103,7 +103,7 @@ def test_content_length_exact_and_surplus(fr: types.ModuleType) -> None:
     assert r.feed(data)[0] is data  # the input itself, no copy
     assert r.done and r.received == 5 and r.surplus == b"" and not r.suspicious
     r.feed_eof()
-    # T24: bytes after the declared body are surplus and forbid pooling
+    # bytes after the declared body are surplus and forbid pooling
     r = fr.ContentLengthReader(5)
     assert r.feed(bytearray(b"helloHTTP/1.1 200 OK")) == [b"hello"]
     assert r.surplus == b"HTTP/1.1 200 OK" and r.suspicious and r.done
@@ -157,17 +157,17 @@ def test_close_delimited(fr: types.ModuleType) -> None:
     assert r.done and r.surplus == b"" and not r.suspicious
 
 
-# --- chunked: THREATS B rows --------------------------------------------------------------
+# --- chunked: the grammar --------------------------------------------------------------------
 
 GOOD = [
     (b"5\r\nhello\r\n0\r\n\r\n", b"hello", [], False),
     (b"5 \t\r\nhello\r\n0\r\n\r\n", b"hello", [], False),
     (b"00000000000000000005\r\nhello\r\n0\r\n\r\n", b"hello", [], False),  # 20 digits
     (b"a;x=1\r\n0123456789\r\n0\r\n\r\n", b"0123456789", [], True),  # extension
-    (b'5;\x01\x7f"x=\r\nhello\r\n0\r\n\r\n', b"hello", [], True),  # T12: dropped, suspicious
+    (b'5;\x01\x7f"x=\r\nhello\r\n0\r\n\r\n', b"hello", [], True),  # extension: dropped, suspicious
     (b"5;a\rb\r\nhello\r\n0\r\n\r\n", b"hello", [], True),
     (b"3\r\nabc\r\n0\r\nA: b\r\n c\r\nX-Y:z\n\n", b"abc", [(b"a", b"b c"), (b"x-y", b"z")], True),
-    (b"0\r\nA: b\r\n \t c \r\n\t\r\n\r\n", b"", [(b"a", b"b c")], True),  # obs-fold (T18)
+    (b"0\r\nA: b\r\n \t c \r\n\t\r\n\r\n", b"", [(b"a", b"b c")], True),  # obs-fold
     (b"0\r\n\n", b"", [], False),  # h11 accepts a bare LF ending the trailer block
     (
         b"0\r\nContent-Length: 5\r\ncontent-length: 5\r\n\r\n",
@@ -179,25 +179,25 @@ GOOD = [
 ]
 
 BAD = [
-    b"0x5\r\nhello\r\n0\r\n\r\n",  # T11
+    b"0x5\r\nhello\r\n0\r\n\r\n",  # hex digits only
     b"+5\r\nhello\r\n0\r\n\r\n",
     b" 5\r\nhello\r\n0\r\n\r\n",
     b"5 ;x\r\nhello\r\n0\r\n\r\n",
     b"000000000000000000005\r\nhello\r\n0\r\n\r\n",  # 21 digits
     b"\r\n5\r\nhello\r\n0\r\n\r\n",
-    b"5;a\nb\r\nhello\r\n0\r\n\r\n",  # T12: the extension must not hide an LF
-    b"5\nhello\r\n0\r\n\r\n",  # T17: bare LF after the size
+    b"5;a\nb\r\nhello\r\n0\r\n\r\n",  # the extension must not hide an LF
+    b"5\nhello\r\n0\r\n\r\n",  # bare LF after the size
     b"5\r\r\nhello\r\n0\r\n\r\n",
-    b"5\r\nhelloXX0\r\n\r\n",  # T13
-    b"5\r\nhello\n0\r\n\r\n",  # T13 / T17
+    b"5\r\nhelloXX0\r\n\r\n",  # data not followed by CRLF
+    b"5\r\nhello\n0\r\n\r\n",  # data followed by a bare LF
     b"5\r\nhello\r0\r\n\r\n",
     b"0\r\n c\r\n\r\n",  # continuation line first
-    b"0\r\nA : b\r\n\r\n",  # T22 trailer rules
+    b"0\r\nA : b\r\n\r\n",  # trailers follow the header-line rules
     b"0\r\nA: b\rc\r\n\r\n",
     b"0\r\nTransfer-Encoding: gzip\r\n\r\n",
     b"0\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n",
     b"0\r\nContent-Length: +5\r\n\r\n",
-    b"5\r\nhel",  # T14
+    b"5\r\nhel",  # truncated
     b"5\r\nhello\r\n",
     b"5\r\nhello\r",
     b"0\r\n",

@@ -1,5 +1,5 @@
-"""LineDecoder: text pieces in, lines out, split on \\n, \\r\\n and \\r only (SPEC-httpx §3.6,
-with faststream's deviation from DESIGN.md)."""
+"""LineDecoder: text pieces in, lines out, split on \\n, \\r\\n and \\r only (httpx also splits
+on the other str.splitlines boundaries; faststream does not, so JSON lines stay whole)."""
 
 from __future__ import annotations
 

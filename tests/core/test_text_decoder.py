@@ -1,4 +1,4 @@
-"""TextDecoder: incremental decoding with errors="replace" (SPEC-httpx.md §3.5).
+"""TextDecoder: incremental decoding with errors="replace", as httpx 0.28.1 does it.
 
 The oracle is the stdlib: for every input and every split, each decode() and the flush() must
 return what ``codecs.getincrementaldecoder(encoding)(errors="replace")`` returns. Every test
