@@ -213,15 +213,28 @@ def returns_none(request: typing.Any) -> typing.Any:
     return None
 
 
-def test_mock_transport_sync_path_rejects_a_handler_returning_something_else() -> None:
-    for lib_transport, lib_request in (
-        (MockTransport, Request),
-        (httpx.MockTransport, httpx.Request),
-    ):
-        transport: typing.Any = lib_transport(returns_none)
-        with pytest.raises(TypeError) as info:
-            transport.handle_request(lib_request("GET", "http://example.org/"))
-        assert str(info.value) == "Cannot use an async handler in a sync Client"
+def returns_an_httpx_response(request: typing.Any) -> typing.Any:
+    return httpx.Response(200)
+
+
+def test_mock_transport_sync_path_names_what_a_handler_returned_instead() -> None:
+    # httpx says "Cannot use an async handler in a sync Client" for any non-Response, which
+    # misleads when the handler is sync; faststream names the type (module included).
+    transport = MockTransport(returns_none)
+    with pytest.raises(TypeError) as info:
+        transport.handle_request(Request("GET", "http://example.org/"))
+    assert str(info.value) == (
+        "MockTransport handler returned builtins.NoneType, expected faststream.Response"
+    )
+    foreign = MockTransport(returns_an_httpx_response)
+    with pytest.raises(TypeError) as info:
+        foreign.handle_request(Request("GET", "http://example.org/"))
+    assert str(info.value) == (
+        "MockTransport handler returned httpx.Response, expected faststream.Response"
+    )
+    with pytest.raises(TypeError) as info:
+        httpx.MockTransport(returns_none).handle_request(httpx.Request("GET", "http://x/"))
+    assert str(info.value) == "Cannot use an async handler in a sync Client"
 
 
 def test_mock_transport_async_path_with_a_handler_returning_something_else() -> None:

@@ -34,10 +34,12 @@ class MockTransport(AsyncBaseTransport, BaseTransport):
         request.read()
         response = self.handler(request)
         if not isinstance(response, Response):
-            if inspect.iscoroutine(response):
-                # Never awaited: close it so Python does not warn about it at collection.
-                response.close()
-            raise TypeError("Cannot use an async handler in a sync Client")
+            if inspect.isawaitable(response):
+                if inspect.iscoroutine(response):
+                    # Never awaited: close it so Python does not warn about it at collection.
+                    response.close()
+                raise TypeError("Cannot use an async handler in a sync Client")
+            raise TypeError(_not_a_response(response))
         return response
 
     async def handle_async_request(self, request: Request) -> Response:
@@ -47,3 +49,13 @@ class MockTransport(AsyncBaseTransport, BaseTransport):
             # An `async def` handler: its result is awaited to get the response.
             response = await response
         return response
+
+
+def _not_a_response(obj: object) -> str:
+    # Name the type with its module: an `httpx.Response` and a `faststream.Response` share a
+    # class name, and a handler written for the other library is the usual way to get here.
+    kind = type(obj)
+    return (
+        f"MockTransport handler returned {kind.__module__}.{kind.__qualname__}, "
+        "expected faststream.Response"
+    )
