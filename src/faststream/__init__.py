@@ -5,6 +5,10 @@ submodule is private (underscored); this namespace is the public API, and `__all
 exactly its public names.
 """
 
+# First, before anything else runs: importing _clash raises ImportError when FastStream (the
+# messaging framework, same import name) is installed alongside.
+from . import _clash  # noqa: F401  # isort: split
+
 from ._api import delete, get, head, options, patch, post, put, request, stream
 from ._async_client import AsyncClient
 from ._auth import Auth, BasicAuth, DigestAuth, NetRCAuth
