@@ -9,6 +9,8 @@ exactly its public names.
 # messaging framework, same import name) is installed alongside.
 from . import _clash  # noqa: F401  # isort: split
 
+# `request` is bound before `Request`, as in httpx: `__all__` is sorted with str.casefold and
+# names equal under casefold keep the module's definition order (a stable sort of `vars()`).
 from ._api import delete, get, head, options, patch, post, put, request, stream
 from ._async_client import AsyncClient
 from ._auth import Auth, BasicAuth, DigestAuth, NetRCAuth
@@ -46,6 +48,7 @@ from ._exceptions import (
     WriteTimeout,
 )
 from ._headers import Headers
+from ._main import main
 from ._models import Request, Response
 from ._status_codes import codes
 from ._streams import AsyncByteStream, ByteStream, SyncByteStream
@@ -91,6 +94,7 @@ __all__ = [
     "InvalidURL",
     "Limits",
     "LocalProtocolError",
+    "main",
     "MockTransport",
     "NetRCAuth",
     "NetworkError",
@@ -106,8 +110,8 @@ __all__ = [
     "ReadError",
     "ReadTimeout",
     "RemoteProtocolError",
-    "Request",
     "request",
+    "Request",
     "RequestError",
     "RequestNotRead",
     "Response",
