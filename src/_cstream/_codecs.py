@@ -27,6 +27,8 @@ copied at most a bounded number of times (linear time on every input).
 
 from __future__ import annotations
 
+import importlib
+import importlib.metadata
 import os
 import sys
 import zlib
@@ -37,7 +39,9 @@ from typing import Any, NamedTuple, Protocol, cast
 from ._errors import DecodeError
 
 __all__ = [
+    "BROTLI_BACKENDS",
     "INFLATE_BACKENDS",
+    "ZSTD_BACKENDS",
     "ContentDecoder",
     "MAX_CODINGS",
     "SUPPORTED_ENCODINGS",
@@ -333,44 +337,167 @@ def _join(parts: list[bytes]) -> bytes | None:
 
 
 # ---------------------------------------------------------------------------------------------
-# zstd: `compression.zstd` (3.14+) or `backports.zstd`, which bound the output of every call
+# Libraries for br and zstd
+#
+# Each coding has a registry of the libraries installed, best first; a decoder takes a library
+# by name (None: the one its environment variable names, else the best). A library that bounds
+# the output of every call (`bounded`) is driven with the output limit; one that does not
+# (brotli and brotlicffi before 1.2, zstandard) is fed input in slices so small that what one
+# call can return stays bounded by the format, whatever the compression ratio (see the
+# decoders).
+
+#: The environment variables that force the br and zstd library (tests, comparisons).
+BROTLI_ENV = "FASTSTREAM_BROTLI_BACKEND"
+ZSTD_ENV = "FASTSTREAM_ZSTD_BACKEND"
 
 
-def _load_zstd() -> Any:
+class CodecLibrary(NamedTuple):
+    """One installed library for a coding: its name, the module, whether calls take an output
+    limit, and its version (named in errors)."""
+
+    name: str
+    module: Any
+    bounded: bool
+    version: str
+
+
+def _version(distribution: str) -> str:
     try:
-        from compression import zstd  # type: ignore[import-not-found,unused-ignore]
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return "?"
+
+
+def _import(name: str) -> Any:
+    try:
+        return importlib.import_module(name)
     except ImportError:
-        try:
-            from backports import zstd  # type: ignore[import-not-found,no-redef,unused-ignore]
-        except ImportError:
-            return None
-    return zstd
+        return None
 
 
-_zstd = _load_zstd()
+def _find_brotli() -> dict[str, CodecLibrary]:
+    names = ["brotli", "brotlicffi"]
+    if sys.implementation.name != "cpython":
+        names.reverse()
+    found = []
+    for name in names:
+        module = _import(name)
+        if module is None or not hasattr(module, "Decompressor"):
+            continue
+        # 1.2 added `output_buffer_limit` (and `can_accept_more_data` with it)
+        bounded = hasattr(module.Decompressor, "can_accept_more_data")
+        found.append(CodecLibrary(name, module, bounded, _version(name)))
+    found.sort(key=lambda lib: not lib.bounded)  # stable: bounded first, then the order above
+    return {lib.name: lib for lib in found}
+
+
+def _find_zstd() -> dict[str, CodecLibrary]:
+    found: dict[str, CodecLibrary] = {}
+    for name in ("compression.zstd", "backports.zstd"):
+        module = _import(name)
+        if module is not None and hasattr(module, "ZstdDecompressor"):
+            stdlib = name == "compression.zstd"
+            version = sys.version.split()[0] if stdlib else _version(name)
+            found[name] = CodecLibrary(name, module, True, version)
+    module = _import("zstandard")
+    if module is not None and hasattr(module, "ZstdDecompressor"):
+        found["zstandard"] = CodecLibrary("zstandard", module, False, _version("zstandard"))
+    return found
+
+
+_BROTLI = _find_brotli()
+_ZSTD = _find_zstd()
+
+#: The br and zstd libraries installed here, in the order a decoder prefers them.
+BROTLI_BACKENDS: tuple[str, ...] = tuple(_BROTLI)
+ZSTD_BACKENDS: tuple[str, ...] = tuple(_ZSTD)
+
+
+def _library(
+    found: dict[str, CodecLibrary], name: str | None, env: str, coding: str, install: str
+) -> CodecLibrary:
+    """The library called `name` (None: `env`'s, else the best). DecodeError when none is
+    installed (the body cannot be decoded); ValueError for a name that is unknown or not
+    installed."""
+    if not found:
+        raise DecodeError(f"{coding} decoding needs {install}")
+    if name is None:
+        name = os.environ.get(env, "") or next(iter(found))
+    lib = found.get(name)
+    if lib is None:
+        raise ValueError(
+            f"{name!r} is not an available {coding} library; choose one of {', '.join(found)}"
+        )
+    return lib
+
+
+def brotli_library(name: str | None = None) -> CodecLibrary:
+    """The library a BrotliDecoder uses (see `_library`)."""
+    return _library(
+        _BROTLI,
+        name,
+        BROTLI_ENV,
+        "br",
+        "brotli (or brotlicffi): pip install faststream-http[brotli]",
+    )
+
+
+def zstd_library(name: str | None = None) -> CodecLibrary:
+    """The library a ZstdDecoder uses (see `_library`)."""
+    return _library(
+        _ZSTD,
+        name,
+        ZSTD_ENV,
+        "zstd",
+        "backports.zstd, compression.zstd (3.14+) or zstandard: pip install faststream-http[zstd]",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# zstd
+
+# zstandard's decompressor returns all it can decode from the input it is given. A zstd block
+# holds at most 128 KiB of output and takes at least 4 bytes of input (an RLE block), so a slice
+# of this many bytes gives at most about 17 blocks (~2 MiB) per call, whatever the ratio.
+ZSTANDARD_SLICE = 64
 
 
 class ZstdDecoder(_PieceDecoder):
     """zstd (RFC 8878): every frame decoded, windows over 8 MB refused (RFC 9659)."""
 
-    __slots__ = ("_d", "_held", "_slice", "_options")
+    __slots__ = ("_d", "_held", "_slice", "_lib", "_out", "_out_pos")
 
-    def __init__(self, max_length: int = 65536) -> None:
-        if _zstd is None:
-            raise ImportError(
-                "zstd decoding needs the backports.zstd package (Python < 3.14) "
-                "or compression.zstd (3.14+)"
-            )
+    def __init__(self, max_length: int = 65536, backend: str | None = None) -> None:
+        lib = zstd_library(backend)
         super().__init__(max_length)
-        self._options = {_zstd.DecompressionParameter.window_log_max: ZSTD_WINDOW_LOG_MAX}
+        self._lib = lib
         self._d: Any = None  # the current frame's decompressor; None between frames
         self._held = False  # it may hold output: call it again with no input
         self._slice = FIRST_SLICE
+        self._out = b""  # output of an unbounded call beyond the current piece
+        self._out_pos = 0
+
+    def _new(self) -> Any:
+        module = self._lib.module
+        if self._lib.bounded:
+            options = {module.DecompressionParameter.window_log_max: ZSTD_WINDOW_LOG_MAX}
+            return module.ZstdDecompressor(options=options)
+        dctx = module.ZstdDecompressor(max_window_size=1 << ZSTD_WINDOW_LOG_MAX)
+        return dctx.decompressobj()  # stops at the end of the frame: its rest is unused_data
 
     def _produce(self, limit: int) -> bytes | None:
         parts: list[bytes] = []
         room = self._max_length
+        bounded = self._lib.bounded
+        error = self._lib.module.ZstdError
         while room:
+            out, pos = self._out, self._out_pos
+            if pos < len(out):
+                end = min(len(out), pos + room)
+                parts.append(out if pos == 0 and end == len(out) else out[pos:end])
+                room -= end - pos
+                self._out_pos = end
+                continue
             d = self._d
             if self._held:
                 data: bytes | memoryview = b""
@@ -378,21 +505,27 @@ class ZstdDecoder(_PieceDecoder):
                 break
             else:
                 if d is None:
-                    d = self._d = _zstd.ZstdDecompressor(options=self._options)
+                    d = self._d = self._new()
                     self._slice = FIRST_SLICE
-                data = _take(self, self._slice)
-                self._slice = min(self._slice * 2, SLICE_CAP)
+                if bounded:
+                    data = _take(self, self._slice)
+                    self._slice = min(self._slice * 2, SLICE_CAP)
+                else:
+                    data = bytes(_take(self, ZSTANDARD_SLICE))
             try:
-                out = d.decompress(data, room)
-            except _zstd.ZstdError as exc:
+                out = d.decompress(data, room) if bounded else d.decompress(data)
+            except error as exc:
                 raise DecodeError(_zstd_message(exc)) from exc
-            # ask again with no input while it may hold output (see _pure/_zlib.py)
-            self._held = not d.eof and (not d.needs_input or len(out) == room)
-            if out:
-                parts.append(out)
-                room -= len(out)
-            elif not data and self._held:  # pragma: no cover - a stalled library
-                raise DecodeError("the zstd decoder made no progress")
+            if bounded:
+                # ask again with no input while it may hold output (see _pure/_zlib.py)
+                self._held = not d.eof and (not d.needs_input or len(out) == room)
+                if out:
+                    parts.append(out)
+                    room -= len(out)
+                elif not data and self._held:  # pragma: no cover - a stalled library
+                    raise DecodeError("the zstd decoder made no progress")
+            else:
+                self._out, self._out_pos = out, 0
             if d.eof:
                 if d.unused_data:
                     self._pushback(d.unused_data)
@@ -425,47 +558,35 @@ def _take(dec: _PieceDecoder, n: int) -> bytes | memoryview:
 
 
 # ---------------------------------------------------------------------------------------------
-# brotli: `brotli` >= 1.2 on CPython, `brotlicffi` >= 1.2 elsewhere (output_buffer_limit)
+# brotli
 
-
-def _load_brotli() -> Any:
-    names = ("brotli", "brotlicffi")
-    if sys.implementation.name != "cpython":
-        names = ("brotlicffi", "brotli")
-    for name in names:
-        try:
-            module = __import__(name)
-        except ImportError:
-            continue
-        # 1.2 added the output limit; an older release would decode bombs whole.
-        if hasattr(module.Decompressor, "can_accept_more_data"):
-            return module
-    return None
-
-
-_brotli = _load_brotli()
+# Before 1.2, brotli's `process` returns everything the input decodes to. One byte can finish a
+# meta-block (up to 16 MiB of output), so the input goes in one byte at a time while the output
+# is large, and in slices growing to this size while every call returns less than a quarter of
+# a piece; any call returning a full piece or more drops the slice back to one byte.
+BROTLI_UNBOUNDED_SLICE_CAP = 16
 
 
 class BrotliDecoder(_PieceDecoder):
     """brotli (RFC 7932), large-window mode off; output re-sliced to `max_length`."""
 
-    __slots__ = ("_d", "_out", "_out_pos", "_more", "_started")
+    __slots__ = ("_d", "_out", "_out_pos", "_more", "_started", "_lib", "_slice")
 
-    def __init__(self, max_length: int = 65536) -> None:
-        if _brotli is None:
-            raise ImportError(
-                "br decoding needs brotli >= 1.2 (CPython) or brotlicffi >= 1.2 (elsewhere)"
-            )
+    def __init__(self, max_length: int = 65536, backend: str | None = None) -> None:
+        lib = brotli_library(backend)
         super().__init__(max_length)
-        self._d = _brotli.Decompressor()
+        self._lib = lib
+        self._d = lib.module.Decompressor()
         self._out = b""  # output the library returned beyond the piece (its limit is per block)
         self._out_pos = 0
         self._more = False  # the last call hit the output limit: call again with no input
         self._started = False
+        self._slice = 1  # input slice for a library without an output limit
 
     def _produce(self, limit: int) -> bytes | None:
         parts: list[bytes] = []
         room = self._max_length
+        bounded = self._lib.bounded
         while room:
             out, pos = self._out, self._out_pos
             if pos < len(out):
@@ -480,16 +601,26 @@ class BrotliDecoder(_PieceDecoder):
             elif not self._next_input(limit):
                 break
             else:
-                data = _take(self, SLICE_CAP)
+                data = _take(self, SLICE_CAP if bounded else self._slice)
                 self._started = True
+            if type(data) is not bytes and self._lib.name == "brotlicffi":
+                data = bytes(data)  # brotlicffi takes bytes only
             try:
-                out = d.process(data, output_buffer_limit=room)
-            except _brotli.error as exc:
+                if bounded:
+                    out = d.process(data, output_buffer_limit=room)
+                else:
+                    out = d.process(data)
+            except self._lib.module.error as exc:
                 raise DecodeError(str(exc)) from exc
-            more = len(out) >= room or not d.can_accept_more_data()
-            if self._more and not out and more:  # pragma: no cover - a library that stalls
-                raise DecodeError("brotli decoder made no progress")
-            self._more = more
+            if bounded:
+                more = len(out) >= room or not d.can_accept_more_data()
+                if self._more and not out and more:  # pragma: no cover - a library that stalls
+                    raise DecodeError("brotli decoder made no progress")
+                self._more = more
+            elif len(out) >= self._max_length:
+                self._slice = 1
+            elif len(out) * 4 < self._max_length:
+                self._slice = min(self._slice * 2, BROTLI_UNBOUNDED_SLICE_CAP)
             self._out, self._out_pos = out, 0
         return _join(parts)
 
@@ -500,7 +631,5 @@ class BrotliDecoder(_PieceDecoder):
 
 #: The content codings this installation decodes, for Accept-Encoding (identity not listed).
 SUPPORTED_ENCODINGS: tuple[str, ...] = (
-    ("gzip", "deflate")
-    + (("br",) if _brotli is not None else ())
-    + (("zstd",) if _zstd is not None else ())
+    ("gzip", "deflate") + (("br",) if _BROTLI else ()) + (("zstd",) if _ZSTD else ())
 )

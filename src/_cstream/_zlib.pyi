@@ -22,7 +22,6 @@ from typing import final
 from ._codecs import (
     FIRST_SLICE as FIRST_SLICE,
     MAX_CODINGS as MAX_CODINGS,
-    SUPPORTED_ENCODINGS as SUPPORTED_ENCODINGS,
     BrotliDecoder,
     ContentDecoder,
     ZstdDecoder,

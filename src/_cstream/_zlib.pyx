@@ -31,7 +31,6 @@ from collections import deque
 from ._codecs import (
     FIRST_SLICE,
     MAX_CODINGS,
-    SUPPORTED_ENCODINGS,
     BrotliDecoder,
     ZstdDecoder,
     check_max_length,
@@ -606,7 +605,9 @@ _ALL_CODECS = {
     "br": BrotliDecoder,
     "zstd": ZstdDecoder,
 }
-_CODECS = {name: _ALL_CODECS[name] for name in SUPPORTED_ENCODINGS}
+# every known coding: one whose library is missing raises DecodeError when its decoder
+# is made, so compressed bytes never pass for the body
+_CODECS = _ALL_CODECS
 
 
 def make_decoder(encodings, max_length=65536):

@@ -10,7 +10,6 @@ iterator of pieces of at most `max_length` bytes, never empty, decoded as they a
 from __future__ import annotations
 
 import struct
-import sys
 import zlib
 from typing import Any
 
@@ -31,13 +30,7 @@ from ._codings import (
     traced_peak,
     zeros_gzip,
     zlib_wrapped,
-    zstd,
 )
-
-if sys.version_info >= (3, 14):
-    from compression import zstd as zstd
-else:
-    from backports import zstd as zstd
 
 MAX_LENGTHS = [1, 7, 1024, 65536]
 
