@@ -456,16 +456,21 @@ def zstd_library(name: str | None = None) -> CodecLibrary:
 # ---------------------------------------------------------------------------------------------
 # zstd
 
-# zstandard's decompressor returns all it can decode from the input it is given. A zstd block
-# holds at most 128 KiB of output and takes at least 4 bytes of input (an RLE block), so a slice
-# of this many bytes gives at most about 17 blocks (~2 MiB) per call, whatever the ratio.
+# zstandard's decompressor returns all it can decode from the input it is given, so it gets the
+# stream one unit at a time: a frame header, one block (its output is at most 128 KiB, which the
+# library enforces), a checksum, a skippable frame. The units are found from the block headers
+# (RFC 8878 3.1). Where a header cannot be read (a truncated or corrupt stream at its end, a
+# reserved block type, bytes that are not a frame), it gets slices of this many bytes until the
+# frame ends: a block takes at least 4 bytes of input (an RLE block), so a call returns at most
+# about 17 blocks (~2 MiB) whatever the ratio.
 ZSTANDARD_SLICE = 64
+_FRAME, _BLOCK, _CHECKSUM, _BLIND = range(4)
 
 
 class ZstdDecoder(_PieceDecoder):
     """zstd (RFC 8878): every frame decoded, windows over 8 MB refused (RFC 9659)."""
 
-    __slots__ = ("_d", "_held", "_slice", "_lib", "_out", "_out_pos")
+    __slots__ = ("_d", "_held", "_slice", "_lib", "_out", "_out_pos", "_next", "_left", "_sum")
 
     def __init__(self, max_length: int = 65536, backend: str | None = None) -> None:
         lib = zstd_library(backend)
@@ -476,6 +481,60 @@ class ZstdDecoder(_PieceDecoder):
         self._slice = FIRST_SLICE
         self._out = b""  # output of an unbounded call beyond the current piece
         self._out_pos = 0
+        # zstandard: what the input after the current unit is, and the unit's bytes not fed yet
+        self._next = _FRAME
+        self._left = 0
+        self._sum = False  # the current frame ends with a checksum
+
+    def _unit(self, limit: int) -> int:
+        """How many bytes zstandard may get now (0: wait for more input)."""
+        if self._left:
+            return min(self._left, SLICE_CAP)
+        state = self._next
+        if state == _BLIND:
+            return ZSTANDARD_SLICE
+        final = limit == sys.maxsize
+        if state == _CHECKSUM:
+            self._left, self._next = 4, _FRAME
+            return 4
+        if state == _FRAME:
+            head = self._peek(8, limit)
+            if len(head) >= 4 and head[0] & 0xF0 == 0x50 and head[1:4] == b"\x2a\x4d\x18":
+                if len(head) < 8:
+                    return ZSTANDARD_SLICE if final else 0
+                self._left = 8 + int.from_bytes(head[4:8], "little")  # a skippable frame
+                return min(self._left, SLICE_CAP)
+            if len(head) < 5 or head[:4] != b"\x28\xb5\x2f\xfd":
+                if len(head) < 5 and not final and head == b"\x28\xb5\x2f\xfd"[: len(head)]:
+                    return 0
+                self._next = _BLIND  # not a frame: the library says what is wrong
+                return ZSTANDARD_SLICE
+            fhd = head[4]
+            single = fhd >> 5 & 1
+            size = 5 + (1 - single) + (0, 1, 2, 4)[fhd & 3] + (single, 2, 4, 8)[fhd >> 6]
+            if len(self._peek(size, limit)) < size:
+                if final:
+                    self._next = _BLIND
+                    return ZSTANDARD_SLICE
+                return 0
+            self._sum = bool(fhd >> 2 & 1)
+            self._left, self._next = size, _BLOCK
+            return size
+        head = self._peek(3, limit)
+        if len(head) < 3:
+            if final:
+                self._next = _BLIND
+                return ZSTANDARD_SLICE
+            return 0
+        word = int.from_bytes(head, "little")
+        kind = word >> 1 & 3
+        if kind == 3:  # reserved: corrupt
+            self._next = _BLIND
+            return ZSTANDARD_SLICE
+        self._left = 3 + (1 if kind == 1 else word >> 3)
+        if word & 1:  # the last block
+            self._next = _CHECKSUM if self._sum else _FRAME
+        return min(self._left, SLICE_CAP)
 
     def _new(self) -> Any:
         module = self._lib.module
@@ -511,7 +570,11 @@ class ZstdDecoder(_PieceDecoder):
                     data = _take(self, self._slice)
                     self._slice = min(self._slice * 2, SLICE_CAP)
                 else:
-                    data = bytes(_take(self, ZSTANDARD_SLICE))
+                    n = self._unit(limit)
+                    if not n:
+                        break
+                    data = bytes(_take(self, n))
+                    self._left = max(0, self._left - len(data))
             try:
                 out = d.decompress(data, room) if bounded else d.decompress(data)
             except error as exc:
@@ -530,6 +593,7 @@ class ZstdDecoder(_PieceDecoder):
                 if d.unused_data:
                     self._pushback(d.unused_data)
                 self._d = None
+                self._next, self._left = _FRAME, 0
         return _join(parts)
 
     def _finish(self) -> None:

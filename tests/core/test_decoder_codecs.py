@@ -5,6 +5,7 @@ built by each implementation's `make_decoder`."""
 from __future__ import annotations
 
 import os
+import random
 import subprocess
 import sys
 from typing import Any
@@ -380,3 +381,75 @@ def test_a_missing_package_is_a_decoding_error(
     assert len(out) == 4
     assert all(line.startswith("make_decoder DecodeError") for line in out[2:])
     assert all(line.endswith(hint) for line in out[2:])
+
+
+def test_zstd_frame_shapes_at_every_split_point(zstd_library: str) -> None:
+    """Checksums, content sizes (single-segment frames), skippable frames, raw, RLE and
+    compressed blocks, each cut at every point: the same bytes on every library."""
+    skippable = (0x184D2A5F).to_bytes(4, "little") + (3).to_bytes(4, "little") + b"xyz"
+    parts = [
+        (zstandard.ZstdCompressor(write_checksum=True).compress(sample(3000)), sample(3000)),
+        (zstandard.ZstdCompressor(write_content_size=False).compress(b"abc"), b"abc"),
+        (skippable, b""),
+        (zstandard.ZstdCompressor(level=1).compress(bytes(300)), bytes(300)),
+        (zstd_frame(random.Random(5).randbytes(700)), random.Random(5).randbytes(700)),
+    ]
+    body = b"".join(p for p, _ in parts)
+    data = b"".join(d for _, d in parts)
+    for cut in range(len(body) + 1):
+        assert b"".join(feed(ZstdDecoder(1000), split(body, [cut]))) == data
+    assert b"".join(feed(ZstdDecoder(7), every(body, 1))) == data
+
+
+def zstd_rle_frame(blocks: int, checksum: bool = False) -> bytes:
+    """A zstd frame (128 KiB window) of RLE blocks of 128 KiB of zeros: 4 bytes per block."""
+    size = 128 * 1024
+    out = [b"\x28\xb5\x2f\xfd", bytes([0x04 if checksum else 0x00, (17 - 10) << 3])]
+    for i in range(blocks):
+        last = 1 if i == blocks - 1 else 0
+        out.append(((size << 3) | (1 << 1) | last).to_bytes(3, "little") + b"\x00")
+    if checksum:
+        out.append(
+            zstandard.ZstdCompressor(write_checksum=True).compress(bytes(size * blocks))[-4:]
+        )
+    return b"".join(out)
+
+
+def test_zstandard_gets_one_block_per_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    """zstandard has no output limit: fed a block at a time, no call returns more than one
+    block (128 KiB) on a bomb of RLE blocks, and the pieces are exact."""
+    if "zstandard" not in _codecs.ZSTD_BACKENDS:  # pragma: no cover - a test dependency
+        pytest.fail("zstandard is a test dependency")
+    lib = _codecs.zstd_library("zstandard")
+    biggest = [0]
+    real = lib.module.ZstdDecompressor
+
+    class Obj:
+        def __init__(self, inner: Any) -> None:
+            self._inner = inner
+
+        def decompress(self, data: bytes) -> bytes:
+            out: bytes = self._inner.decompress(data)
+            biggest[0] = max(biggest[0], len(out))
+            return out
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._inner, name)
+
+    class Spy:
+        def __init__(self, **kwargs: Any) -> None:
+            self._real = real(**kwargs)
+
+        def decompressobj(self) -> Obj:
+            return Obj(self._real.decompressobj())
+
+    module = type("M", (), {"ZstdDecompressor": Spy, "ZstdError": lib.module.ZstdError})
+    monkeypatch.setitem(_codecs._ZSTD, "spy", lib._replace(name="spy", module=module))
+    body = zstd_rle_frame(128, checksum=True) + zstd_rle_frame(64)
+    for chunks in ([body], every(body, 1000), every(body, 3)):
+        biggest[0] = 0
+        d = ZstdDecoder(65536, "spy")
+        pieces = feed(d, chunks)
+        assert [len(p) for p in pieces] == [65536] * (192 * 2)
+        assert not any(pieces[0]) and not any(pieces[-1])
+        assert 0 < biggest[0] <= 128 * 1024
