@@ -349,6 +349,12 @@ for mod in (_cstream, _pure):
         mod.make_decoder([{header!r}])
     except _cstream.DecodeError as exc:
         print("make_decoder DecodeError", exc)
+import faststream
+print(faststream.Client().headers["Accept-Encoding"])
+try:
+    faststream.Response(200, headers={{"Content-Encoding": {header!r}}}, content=b"x").read()
+except faststream.DecodingError as exc:
+    print("Response DecodingError", exc)
 """
 
 ZSTD_PACKAGES = ["backports.zstd", "compression.zstd", "compression", "zstandard"]
@@ -378,9 +384,11 @@ def test_a_missing_package_is_a_decoding_error(
     missing = "BrotliDecoder" if extra == "brotli" else "ZstdDecoder"
     hint = f"pip install faststream-http[{extra}]"
     assert out[1].startswith(f"{missing} DecodeError") and out[1].endswith(hint)
-    assert len(out) == 4
-    assert all(line.startswith("make_decoder DecodeError") for line in out[2:])
-    assert all(line.endswith(hint) for line in out[2:])
+    assert len(out) == 6
+    assert all(line.startswith("make_decoder DecodeError") for line in out[2:4])
+    assert out[4] == expected.replace(",", ", ")  # the client's Accept-Encoding
+    assert out[5].startswith("Response DecodingError")
+    assert all(line.endswith(hint) for line in [*out[2:4], out[5]])
 
 
 def test_zstd_frame_shapes_at_every_split_point(zstd_library: str) -> None:
