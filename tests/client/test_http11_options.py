@@ -142,5 +142,5 @@ def test_local_address_and_socket_options_apply_to_the_socket() -> None:
 def test_http2_and_unsupported_proxies_say_so() -> None:
     with pytest.raises(ImportError, match="HTTP/2"):
         faststream.HTTPTransport(http2=True)
-    with pytest.raises(ValueError, match="socks5"):
-        faststream.HTTPTransport(proxy="socks5://127.0.0.1:1080")
+    with pytest.raises(ValueError, match="Unknown scheme for proxy URL"):
+        faststream.HTTPTransport(proxy="socks4://127.0.0.1:1080")

@@ -39,6 +39,7 @@ from .._exceptions import (
 from . import _http11_exchange as exchange
 from ._backends import Stream, Timeout, write_request
 from ._http11_exchange import Fields
+from ._sockets import first_address
 from ._waiter import PoolWaiter
 
 if typing.TYPE_CHECKING:
@@ -49,7 +50,7 @@ __all__ = ["HIGH_WATER", "AsyncioBackend", "AsyncioConnection"]
 
 HIGH_WATER = 2 * exchange.MAX_BUFFER  # body bytes waiting for the consumer before reading pauses
 
-_IDLE, _HEAD, _BODY = 0, 1, 2
+_IDLE, _HEAD, _BODY, _RAW = 0, 1, 2, 3
 _T = typing.TypeVar("_T")
 
 
@@ -94,6 +95,7 @@ class AsyncioBackend:
         """A connection as `dial` says: `ConnectError`; `ConnectTimeout` after its timeout."""
         loop = asyncio.get_running_loop()
         connection = AsyncioConnection(dial.key, loop)
+        connection.max_header_fields = settings.max_header_fields
         tls: dict[str, typing.Any] = {}
         if dial.context is not None:
             tls = {"ssl": dial.context, "server_hostname": dial.host}
@@ -111,6 +113,14 @@ class AsyncioBackend:
                     sock.close()
                     raise
         return connection
+
+    @staticmethod
+    async def resolve(host: str, port: int, timeout: float | None) -> str:
+        """The first address of `host`: `ConnectError`; `ConnectTimeout` after `timeout`."""
+        loop = asyncio.get_running_loop()
+        with _Deadline(timeout):
+            infos = await _guard(loop.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+        return first_address(host, infos)
 
 
 class AsyncioConnection(asyncio.BufferedProtocol):
@@ -144,6 +154,9 @@ class AsyncioConnection(asyncio.BufferedProtocol):
         self.write_paused = False
         self.drain_waiter: asyncio.Future[bool] | None = None
         self.lost: BaseException | None = None
+        self.max_header_fields = exchange.MAX_HEADERS
+        self.raw: list[bytes] = []  # bytes received in raw mode (a proxy handshake)
+        self.raw_eof = False
         # The `network_stream` extension of every response on this connection.
         self.network_stream = AsyncioNetworkStream(self)
 
@@ -180,6 +193,9 @@ class AsyncioConnection(asyncio.BufferedProtocol):
                 # Reads keep filling the buffer: a large body; read more per call.
                 self.grow = True
             self._deliver(pieces, body)
+        elif mode == _RAW:
+            self.raw.append(bytes(self.view[:nbytes]))
+            self._wake()
         elif mode == _HEAD:
             self.received += nbytes
             parser = self.parser
@@ -248,6 +264,11 @@ class AsyncioConnection(asyncio.BufferedProtocol):
     def _end(self, exc: Exception | None) -> None:
         """The peer closed (`exc` None) or the connection failed."""
         mode = self.mode
+        if mode == _RAW:
+            self.raw_eof = True
+            self.broken = True
+            self._wake()
+            return
         if mode == _IDLE or self.error is not None:
             self.broken = True
             return
@@ -302,7 +323,7 @@ class AsyncioConnection(asyncio.BufferedProtocol):
         """Write a request; the response head is then parsed as it arrives."""
         prepared = exchange.request_writes(method, target, headers, stream)
         self.close_requested = exchange.asks_close(headers)
-        self.parser = exchange.HeadParser(method)
+        self.parser = exchange.HeadParser(method, self.max_header_fields)
         self.head = self.body = None
         self.received = 0
         self.done = False
@@ -344,6 +365,29 @@ class AsyncioConnection(asyncio.BufferedProtocol):
         finally:
             if timer is not None:
                 timer.cancel()
+
+    async def send_raw(self, data: bytes, timeout: float | None) -> None:
+        """Write bytes outside any exchange (a proxy handshake); what arrives meanwhile is
+        kept for `receive_raw` (raw mode) instead of marking the connection broken."""
+        self.mode = _RAW
+        if self.closed:
+            raise WriteError(str(self.lost))
+        self.transport.write(data)
+        if self.write_paused:
+            await self._drain(timeout)
+
+    async def receive_raw(self, timeout: float | None) -> bytes:
+        """The bytes received outside any exchange so far (waiting for some when there are
+        none); empty at EOF. `ReadTimeout`; `idle()` ends raw mode."""
+        self.mode = _RAW
+        while True:
+            if self.raw:
+                data = b"".join(self.raw)
+                self.raw = []
+                return data
+            if self.raw_eof or self.closed:
+                return b""
+            await self._wait(timeout)
 
     async def receive_head(self, method: bytes, read_timeout: float | None) -> exchange.Head:
         """The response head (after any 1xx responses); its body is then read as it arrives."""

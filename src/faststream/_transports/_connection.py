@@ -29,7 +29,7 @@ from .._exceptions import ReadError, ReadTimeout, WriteError, WriteTimeout
 from .._streams import SyncByteStream
 from . import _http11_exchange as exchange
 from ._http11_exchange import Fields
-from ._sockets import is_readable, open_socket, socket_extra_info, start_tls
+from ._sockets import is_readable, open_socket, resolve_address, socket_extra_info, start_tls
 
 if typing.TYPE_CHECKING:
     from ._settings import Dial, TransportSettings
@@ -60,7 +60,15 @@ class SyncBackend:
         )
         if dial.context is not None:
             sock = start_tls(sock, dial.context, dial.host, dial.timeout)
-        return Connection(sock, dial.key)
+        connection = Connection(sock, dial.key)
+        connection.max_header_fields = settings.max_header_fields
+        return connection
+
+    @staticmethod
+    def resolve(host: str, port: int, timeout: float | None) -> str:
+        """The first address of `host` (`ConnectError` when it has none). The system
+        resolver has no timeout of its own."""
+        return resolve_address(host, port)
 
 
 class Connection:
@@ -74,6 +82,7 @@ class Connection:
         "closed",
         "idle_since",
         "key",
+        "max_header_fields",
         "network_stream",
         "responses",
         "sock",
@@ -89,6 +98,7 @@ class Connection:
         self.closed = False
         self.close_requested = False
         self.body: exchange.Body | None = None
+        self.max_header_fields = exchange.MAX_HEADERS
         self._use(sock)
 
     def _use(self, sock: socket.socket) -> None:
@@ -168,10 +178,22 @@ class Connection:
         finally:
             view.release()
 
+    def send_raw(self, data: bytes, timeout: float | None) -> None:
+        """Write bytes outside any exchange (a proxy handshake)."""
+        self._write(data, timeout)
+
+    def receive_raw(self, timeout: float | None) -> bytes:
+        """The next bytes received outside any exchange (a proxy handshake); empty at EOF.
+        `ReadTimeout`, `ReadError`."""
+        try:
+            return self._retry_read(lambda: self.sock.recv(exchange.RAW_READ), timeout)
+        except ConnectionResetError as exc:
+            raise ReadError(str(exc)) from exc
+
     def receive_head(self, method: bytes, read_timeout: float | None) -> exchange.Head:
         """Read the response head (after any 1xx responses) and choose the body reader."""
         buffer = self.buffer
-        parser = exchange.HeadParser(method)
+        parser = exchange.HeadParser(method, self.max_header_fields)
         sock = self.sock
         # The response is rarely there yet right after the request: on a plain socket, wait
         # first rather than pay for a read that would fail.

@@ -8,7 +8,8 @@ move bytes between a socket and the objects here.
    down exactly, or chunked), with `in_memory_writes` for a body already in memory.
 2. `HeadParser` turns response bytes into a `Head` (`_cstream.ResponseHeadParser`, h11's
    strictness), skipping at most `MAX_INFORMATIONAL` 1xx responses; a head holds at most
-   `MAX_HEADERS` fields and `MAX_HEAD_SIZE` bytes. `make_head` picks the body framing as h11
+   `MAX_HEADERS` fields (the transport's `max_header_fields`) and `MAX_HEAD_SIZE` bytes.
+   `make_head` picks the body framing as h11
    would: none for HEAD, CONNECT 2xx, 204 and 304; chunked when Transfer-Encoding is set (and
    then never pooled when a Content-Length came too); else Content-Length; else until the
    peer closes (never pooled).
@@ -59,6 +60,7 @@ MAX_INFORMATIONAL = 100
 MAX_HEAD_SIZE = 100 * 1024  # the largest incomplete response head kept before refusing it
 FIRST_BUFFER = 64 * 1024  # the first read of a response; reads double while they come full
 MAX_BUFFER = 512 * 1024  # ... up to this
+RAW_READ = 4096  # one read of a proxy handshake: its messages are a few hundred bytes at most
 SMALL_BODY = 64 * 1024  # request bodies up to this size go out in the same write as the head
 DISCONNECTED = "Server disconnected without sending a response."
 Fields: typing.TypeAlias = list[tuple[bytes, bytes]]  # request head fields, raw
@@ -191,10 +193,11 @@ class HeadParser:
     A backend that reads on demand hands each read to `received(data)` instead.
     """
 
-    __slots__ = ("feed", "feed_eof", "informational", "method", "parser", "size")
+    __slots__ = ("feed", "feed_eof", "informational", "max_fields", "method", "parser", "size")
 
-    def __init__(self, method: bytes) -> None:
+    def __init__(self, method: bytes, max_fields: int = MAX_HEADERS) -> None:
         self.method = method
+        self.max_fields = max_fields
         self.informational = 0
         self.size = 0  # bytes received through `received`
         self.parser = parser = _cstream.ResponseHeadParser(MAX_HEAD_SIZE)
@@ -221,7 +224,7 @@ class HeadParser:
                 if parsed is None:
                     return None
                 if parsed[0] >= 200:
-                    return make_head(parsed, self.method, parser.rest())
+                    return make_head(parsed, self.method, parser.rest(), self.max_fields)
                 self.informational += 1
                 if self.informational > MAX_INFORMATIONAL:
                     raise RemoteProtocolError(
@@ -231,11 +234,14 @@ class HeadParser:
             raise RemoteProtocolError(str(exc)) from None
 
 
-def make_head(parsed: _Parsed, method: bytes, leftover: bytes) -> Head:
-    """The `Head` of a final response, with the body reader its framing calls for."""
+def make_head(
+    parsed: _Parsed, method: bytes, leftover: bytes, max_fields: int = MAX_HEADERS
+) -> Head:
+    """The `Head` of a final response, with the body reader its framing calls for; more than
+    `max_fields` header fields: `RemoteProtocolError`."""
     status, version, reason, fields, content_length, chunked, close = parsed
-    if len(fields) > MAX_HEADERS:
-        raise RemoteProtocolError(f"Too many response headers: {len(fields)} > {MAX_HEADERS}")
+    if len(fields) > max_fields:
+        raise RemoteProtocolError(f"Too many response headers: {len(fields)} > {max_fields}")
     keep_alive = version == b"1.1" and not close
     reader: Reader
     if method == b"HEAD" or status in _NO_BODY_STATUS:

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Iterator
 from .._config import Proxy, create_ssl_context
 from .._exceptions import UnsupportedProtocol
 from .._urls import URL
+from ._http11_exchange import MAX_HEADERS
+from ._socks import SOCKS_SCHEMES, import_socksio
 
 if typing.TYPE_CHECKING:
     from .._request import Request
@@ -56,7 +58,8 @@ class TransportSettings:
 
     The TLS context is built on the first https use (for the deprecated `verify=<str>` and
     `cert=`, at once, so that their DeprecationWarning comes from the constructor, as with
-    httpx). HTTP/2 and SOCKS proxies are not implemented and say so.
+    httpx). HTTP/2 is not implemented and says so. A SOCKS proxy needs `socksio` (the
+    `socks` extra): without it the constructor raises `ImportError`, as httpx does.
     """
 
     def __init__(
@@ -71,6 +74,7 @@ class TransportSettings:
         local_address: str | None,
         retries: int,
         socket_options: Iterable[SocketOption] | None,
+        max_header_fields: int = MAX_HEADERS,
     ) -> None:
         if http2:
             raise ImportError(
@@ -80,11 +84,14 @@ class TransportSettings:
             raise ValueError("faststream speaks HTTP/1.1 only: http1=False leaves no protocol.")
         if isinstance(proxy, (str, URL)):
             proxy = Proxy(url=proxy)
-        if proxy is not None and proxy.url.scheme not in ("http", "https"):
-            raise ValueError(
-                f"faststream does not support {proxy.url.scheme!r} proxies yet: "
-                "use an http:// or https:// proxy."
-            )
+        self.socks = False  # a SOCKS proxy: a handshake after connecting, no absolute form
+        # `Proxy` itself refuses other schemes (socks4 included, as httpx does).
+        if proxy is not None and proxy.url.scheme in SOCKS_SCHEMES:
+            import_socksio()  # ImportError now, as httpx, when the extra is missing
+            self.socks = True
+        if max_header_fields < 1:
+            raise ValueError(f"max_header_fields must be a positive int, not {max_header_fields!r}")
+        self.max_header_fields = max_header_fields
         self.verify = verify
         self.cert = cert
         self.trust_env = trust_env
@@ -97,7 +104,7 @@ class TransportSettings:
         self.retries = retries
         self.socket_options = list(socket_options) if socket_options is not None else None
         self.proxy_headers: list[tuple[bytes, bytes]] = []
-        if proxy is not None:
+        if proxy is not None and not self.socks:
             if proxy.raw_auth is not None:
                 token = base64.b64encode(b":".join(proxy.raw_auth))
                 self.proxy_headers.append((b"Proxy-Authorization", b"Basic " + token))
@@ -128,7 +135,7 @@ class TransportSettings:
         port = url.port or DEFAULT_PORTS[scheme]
         method = request.method.encode("ascii")
         headers = request.headers.raw
-        if self.proxy is not None and scheme == "http":
+        if self.proxy is not None and scheme == "http" and not self.socks:
             target = bytes(str(url.copy_with(fragment=None)), "ascii")
             return scheme, host, port, _FORWARD_KEY, method, target, headers + self.proxy_headers
         return scheme, host, port, (scheme, host, port), method, url.raw_path, headers

@@ -11,11 +11,19 @@ import select
 import socket
 import ssl
 import typing
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from .._exceptions import ConnectError, ConnectTimeout
 
-__all__ = ["SocketOption", "is_readable", "open_socket", "socket_extra_info", "start_tls"]
+__all__ = [
+    "SocketOption",
+    "first_address",
+    "is_readable",
+    "open_socket",
+    "resolve_address",
+    "socket_extra_info",
+    "start_tls",
+]
 
 SocketOption: typing.TypeAlias = (
     tuple[int, int, int] | tuple[int, int, bytes | bytearray] | tuple[int, int, None, int]
@@ -152,3 +160,19 @@ def socket_extra_info(
     if info == "is_readable":
         return readable()
     return None
+
+
+def first_address(host: str, infos: Sequence[tuple[typing.Any, ...]]) -> str:
+    """The address of the first `getaddrinfo` result (`ConnectError` when there is none)."""
+    for info in infos:
+        return str(info[4][0])
+    raise ConnectError(f"getaddrinfo returned nothing for {host!r}")
+
+
+def resolve_address(host: str, port: int) -> str:
+    """The first address of `host` from the system resolver: `ConnectError`."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise ConnectError(str(exc)) from exc
+    return first_address(host, infos)

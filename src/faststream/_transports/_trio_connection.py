@@ -29,7 +29,7 @@ from .._exceptions import (
 from . import _http11_exchange as exchange
 from ._backends import Stream, Timeout, write_request
 from ._http11_exchange import Fields
-from ._sockets import socket_extra_info
+from ._sockets import first_address, socket_extra_info
 from ._waiter import PoolWaiter
 
 if typing.TYPE_CHECKING:
@@ -82,6 +82,7 @@ class TrioBackend:
             except OSError as exc:
                 raise ConnectError(str(exc)) from exc
             connection = TrioConnection(stream, dial.key)
+            connection.max_header_fields = settings.max_header_fields
             if dial.context is not None:
                 try:
                     await connection._handshake(dial.context, dial.host)
@@ -93,6 +94,17 @@ class TrioBackend:
                 connection.close()
             raise ConnectTimeout("timed out")
         return connection
+
+    @staticmethod
+    async def resolve(host: str, port: int, timeout: float | None) -> str:
+        """The first address of `host`: `ConnectError`; `ConnectTimeout` after `timeout`."""
+        with trio.move_on_after(_limit(timeout)):
+            try:
+                infos = await trio.socket.getaddrinfo(host, port, type=trio.socket.SOCK_STREAM)
+            except OSError as exc:
+                raise ConnectError(str(exc)) from exc
+            return first_address(host, infos)
+        raise ConnectTimeout("timed out")
 
 
 def _cause(exc: BaseException) -> BaseException:
@@ -112,6 +124,7 @@ class TrioConnection:
         self.closed = False
         self.close_requested = False
         self.body: exchange.Body | None = None
+        self.max_header_fields = exchange.MAX_HEADERS
         self.token = trio.lowlevel.current_trio_token()
         # The `network_stream` extension of every response on this connection.
         self.network_stream = TrioNetworkStream(self)
@@ -201,9 +214,18 @@ class TrioConnection:
             raise ReadError(str(cause)) from exc
         raise ReadTimeout("timed out")
 
+    async def send_raw(self, data: bytes, timeout: float | None) -> None:
+        """Write bytes outside any exchange (a proxy handshake)."""
+        await self._write(data, timeout)
+
+    async def receive_raw(self, timeout: float | None) -> bytes:
+        """The next bytes received outside any exchange (a proxy handshake); empty at EOF.
+        `ReadTimeout`, `ReadError`."""
+        return bytes(await self._read(exchange.RAW_READ, timeout, -1))
+
     async def receive_head(self, method: bytes, read_timeout: float | None) -> exchange.Head:
         """Read the response head (after any 1xx responses) and choose the body reader."""
-        parser = exchange.HeadParser(method)
+        parser = exchange.HeadParser(method, self.max_header_fields)
         while True:
             data = await self._read(exchange.FIRST_BUFFER, read_timeout, parser.size)
             head = parser.received(data)
