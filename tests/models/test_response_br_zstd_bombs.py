@@ -6,9 +6,9 @@ just before it on Linux, else ru_maxrss) must stay under 16 MiB.
 
 brotli before 1.2 has no output limit: one input byte can finish a whole meta-block (this bomb:
 8 MiB), which the library returns in one piece after growing a buffer for it. faststream feeds
-it a byte at a time, so a step holds at most one meta-block (at most 16 MiB of output, by the
-format), never the body; for that library the bound checked is that, not 16 MiB. The measured
-growth is printed (``pytest -s``).
+it a byte at a time while output is large, so a step holds one meta-block here (at most 16 MiB
+of output, by the format), never the body; for that library the bound checked is that, not
+16 MiB. The measured growth is printed (``pytest -s``).
 """
 
 from __future__ import annotations
