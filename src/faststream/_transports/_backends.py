@@ -4,10 +4,12 @@ The transports' logic is written once, as async code (`_async_http11.py`), and t
 transport is generated from it; what differs is only how bytes move, behind one interface:
 
 * a backend: `connect(dial, settings)` returns a connected (and, when `dial.context` is an
-  `ssl.SSLContext`, TLS) connection, `sleep(seconds)`, and for the async pool a `Waiter`
+  `ssl.SSLContext`, TLS) connection, `resolve(host, port, timeout)` the first address of a
+  name, `sleep(seconds)`, and for the async pool a `Waiter`
   class (`_waiter.PoolWaiter`);
 * a connection: `send_request`, `receive_head`, `read_pieces` (the body, a list of pieces at
-  a time, empty at its end), `start_tls` (a CONNECT tunnel), `reusable()`, `stale()`,
+  a time, empty at its end), `send_raw`/`receive_raw` (bytes outside any exchange: a SOCKS
+  handshake), `start_tls` (a CONNECT or SOCKS tunnel), `reusable()`, `stale()`,
   `idle()`, `close()`, `schedule(callback)` (async: run on the connection's own loop, from
   any thread), and `key`, `responses`, `idle_since`, `closed`, `network_stream`.
 
@@ -67,6 +69,10 @@ class AsyncConnection(typing.Protocol):
 
     async def read_pieces(self, read_timeout: float | None) -> list[bytes]: ...
 
+    async def send_raw(self, data: bytes, timeout: float | None) -> None: ...
+
+    async def receive_raw(self, timeout: float | None) -> bytes: ...
+
     async def start_tls(
         self, context: ssl.SSLContext, server_hostname: str, timeout: float | None
     ) -> None: ...
@@ -91,6 +97,8 @@ class AsyncBackend(typing.Protocol):
     async def connect(self, dial: Dial, settings: TransportSettings) -> AsyncConnection: ...
 
     async def sleep(self, seconds: float) -> None: ...
+
+    async def resolve(self, host: str, port: int, timeout: float | None) -> str: ...
 
 
 SYNC_BACKEND = SyncBackend()  # the sync transport's backend: no choice to make per call

@@ -10,9 +10,13 @@ belongs to the transport, and so do its TLS settings, so a connection is only ev
 with the verification it was opened with. No TLS context is built before the first https
 request.
 
-Proxies: an http proxy receives http requests in absolute form (with `Proxy-Authorization`
-from the proxy's credentials); https requests go through a CONNECT tunnel, with the proxy's
-credentials on the CONNECT request only, never on the request to the origin.
+Proxies: a SOCKS5 proxy (`socks5://`, `socks5h://`) gets its handshake right after the
+connection to it is made, then the exchange (in TLS for https) runs through it as if it
+were the origin; `socks5` resolves the host name here and sends the proxy an address,
+`socks5h` sends the name. An http proxy receives http requests in absolute form (with
+`Proxy-Authorization` from the proxy's credentials); https requests go through a CONNECT
+tunnel, with the proxy's credentials on the CONNECT request only, never on the request to
+the origin.
 
 Retries: `retries=N` retries a connection attempt that failed (`ConnectError`,
 `ConnectTimeout`) up to N times, waiting 0, 0.5, 1, 2... seconds, as httpx. Beyond httpx: a
@@ -29,6 +33,7 @@ cancelled connection attempt gives its slot back; a cancelled exchange closes it
 from __future__ import annotations
 
 import ssl
+import time
 import typing
 from collections.abc import Iterator, Iterable
 
@@ -37,21 +42,31 @@ from .._exceptions import (
     ConnectError,
     ConnectTimeout,
     ProxyError,
+    ReadTimeout,
     RemoteProtocolError,
     RequestError,
+    WriteTimeout,
 )
 from .._response import Response
 from .._streams import SyncByteStream
 from ._pool import ConnectionPool
 from ._backends import SyncBackend, Connection, SYNC_BACKEND
 from ._base import BaseTransport
-from ._http11_exchange import ServerDisconnected, replayable
+from ._http11_exchange import MAX_HEADERS, ServerDisconnected, replayable
 from ._settings import DEFAULT_PORTS, Dial, PooledStream, TransportSettings, retry_delays
 from ._sockets import SocketOption
+from ._socks import SocksHandshake, needs_address
 
 Key: typing.TypeAlias = typing.Hashable
 Seconds: typing.TypeAlias = float | None
 Timeouts: typing.TypeAlias = dict[str, Seconds]
+_SOCKS_PORT = 1080  # a SOCKS proxy URL without a port
+
+
+def _remaining(deadline: float | None) -> float | None:
+    """The seconds left until `deadline` (None: no limit), never below zero."""
+    return None if deadline is None else max(0.0, deadline - time.monotonic())
+
 
 if typing.TYPE_CHECKING:
     from .._request import Request
@@ -66,8 +81,9 @@ class HTTPTransport(BaseTransport):
     `verify`, `cert`, `trust_env` choose the TLS context (`create_ssl_context`); `limits` the
     pool size; `proxy` an http(s) proxy for every request; `uds` a Unix socket to connect to
     instead of TCP; `local_address` the local IP to bind; `retries` the connection retries;
-    `socket_options` `setsockopt` arguments applied before connecting. HTTP/2 is not
-    implemented: `http2=True` raises `ImportError`.
+    `socket_options` `setsockopt` arguments applied before connecting; `max_header_fields`
+    the most header fields a response head may have (more: `RemoteProtocolError`). HTTP/2 is
+    not implemented: `http2=True` raises `ImportError`.
     """
 
     def __init__(
@@ -83,6 +99,7 @@ class HTTPTransport(BaseTransport):
         local_address: str | None = None,
         retries: int = 0,
         socket_options: Iterable[SocketOption] | None = None,
+        max_header_fields: int = MAX_HEADERS,
     ) -> None:
         self._settings = TransportSettings(
             verify,
@@ -95,6 +112,7 @@ class HTTPTransport(BaseTransport):
             local_address,
             retries,
             socket_options,
+            max_header_fields,
         )
         self._pool = ConnectionPool(limits)
 
@@ -178,6 +196,8 @@ class HTTPTransport(BaseTransport):
             dial = Dial(key, host, port, timeout, context, settings.uds)
             return backend.connect(dial, settings)
         proxy_url = proxy.url
+        if settings.socks:
+            return self._connect_socks(backend, scheme, host, port, key, timeout)
         proxy_port = proxy_url.port or DEFAULT_PORTS[proxy_url.scheme]
         context = None
         if proxy_url.scheme == "https":
@@ -196,6 +216,45 @@ class HTTPTransport(BaseTransport):
             except BaseException:
                 connection.close()
                 raise
+        return connection
+
+    def _connect_socks(
+        self, backend: SyncBackend, scheme: str, host: str, port: int, key: Key, timeout: Seconds
+    ) -> Connection:
+        """A connection to `host:port` through the SOCKS proxy: the handshake runs on the
+        connection to the proxy before any byte for the origin (TLS or HTTP) is sent, and
+        all of it within the connect timeout."""
+        settings = self._settings
+        proxy = settings.proxy
+        assert proxy is not None
+        deadline = None if timeout is None else time.monotonic() + timeout
+        if needs_address(proxy.url.scheme, host):
+            # socks5: the name is resolved here and the proxy gets an address.
+            host_or_address = backend.resolve(host, port, timeout)
+        else:
+            host_or_address = host
+        handshake = SocksHandshake(proxy, host_or_address, port)
+        proxy_port = proxy.url.port or _SOCKS_PORT
+        dial = Dial(key, proxy.url.host, proxy_port, _remaining(deadline), None, None)
+        connection = backend.connect(dial, settings)
+        try:
+            while not handshake.done:
+                data = handshake.data_to_send()
+                try:
+                    if data:
+                        connection.send_raw(data, _remaining(deadline))
+                    received = connection.receive_raw(_remaining(deadline))
+                except (ReadTimeout, WriteTimeout):
+                    raise ConnectTimeout("Timed out during the SOCKS proxy handshake.") from None
+                except RequestError as exc:
+                    raise ProxyError(f"SOCKS proxy handshake failed: {exc}") from exc
+                handshake.receive(received)
+            connection.idle()
+            if scheme == "https":
+                connection.start_tls(settings.ssl_context(), host, _remaining(deadline))
+        except BaseException:
+            connection.close()
+            raise
         return connection
 
     def _tunnel(
