@@ -89,6 +89,8 @@ class _Handler(socketserver.BaseRequestHandler):
     def handle(self) -> None:
         client: socket.socket = self.request
         client.settimeout(10.0)
+        # Relayed writes are small: no Nagle delay on either side of the relay.
+        client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
             version = _recv_exact(client, 1)[0]
             if version == 5:
@@ -211,6 +213,7 @@ class _Handler(socketserver.BaseRequestHandler):
                 continue
             sock = socket.socket(family, kind, proto)
             sock.settimeout(10)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             try:
                 sock.connect(address)
             except OSError:
