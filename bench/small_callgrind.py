@@ -11,12 +11,14 @@ with N requests for each case, and prints (count(N) - count(0)) / N:
 Cases: `faststream` (Client.get), `httpx` (httpx.Client.get), `h11` (a fresh h11 connection
 serialising a GET and parsing a canned response head, no network: what h11 costs a request),
 `head` (the same with faststream's compiled `serialize_request` and `ResponseHeadParser`, which
-replaced h11 on that path with the same strictness).
+replaced h11 on that path with the same strictness). With `--async`, also `faststream-asyncio`
+and `faststream-trio` (AsyncClient.get; the event loop's own instructions included).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import re
 import subprocess
 import sys
@@ -60,15 +62,37 @@ def _run_case(case: str, url: str, count: int) -> None:
         return
     import importlib
 
-    if case == "faststream":
+    if case.startswith("faststream"):
         import e2e
 
         e2e._import_faststream()
+    if case in ("faststream-asyncio", "faststream-trio"):
+        _run_async(case, url, count)
+        return
     lib = importlib.import_module("faststream" if case == "faststream" else "httpx")
     with lib.Client(timeout=60) as client:
         client.get(url)  # the connection is opened outside the count, in both runs
         for _ in range(count):
             client.get(url)
+
+
+def _run_async(case: str, url: str, count: int) -> None:
+    import faststream
+
+    async def requests() -> None:
+        async with faststream.AsyncClient(timeout=60) as client:
+            await client.get(url)  # the connection is opened outside the count
+            for _ in range(count):
+                await client.get(url)
+
+    if case == "faststream-trio":
+        import trio
+
+        trio.run(requests)
+    else:
+        import asyncio
+
+        asyncio.run(requests())
 
 
 def _instructions(case: str, url: str, count: int) -> int:
@@ -98,6 +122,12 @@ def _instructions(case: str, url: str, count: int) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument(
+        "--async",
+        dest="async_cases",
+        action="store_true",
+        help="also count AsyncClient on asyncio (and on trio, when installed)",
+    )
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -109,11 +139,16 @@ def main(argv: list[str] | None = None) -> int:
     with _server.serve() as server:
         url = server.base_url + "/small"
         per_request: dict[str, float] = {}
-        for case in ("faststream", "httpx", "h11", "head"):
+        cases = ["faststream", "httpx", "h11", "head"]
+        if args.async_cases:
+            cases.append("faststream-asyncio")
+            if importlib.util.find_spec("trio") is not None:
+                cases.append("faststream-trio")
+        for case in cases:
             base = _instructions(case, url, 0)
             total = _instructions(case, url, args.requests)
             per_request[case] = (total - base) / args.requests
-            print(f"{case:<11} {per_request[case] / 1000:8.1f} K instructions per request")
+            print(f"{case:<18} {per_request[case] / 1000:8.1f} K instructions per request")
     print(
         f"httpx / faststream: {per_request['httpx'] / per_request['faststream']:.2f}x; "
         f"the compiled head path costs {per_request['head'] / per_request['faststream']:.0%} of a "
