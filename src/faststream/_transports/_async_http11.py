@@ -325,7 +325,7 @@ class AsyncResponseStream(PooledStream, AsyncByteStream):
                 exc.request = self._request
             self._finish(False)
             raise
-        self._finish(connection.reusable())
+        self._finish(body.reusable())
 
     async def aclose(self) -> None:
         self._finish(False)

@@ -123,27 +123,22 @@ class AsyncioBackend:
         return first_address(host, infos)
 
 
-class AsyncioConnection(asyncio.BufferedProtocol):
+class AsyncioConnection(exchange.ExchangeState, asyncio.BufferedProtocol):
     """A connection to one origin (or a proxy), used for one exchange at a time."""
 
     transport: asyncio.Transport
 
     def __init__(self, key: typing.Hashable, loop: asyncio.AbstractEventLoop) -> None:
-        self.key = key
+        self._start_state(key)  # `closed`: closed by us, or the transport is gone
         self.loop = loop
         self.buffer = bytearray(exchange.FIRST_BUFFER)
         self.view = memoryview(self.buffer)
         self.grow = False  # the next get_buffer() hands out a buffer twice as large
-        self.responses = 0  # responses completed on this connection (> 0: a reused one)
-        self.idle_since = 0.0
-        self.closed = False  # closed by us, or the transport is gone
         self.broken = False  # something happened while idle: never reuse
         self.mode = _IDLE
         self.method = b""
-        self.close_requested = False
         self.parser: exchange.HeadParser | None = None
         self.head: exchange.Head | None = None
-        self.body: exchange.Body | None = None
         self.received = 0  # bytes of the current response received
         self.pieces: list[bytes] = []
         self.queued = 0
@@ -154,7 +149,6 @@ class AsyncioConnection(asyncio.BufferedProtocol):
         self.write_paused = False
         self.drain_waiter: asyncio.Future[bool] | None = None
         self.lost: BaseException | None = None
-        self.max_header_fields = exchange.MAX_HEADERS
         self.raw: list[bytes] = []  # bytes received in raw mode (a proxy handshake)
         self.raw_eof = False
         # The `network_stream` extension of every response on this connection.
@@ -178,12 +172,13 @@ class AsyncioConnection(asyncio.BufferedProtocol):
     def buffer_updated(self, nbytes: int) -> None:
         mode = self.mode
         if mode == _BODY:
+            body = self.body
+            assert body is not None
             if self.done or self.error is not None:
                 # Bytes after the end of the message: the connection will not be reused.
                 self.broken = True
+                body.unfit()
                 return
-            body = self.body
-            assert body is not None
             try:
                 pieces = body.feed(self.view[:nbytes])
             except RemoteProtocolError as exc:
@@ -290,6 +285,9 @@ class AsyncioConnection(asyncio.BufferedProtocol):
                     self._fail(RemoteProtocolError(exchange.DISCONNECTED))
             return
         self.broken = True
+        body = self.body
+        assert body is not None
+        body.unfit()
         if self.done:
             return
         if exc is not None:
@@ -442,11 +440,6 @@ class AsyncioConnection(asyncio.BufferedProtocol):
             )
         assert tls is not None
         self.transport = tls
-
-    def reusable(self) -> bool:
-        """After the body was read to its end: may the connection carry another exchange?"""
-        body = self.body
-        return not (self.closed or self.broken or body is None) and body.reusable()
 
     def stale(self) -> bool:
         """Closed, or something arrived while idle: never to be lent again."""

@@ -9,7 +9,7 @@ transport is generated from it; what differs is only how bytes move, behind one 
   class (`_waiter.PoolWaiter`);
 * a connection: `send_request`, `receive_head`, `read_pieces` (the body, a list of pieces at
   a time, empty at its end), `send_raw`/`receive_raw` (bytes outside any exchange: a SOCKS
-  handshake), `start_tls` (a CONNECT or SOCKS tunnel), `reusable()`, `stale()`,
+  handshake), `start_tls` (a CONNECT or SOCKS tunnel), `stale()`,
   `idle()`, `close()`, `schedule(callback)` (async: run on the connection's own loop, from
   any thread), and `key`, `responses`, `idle_since`, `closed`, `network_stream`.
 
@@ -76,8 +76,6 @@ class AsyncConnection(typing.Protocol):
     async def start_tls(
         self, context: ssl.SSLContext, server_hostname: str, timeout: float | None
     ) -> None: ...
-
-    def reusable(self) -> bool: ...
 
     def stale(self) -> bool: ...
 

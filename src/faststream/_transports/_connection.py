@@ -71,34 +71,15 @@ class SyncBackend:
         return resolve_address(host, port)
 
 
-class Connection:
+class Connection(exchange.ExchangeState):
     """A socket to one origin (or a proxy), used for one exchange at a time."""
 
-    __slots__ = (
-        "_waiter",
-        "body",
-        "buffer",
-        "close_requested",
-        "closed",
-        "idle_since",
-        "key",
-        "max_header_fields",
-        "network_stream",
-        "responses",
-        "sock",
-        "view",
-    )
+    __slots__ = ("_waiter", "buffer", "network_stream", "sock", "view")
 
     def __init__(self, sock: socket.socket, key: typing.Hashable) -> None:
-        self.key = key
+        self._start_state(key)
         self.buffer = bytearray(exchange.FIRST_BUFFER)
         self.view = memoryview(self.buffer)
-        self.responses = 0  # responses completed on this connection (> 0: a reused one)
-        self.idle_since = 0.0
-        self.closed = False
-        self.close_requested = False
-        self.body: exchange.Body | None = None
-        self.max_header_fields = exchange.MAX_HEADERS
         self._use(sock)
 
     def _use(self, sock: socket.socket) -> None:
@@ -130,11 +111,6 @@ class Connection:
     def idle(self) -> None:
         """The exchange is over; the connection waits in the pool."""
         self.body = None
-
-    def reusable(self) -> bool:
-        """After the body was read to its end: may the connection carry another exchange?"""
-        body = self.body
-        return body is not None and not self.closed and body.reusable()
 
     # -- one exchange ---------------------------------------------------------------------
 

@@ -327,7 +327,7 @@ class ResponseStream(PooledStream, SyncByteStream):
                 exc.request = self._request
             self._finish(False)
             raise
-        self._finish(connection.reusable())
+        self._finish(body.reusable())
 
     def close(self) -> None:
         self._finish(False)

@@ -40,6 +40,7 @@ __all__ = [
     "MAX_HEAD_SIZE",
     "MAX_INFORMATIONAL",
     "Body",
+    "ExchangeState",
     "Head",
     "HeadParser",
     "RequestBody",
@@ -347,7 +348,46 @@ class Body:
             return pieces
         return None
 
+    def unfit(self) -> None:
+        """The backend saw the connection become unfit for another exchange (bytes after the
+        end of the message, the peer closing it)."""
+        self.keep_alive = False
+
     def reusable(self) -> bool:
         """After the body was read to its end: may the connection carry another exchange?"""
         reader = self.reader
         return self.keep_alive and reader.done and not reader.suspicious and self.error is None
+
+
+class ExchangeState:
+    """What the connection of every backend keeps across its exchanges: its pool key, the
+    responses completed on it (> 0: a reused one), when it last went idle, whether it is
+    closed, whether the current request asked to close, the current response's `Body`, and the
+    cap on a response head's fields."""
+
+    __slots__ = (
+        "body",
+        "close_requested",
+        "closed",
+        "idle_since",
+        "key",
+        "max_header_fields",
+        "responses",
+    )
+
+    key: typing.Hashable
+    responses: int
+    idle_since: float
+    closed: bool
+    close_requested: bool
+    body: Body | None
+    max_header_fields: int
+
+    def _start_state(self, key: typing.Hashable) -> None:
+        self.key = key
+        self.responses = 0
+        self.idle_since = 0.0
+        self.closed = False
+        self.close_requested = False
+        self.body = None
+        self.max_header_fields = MAX_HEADERS

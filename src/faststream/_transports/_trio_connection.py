@@ -112,19 +112,13 @@ def _cause(exc: BaseException) -> BaseException:
     return exc.__cause__ or exc
 
 
-class TrioConnection:
+class TrioConnection(exchange.ExchangeState):
     """A connection to one origin (or a proxy), used for one exchange at a time."""
 
     def __init__(self, stream: trio.SocketStream, key: typing.Hashable) -> None:
         self.stream: trio.abc.Stream = stream  # the socket stream, or TLS over it
         self.socket = stream.socket
-        self.key = key
-        self.responses = 0  # responses completed on this connection (> 0: a reused one)
-        self.idle_since = 0.0
-        self.closed = False
-        self.close_requested = False
-        self.body: exchange.Body | None = None
-        self.max_header_fields = exchange.MAX_HEADERS
+        self._start_state(key)
         self.token = trio.lowlevel.current_trio_token()
         # The `network_stream` extension of every response on this connection.
         self.network_stream = TrioNetworkStream(self)
@@ -161,11 +155,6 @@ class TrioConnection:
     def idle(self) -> None:
         """The exchange is over; the connection waits in the pool."""
         self.body = None
-
-    def reusable(self) -> bool:
-        """After the body was read to its end: may the connection carry another exchange?"""
-        body = self.body
-        return body is not None and not self.closed and body.reusable()
 
     def schedule(self, callback: typing.Callable[[TrioConnection], None]) -> None:
         """Call `callback(self)` in the connection's trio run, from any thread (a response
