@@ -305,6 +305,7 @@ class AsyncResponseStream(PooledStream, AsyncByteStream):
         read_pieces = connection.read_pieces
         body = connection.body
         assert body is not None  # set by receive_head
+        reader = body.reader
         timeout = self._read_timeout
         try:
             while True:
@@ -315,7 +316,7 @@ class AsyncResponseStream(PooledStream, AsyncByteStream):
                 # while the consumer holds these pieces, with more pieces queued behind them.
                 # Done, the reader has handed out everything (an error leaves it unfinished,
                 # and the bytes that came with the head were fed with the first pieces).
-                last = body.done
+                last = reader.done
                 for piece in pieces:
                     yield piece
                 if last:

@@ -307,6 +307,7 @@ class ResponseStream(PooledStream, SyncByteStream):
         read_pieces = connection.read_pieces
         body = connection.body
         assert body is not None  # set by receive_head
+        reader = body.reader
         timeout = self._read_timeout
         try:
             while True:
@@ -317,7 +318,7 @@ class ResponseStream(PooledStream, SyncByteStream):
                 # while the consumer holds these pieces, with more pieces queued behind them.
                 # Done, the reader has handed out everything (an error leaves it unfinished,
                 # and the bytes that came with the head were fed with the first pieces).
-                last = body.done
+                last = reader.done
                 for piece in pieces:
                     yield piece
                 if last:

@@ -329,7 +329,12 @@ class Body:
         leftover = self.leftover
         if leftover:
             self.leftover = b""
-            pieces = self.feed(leftover)
+            try:  # `feed`, inlined: this runs once per response
+                pieces = reader.feed(leftover)
+            except _cstream.FramingError as exc:
+                raise RemoteProtocolError(str(exc)) from None
+            if reader.error is not None:
+                self.error = RemoteProtocolError(reader.error)
             if pieces or reader.done:
                 return pieces
         return [] if reader.done else None
