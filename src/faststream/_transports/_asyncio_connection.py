@@ -332,6 +332,16 @@ class AsyncioConnection(exchange.ExchangeState, asyncio.BufferedProtocol):
             if self.responses:
                 raise exchange.ServerDisconnected(exchange.DISCONNECTED)
             raise WriteError(str(self.lost))
+        writes, streaming = prepared
+        if streaming is None:
+            # All in memory (the common case): hand every write to the transport at once and
+            # wait only if its buffer is full; no coroutine per write.
+            write = self.transport.write
+            for data in writes:
+                write(data)
+            if self.write_paused:
+                await self._drain(timeout)
+            return
         await write_request(self._write, prepared, stream, timeout)
 
     async def _write(self, data: bytes, timeout: float | None) -> None:
