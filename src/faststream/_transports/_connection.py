@@ -301,7 +301,10 @@ if hasattr(select, "poll"):
             sock = self._sock
             if isinstance(sock, ssl.SSLSocket) and sock.pending():
                 return True
-            return bool(self._reading.poll(_milliseconds(timeout)))
+            if timeout is None:
+                return bool(self._reading.poll())
+            # poll's timeout in ms; a positive timeout is never rounded down to 0
+            return bool(self._reading.poll(math.ceil(timeout * 1000) if timeout > 0 else 0))
 
         def writable(self, timeout: float | None) -> bool:
             if self._writing is None:

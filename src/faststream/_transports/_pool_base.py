@@ -73,9 +73,11 @@ class PoolBase(typing.Generic[C]):
         )
 
     def _lend_idle(self, key: typing.Hashable) -> C | None:
-        """Lend the most recently used idle connection for `key`, closing stale ones."""
-        if self._expiry is not None:
-            self._close_expired()
+        """Lend the most recently used idle connection for `key`, closing stale ones (called
+        only while some connection is idle)."""
+        expiry = self._expiry
+        if expiry is not None and next(iter(self._by_age)).idle_since <= time.monotonic() - expiry:
+            self._close_expired()  # the oldest idle connection has expired (and maybe more)
         idle = self._idle.get(key)
         while idle:
             connection = idle.popitem()[0]
