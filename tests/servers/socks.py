@@ -17,15 +17,14 @@ client connections.
 from __future__ import annotations
 
 import ipaddress
-import selectors
 import socket
 import socketserver
 import threading
-import time
 from dataclasses import dataclass
 from typing import Any
 
-RELAY_LIMIT = 60.0  # seconds a relay may last
+from tests.servers._relay import relay
+
 STALL_LIMIT = 30.0  # seconds a stalling proxy holds a connection at most
 LOOPBACK = {"127.0.0.1", "::1"}
 FAULTS = (None, "refuse", "stall", "close", "garbage")
@@ -60,27 +59,6 @@ def _recv_until_nul(sock: socket.socket, limit: int = 512) -> bytes:
             raise ValueError("field too long")
         data += _recv_exact(sock, 1)
     return data[:-1]
-
-
-def _relay(a: socket.socket, b: socket.socket, stop: threading.Event) -> None:
-    """Copy bytes both ways until one side closes (bounded in time)."""
-    sel = selectors.DefaultSelector()
-    sel.register(a, selectors.EVENT_READ, b)
-    sel.register(b, selectors.EVENT_READ, a)
-    deadline = time.monotonic() + RELAY_LIMIT
-    try:
-        while not stop.is_set() and time.monotonic() < deadline:
-            for key, _ in sel.select(timeout=0.1):
-                src: socket.socket = key.fileobj  # type: ignore[assignment]
-                try:
-                    data = src.recv(65536)
-                    if not data:
-                        return
-                    key.data.sendall(data)
-                except OSError:
-                    return
-    finally:
-        sel.close()
 
 
 class _Handler(socketserver.BaseRequestHandler):
@@ -168,7 +146,7 @@ class _Handler(socketserver.BaseRequestHandler):
             client.sendall(
                 b"\x05\x00\x00" + atyp_out + bound.packed + bound_port.to_bytes(2, "big")
             )
-            _relay(client, upstream, self.proxy.stopping)
+            relay(client, upstream, self.proxy.stopping)
 
     # -- SOCKS4 and 4a ----------------------------------------------------------------------
 
@@ -200,7 +178,7 @@ class _Handler(socketserver.BaseRequestHandler):
             return
         with upstream:
             client.sendall(bytes([0, 90]) + b"\0" * 6)
-            _relay(client, upstream, self.proxy.stopping)
+            relay(client, upstream, self.proxy.stopping)
 
     def _open(self, host: str, port: int) -> socket.socket | None:
         """A connection to the target, which must resolve to this machine; None otherwise."""
