@@ -64,6 +64,10 @@ if TYPE_CHECKING:
         LineDecoder as LineDecoder,
         bytes_lines_supported as bytes_lines_supported,
     )
+    from ._pure._sse import (
+        ServerSentEvent as ServerSentEvent,
+        SSEDecoder as SSEDecoder,
+    )
     from ._pure._zlib import (
         DeflateDecoder as DeflateDecoder,
         GzipDecoder as GzipDecoder,

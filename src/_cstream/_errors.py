@@ -38,3 +38,11 @@ BAD_FOOTER = "malformed chunk footer: chunk data must be followed by CRLF"
 ILLEGAL_CHUNK_HEADER = "illegal chunk header: {!r}"
 CHUNK_LINE_TOO_LONG = "chunk header line too long (over {} bytes)"
 TRAILER_TOO_LONG = "trailer block too long (over {} bytes)"
+
+
+class EventTooLargeError(DecodeError):
+    """A server-sent event's data (or one of its lines) grew past the `max_event_size` the
+    caller set."""
+
+
+EVENT_TOO_LARGE = "server-sent event larger than max_event_size ({} bytes)"

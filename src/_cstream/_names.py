@@ -29,6 +29,8 @@ IMPLEMENTED: dict[str, str] = {
     "CloseDelimitedReader": "_framing",
     "ResponseHeadParser": "_head",
     "serialize_request": "_head",
+    "SSEDecoder": "_sse",
+    "ServerSentEvent": "_sse",
 }
 
 #: Names both implementations share, from `_cstream._codecs`: brotli and zstd wrap optional

@@ -19,6 +19,7 @@ COMPILED_MODULES = [
     "_cstream._framing",
     "_cstream._head",
     "_cstream._lines",
+    "_cstream._sse",
     "_cstream._zlib",
 ]
 
@@ -28,6 +29,7 @@ _HOMES = {
     "ChunkedReader": "_framing",
     "ResponseHeadParser": "_head",
     "ByteLineDecoder": "_lines",
+    "SSEDecoder": "_sse",
     "GzipDecoder": "_zlib",
 }
 
