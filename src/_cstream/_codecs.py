@@ -629,6 +629,14 @@ def _take(dec: _PieceDecoder, n: int) -> bytes | memoryview:
 # is large, and in slices growing to this size while every call returns less than a quarter of
 # a piece; any call returning a full piece or more drops the slice back to one byte.
 BROTLI_UNBOUNDED_SLICE_CAP = 16
+# Slicing bounds the input of a call, not its output: one copy command of a few bits can repeat
+# up to 16 MiB, and such a library allocates all of it before returning. So a call that returns
+# more than this from at most BROTLI_UNBOUNDED_SLICE_CAP bytes (a ratio above 65536:1) stops
+# the body: text, JSON, HTML and media compress by 3-1000:1 and return a few hundred bytes per
+# call here, while a bomb crosses it on its first long copy (256 MiB of zeros at quality 11:
+# 8 MiB from the 15th byte). Only data repeating one short pattern for over a MiB gets there,
+# and with a library that bounds its output that decodes normally.
+BROTLI_UNBOUNDED_MAX_OUTPUT = 1 << 20
 
 
 class BrotliDecoder(_PieceDecoder):
@@ -681,6 +689,8 @@ class BrotliDecoder(_PieceDecoder):
                 if self._more and not out and more:  # pragma: no cover - a library that stalls
                     raise DecodeError("brotli decoder made no progress")
                 self._more = more
+            elif len(out) > BROTLI_UNBOUNDED_MAX_OUTPUT:
+                raise DecodeError(_unbounded_brotli_message(self._lib, len(out), len(data)))
             elif len(out) >= self._max_length:
                 self._slice = 1
             elif len(out) * 4 < self._max_length:
@@ -691,6 +701,14 @@ class BrotliDecoder(_PieceDecoder):
     def _finish(self) -> None:
         if self._started and not self._d.is_finished():
             raise DecodeError("brotli data is incomplete")
+
+
+def _unbounded_brotli_message(lib: CodecLibrary, produced: int, consumed: int) -> str:
+    return (
+        f"br body expands beyond what {lib.name} {lib.version} can bound "
+        f"({produced} bytes from {consumed} input bytes in one call; that library has no "
+        f'output limit before 1.2): pip install "{lib.name}>=1.2"'
+    )
 
 
 #: The content codings this installation decodes, for Accept-Encoding (identity not listed).

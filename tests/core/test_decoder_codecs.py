@@ -75,11 +75,11 @@ def test_bounded_libraries_come_first() -> None:
         assert flags == sorted(flags, reverse=True)
 
 
-def test_unbounded_brotli_holds_one_meta_block_at_most(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Without an output limit, a call gets a byte or a few: on a quality-11 bomb (8 MiB
-    meta-blocks) no call returns more than one meta-block, and the pieces are still exact."""
+def spy_brotli(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Install the first brotli as the library "unbounded", driven without an output limit;
+    the returned list receives the size of every call's output."""
     first = _codecs.brotli_library(_codecs.BROTLI_BACKENDS[0])
-    biggest = [0]
+    sizes: list[int] = []
 
     class Spy:
         def __init__(self) -> None:
@@ -87,7 +87,7 @@ def test_unbounded_brotli_holds_one_meta_block_at_most(monkeypatch: pytest.Monke
 
         def process(self, data: bytes) -> bytes:
             out: bytes = self._d.process(data)
-            biggest[0] = max(biggest[0], len(out))
+            sizes.append(len(out))
             return out
 
         def is_finished(self) -> bool:
@@ -96,16 +96,43 @@ def test_unbounded_brotli_holds_one_meta_block_at_most(monkeypatch: pytest.Monke
     spy_module = type("M", (), {"Decompressor": Spy, "error": first.module.error})
     fake = first._replace(name=UNBOUNDED, module=spy_module, bounded=False)
     monkeypatch.setitem(_codecs._BROTLI, UNBOUNDED, fake)
-    total = 64 << 20
-    body = brotli.compress(bytes(total), quality=11)
+    return sizes
+
+
+def test_unbounded_brotli_stops_a_bomb_at_its_first_long_copy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Without an output limit, a call that returns over 1 MiB from its few input bytes ends
+    the body with a DecodeError naming the upgrade; the pieces before it are exact."""
+    sizes = spy_brotli(monkeypatch)
+    body = brotli.compress(bytes(64 << 20), quality=11)
     d = BrotliDecoder(65536, UNBOUNDED)
-    count = 0
-    for piece in d.decode(body):
-        assert len(piece) == 65536
-        count += 1
-    assert list(d.flush()) == []
-    assert count * 65536 == total
-    assert 0 < biggest[0] <= 16 << 20
+    pieces = []
+    with pytest.raises(DecodeError, match=r'beyond what unbounded .* pip install "unbounded>=1.2"'):
+        for piece in d.decode(body):
+            pieces.append(piece)
+    assert all(len(p) == 65536 for p in pieces)
+    assert sum(map(len, pieces)) < _codecs.BROTLI_UNBOUNDED_MAX_OUTPUT
+    assert sizes[-1] > _codecs.BROTLI_UNBOUNDED_MAX_OUTPUT
+    assert max(sizes[:-1]) <= _codecs.BROTLI_UNBOUNDED_MAX_OUTPUT
+
+
+def test_unbounded_brotli_real_content_stays_far_below_the_stop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """JSON lines at quality 11 (about 14:1): every call returns a few hundred bytes, three
+    orders of magnitude below the 1 MiB stop, and the body decodes whole."""
+    sizes = spy_brotli(monkeypatch)
+    rnd = random.Random(7)
+    text = b"".join(
+        b'{"id": %d, "user": "u%d", "score": %d, "tags": ["a", "b", "c"]}\n'
+        % (i, rnd.randrange(500), rnd.randrange(100))
+        for i in range(20000)
+    )
+    body = brotli.compress(text, quality=11)
+    assert len(text) > 10 * len(body)
+    assert b"".join(feed(BrotliDecoder(65536, UNBOUNDED), [body])) == text
+    assert max(sizes) * 1000 < _codecs.BROTLI_UNBOUNDED_MAX_OUTPUT
 
 
 @pytest.fixture(params=_codecs.ZSTD_BACKENDS)

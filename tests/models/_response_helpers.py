@@ -1,16 +1,21 @@
 """Helpers shared by the test_response* modules: bodies that count their closes (`Pieces`,
 `APieces`), the codings (`compress`, `encode`, `header_for`), faststream's line-splitting rule
 (`lines_of`), `expected_chunks`, `splits` (ways a transport may cut a body), `run`, `alist`,
-responses over either body kind, and a request to attach (`REQUEST`)."""
+responses over either body kind, a request to attach (`REQUEST`), and the resident-set
+measurement of the bomb tests (`MEASURE_RSS`, `run_measured`)."""
 
 from __future__ import annotations
 
 import asyncio
 import gzip
+import os
 import random
 import re
+import subprocess
+import sys
 import zlib
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import brotli
@@ -112,6 +117,7 @@ def async_response(pieces: list[bytes], **kwargs: Any) -> Response:
 
 
 REQUEST = Request("GET", "https://example.org/data")
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def splits(data: bytes) -> dict[str, list[bytes]]:
@@ -129,3 +135,60 @@ def splits(data: bytes) -> dict[str, list[bytes]]:
         "sevens-with-empties": [b"", *sevens],
         "random": random_pieces,
     }
+
+
+# The resident-set measurement the bomb tests run in a fresh interpreter: `measure(run)` calls
+# `run()` and returns its result, the growth of ru_maxrss over the call and, on Linux, the
+# growth of VmHWM over the resident set just before it (-1 elsewhere). Transients before the
+# call can hide a small growth from ru_maxrss, so where /proc/self/clear_refs is writable the
+# high-water mark is reset first and VmHWM is the peak of the call alone.
+MEASURE_RSS = """
+import resource, sys
+
+
+def _status_kib(key):
+    with open("/proc/self/status") as f:
+        return int(next(line for line in f if line.startswith(key)).split()[1])
+
+
+def _reset_high_water_mark():
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")  # VmHWM := the current resident set
+        return True
+    except OSError:
+        return False
+
+
+def measure(run):
+    scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB elsewhere
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
+    hwm = _reset_high_water_mark()
+    rss_before = _status_kib("VmRSS") * 1024 if hwm else 0
+    result = run()
+    growth = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale - before
+    hwm_growth = _status_kib("VmHWM") * 1024 - rss_before if hwm else -1
+    return result, growth, hwm_growth
+"""
+
+
+def run_measured(code: str, args: list[str], env: dict[str, str | None]) -> list[str]:
+    """Run `MEASURE_RSS` followed by `code` with `args` in a fresh interpreter that imports
+    what this one does (the installed package in CI, the in-place build in a dev tree), from
+    the repository root, with `env` on top of this environment (None: unset); its stdout,
+    split."""
+    full_env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    for key, value in env.items():
+        if value is None:
+            full_env.pop(key, None)
+        else:
+            full_env[key] = value
+    child = subprocess.run(
+        [sys.executable, "-c", MEASURE_RSS + code, *args],
+        env=full_env,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert child.returncode == 0, child.stderr
+    return child.stdout.split()

@@ -24,17 +24,17 @@ from __future__ import annotations
 
 import os
 import struct
-import subprocess
 import sys
 import zlib
 from pathlib import Path
 
 import pytest
 
+from tests.models._response_helpers import run_measured
+
 MIB = 1 << 20
 TOTAL = 1 << 30
 LIMIT = 16 * MIB
-ROOT = Path(__file__).resolve().parents[2]
 
 UNITS = {
     "zeros": b"\0",
@@ -73,8 +73,8 @@ def bodies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 _CHILD = """
-import resource, sys, tracemalloc
-method, measure, path = sys.argv[1:]
+import tracemalloc
+method, measure_with, path = sys.argv[1:]
 
 import _cstream
 from faststream._response import Response
@@ -106,33 +106,10 @@ def drain():
     return total
 
 
-def status_kib(key):
-    with open("/proc/self/status") as f:
-        return int(next(line for line in f if line.startswith(key)).split()[1])
-
-
-def reset_high_water_mark():
-    # Linux: writing 5 to clear_refs resets VmHWM to the current resident set, so VmHWM
-    # afterwards is the peak of the drain alone (ru_maxrss may already sit above it).
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-        return True
-    except OSError:
-        return False
-
-
-scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB elsewhere
-hwm_growth = -1
-if measure == "rss":
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
-    hwm = reset_high_water_mark()
-    rss_before = status_kib("VmRSS") * 1024 if hwm else 0
-    total = drain()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale - before
-    if hwm:
-        hwm_growth = status_kib("VmHWM") * 1024 - rss_before
+if measure_with == "rss":
+    total, peak, hwm_growth = measure(drain)
 else:
+    hwm_growth = -1
     tracemalloc.start()
     total = drain()
     peak = tracemalloc.get_traced_memory()[1]
@@ -170,21 +147,8 @@ def test_bomb_stays_bounded(
         if os.environ.get("FASTSTREAM_REQUIRE_EXTENSIONS", "") not in ("", "0"):
             pytest.fail("the compiled core is required but did not load")
         pytest.skip("the compiled core is not built here")
-    # the child imports exactly what this interpreter imports (the installed package in CI,
-    # the in-place build in a dev tree)
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
-    env.pop("FASTSTREAM_NO_EXTENSIONS", None)
-    if impl == "python":
-        env["FASTSTREAM_NO_EXTENSIONS"] = "1"
-    child = subprocess.run(
-        [sys.executable, "-c", _CHILD, method, measure, str(bodies[body])],
-        env=env,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
-    assert child.returncode == 0, child.stderr
-    out = child.stdout.split()
+    env = {"FASTSTREAM_NO_EXTENSIONS": "1" if impl == "python" else None}
+    out = run_measured(_CHILD, [method, measure, str(bodies[body])], env)
     implementation, drained, peak, hwm_growth = out[0], int(out[1]), int(out[2]), int(out[3])
     label = "ru_maxrss growth" if measure == "rss" else "tracemalloc peak"
     note = f", VmHWM growth {hwm_growth / MIB:.3f} MiB" if hwm_growth >= 0 else ""
