@@ -8,7 +8,8 @@ HTTPError
 │   │   ├── NetworkError: ConnectError, ReadError, WriteError, CloseError
 │   │   ├── ProtocolError: LocalProtocolError, RemoteProtocolError
 │   │   ├── ProxyError
-│   │   └── UnsupportedProtocol
+│   │   ├── UnsupportedProtocol
+│   │   └── SSEError (faststream's: a server-sent event stream that cannot be read)
 │   ├── DecodingError
 │   └── TooManyRedirects
 └── HTTPStatusError
@@ -52,6 +53,7 @@ __all__ = [
     "RequestError",
     "RequestNotRead",
     "ResponseNotRead",
+    "SSEError",
     "StreamClosed",
     "StreamConsumed",
     "StreamError",
@@ -164,6 +166,11 @@ class ProxyError(TransportError):
 class UnsupportedProtocol(TransportError):
     """Attempted to make a request to an unsupported protocol, such as a URL
     without a scheme or with a scheme other than `http://` or `https://`."""
+
+
+class SSEError(TransportError):
+    """A server-sent event stream that cannot be read: the response's media type is not
+    ``text/event-stream``, or an event grew past `max_event_size`."""
 
 
 class ProtocolError(TransportError):
