@@ -22,6 +22,7 @@ The exit status is 0 for a 2xx final response and 1 otherwise; a transport error
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import sys
 import typing
@@ -160,45 +161,9 @@ def command() -> click.Command:
         callback=show_help,
         help="Show this message and exit.",
     )
-    def cli(
-        url: str,
-        method: str | None,
-        params: list[tuple[str, str]],
-        content: str | None,
-        data: list[tuple[str, str]],
-        files: list[tuple[str, typing.BinaryIO]],
-        json_text: str | None,
-        headers: list[tuple[str, str]],
-        cookies: list[tuple[str, str]],
-        auth: tuple[str, str] | None,
-        proxy: str | None,
-        timeout: float,
-        follow_redirects: bool,
-        verify: bool,
-        http2: bool,
-        download: typing.BinaryIO | None,
-        verbose: bool,
-    ) -> None:
+    def cli(**options: typing.Any) -> None:
         """An HTTP client with httpx's API and a compiled streaming core."""
-        _run(
-            url=url,
-            method=method,
-            params=params,
-            content=content,
-            data=data,
-            files=files,
-            json_text=json_text,
-            headers=headers,
-            cookies=cookies,
-            auth=auth,
-            proxy=proxy,
-            timeout=timeout,
-            follow_redirects=follow_redirects,
-            verify=verify,
-            http2=http2,
-            download=download,
-            verbose=verbose,
-        )
+        _run(_Options(**options))
 
     return cli
 
@@ -223,26 +188,30 @@ def _print_help() -> None:
     console.print(table)
 
 
-def _run(
-    *,
-    url: str,
-    method: str | None,
-    params: list[tuple[str, str]],
-    content: str | None,
-    data: list[tuple[str, str]],
-    files: list[tuple[str, typing.BinaryIO]],
-    json_text: str | None,
-    headers: list[tuple[str, str]],
-    cookies: list[tuple[str, str]],
-    auth: tuple[str, str] | None,
-    proxy: str | None,
-    timeout: float,
-    follow_redirects: bool,
-    verify: bool,
-    http2: bool,
-    download: typing.BinaryIO | None,
-    verbose: bool,
-) -> None:
+@dataclasses.dataclass(frozen=True)
+class _Options:
+    """The command line as click parsed it: one field per option, named as in `command()`."""
+
+    url: str
+    method: str | None
+    params: list[tuple[str, str]]
+    content: str | None
+    data: list[tuple[str, str]]
+    files: tuple[tuple[str, typing.BinaryIO], ...]
+    json_text: str | None
+    headers: list[tuple[str, str]]
+    cookies: list[tuple[str, str]]
+    auth: tuple[str, str] | None
+    proxy: str | None
+    timeout: float
+    follow_redirects: bool
+    verify: bool
+    http2: bool
+    download: typing.BinaryIO | None
+    verbose: bool
+
+
+def _run(options: _Options) -> None:
     import rich.console
     import rich.text
 
@@ -250,38 +219,23 @@ def _run(
     from ._exceptions import RequestError
 
     console = rich.console.Console()
+    method = options.method
     if method is None:
-        has_body = bool(content or data or files or json_text)
+        has_body = bool(options.content or options.data or options.files or options.json_text)
         method = "POST" if has_body else "GET"
-    trace = _Trace(console, proxy) if verbose else None
+    trace = _Trace(console, options.proxy) if options.verbose else None
     hooks: dict[str, list[typing.Callable[[typing.Any], None]]] = {}
     if trace is not None:
         hooks = {"request": [trace.on_request], "response": [trace.on_response]}
     try:
         with Client(
-            proxy=proxy,
-            timeout=timeout,
-            verify=verify,
-            http2=http2,
+            proxy=options.proxy,
+            timeout=options.timeout,
+            verify=options.verify,
+            http2=options.http2,
             event_hooks=hooks,
         ) as client:
-            status_ok = _send(
-                client,
-                console,
-                method=method,
-                url=url,
-                params=list(params),
-                content=content,
-                data=dict(data),
-                files=[(name, file) for name, file in files] or None,
-                json_text=json_text,
-                headers=headers,
-                cookies=dict(cookies),
-                auth=auth,
-                follow_redirects=follow_redirects,
-                download=download,
-                trace=trace,
-            )
+            status_ok = _send(client, console, options, method, trace)
     except RequestError as exc:
         if trace is not None:
             trace.on_error(exc)
@@ -294,19 +248,8 @@ def _run(
 def _send(
     client: Client,
     console: rich.console.Console,
-    *,
+    options: _Options,
     method: str,
-    url: str,
-    params: list[tuple[str, str]],
-    content: str | None,
-    data: dict[str, str],
-    files: list[tuple[str, typing.BinaryIO]] | None,
-    json_text: str | None,
-    headers: list[tuple[str, str]],
-    cookies: dict[str, str],
-    auth: tuple[str, str] | None,
-    follow_redirects: bool,
-    download: typing.BinaryIO | None,
     trace: _Trace | None,
 ) -> bool:
     import json
@@ -315,24 +258,24 @@ def _send(
 
     with client.stream(
         method,
-        url,
-        params=QueryParams(tuple(params)),
-        content=content,
-        data=data or None,
-        files=files,
-        json=json.loads(json_text) if json_text else None,
-        headers=headers,
-        cookies=cookies,
-        auth=auth,
-        follow_redirects=follow_redirects,
+        options.url,
+        params=QueryParams(tuple(options.params)),
+        content=options.content,
+        data=dict(options.data) or None,
+        files=list(options.files) or None,
+        json=json.loads(options.json_text) if options.json_text else None,
+        headers=options.headers,
+        cookies=dict(options.cookies),
+        auth=options.auth,
+        follow_redirects=options.follow_redirects,
     ) as response:
         if trace is None:
             # The redirects followed, then the final response (--verbose printed them already).
             for earlier in response.history:
                 _print_response_head(console, earlier)
             _print_response_head(console, response)
-        if download is not None:
-            _download(console, response, download)
+        if options.download is not None:
+            _download(console, response, options.download)
         else:
             response.read()
             _print_body(console, response)
