@@ -165,15 +165,22 @@ class Limits:
         )
 
 
-_PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
+# httpx refuses socks4 and socks4a; faststream speaks them too (an addition, nothing removed).
+_PROXY_SCHEMES = ("http", "https", "socks4", "socks4a", "socks5", "socks5h")
 
 
 class Proxy:
     """A proxy server: its URL, credentials, extra headers and TLS context.
 
     Credentials in the URL (`http://user:pass@proxy:8080`) are moved to `auth` and removed
-    from `url`; they win over an `auth=` argument. Only http, https, socks5 and socks5h
-    proxies exist (`ValueError` otherwise).
+    from `url`; they win over an `auth=` argument. Only http, https, socks4, socks4a, socks5
+    and socks5h proxies exist (`ValueError` otherwise).
+
+    SOCKS proxies (the `socks` extra): `socks5h` and `socks4a` send the host name to the
+    proxy, which resolves it; `socks5` and `socks4` resolve it locally and send an address.
+    SOCKS4 connects to IPv4 addresses only (an IPv6 target is a `ProxyError`), and it has a
+    user id but no password: the user name is sent as the user id, a password is ignored
+    (as curl does).
     """
 
     def __init__(

@@ -143,4 +143,4 @@ def test_http2_and_unsupported_proxies_say_so() -> None:
     with pytest.raises(ImportError, match="HTTP/2"):
         faststream.HTTPTransport(http2=True)
     with pytest.raises(ValueError, match="Unknown scheme for proxy URL"):
-        faststream.HTTPTransport(proxy="socks4://127.0.0.1:1080")
+        faststream.HTTPTransport(proxy="ftp://127.0.0.1:1080")

@@ -1,5 +1,5 @@
-"""SOCKS5 proxies end to end through the loopback SOCKS server (tests/servers/socks.py), and the
-transport's `max_header_fields`.
+"""SOCKS5 and SOCKS4 proxies end to end through the loopback SOCKS server
+(tests/servers/socks.py), and the transport's `max_header_fields`.
 
 Every scenario runs with `Client` and with `AsyncClient` on asyncio, uvloop and trio, for
 faststream and, where httpx 0.28.1 has a rule, for httpx too (the oracle): plain http and
@@ -8,11 +8,17 @@ name and sends an address; httpx sends the name: a documented deviation), creden
 accepted and refused, a refusing proxy, `Proxy(...)`, mounts and `ALL_PROXY`. Proxies that
 close mid-handshake, answer garbage or stall are faststream only: httpx lets socksio's own
 `ProtocolError` escape for the first two and waits forever on the third.
+
+SOCKS4 and SOCKS4a are faststream only (httpx refuses both schemes with `ValueError`): `socks4`
+resolves the name here and sends an IPv4 address, `socks4a` sends the name; the same
+scenarios run through them, plus SOCKS4's own rules (a user id and no password, IPv4 only,
+its refusal codes).
 """
 
 from __future__ import annotations
 
 import gc
+import socket
 import ssl
 import sys
 import time
@@ -23,6 +29,7 @@ from collections.abc import Iterator
 import pytest
 
 from faststream._transports._socks import SocksHandshake
+from tests.client._async_adapter import Mode
 from tests.client._helpers import FASTSTREAM, Lib
 from tests.servers.app import AppServer
 from tests.servers.socks import SocksServer
@@ -201,10 +208,15 @@ def test_mounted_socks_transport(lib: Lib, app_server: AppServer, socks: SocksSe
     assert len(app_server.requests) == 2
 
 
-def test_socks4_is_refused_as_httpx_refuses_it(lib: Lib) -> None:
+def test_socks4_is_accepted_where_httpx_refuses_it(lib: Lib) -> None:
     for scheme in ("socks4", "socks4a"):
-        with pytest.raises(ValueError, match="Unknown scheme for proxy URL"):
-            lib.Client(proxy=f"{scheme}://127.0.0.1:1080")
+        url = f"{scheme}://127.0.0.1:1080"
+        if lib.name == "httpx":
+            with pytest.raises(ValueError, match="Unknown scheme for proxy URL"):
+                lib.Client(proxy=url)
+        else:
+            assert lib.Proxy(url).url == lib.URL(url)
+            lib.Client(proxy=url).close()  # the requests go through it: see below
 
 
 def test_without_socksio_the_transport_says_what_to_install(
@@ -220,9 +232,177 @@ def test_without_socksio_the_transport_says_what_to_install(
     )
 
 
+# --- SOCKS4 and SOCKS4a (faststream: httpx refuses both schemes) ---------------------------
+
+SOCKS4_SCHEMES = ["socks4", "socks4a"]
+# What the proxy receives for a target named "localhost", per scheme.
+SOCKS4_SEEN = {
+    "socks4": ("socks4", "ipv4", "127.0.0.1"),  # resolved here: never the name
+    "socks4a": ("socks4a", "domain", "localhost"),
+}
+SOCKS4_REFUSALS = {
+    91: "Request rejected or failed",
+    92: "Request rejected because the proxy cannot connect to identd on the client",
+    93: "Request rejected because identd on the client reported a different user id",
+}
+
+
+@pytest.mark.parametrize("scheme", SOCKS4_SCHEMES)
+def test_socks4_sends_an_address_and_socks4a_the_name(
+    app_server: AppServer, socks: SocksServer, scheme: str
+) -> None:
+    with FASTSTREAM.Client(proxy=socks.url(scheme)) as client:
+        response = client.get(by_name(app_server) + "/echo?x=1")
+        assert client.get(by_name(app_server) + "/echo").status_code == 200
+    assert response.json()["target"] == "/echo?x=1"
+    assert [(r.version, r.address_type, r.host) for r in socks.seen] == [SOCKS4_SEEN[scheme]]
+    assert (socks.seen[0].port, socks.seen[0].user) == (app_server.port, "")
+    assert socks.connections_accepted == 1  # the connection through the proxy was reused
+    assert len(app_server.requests) == 2
+
+
+@pytest.mark.parametrize("scheme", SOCKS4_SCHEMES)
+def test_socks4_an_ipv4_address_in_the_url_goes_as_an_address(
+    app_server: AppServer, socks: SocksServer, scheme: str
+) -> None:
+    with FASTSTREAM.Client(proxy=socks.url(scheme)) as client:
+        body = client.post(app_server.url + "/echo", content=b"z" * 100_000).json()
+    assert body["body_length"] == 100_000
+    # socks4a too: an address is never disguised as a name.
+    assert [(r.version, r.address_type, r.host) for r in socks.seen] == [
+        ("socks4", "ipv4", "127.0.0.1")
+    ]
+
+
+@pytest.mark.parametrize("scheme", SOCKS4_SCHEMES)
+def test_socks4_https_through_the_proxy(
+    tls_server: AppServer, tls_client_context: ssl.SSLContext, socks: SocksServer, scheme: str
+) -> None:
+    with FASTSTREAM.Client(proxy=socks.url(scheme), verify=tls_client_context) as client:
+        response = client.get(by_name(tls_server) + "/bytes/70000")
+    assert response.status_code == 200 and len(response.content) == 70000
+    assert [(r.version, r.address_type, r.host) for r in socks.seen] == [SOCKS4_SEEN[scheme]]
+    assert socks.seen[0].port == tls_server.port
+    assert len(tls_server.requests) == 1
+
+
+@pytest.mark.parametrize(
+    "scheme, credentials",
+    [("socks4", (USER, "ignored")), ("socks4a", (USER, ""))],
+)
+def test_socks4_user_id_is_the_user_name_and_a_password_is_ignored(
+    app_server: AppServer, auth_socks: SocksServer, scheme: str, credentials: tuple[str, str]
+) -> None:
+    # The server checks the user id only: SOCKS4 has no password to send.
+    with FASTSTREAM.Client(proxy=FASTSTREAM.Proxy(auth_socks.url(scheme, credentials))) as client:
+        assert client.get(app_server.url + "/echo").status_code == 200
+    proxy = FASTSTREAM.Proxy(auth_socks.url(scheme), auth=(USER, "also ignored"))
+    with FASTSTREAM.Client(proxy=proxy) as client:
+        assert client.get(by_name(app_server) + "/echo").status_code == 200
+    assert [r.user for r in auth_socks.seen] == [USER, USER]
+    assert len(app_server.requests) == 2
+
+
+@pytest.mark.parametrize("scheme", SOCKS4_SCHEMES)
+def test_socks4_a_wrong_user_id_is_a_proxy_error(
+    app_server: AppServer, auth_socks: SocksServer, scheme: str
+) -> None:
+    with FASTSTREAM.Client(proxy=auth_socks.url(scheme, ("someone-else", PASSWORD))) as client:
+        message = proxy_error(FASTSTREAM, client, app_server.url + "/echo")
+    assert message == f"Proxy Server could not connect: {SOCKS4_REFUSALS[93]}."
+    assert [r.user for r in auth_socks.seen] == ["someone-else"]
+    assert app_server.requests == []
+
+
+@pytest.mark.parametrize("code, scheme", [(91, "socks4"), (92, "socks4a"), (93, "socks4")])
+def test_socks4_a_refusing_proxy_is_a_proxy_error_naming_the_reply(
+    app_server: AppServer, code: int, scheme: str
+) -> None:
+    with SocksServer(fault="refuse", reply_code=code) as proxy:
+        with FASTSTREAM.Client(proxy=proxy.url(scheme)) as client:
+            message = proxy_error(FASTSTREAM, client, app_server.url + "/echo")
+            # Nothing is left behind: the next request opens a new connection and fails alike.
+            assert proxy_error(FASTSTREAM, client, app_server.url + "/echo") == message
+    assert message == f"Proxy Server could not connect: {SOCKS4_REFUSALS[code]}."
+    assert proxy.connections_accepted == 2 and app_server.requests == []
+
+
+def test_socks4_an_unreachable_target_is_a_proxy_error(
+    closed_port: int, socks: SocksServer
+) -> None:
+    with FASTSTREAM.Client(proxy=socks.url("socks4a")) as client:
+        message = proxy_error(FASTSTREAM, client, f"http://localhost:{closed_port}/")
+    assert message == f"Proxy Server could not connect: {SOCKS4_REFUSALS[91]}."
+
+
+@pytest.mark.parametrize("scheme", SOCKS4_SCHEMES)
+def test_socks4_an_ipv6_target_is_a_proxy_error_before_dialing(
+    app_server: AppServer, socks: SocksServer, scheme: str
+) -> None:
+    limits = FASTSTREAM.Limits(max_connections=1)
+    with FASTSTREAM.Client(proxy=socks.url(scheme), limits=limits, timeout=5) as client:
+        for _ in range(2):  # the pool slot is given back each time
+            message = proxy_error(FASTSTREAM, client, "http://[::1]:8080/")
+            assert message == (
+                "A SOCKS4 proxy can only connect to IPv4 addresses, not ::1: "
+                "use a SOCKS5 proxy for IPv6."
+            )
+        assert socks.connections_accepted == 0
+        assert client.get(app_server.url + "/echo").status_code == 200
+    assert len(socks.seen) == 1
+
+
+def test_socks4_a_name_resolving_to_ipv6_only_is_a_proxy_error(
+    app_server: AppServer, socks: SocksServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if Mode.current == "uvloop":
+        pytest.skip("uvloop resolves names in libuv, out of reach of a patched getaddrinfo")
+    real_getaddrinfo = socket.getaddrinfo
+
+    def getaddrinfo(
+        host: typing.Any, port: typing.Any, *args: typing.Any, **kw: typing.Any
+    ) -> typing.Any:
+        if host in ("v6only.test", b"v6only.test"):
+            return [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("::1", int(port), 0, 0))]
+        return real_getaddrinfo(host, port, *args, **kw)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    with FASTSTREAM.Client(proxy=socks.url("socks4")) as client:
+        message = proxy_error(FASTSTREAM, client, f"http://v6only.test:{app_server.port}/")
+    assert message == (
+        "A SOCKS4 proxy can only connect to IPv4 addresses, not ::1: use a SOCKS5 proxy for IPv6."
+    )
+    assert socks.connections_accepted == 0 and app_server.requests == []
+
+
+@pytest.mark.parametrize("scheme", SOCKS4_SCHEMES)
+def test_socks4_all_proxy_from_the_environment(
+    app_server: AppServer, socks: SocksServer, monkeypatch: pytest.MonkeyPatch, scheme: str
+) -> None:
+    monkeypatch.setenv("ALL_PROXY", socks.url(scheme, (USER, PASSWORD)))
+    with FASTSTREAM.Client() as client:
+        assert client.get(by_name(app_server) + "/echo").status_code == 200
+    with FASTSTREAM.Client(trust_env=False) as client:
+        assert client.get(by_name(app_server) + "/echo").status_code == 200
+    seen = [(r.version, r.address_type, r.host, r.user) for r in socks.seen]
+    assert seen == [(*SOCKS4_SEEN[scheme], USER)]
+    assert len(app_server.requests) == 2
+
+
+@pytest.mark.parametrize("scheme", SOCKS4_SCHEMES)
+def test_socks4_mounted_transport(app_server: AppServer, socks: SocksServer, scheme: str) -> None:
+    transport = http_transport(FASTSTREAM, proxy=socks.url(scheme))
+    with FASTSTREAM.Client(mounts={f"http://localhost:{app_server.port}": transport}) as client:
+        assert client.get(by_name(app_server) + "/echo").status_code == 200
+        assert client.get(app_server.url + "/echo").status_code == 200  # not mounted: direct
+    assert [(r.version, r.address_type, r.host) for r in socks.seen] == [SOCKS4_SEEN[scheme]]
+    assert len(app_server.requests) == 2
+
+
 # --- proxies that misbehave (faststream: httpx has no rule for these) ----------------------
 
 
+@pytest.mark.parametrize("scheme", ["socks5h", "socks4", "socks4a"])
 @pytest.mark.parametrize(
     "fault, message",
     [
@@ -231,10 +411,10 @@ def test_without_socksio_the_transport_says_what_to_install(
     ],
 )
 def test_a_broken_handshake_is_a_proxy_error(
-    app_server: AppServer, fault: str, message: str
+    app_server: AppServer, fault: str, message: str, scheme: str
 ) -> None:
     with SocksServer(fault=fault) as proxy:
-        with FASTSTREAM.Client(proxy=proxy.url("socks5h"), timeout=5) as client:
+        with FASTSTREAM.Client(proxy=proxy.url(scheme), timeout=5) as client:
             started = time.monotonic()
             with pytest.raises(FASTSTREAM.ProxyError, match=message):
                 client.get(app_server.url + "/echo")
@@ -242,18 +422,22 @@ def test_a_broken_handshake_is_a_proxy_error(
     assert proxy.connections_accepted == 1 and app_server.requests == []
 
 
-def test_an_unknown_reply_code_is_a_proxy_error(app_server: AppServer) -> None:
+@pytest.mark.parametrize("scheme", ["socks5h", "socks4"])
+def test_an_unknown_reply_code_is_a_proxy_error(app_server: AppServer, scheme: str) -> None:
     with SocksServer(fault="refuse", reply_code=0x42) as proxy:
-        with FASTSTREAM.Client(proxy=proxy.url("socks5h")) as client:
+        with FASTSTREAM.Client(proxy=proxy.url(scheme)) as client:
             with pytest.raises(FASTSTREAM.ProxyError, match="malformed reply"):
                 client.get(app_server.url + "/echo")
     assert app_server.requests == []
 
 
-def test_a_stalling_proxy_times_out_within_the_connect_timeout(app_server: AppServer) -> None:
+@pytest.mark.parametrize("scheme", ["socks5h", "socks4a"])
+def test_a_stalling_proxy_times_out_within_the_connect_timeout(
+    app_server: AppServer, scheme: str
+) -> None:
     with SocksServer(fault="stall") as proxy:
         timeout = FASTSTREAM.Timeout(5, connect=0.5)
-        with FASTSTREAM.Client(proxy=proxy.url("socks5h"), timeout=timeout) as client:
+        with FASTSTREAM.Client(proxy=proxy.url(scheme), timeout=timeout) as client:
             started = time.monotonic()
             with pytest.raises(FASTSTREAM.ConnectTimeout):
                 client.get(app_server.url + "/echo")
@@ -313,3 +497,64 @@ def test_handshake_refuses_bytes_beyond_a_reply() -> None:
     handshake.data_to_send()
     with pytest.raises(FASTSTREAM.ProxyError, match="bytes after its reply"):
         handshake.receive(b"\x05\x00\x00\x01\x7f\x00\x00\x01\x00\x50GET")
+
+
+@pytest.mark.parametrize(
+    "url, host, request_bytes",
+    [
+        ("socks4://127.0.0.1:1080", "10.1.2.3", b"\x04\x01\x01\xbb\x0a\x01\x02\x03\x00"),
+        ("socks4://u:pw@127.0.0.1:1080", "10.1.2.3", b"\x04\x01\x01\xbb\x0a\x01\x02\x03u\x00"),
+        ("socks4a://u@h", "example.com", b"\x04\x01\x01\xbb\0\0\0\x01u\x00example.com\x00"),
+        ("socks4a://h", "10.1.2.3", b"\x04\x01\x01\xbb\x0a\x01\x02\x03\x00"),
+        ("socks4a://h", "b\u00fccher.de", b"\x04\x01\x01\xbb\0\0\0\x01\x00xn--bcher-kva.de\x00"),
+    ],
+)
+def test_socks4_handshake_bytes(url: str, host: str, request_bytes: bytes) -> None:
+    handshake = SocksHandshake(FASTSTREAM.Proxy(url), host, 443)
+    assert handshake.data_to_send() == request_bytes
+    assert handshake.data_to_send() == b""
+    reply = b"\x00\x5a\x00\x00\x00\x00\x00\x00"
+    for i in range(len(reply)):  # a reply may arrive a byte at a time
+        assert not handshake.done
+        handshake.receive(reply[i : i + 1])
+    assert handshake.done
+
+
+def test_socks5h_sends_an_international_name_in_its_idna_form() -> None:
+    handshake = SocksHandshake(FASTSTREAM.Proxy("socks5h://h"), "b\u00fccher.de", 80)
+    handshake.data_to_send()
+    handshake.receive(b"\x05\x00")
+    assert handshake.data_to_send() == b"\x05\x01\x00\x03\x10xn--bcher-kva.de\x00\x50"
+
+
+@pytest.mark.parametrize(
+    "url, host, message",
+    [
+        ("socks4://h", "example.com", "socks4:// sends addresses only"),
+        ("socks4://h", "::1", "only connect to IPv4 addresses, not ::1"),
+        ("socks4a://h", "2001:db8::1", "only connect to IPv4 addresses, not 2001:db8::1"),
+        ("socks4a://a%00b@h", "example.com", "user id cannot contain a NUL byte"),
+        ("socks5h://h", "a" * 256, "longer than 255 bytes"),
+    ],
+)
+def test_a_request_socks_cannot_express_is_refused_before_sending(
+    url: str, host: str, message: str
+) -> None:
+    with pytest.raises(FASTSTREAM.ProxyError, match=message):
+        SocksHandshake(FASTSTREAM.Proxy(url), host, 80)
+
+
+@pytest.mark.parametrize(
+    "reply, message",
+    [
+        (b"\x04\x5a\0\0\0\0\0\0", "malformed reply"),  # VN must be 0
+        (b"\x00\x00\0\0\0\0\0\0", "malformed reply"),  # a SOCKS5 "succeeded" is not SOCKS4's
+        (b"\x00\x5a\0\0\0\0\0\0GET", "bytes after its reply"),
+        (b"", "closed the connection during the handshake"),
+    ],
+)
+def test_socks4_replies_that_are_not_a_grant(reply: bytes, message: str) -> None:
+    handshake = SocksHandshake(FASTSTREAM.Proxy("socks4a://h"), "example.com", 80)
+    handshake.data_to_send()
+    with pytest.raises(FASTSTREAM.ProxyError, match=message):
+        handshake.receive(reply)

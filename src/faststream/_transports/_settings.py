@@ -85,7 +85,7 @@ class TransportSettings:
         if isinstance(proxy, (str, URL)):
             proxy = Proxy(url=proxy)
         self.socks = False  # a SOCKS proxy: a handshake after connecting, no absolute form
-        # `Proxy` itself refuses other schemes (socks4 included, as httpx does).
+        # `Proxy` itself refuses the schemes it does not know (`ValueError`).
         if proxy is not None and proxy.url.scheme in SOCKS_SCHEMES:
             import_socksio()  # ImportError now, as httpx, when the extra is missing
             self.socks = True
