@@ -7,7 +7,10 @@
 * `CONNECT 127.0.0.1:P` opens a tunnel (`200 Connection established`) and relays bytes both ways;
 * with `auth=(user, password)`, a request without the matching `Proxy-Authorization: Basic ...`
   gets `auth_status` (407 by default, with `Proxy-Authenticate`) and the connection is closed;
-* only loopback targets are served (403 otherwise): tests never leave this machine.
+* only loopback targets are served (403 otherwise): tests never leave this machine;
+* with `ssl_context` (a server context, e.g. `TLSFiles.server_context`), the proxy itself
+  speaks TLS (an `https://` proxy): its clients' requests, and the tunnels' bytes, arrive
+  inside that TLS session; a tunnel's bytes (an origin's own TLS, say) are relayed untouched.
 
 `proxy.seen` lists every request head the proxy received (`ProxyRecord`);
 `proxy.connections_accepted` counts client connections.
@@ -19,6 +22,7 @@ import base64
 import selectors
 import socket
 import socketserver
+import ssl
 import threading
 import time
 from collections.abc import Sequence
@@ -91,6 +95,9 @@ def _relay(a: socket.socket, b: socket.socket, stop: threading.Event, rewrite_b:
                 dst: socket.socket = key.data
                 try:
                     data = src.recv(65536)
+                    # A TLS socket may hold decrypted bytes the selector cannot see.
+                    while isinstance(src, ssl.SSLSocket) and data and src.pending():
+                        data += src.recv(65536)
                 except OSError:
                     return
                 if not data:
@@ -119,10 +126,28 @@ def _relay(a: socket.socket, b: socket.socket, stop: threading.Event, rewrite_b:
 
 class _Handler(socketserver.BaseRequestHandler):
     proxy: ProxyServer
+    client: socket.socket  # the accepted socket, or the TLS session over it
 
     def handle(self) -> None:
         client: socket.socket = self.request
         client.settimeout(10.0)
+        context = self.proxy.ssl_context
+        if context is not None:
+            # A failed handshake (the client rejected the certificate) ends the connection.
+            client = context.wrap_socket(client, server_side=True)
+            with self.proxy._lock:  # the TLS socket now owns the descriptor: stop() shuts it
+                self.proxy._open.discard(self.request)
+                self.proxy._open.add(client)
+        self.client = client
+        try:
+            self._serve(client)
+        finally:
+            if client is not self.request:
+                with self.proxy._lock:
+                    self.proxy._open.discard(client)
+                client.close()
+
+    def _serve(self, client: socket.socket) -> None:
         head, rest = _read_head(client)
         line, headers = _parse_head(head)
         method, target, _ = (line.split(" ", 2) + ["", ""])[:3]
@@ -174,7 +199,7 @@ class _Handler(socketserver.BaseRequestHandler):
         head = f"HTTP/1.1 {status} {reason}\r\n"
         head += "".join(f"{k}: {v}\r\n" for k, v in headers)
         head += f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
-        self.request.sendall(head.encode("latin-1") + body)
+        self.client.sendall(head.encode("latin-1") + body)
 
 
 class _TCPServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
@@ -201,9 +226,16 @@ class _TCPServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
 class ProxyServer:
     """The forward proxy; a context manager, or `start()` / `stop()`."""
 
-    def __init__(self, auth: tuple[str, str] | None = None, auth_status: int = 407) -> None:
+    def __init__(
+        self,
+        auth: tuple[str, str] | None = None,
+        auth_status: int = 407,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
         self.auth = auth
         self.auth_status = auth_status
+        self.ssl_context = ssl_context
+        self.scheme = "http" if ssl_context is None else "https"
         self.seen: list[ProxyRecord] = []
         self.connections_accepted = 0
         self.stopping = threading.Event()
@@ -213,7 +245,7 @@ class ProxyServer:
         self._server = _TCPServer(("127.0.0.1", 0), handler)
         self._server.proxy = self
         self.port: int = self._server.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{self.scheme}://127.0.0.1:{self.port}"
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
@@ -226,7 +258,7 @@ class ProxyServer:
         return given == [f"Basic {token}"]
 
     def url_with_auth(self, user: str, password: str) -> str:
-        return f"http://{user}:{password}@127.0.0.1:{self.port}"
+        return f"{self.scheme}://{user}:{password}@127.0.0.1:{self.port}"
 
     def start(self) -> ProxyServer:
         self._thread.start()
