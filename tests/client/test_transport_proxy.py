@@ -1,18 +1,26 @@
 """Proxies through the Client against the loopback forward proxy (tests/servers/proxy.py):
 absolute-form forwarding for http, CONNECT tunnels for https, proxy credentials (THREATS T31),
-and proxies from the environment (`trust_env`, `NO_PROXY`; THREATS T33)."""
+proxies from the environment (`trust_env`, `NO_PROXY`; THREATS T33), and https through an
+https proxy (TLS inside TLS) with every client kind."""
 
 from __future__ import annotations
 
+import asyncio.sslproto
 import base64
+import socket
 import ssl
+import time
+import typing
+from collections.abc import Iterator
 from types import ModuleType
 
 import pytest
 
-from tests.client._helpers import PROXY_PASSWORD, PROXY_USER
+import faststream
+from tests.client._helpers import PROXY_PASSWORD, PROXY_USER, Lib
 from tests.servers.app import AppServer, pattern
 from tests.servers.proxy import ProxyServer
+from tests.servers.tls import TLSFiles
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -318,3 +326,241 @@ def test_mounted_proxy_transport(
     with httpx.Client(mounts=mounts) as client:
         assert client.get(f"{app_server.url}/echo").status_code == 200
     assert len(proxy_server.seen) == 1
+
+
+# https through an https proxy: TLS inside TLS -------------------------------------------------
+#
+# The proxy speaks TLS itself (`ProxyServer(ssl_context=...)`, the test CA) and relays the
+# tunnel's bytes untouched: the origin's TLS session runs inside the proxy's. Each scenario
+# runs with `Client` and with `AsyncClient` on asyncio, uvloop and trio, for faststream and
+# httpx (the oracle). The proxy is addressed by name (`localhost`), the origin by address, so
+# which TLS session a result comes from shows in its server name.
+
+
+@pytest.fixture
+def tls_proxy(tls_files: TLSFiles) -> Iterator[ProxyServer]:
+    with ProxyServer(ssl_context=tls_files.server_context) as proxy:
+        yield proxy
+
+
+@pytest.fixture
+def auth_tls_proxy(tls_files: TLSFiles) -> Iterator[ProxyServer]:
+    with ProxyServer(auth=(PROXY_USER, PROXY_PASSWORD), ssl_context=tls_files.server_context) as p:
+        yield p
+
+
+def by_name(url: str) -> str:
+    return url.replace("127.0.0.1", "localhost")
+
+
+def trusted_proxy(lib: Lib, url: str, context: ssl.SSLContext) -> typing.Any:
+    """The library's `Proxy` for `url`, verified with `context`."""
+    return lib.Proxy(by_name(url), ssl_context=context)
+
+
+def verify_failed(lib: Lib) -> str:
+    """What a certificate that does not verify says: the TLS error's text, except from
+    httpx on trio, whose `ConnectError` has an empty message."""
+    return "^$" if (lib.name, lib.mode) == ("httpx", "trio") else "CERTIFICATE_VERIFY_FAILED"
+
+
+in_every_mode = pytest.mark.usefixtures("client_mode")
+
+
+@in_every_mode
+def test_https_through_an_https_proxy(
+    lib: Lib,
+    tls_server: AppServer,
+    tls_client_context: ssl.SSLContext,
+    tls_proxy: ProxyServer,
+) -> None:
+    proxy = trusted_proxy(lib, tls_proxy.url, tls_client_context)
+    with lib.Client(proxy=proxy, verify=tls_client_context) as client:
+        got = client.get(f"{tls_server.url}/echo?x=1")
+        posted = client.post(f"{tls_server.url}/echo", content=b"z" * 300_000).json()
+        chunked = client.post(f"{tls_server.url}/echo", content=iter([b"a", b"b"])).json()
+        ssl_object = got.extensions["network_stream"].get_extra_info("ssl_object")
+    assert got.status_code == 200 and got.json()["target"] == "/echo?x=1"
+    assert (posted["body_length"], chunked["body"]) == (300_000, "ab")
+    # One tunnel, kept alive for all three requests.
+    assert [(r.method, r.target) for r in tls_proxy.seen] == [
+        ("CONNECT", f"127.0.0.1:{tls_server.port}")
+    ]
+    assert tls_proxy.connections_accepted == 1 and tls_server.connections_accepted == 1
+    assert got.json()["connection"] == posted["connection"] == chunked["connection"]
+    # The response's TLS session is the origin's, not the proxy's.
+    assert ssl_object.server_hostname == "127.0.0.1"
+    assert not origin_saw_proxy_headers(tls_server)
+
+
+@in_every_mode
+@pytest.mark.parametrize("route", ["bytes", "chunked"])
+def test_a_large_body_streams_intact_through_the_inner_tls(
+    lib: Lib,
+    tls_server: AppServer,
+    tls_client_context: ssl.SSLContext,
+    tls_proxy: ProxyServer,
+    route: str,
+) -> None:
+    size = 4 * 1024 * 1024 + 7
+    proxy = trusted_proxy(lib, tls_proxy.url, tls_client_context)
+    with lib.Client(proxy=proxy, verify=tls_client_context) as client:
+        with client.stream("GET", f"{tls_server.url}/{route}/{size}?size=65536") as response:
+            body = b"".join(response.iter_bytes())
+        assert client.get(f"{tls_server.url}/echo").status_code == 200
+    assert body == pattern(size)
+    assert len(tls_proxy.seen) == 1
+
+
+@in_every_mode
+def test_a_close_delimited_body_ends_at_the_end_of_the_tunnel(
+    lib: Lib, tls_server: AppServer, tls_client_context: ssl.SSLContext, tls_proxy: ProxyServer
+) -> None:
+    """The origin closes without a TLS close_notify, as a direct https connection accepts:
+    faststream accepts it inside the tunnel too. httpx's sync client (httpcore's TLS-in-TLS
+    stream) raises `ReadError` there, unlike its direct and async paths."""
+    proxy = trusted_proxy(lib, tls_proxy.url, tls_client_context)
+    url = f"{tls_server.url}/eof-body?n=100000"
+    with lib.Client(proxy=proxy, verify=tls_client_context) as client:
+        if lib.name == "httpx" and lib.mode == "sync":
+            with pytest.raises(lib.ReadError, match="UNEXPECTED_EOF"):
+                client.get(url)
+        else:
+            assert client.get(url).content == pattern(100000)
+
+
+@in_every_mode
+def test_credentials_go_to_the_https_proxy_only(
+    lib: Lib,
+    tls_server: AppServer,
+    tls_client_context: ssl.SSLContext,
+    auth_tls_proxy: ProxyServer,
+) -> None:
+    url = auth_tls_proxy.url_with_auth(PROXY_USER, PROXY_PASSWORD)
+    proxy = trusted_proxy(lib, url, tls_client_context)
+    with lib.Client(proxy=proxy, verify=tls_client_context) as client:
+        assert client.get(f"{tls_server.url}/echo").status_code == 200
+    [connect] = auth_tls_proxy.seen
+    assert connect.header("Proxy-Authorization") == PROXY_TOKEN
+    assert not origin_saw_proxy_headers(tls_server)
+
+
+@in_every_mode
+def test_a_bad_origin_certificate_inside_the_tunnel_is_a_connect_error(
+    lib: Lib, tls_server: AppServer, tls_client_context: ssl.SSLContext, tls_proxy: ProxyServer
+) -> None:
+    # The proxy is trusted; the origin's certificate is not (the default CA bundle).
+    proxy = trusted_proxy(lib, tls_proxy.url, tls_client_context)
+    with lib.Client(proxy=proxy) as client:
+        with pytest.raises(lib.ConnectError, match=verify_failed(lib)):
+            client.get(f"{tls_server.url}/echo")
+    assert [r.method for r in tls_proxy.seen] == ["CONNECT"]
+    assert tls_server.requests == []
+
+
+@in_every_mode
+def test_a_rejected_proxy_certificate_is_a_connect_error(
+    lib: Lib, tls_server: AppServer, tls_client_context: ssl.SSLContext, tls_proxy: ProxyServer
+) -> None:
+    proxy = trusted_proxy(lib, tls_proxy.url, ssl.create_default_context())
+    with lib.Client(proxy=proxy, verify=tls_client_context) as client:
+        with pytest.raises(lib.ConnectError, match=verify_failed(lib)):
+            client.get(f"{tls_server.url}/echo")
+    assert tls_proxy.seen == [] and tls_server.connections_accepted == 0
+
+
+@in_every_mode
+@pytest.mark.parametrize("refusal", ["407", "403"])
+def test_an_https_proxy_refusing_connect_is_a_proxy_error(
+    lib: Lib,
+    tls_server: AppServer,
+    tls_client_context: ssl.SSLContext,
+    auth_tls_proxy: ProxyServer,
+    refusal: str,
+) -> None:
+    if refusal == "407":  # no credentials
+        url, message = auth_tls_proxy.url, "407 Proxy Authentication Required"
+        target = f"{tls_server.url}/echo"
+    else:  # credentials, but a target the proxy does not serve
+        url = auth_tls_proxy.url_with_auth(PROXY_USER, PROXY_PASSWORD)
+        message, target = "403 Forbidden", "https://example.com/"
+    proxy = trusted_proxy(lib, url, tls_client_context)
+    with lib.Client(proxy=proxy, verify=tls_client_context) as client:
+        with pytest.raises(lib.ProxyError) as info:
+            client.get(target)
+    assert str(info.value) == message
+    assert tls_server.connections_accepted == 0
+
+
+@in_every_mode
+def test_read_timeout_inside_the_tunnel(
+    lib: Lib, tls_server: AppServer, tls_client_context: ssl.SSLContext, tls_proxy: ProxyServer
+) -> None:
+    proxy = trusted_proxy(lib, tls_proxy.url, tls_client_context)
+    timeout = lib.Timeout(10.0, read=0.3)
+    with lib.Client(proxy=proxy, verify=tls_client_context, timeout=timeout) as client:
+        started = time.monotonic()
+        with pytest.raises(lib.ReadTimeout):
+            client.get(f"{tls_server.url}/slow-headers?delay=3")
+        assert time.monotonic() - started < 2.5
+        with client.stream("GET", f"{tls_server.url}/slow-body?delay=3&n=4000") as response:
+            with pytest.raises(lib.ReadTimeout):
+                response.read()
+
+
+@in_every_mode
+def test_connect_timeout_in_the_inner_handshake(
+    lib: Lib, tls_client_context: ssl.SSLContext, tls_proxy: ProxyServer
+) -> None:
+    # An origin that accepts TCP (the kernel's backlog) and never answers the TLS handshake.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(4)
+        port = silent.getsockname()[1]
+        proxy = trusted_proxy(lib, tls_proxy.url, tls_client_context)
+        timeout = lib.Timeout(10.0, connect=0.5)
+        with lib.Client(proxy=proxy, verify=tls_client_context, timeout=timeout) as client:
+            started = time.monotonic()
+            with pytest.raises(lib.ConnectTimeout):
+                client.get(f"https://127.0.0.1:{port}/")
+            assert time.monotonic() - started < 3.0
+    assert [r.method for r in tls_proxy.seen] == ["CONNECT"]
+
+
+def test_asyncio_without_tls_in_tls_support_is_a_proxy_error(
+    tls_server: AppServer,
+    tls_client_context: ssl.SSLContext,
+    tls_proxy: ProxyServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """asyncio's loop on Python 3.10 refuses `start_tls` over a TLS transport (its TLS
+    transport lacks the flag 3.11 added); without the flag, 3.11+ refuses the same way."""
+    monkeypatch.delattr(asyncio.sslproto._SSLProtocolTransport, "_start_tls_compatible")
+
+    async def main() -> None:
+        proxy = faststream.Proxy(by_name(tls_proxy.url), ssl_context=tls_client_context)
+        async with faststream.AsyncClient(proxy=proxy, verify=tls_client_context) as client:
+            with pytest.raises(faststream.ProxyError, match="need Python 3.11 or later"):
+                await client.get(f"{tls_server.url}/echo")
+
+    asyncio.run(main())
+    assert tls_server.requests == []
+
+
+@in_every_mode
+def test_the_tunnel_ending_mid_body_is_an_error(
+    lib: Lib, tls_server: AppServer, tls_client_context: ssl.SSLContext, tls_proxy: ProxyServer
+) -> None:
+    proxy = trusted_proxy(lib, tls_proxy.url, tls_client_context)
+    with lib.Client(proxy=proxy, verify=tls_client_context) as client:
+        with client.stream("GET", f"{tls_server.url}/slow-body?delay=5&n=4000") as response:
+            pieces = response.iter_raw()
+            first = next(pieces)
+            tls_proxy.stop()  # shuts the tunnel down, the origin's response half sent
+            if lib.name == "httpx" and lib.mode == "sync":  # see the close-delimited test
+                with pytest.raises(lib.ReadError, match="UNEXPECTED_EOF"):
+                    b"".join(pieces)
+            else:
+                with pytest.raises(lib.RemoteProtocolError, match="received 2000 bytes"):
+                    b"".join(pieces)
+    assert first == pattern(4000)[: len(first)]

@@ -21,6 +21,7 @@ The exchange (what to send, how to frame the body, what the connection may do ne
 from __future__ import annotations
 
 import asyncio
+import asyncio.sslproto
 import socket
 import ssl
 import sys
@@ -30,6 +31,7 @@ from types import TracebackType
 from .._exceptions import (
     ConnectError,
     ConnectTimeout,
+    ProxyError,
     ReadError,
     ReadTimeout,
     RemoteProtocolError,
@@ -443,11 +445,33 @@ class AsyncioConnection(exchange.ExchangeState, asyncio.BufferedProtocol):
         self, context: ssl.SSLContext, server_hostname: str, timeout: float | None
     ) -> None:
         """Continue in TLS over this connection (a CONNECT tunnel): `ConnectError`,
-        `ConnectTimeout`."""
-        with _Deadline(timeout):
-            tls = await _guard(
-                self.loop.start_tls(self.transport, self, context, server_hostname=server_hostname)
+        `ConnectTimeout`. Over a TLS transport (an https proxy) this is TLS inside TLS, which
+        uvloop and asyncio's own loop from Python 3.11 support; asyncio's loop on Python 3.10
+        cannot, and says so with `ProxyError`."""
+        transport = self.transport
+        if isinstance(transport, asyncio.sslproto._SSLProtocolTransport) and not getattr(
+            transport, "_start_tls_compatible", False
+        ):
+            raise ProxyError(
+                "https:// URLs through an https:// proxy (TLS inside TLS) need Python 3.11 or "
+                "later with asyncio's event loop (or uvloop, or trio)."
             )
+        with _Deadline(timeout):
+            try:
+                start = self.loop.start_tls(
+                    transport, self, context, server_hostname=server_hostname
+                )
+                tls = await _guard(start)
+            except TypeError as exc:
+                # CPython 3.11 and 3.12: when a handshake inside TLS fails, asyncio's cleanup
+                # calls the outer TLS protocol's `_abort` with an argument it does not take;
+                # that TypeError replaces the handshake's error, and the socket is closed by
+                # then (the outer transport can no longer be closed: it must not be touched).
+                cause = exc.__context__
+                if not isinstance(cause, (OSError, ValueError)):
+                    raise
+                self.closed = True
+                raise ConnectError(str(cause)) from cause
         assert tls is not None
         self.transport = tls
 

@@ -1,4 +1,5 @@
-"""The sync network backend: one HTTP/1.1 connection on a plain (or TLS) socket.
+"""The sync network backend: one HTTP/1.1 connection on a plain (or TLS) socket, or on TLS
+inside an https proxy's TLS (`_tls_in_tls.py`).
 
 The exchange itself (what to send, how to frame the body, what the connection may do next)
 is `_http11_exchange.py`; this module only moves bytes. The socket is non-blocking: every read
@@ -30,6 +31,7 @@ from .._streams import SyncByteStream
 from . import _http11_exchange as exchange
 from ._http11_exchange import Fields
 from ._sockets import is_readable, open_socket, resolve_address, socket_extra_info, start_tls
+from ._tls_in_tls import LayeredTLS, start_tls_in_tls
 
 if typing.TYPE_CHECKING:
     from ._settings import Dial, TransportSettings
@@ -85,7 +87,7 @@ class Connection(exchange.ExchangeState):
     def _use(self, sock: socket.socket) -> None:
         sock.setblocking(False)
         self.sock = sock
-        self._waiter = Waiter(sock)
+        self._waiter: Waiter | LayeredWaiter = Waiter(sock)
         # The `network_stream` extension of every response on this connection.
         self.network_stream = NetworkStream(sock)
 
@@ -94,7 +96,16 @@ class Connection(exchange.ExchangeState):
     ) -> None:
         """Continue in TLS over this connection (a CONNECT tunnel): `ConnectError`,
         `ConnectTimeout`; the socket is closed when the handshake fails."""
-        self._use(start_tls(self.sock, context, server_hostname, timeout))
+        sock = self.sock
+        if not isinstance(sock, ssl.SSLSocket):
+            self._use(start_tls(sock, context, server_hostname, timeout))
+            return
+        # A tunnel through an https proxy: TLS inside its TLS, pumped by `LayeredTLS`, which
+        # the connection then uses as its socket.
+        layered = start_tls_in_tls(sock, context, server_hostname, timeout, self._waiter)
+        self.sock = typing.cast(socket.socket, layered)
+        self._waiter = LayeredWaiter(layered)
+        self.network_stream = LayeredNetworkStream(layered)
 
     def close(self) -> None:
         if not self.closed:
@@ -284,6 +295,23 @@ def _ssl_object(sock: socket.socket) -> ssl.SSLSocket | None:
     return sock if isinstance(sock, ssl.SSLSocket) else None
 
 
+class LayeredNetworkStream(NetworkStream):
+    """`network_stream` of a connection in TLS inside a proxy's TLS: the socket and addresses
+    are the outer socket's, `ssl_object` the inner session's (the origin's), as httpx."""
+
+    def __init__(self, layered: LayeredTLS) -> None:
+        super().__init__(layered.outer)
+        self._layered = layered
+
+    def get_extra_info(self, info: str) -> typing.Any:
+        if info == "ssl_object":
+            return self._layered.ssl_object
+        return super().get_extra_info(info)
+
+    def _readable(self) -> bool:
+        return self._layered.ready() or is_readable(self._layered.outer)
+
+
 if hasattr(select, "poll"):
 
     class Waiter:
@@ -332,6 +360,23 @@ else:  # pragma: no cover - Windows
         def writable(self, timeout: float | None) -> bool:
             _, writable, errored = select.select([], [self._sock], [self._sock], timeout)
             return bool(writable or errored)
+
+
+class LayeredWaiter:
+    """The waiter of a connection in TLS inside a proxy's TLS: it waits on the outer socket,
+    except when the layered session has something to do first (`LayeredTLS.ready`)."""
+
+    __slots__ = ("_layered", "_outer")
+
+    def __init__(self, layered: LayeredTLS) -> None:
+        self._layered = layered
+        self._outer = Waiter(layered.outer)
+
+    def readable(self, timeout: float | None) -> bool:
+        return self._layered.ready() or self._outer.readable(timeout)
+
+    def writable(self, timeout: float | None) -> bool:
+        return self._outer.writable(timeout)
 
 
 def _milliseconds(timeout: float | None) -> int | None:

@@ -16,7 +16,9 @@ were the origin; `socks5` resolves the host name here and sends the proxy an add
 `socks5h` sends the name. An http proxy receives http requests in absolute form (with
 `Proxy-Authorization` from the proxy's credentials); https requests go through a CONNECT
 tunnel, with the proxy's credentials on the CONNECT request only, never on the request to
-the origin.
+the origin. Through an https proxy, the origin's TLS session runs inside the proxy's (TLS
+inside TLS): the connection to the proxy is verified with the proxy's `ssl_context` (or the
+transport's), the origin with the transport's, as for a direct request.
 
 Retries: `retries=N` retries a connection attempt that failed (`ConnectError`,
 `ConnectTimeout`) up to N times, waiting 0, 0.5, 1, 2... seconds, as httpx. Beyond httpx: a
@@ -201,11 +203,6 @@ class HTTPTransport(BaseTransport):
         proxy_port = proxy_url.port or DEFAULT_PORTS[proxy_url.scheme]
         context = None
         if proxy_url.scheme == "https":
-            if scheme == "https":
-                raise ProxyError(
-                    "faststream does not support https:// URLs through an https:// proxy "
-                    "(TLS inside TLS) yet."
-                )
             context = proxy.ssl_context or settings.ssl_context()
         dial = Dial(key, proxy_url.host, proxy_port, timeout, context, None)
         connection = backend.connect(dial, settings)
