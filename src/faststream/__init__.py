@@ -37,6 +37,7 @@ from ._exceptions import (
     RequestError,
     RequestNotRead,
     ResponseNotRead,
+    SSEError,
     StreamClosed,
     StreamConsumed,
     StreamError,
@@ -50,6 +51,7 @@ from ._exceptions import (
 from ._headers import Headers
 from ._main import main
 from ._models import Request, Response
+from ._sse import EventSource, ServerSentEvent, aconnect_sse, connect_sse
 from ._status_codes import codes
 from ._streams import AsyncByteStream, ByteStream, SyncByteStream
 from ._transports._asgi import ASGITransport
@@ -65,6 +67,7 @@ __all__ = [
     "__description__",
     "__title__",
     "__version__",
+    "aconnect_sse",
     "ASGITransport",
     "AsyncBaseTransport",
     "AsyncByteStream",
@@ -77,6 +80,7 @@ __all__ = [
     "Client",
     "CloseError",
     "codes",
+    "connect_sse",
     "ConnectError",
     "ConnectTimeout",
     "CookieConflict",
@@ -85,6 +89,7 @@ __all__ = [
     "DecodingError",
     "delete",
     "DigestAuth",
+    "EventSource",
     "get",
     "head",
     "Headers",
@@ -116,6 +121,8 @@ __all__ = [
     "RequestNotRead",
     "Response",
     "ResponseNotRead",
+    "ServerSentEvent",
+    "SSEError",
     "stream",
     "StreamClosed",
     "StreamConsumed",

@@ -67,6 +67,7 @@ from ._exceptions import (
     request_context,
 )
 from ._headers import Headers
+from ._sse import DEFAULT_MAX_EVENT_SIZE, ServerSentEvent, aiter_sse, iter_sse
 from ._status_codes import codes
 from ._streams import AsyncByteStream, ByteStream, SyncByteStream, aclose_iterator
 
@@ -478,6 +479,14 @@ class Response:
         """The body's lines, split at \\n, \\r\\n and \\r, terminators removed."""
         return self._drive(lambda: line_stage(self.encoding or "utf-8"), None)
 
+    def iter_sse(
+        self, *, max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE
+    ) -> Iterator[ServerSentEvent]:
+        """The body's server-sent events (WHATWG parsing, UTF-8). `SSEError` if the media type
+        is not text/event-stream, or when an event's data grows past `max_event_size` bytes
+        (None: no bound)."""
+        return iter_sse(self, max_event_size)
+
     def close(self) -> None:
         """Close the response and release the connection (idempotent)."""
         if not isinstance(self.stream, SyncByteStream):
@@ -558,6 +567,12 @@ class Response:
     def aiter_lines(self) -> AsyncIterator[str]:
         """`iter_lines` for an async stream."""
         return self._adrive(lambda: line_stage(self.encoding or "utf-8"), None)
+
+    def aiter_sse(
+        self, *, max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE
+    ) -> AsyncIterator[ServerSentEvent]:
+        """`iter_sse` for an async stream."""
+        return aiter_sse(self, max_event_size)
 
     async def aclose(self) -> None:
         """`close()` for an async stream."""

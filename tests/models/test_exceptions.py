@@ -36,8 +36,20 @@ def test_same_constructor_signature_as_httpx(name: str) -> None:
     assert shape(getattr(exceptions, name)) == shape(getattr(httpx, name))
 
 
+# faststream's own exceptions, beyond httpx's
+ADDITIONS = ["SSEError"]
+
+
 def test_module_all_lists_exactly_the_exception_classes() -> None:
-    assert sorted(exceptions.__all__) == EXCEPTION_NAMES
+    assert sorted(exceptions.__all__) == sorted(EXCEPTION_NAMES + ADDITIONS)
+
+
+def test_sse_error_is_a_transport_error() -> None:
+    exc = exceptions.SSEError("not an event stream")
+    assert isinstance(exc, exceptions.TransportError)
+    assert str(exc) == "not an event stream"
+    with pytest.raises(RuntimeError):
+        exc.request  # noqa: B018
 
 
 @pytest.mark.parametrize(
