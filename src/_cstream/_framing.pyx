@@ -59,7 +59,7 @@ cdef class _Reader:
     cdef bytearray _surplus
     cdef list _trailers
 
-    def __cinit__(self, *args, **kwargs):
+    def __cinit__(self):
         self._surplus = bytearray()
         self._trailers = []
 
@@ -238,7 +238,7 @@ cdef class ChunkedReader(_Reader):
     cdef bytearray _buf  # never None (made in __cinit__)
     cdef Py_ssize_t _searched
 
-    def __cinit__(self, *args, **kwargs):
+    def __cinit__(self):
         self._buf = bytearray()
         self._max_trailer = 16384
         self._max_line = 16384

@@ -223,12 +223,9 @@ cdef class ResponseHeadParser:
     cdef bint _done
     cdef str _error  # the message of the HeadError raised once; every later call raises it again
 
-    def __cinit__(self, *args, **kwargs):
+    def __cinit__(self, Py_ssize_t max_size=102400):
         # Here rather than in __init__, so that an object made by __new__ alone is usable too.
         self._buf = bytearray()
-        self._max_size = 102400
-
-    def __init__(self, Py_ssize_t max_size=102400):
         self._max_size = max_size
 
     @property
@@ -441,7 +438,7 @@ cdef struct _Writer:
     char* end  # one past the last byte of the buffer
 
 
-cdef int _put(_Writer* w, const char* data, Py_ssize_t n) except -1:
+cdef inline int _put(_Writer* w, const char* data, Py_ssize_t n) except -1:
     if n > w.end - w.p:  # pragma: no cover - a sizing bug
         raise AssertionError("request head size mismatch")
     memcpy(w.p, data, n)
@@ -449,7 +446,7 @@ cdef int _put(_Writer* w, const char* data, Py_ssize_t n) except -1:
     return 0
 
 
-cdef int _put_field(_Writer* w, tuple item) except -1:
+cdef inline int _put_field(_Writer* w, tuple item) except -1:
     cdef bytes name = <bytes>item[0]
     cdef bytes value = <bytes>item[2]
     _put(w, PyBytes_AS_STRING(name), PyBytes_GET_SIZE(name))

@@ -124,7 +124,7 @@ cdef class _Queue:
     cdef object _error       # the DecodeError raised, raised again on every later pull
     cdef bint _busy          # set while producing (the GIL may be released then)
 
-    def __cinit__(self, *args, **kwargs):
+    def __cinit__(self):
         self._max_length = 65536
         self._buf = b""
         self._later = deque()

@@ -255,7 +255,7 @@ class AsyncioConnection(exchange.ExchangeState, asyncio.BufferedProtocol):
                 self.transport.pause_reading()
         if body.error is not None:
             self._fail(body.error)  # raised after the pieces delivered with it
-        self.done = body.done
+        self.done = body.reader.done
         self._wake()
 
     def _end(self, exc: Exception | None) -> None:
@@ -433,11 +433,15 @@ class AsyncioConnection(exchange.ExchangeState, asyncio.BufferedProtocol):
         if self.paused:
             self.paused = False
             self.transport.resume_reading()
-        self.waiter = self.loop.create_future()
+        # `_woken`, inlined: this runs once or twice per response.
+        waiter = self.waiter = self.loop.create_future()
+        timer = None if timeout is None else self.loop.call_later(timeout, _expire, waiter)
         try:
-            woke = await self._woken(self.waiter, timeout)
+            woke = await waiter
         finally:
             self.waiter = None
+            if timer is not None:
+                timer.cancel()
         if not woke:
             raise ReadTimeout("timed out")
 

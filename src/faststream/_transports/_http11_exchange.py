@@ -2,7 +2,7 @@
 what they decide for the connection. The network backends (plain sockets, asyncio, trio) only
 move bytes between a socket and the objects here.
 
-1. `start_request` serialises the request head with `_cstream.serialize_request` (h11's
+1. `request_writes` serialises the request head with `_cstream.serialize_request` (h11's
    checks on method, target, names and values: `LocalProtocolError` before anything is
    written); `RequestBody` frames the body as the head declares it (Content-Length counted
    down exactly, or chunked), with `in_memory_writes` for a body already in memory.
@@ -53,7 +53,6 @@ __all__ = [
     "make_head",
     "replayable",
     "request_writes",
-    "start_request",
 ]
 
 MAX_HEADERS = 100
@@ -99,22 +98,19 @@ class RequestBody:
         self.remaining = max(framing, 0)
 
 
-def start_request(method: bytes, target: bytes, headers: Fields) -> tuple[RequestBody, bytes]:
-    """The serialised request head, and the framing its body must follow."""
-    try:
-        head, framing = _cstream.serialize_request(method, target, headers)
-    except _cstream.HeadError as exc:
-        raise LocalProtocolError(str(exc)) from None
-    return RequestBody(framing), head
-
-
 def request_writes(
     method: bytes, target: bytes, headers: Fields, stream: object
 ) -> tuple[list[bytes], RequestBody | None]:
     """The writes that send a request: its head, with the body when that is in memory (or
     there is none); and the framing of a body still to be streamed from `stream` (None when
     the writes carry all of it)."""
-    body, head = start_request(method, target, headers)
+    try:
+        head, framing = _cstream.serialize_request(method, target, headers)
+    except _cstream.HeadError as exc:
+        raise LocalProtocolError(str(exc)) from None
+    if framing == 0 and (stream is None or (type(stream) is ByteStream and not stream._stream)):
+        return [head], None  # no body: the common GET, with nothing more to frame
+    body = RequestBody(framing)
     if stream is None or isinstance(stream, ByteStream):
         return in_memory_writes(body, head, stream), None
     return [head], body
