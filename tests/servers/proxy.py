@@ -19,19 +19,18 @@
 from __future__ import annotations
 
 import base64
-import selectors
 import socket
 import socketserver
 import ssl
 import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from tests.servers._relay import relay
+
 MAX_HEAD = 64 * 1024
-RELAY_LIMIT = 60.0  # seconds a relay may last
 HOP_HEADERS = {
     "connection",
     "keep-alive",
@@ -80,48 +79,27 @@ def _parse_head(head: bytes) -> tuple[str, list[tuple[str, str]]]:
     return lines[0], headers
 
 
-def _relay(a: socket.socket, b: socket.socket, stop: threading.Event, rewrite_b: bool) -> None:
-    """Copy bytes both ways until one side closes (bounded in time). With `rewrite_b`, the
-    first head coming from `b` has its Connection header replaced by `Connection: close`."""
-    sel = selectors.DefaultSelector()
-    sel.register(a, selectors.EVENT_READ, b)
-    sel.register(b, selectors.EVENT_READ, a)
-    deadline = time.monotonic() + RELAY_LIMIT
-    pending = b"" if rewrite_b else None
-    try:
-        while not stop.is_set() and time.monotonic() < deadline:
-            for key, _ in sel.select(timeout=0.1):
-                src: socket.socket = key.fileobj  # type: ignore[assignment]
-                dst: socket.socket = key.data
-                try:
-                    data = src.recv(65536)
-                    # A TLS socket may hold decrypted bytes the selector cannot see.
-                    while isinstance(src, ssl.SSLSocket) and data and src.pending():
-                        data += src.recv(65536)
-                except OSError:
-                    return
-                if not data:
-                    if pending:
-                        dst.sendall(pending)
-                    return
-                if src is b and pending is not None:
-                    pending += data
-                    if b"\r\n\r\n" not in pending:
-                        continue
-                    head, _, rest = pending.partition(b"\r\n\r\n")
-                    lines = [
-                        line
-                        for line in head.split(b"\r\n")
-                        if not line.lower().startswith(b"connection:")
-                    ]
-                    data = b"\r\n".join(lines) + b"\r\nConnection: close\r\n\r\n" + rest
-                    pending = None
-                try:
-                    dst.sendall(data)
-                except OSError:
-                    return
-    finally:
-        sel.close()
+class _CloseRewrite:
+    """The origin's side of a forwarded request: its response head gets `Connection: close`
+    in place of its own Connection header (held back until the head is complete)."""
+
+    def __init__(self) -> None:
+        self._head: bytes | None = b""  # None once the head has gone out
+
+    def feed(self, data: bytes) -> bytes:
+        if self._head is None:
+            return data
+        self._head += data
+        if b"\r\n\r\n" not in self._head:
+            return b""
+        head, _, rest = self._head.partition(b"\r\n\r\n")
+        self._head = None
+        kept = [line for line in head.split(b"\r\n") if not line.lower().startswith(b"connection:")]
+        return b"\r\n".join(kept) + b"\r\nConnection: close\r\n\r\n" + rest
+
+    def flush(self) -> bytes:
+        head, self._head = self._head, None
+        return head or b""
 
 
 class _Handler(socketserver.BaseRequestHandler):
@@ -173,7 +151,7 @@ class _Handler(socketserver.BaseRequestHandler):
                 client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
                 if rest:
                     upstream.sendall(rest)
-                _relay(client, upstream, self.proxy.stopping, rewrite_b=False)
+                relay(client, upstream, self.proxy.stopping)
             return
         url = urlsplit(target)
         if url.scheme != "http" or url.hostname not in LOOPBACK:
@@ -192,7 +170,7 @@ class _Handler(socketserver.BaseRequestHandler):
             return
         with upstream:
             upstream.sendall(out.encode("latin-1") + rest)
-            _relay(client, upstream, self.proxy.stopping, rewrite_b=True)
+            relay(client, upstream, self.proxy.stopping, from_b=_CloseRewrite())
 
     def _reply(self, status: int, reason: str, headers: Sequence[tuple[str, str]] = ()) -> None:
         body = f"{status} {reason}\n".encode()
