@@ -67,6 +67,7 @@ from ._exceptions import (
     request_context,
 )
 from ._headers import Headers
+from ._jsonl import AsyncJSONLines, JSONLines, OnError, aiter_json, iter_json
 from ._sse import DEFAULT_MAX_EVENT_SIZE, ServerSentEvent, aiter_sse, iter_sse
 from ._status_codes import codes
 from ._streams import AsyncByteStream, ByteStream, SyncByteStream, aclose_iterator
@@ -487,6 +488,14 @@ class Response:
         (None: no bound)."""
         return iter_sse(self, max_event_size)
 
+    def iter_json(self, *, on_error: OnError = "raise") -> JSONLines:
+        """The body as JSON lines: one value per line that is not blank (lines split at \\n,
+        \\r\\n, \\r; UTF-8; a leading BOM dropped), as `json.loads` gives it (orjson parses
+        when installed). A malformed line raises `DecodingError` naming its 1-based number,
+        the parser's error chained, after the values before it; ``on_error="skip"`` passes
+        it over and counts it in the iterator's `skipped`."""
+        return iter_json(self, on_error)
+
     def close(self) -> None:
         """Close the response and release the connection (idempotent)."""
         if not isinstance(self.stream, SyncByteStream):
@@ -573,6 +582,10 @@ class Response:
     ) -> AsyncIterator[ServerSentEvent]:
         """`iter_sse` for an async stream."""
         return aiter_sse(self, max_event_size)
+
+    def aiter_json(self, *, on_error: OnError = "raise") -> AsyncJSONLines:
+        """`iter_json` for an async stream."""
+        return aiter_json(self, on_error)
 
     async def aclose(self) -> None:
         """`close()` for an async stream."""

@@ -246,7 +246,7 @@ def _cookies(lib: Lib) -> Any:
 
 
 # Methods faststream adds to Response (beyond httpx's API)
-RESPONSE_ADDITIONS = frozenset({"iter_sse", "aiter_sse"})
+RESPONSE_ADDITIONS = frozenset({"iter_sse", "aiter_sse", "iter_json", "aiter_json"})
 
 
 @scenario("public-attributes")
