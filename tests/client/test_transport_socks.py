@@ -558,3 +558,12 @@ def test_socks4_replies_that_are_not_a_grant(reply: bytes, message: str) -> None
     handshake.data_to_send()
     with pytest.raises(FASTSTREAM.ProxyError, match=message):
         handshake.receive(reply)
+
+
+def test_socks4_a_short_reply_then_a_close_is_a_proxy_error() -> None:
+    handshake = SocksHandshake(FASTSTREAM.Proxy("socks4://h"), "10.0.0.1", 80)
+    handshake.data_to_send()
+    handshake.receive(b"\x00\x5a\x00\x50")  # half a reply: waits for the rest
+    assert not handshake.done
+    with pytest.raises(FASTSTREAM.ProxyError, match="closed the connection during the handshake"):
+        handshake.receive(b"")
