@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import asyncio.sslproto
 import base64
+import contextlib
+import gc
 import socket
 import ssl
+import threading
 import time
 import typing
+import warnings
 from collections.abc import Iterator
 from types import ModuleType
 
@@ -564,3 +568,60 @@ def test_the_tunnel_ending_mid_body_is_an_error(
                 with pytest.raises(lib.RemoteProtocolError, match="received 2000 bytes"):
                     b"".join(pieces)
     assert first == pattern(4000)[: len(first)]
+
+
+@contextlib.contextmanager
+def deaf_tls_origin(tls_files: TLSFiles) -> Iterator[int]:
+    """An https origin on 127.0.0.1 that completes the TLS handshake and then never reads:
+    its port. Held open until the block ends (at most 30 s)."""
+    done = threading.Event()
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(4)
+        listener.settimeout(10.0)
+
+        def serve() -> None:
+            try:
+                sock, _ = listener.accept()
+            except OSError:
+                return
+            sock.settimeout(10.0)
+            with tls_files.server_context.wrap_socket(sock, server_side=True):
+                done.wait(30.0)
+
+        thread = threading.Thread(target=serve, daemon=True)
+        thread.start()
+        try:
+            yield listener.getsockname()[1]
+        finally:
+            done.set()
+            thread.join(15.0)
+
+
+@in_every_mode
+def test_write_timeout_inside_the_tunnel(
+    lib: Lib, tls_files: TLSFiles, tls_client_context: ssl.SSLContext, tls_proxy: ProxyServer
+) -> None:
+    if lib.name == "httpx":
+        # httpx on trio leaves the request body's async generator (the adapter's, around
+        # `upload`) unclosed after the timeout; trio warns when it is collected.
+        warnings.filterwarnings("ignore", message=ABANDONED_BODY, category=ResourceWarning)
+    proxy = trusted_proxy(lib, tls_proxy.url, tls_client_context)
+    timeout = lib.Timeout(10.0, write=0.5)
+    with deaf_tls_origin(tls_files) as port:
+        with lib.Client(proxy=proxy, verify=tls_client_context, timeout=timeout) as client:
+            started = time.monotonic()
+            with pytest.raises(lib.WriteTimeout):
+                client.post(f"https://127.0.0.1:{port}/", content=upload(64 * 1024 * 1024))
+            assert time.monotonic() - started < 8.0
+    gc.collect()  # while the filter above holds
+
+
+ABANDONED_BODY = r"Async generator 'tests\.client\._async_adapter\._async_chunks'"
+
+
+def upload(size: int) -> Iterator[bytes]:
+    """A streamed request body of `size` bytes, 64 KiB a piece."""
+    piece = b"x" * 65536
+    for _ in range(size // len(piece)):
+        yield piece
