@@ -681,6 +681,60 @@ class _Refused:
         raise self.exc
 
 
+# --- _sse: SSEDecoder -------------------------------------------------------------------------
+
+sse_soup = st.lists(
+    st.sampled_from([b"data", b"event", b"id", b"retry", b":", b": ", b" ", b"\r", b"\n",
+                     b"\r\n", b"\n\n", b"x", b"42", b"\x00", b"\xef\xbb\xbf", b"\xef\xbb",
+                     b"\xe2\x82", b"\xff", "\u20ac\U0001f600".encode(), b"99999999999999999999"]),
+    max_size=80,
+).map(b"".join)  # fmt: skip
+sse_streams = st.one_of(
+    st.binary(max_size=300),
+    sse_soup,
+    mutated(sse_soup),
+    # long lines and long events, around the caps and the buffers' growth
+    st.builds(lambda head, k, tail: head + b"x" * k + tail,
+              st.sampled_from([b"data:", b"data: a\ndata: ", b": ", b"event: ", b"\xef\xbb"]),
+              repeats,
+              st.sampled_from([b"", b"\n", b"\r", b"\n\n", b"\r\n\r\n", b"\ndata\n\n"])),
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SSECase:
+    data: bytes
+    split: Split
+    cap: int | None
+
+
+sse_cases = st.builds(SSECase, data=sse_streams, split=splits, cap=caps)
+
+
+def drive_sse(decoder: Any, pieces: list[Any]) -> list[Any]:
+    """Every call's outcome, events as tuples, and the state the decoder reports after it."""
+
+    def events(found: list[Any]) -> list[Any]:
+        return [(type(e).__name__, e.event, e.data, e.id, e.retry) for e in found]
+
+    seen: list[Any] = []
+    for piece in [*pieces, None, b"data: again\n\n"]:
+        if piece is None:  # the end of the stream, then a next one
+            seen.append(attempt(decoder.flush))
+            continue
+        got = attempt(decoder.decode, piece)
+        seen.append((got[0], events(got[1])) if got[0] == "ok" else got)
+        seen.append((decoder.last_event_id, decoder.retry))
+    return seen
+
+
+def check_sse(case: SSECase) -> None:
+    pieces = case.split.buffers(case.data)
+    c = drive_sse(compiled("_sse").SSEDecoder(case.cap), pieces)
+    py = drive_sse(pure("_sse").SSEDecoder(case.cap), case.split.buffers(case.data))
+    assert c == py, (c, py)
+
+
 # --- construction and API misuse ---------------------------------------------------------------
 
 ODD_VALUES: list[Any] = [
@@ -695,6 +749,7 @@ TYPES = {
     "_zlib": ["IdentityDecoder", "GzipDecoder", "DeflateDecoder", "MultiDecoder"],
     "_framing": ["ContentLengthReader", "ChunkedReader", "CloseDelimitedReader"],
     "_head": ["ResponseHeadParser"],
+    "_sse": ["SSEDecoder", "ServerSentEvent"],
 }
 METHODS = ["decode", "flush", "feed", "feed_eof", "next_head", "rest", "__next__"]
 
@@ -758,5 +813,6 @@ TARGETS: dict[str, Target] = {
     "text_decoder": Target(text_decoder_cases, check_text_decoder),
     "inflate": Target(inflate_cases(), check_inflate),
     "decoder_chain": Target(chain_cases, check_chain),
+    "sse": Target(sse_cases, check_sse),
     "misuse": Target(misuse_cases, check_misuse),
 }
