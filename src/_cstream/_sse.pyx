@@ -16,7 +16,12 @@ from cpython.buffer cimport PyBUF_SIMPLE, PyBuffer_Release, PyObject_GetBuffer
 from cpython.long cimport PyLong_FromUnsignedLongLong
 from cpython.mem cimport PyMem_Free, PyMem_Realloc
 from cpython.pyport cimport PY_SSIZE_T_MAX
-from cpython.unicode cimport PyUnicode_DecodeUTF8
+from cpython.unicode cimport (
+    PyUnicode_DATA,
+    PyUnicode_DecodeUTF8,
+    PyUnicode_GET_LENGTH,
+    PyUnicode_New,
+)
 from libc.stdint cimport uint8_t, uint64_t
 from libc.string cimport memchr, memcmp, memcpy
 
@@ -89,7 +94,7 @@ cdef class ServerSentEvent:
         return f"ServerSentEvent({', '.join(parts)})"
 
     def __reduce__(self):
-        return (ServerSentEvent, (self.event, self.data, self.id, self.retry))
+        return (type(self), (self.event, self.data, self.id, self.retry))
 
 
 cdef str _checked_str(str name, object value):
@@ -102,6 +107,17 @@ cdef str _checked_str(str name, object value):
 
 cdef inline str _utf8(const uint8_t* p, Py_ssize_t n):
     return PyUnicode_DecodeUTF8(<const char*>p, n, "replace")
+
+
+cdef inline str _text(const uint8_t* p, Py_ssize_t n, int high):
+    # p[:n] as str; `high`: whether a byte >= 0x80 may be in it. ASCII is copied into a new
+    # str (what the decoder would give, more cheaply); anything else goes to CPython's decoder.
+    cdef object s
+    if high:
+        return _utf8(p, n)
+    s = PyUnicode_New(n, 127)
+    memcpy(PyUnicode_DATA(s), p, <size_t>n)
+    return <str>s
 
 
 cdef struct _Buf:
@@ -153,6 +169,9 @@ cdef class SSEDecoder:
     cdef _Buf _line
     cdef _Buf _data
     cdef bint _has_data      # at least one data line in this block (the buffer may still be 1 LF)
+    cdef int _data_high      # the data buffer may hold a byte >= 0x80
+    cdef int _line_high      # the partial line may hold a byte >= 0x80
+    cdef str _event_cache    # the last event type made from ASCII, reused while it repeats
     cdef bint _skipping      # the partial line is a comment: not buffered
     cdef bint _skip_lf       # the last piece ended with CR: a leading LF belongs to it
     cdef bint _failed
@@ -165,18 +184,31 @@ cdef class SSEDecoder:
     cdef str _last_id
     cdef object _block_retry
     cdef object _retry
+    cdef object _type        # ServerSentEvent or a subclass: the class of the events made
 
     def __cinit__(self):
+        # a valid decoder with the defaults even if __init__ never runs (cls.__new__(cls))
         self._line.data = NULL
         self._line.size = self._line.cap = 0
         self._data.data = NULL
         self._data.size = self._data.cap = 0
+        self._type = ServerSentEvent
+        self._max = 16 * 1024 * 1024
+        self._line_max = self._max + _LINE_SLACK
+        self._max_obj = self._max
+        self._event = ""
+        self._id_buffer = ""
+        self._last_id = ""
 
     def __dealloc__(self):
         PyMem_Free(self._line.data)
         PyMem_Free(self._data.data)
 
-    def __init__(self, max_event_size=16 * 1024 * 1024):
+    def __init__(self, max_event_size=16 * 1024 * 1024, event_type=ServerSentEvent):
+        if not (isinstance(event_type, type) and issubclass(event_type, ServerSentEvent)):
+            raise TypeError("event_type must be ServerSentEvent or a subclass of it")
+        # checked: _dispatch allocates instances of it through ServerSentEvent's constructor
+        self._type = event_type
         if max_event_size is None:
             self._max = -1
             self._line_max = -1
@@ -195,6 +227,7 @@ cdef class SSEDecoder:
         self._max_obj = max_event_size
         self._line.size = 0
         self._data.size = 0
+        self._data_high = self._line_high = 0
         self._has_data = False
         self._skipping = False
         self._skip_lf = False
@@ -230,6 +263,7 @@ cdef class SSEDecoder:
         _release_big(&self._line)
         _release_big(&self._data)
         self._has_data = False
+        self._data_high = self._line_high = 0
         self._skipping = False
         self._skip_lf = False
         self._bom = 0
@@ -249,6 +283,7 @@ cdef class SSEDecoder:
                 else:
                     # not a BOM: the bytes taken for one start the first line
                     _append(&self._line, <const uint8_t*>b"\xef\xbb", self._bom)
+                    self._line_high = 1
                     self._bom = 4
             if self._bom == 3:
                 self._bom = 4
@@ -271,6 +306,7 @@ cdef class SSEDecoder:
                     if self._line_max >= 0 and k > self._line_max - self._line.size:
                         return self._fail(out)
                     _append(&self._line, p + pos, k)
+                    self._line_high |= high
                 break
             if self._skipping:
                 self._skipping = False
@@ -279,15 +315,16 @@ cdef class SSEDecoder:
                 if self._line_max >= 0 and k > self._line_max - self._line.size:
                     return self._fail(out)
                 _append(&self._line, p + pos, k)
-                if not self._field(self._line.data, self._line.size, out):
+                if not self._field(self._line.data, self._line.size, self._line_high | high, out):
                     return self._fail(out)
                 _release_big(&self._line)
+                self._line_high = 0
             else:
                 k = end - pos
                 if (k > 0 and p[pos] != 58 and self._line_max >= 0
                         and k > self._line_max):
                     return self._fail(out)
-                if not self._field(p + pos, k, out):
+                if not self._field(p + pos, k, high, out):
                     return self._fail(out)
             pos = end + 1
             if p[end] == 13:
@@ -298,8 +335,9 @@ cdef class SSEDecoder:
                     self._skip_lf = True
         return out
 
-    cdef bint _field(self, const uint8_t* s, Py_ssize_t n, list out) except -1:
-        # Process one complete line s[:n]; False when it takes the event past max_event_size.
+    cdef bint _field(self, const uint8_t* s, Py_ssize_t n, int high, list out) except -1:
+        # Process one complete line s[:n] (`high`: it may hold a byte >= 0x80); False when it
+        # takes the event past max_event_size.
         cdef const uint8_t* colon
         cdef const uint8_t* v
         cdef Py_ssize_t name_len, vlen, i
@@ -332,11 +370,20 @@ cdef class SSEDecoder:
             self._data.data[self._data.size + vlen] = 10
             self._data.size += vlen + 1
             self._has_data = True
+            self._data_high |= high
         elif name_len == 5 and memcmp(s, b"event", 5) == 0:
-            self._event = _utf8(v, vlen)
+            if high:
+                self._event = _utf8(v, vlen)
+            elif (self._event_cache is not None
+                    and PyUnicode_GET_LENGTH(self._event_cache) == vlen
+                    and memcmp(PyUnicode_DATA(self._event_cache), v, <size_t>vlen) == 0):
+                self._event = self._event_cache
+            else:
+                self._event_cache = _text(v, vlen, 0)
+                self._event = self._event_cache
         elif name_len == 2 and memcmp(s, b"id", 2) == 0:
             if vlen == 0 or memchr(v, 0, <size_t>vlen) == NULL:
-                self._id_buffer = _utf8(v, vlen)
+                self._id_buffer = _text(v, vlen, high)
         elif name_len == 5 and memcmp(s, b"retry", 5) == 0:
             if vlen == 0:
                 return True
@@ -354,14 +401,15 @@ cdef class SSEDecoder:
         cdef ServerSentEvent ev
         self._last_id = self._id_buffer
         if self._has_data:
-            ev = ServerSentEvent.__new__(ServerSentEvent)
+            ev = ServerSentEvent.__new__(self._type)
             ev.event = self._event if self._event else "message"
-            ev.data = _utf8(self._data.data, self._data.size - 1)
+            ev.data = _text(self._data.data, self._data.size - 1, self._data_high)
             ev.id = self._last_id
             ev.retry = self._block_retry
             out.append(ev)
             _release_big(&self._data)
             self._has_data = False
+            self._data_high = 0
         self._event = ""
         self._block_retry = None
         return 0
@@ -371,6 +419,7 @@ cdef class SSEDecoder:
         _release_big(&self._line)
         _release_big(&self._data)
         self._has_data = False
+        self._data_high = self._line_high = 0
         return out
 
     cdef int _raise(self) except -1:
