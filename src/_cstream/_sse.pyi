@@ -10,7 +10,8 @@ from typing import Any
 from typing_extensions import Buffer
 
 class ServerSentEvent:
-    """One dispatched event: immutable, compared by value, hashable, picklable.
+    """One dispatched event: immutable, compared by value, hashable, picklable. Subclasses
+    (``__slots__ = ()`` keeps them immutable) are what `SSEDecoder`'s `event_type` takes.
 
     `event` is the event type (``"message"`` when the stream set none; ``None`` or ``""`` given
     here also mean ``"message"``); `data` the data lines joined by LF; `id` the last event ID at
@@ -47,8 +48,19 @@ class SSEDecoder:
     Holds the partial line and the event being built: memory is O(largest event).
     """
 
-    def __init__(self, max_event_size: int | None = 16777216) -> None:
-        """`max_event_size`: the most bytes one event's data may hold (its values and the LFs
+    def __init__(
+        self,
+        max_event_size: int | None = 16777216,
+        event_type: type[ServerSentEvent] = ...,
+        last_event_id: str | None = "",
+    ) -> None:
+        """`last_event_id`: the last event ID to start from (a reconnection's): events carry it
+        until the stream sets another; None means ``""``; a non-str raises TypeError.
+
+        `event_type`: the class of the events made, `ServerSentEvent` or a subclass (created
+        without calling its ``__init__``); anything else raises TypeError.
+
+        `max_event_size`: the most bytes one event's data may hold (its values and the LFs
         between them, as received); a line may hold 64 bytes more (comment lines are skipped
         unbuffered and have no bound). ``None`` means no bound. A negative value raises
         ValueError. Crossing a bound leaves the decoder broken: that `decode` returns the

@@ -204,7 +204,9 @@ cdef class SSEDecoder:
         PyMem_Free(self._line.data)
         PyMem_Free(self._data.data)
 
-    def __init__(self, max_event_size=16 * 1024 * 1024, event_type=ServerSentEvent):
+    def __init__(self, max_event_size=16 * 1024 * 1024, event_type=ServerSentEvent,
+                 last_event_id=""):
+        last_event_id = _checked_str("last_event_id", last_event_id)
         if not (isinstance(event_type, type) and issubclass(event_type, ServerSentEvent)):
             raise TypeError("event_type must be ServerSentEvent or a subclass of it")
         # checked: _dispatch allocates instances of it through ServerSentEvent's constructor
@@ -234,8 +236,8 @@ cdef class SSEDecoder:
         self._failed = False
         self._bom = 0
         self._event = ""
-        self._id_buffer = ""
-        self._last_id = ""
+        self._id_buffer = last_event_id
+        self._last_id = last_event_id
         self._block_retry = None
         self._retry = None
 

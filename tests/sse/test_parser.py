@@ -317,3 +317,34 @@ def test_decoded_events_are_the_module_type(sse: types.ModuleType) -> None:
     [event] = sse.SSEDecoder().decode(b"data: a\n\n")
     assert type(event) is sse.ServerSentEvent
     assert event == sse.ServerSentEvent(data="a")
+
+
+def test_event_type_makes_subclass_instances(sse: types.ModuleType) -> None:
+    class Tick(sse.ServerSentEvent):  # type: ignore[name-defined,misc]
+        __slots__ = ()
+
+        def __init__(self) -> None:
+            raise AssertionError("the decoder does not call __init__")
+
+    [event] = sse.SSEDecoder(event_type=Tick).decode(b"event: t\ndata: 1\nid: 2\nretry: 3\n\n")
+    assert type(event) is Tick
+    assert (event.event, event.data, event.id, event.retry) == ("t", "1", "2", 3)
+    assert event == sse.ServerSentEvent("t", "1", "2", 3)
+    with pytest.raises(AttributeError):
+        event.data = "x"
+
+
+@pytest.mark.parametrize("bad", [object, dict, "ServerSentEvent", None])
+def test_event_type_must_be_a_subclass(sse: types.ModuleType, bad: object) -> None:
+    with pytest.raises(TypeError):
+        sse.SSEDecoder(event_type=bad)
+
+
+def test_starting_last_event_id(sse: types.ModuleType) -> None:
+    decoder = sse.SSEDecoder(last_event_id="41")
+    assert decoder.last_event_id == "41"
+    events = decoder.decode(b"data: a\n\nid: 42\ndata: b\n\nid\ndata: c\n\n")
+    assert [e.id for e in events] == ["41", "42", ""]
+    assert sse.SSEDecoder(last_event_id=None).last_event_id == ""
+    with pytest.raises(TypeError):
+        sse.SSEDecoder(last_event_id=41)

@@ -113,7 +113,7 @@ class ServerSentEvent:
         return f"ServerSentEvent({', '.join(parts)})"
 
     def __reduce__(self) -> tuple[type[ServerSentEvent], tuple[str, str, str, int | None]]:
-        return (ServerSentEvent, (self.event, self.data, self.id, self.retry))
+        return (type(self), (self.event, self.data, self.id, self.retry))
 
 
 def _is_int(value: object) -> bool:
@@ -145,7 +145,17 @@ def _utf8(raw: bytes | bytearray) -> str:
 class SSEDecoder:
     """Bytes of an event stream in, `ServerSentEvent` objects out (see the module's rules)."""
 
-    def __init__(self, max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE) -> None:
+    def __init__(
+        self,
+        max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
+        event_type: type[ServerSentEvent] = ServerSentEvent,
+        last_event_id: str | None = "",
+    ) -> None:
+        last_event_id = _checked_str("last_event_id", last_event_id)
+        checked: object = event_type
+        if not (isinstance(checked, type) and issubclass(checked, ServerSentEvent)):
+            raise TypeError("event_type must be ServerSentEvent or a subclass of it")
+        self._type = event_type
         cap = _checked_cap(max_event_size)
         self._max = cap
         self._line_max = None if cap is None else cap + LINE_SLACK
@@ -156,8 +166,8 @@ class SSEDecoder:
         self._data: list[bytes] = []
         self._data_size = 0  # bytes of the event's data: the values and the LFs between them
         self._event = ""
-        self._id_buffer = ""
-        self._last_id = ""
+        self._id_buffer = last_event_id
+        self._last_id = last_event_id
         self._block_retry: int | None = None
         self._retry: int | None = None
         self._failed = False
@@ -288,11 +298,14 @@ class SSEDecoder:
     def _dispatch(self, out: list[ServerSentEvent]) -> None:
         self._last_id = self._id_buffer
         if self._data:
-            out.append(
-                ServerSentEvent(
-                    self._event, _utf8(b"\n".join(self._data)), self._last_id, self._block_retry
-                )
-            )
+            # made without calling __init__ (a subclass's is not run), as the compiled side does
+            event = self._type.__new__(self._type)
+            _set = object.__setattr__
+            _set(event, "event", self._event or "message")
+            _set(event, "data", _utf8(b"\n".join(self._data)))
+            _set(event, "id", self._last_id)
+            _set(event, "retry", self._block_retry)
+            out.append(event)
             self._data = []
             self._data_size = 0
         self._event = ""
