@@ -31,7 +31,6 @@ from types import TracebackType
 from .._exceptions import (
     ConnectError,
     ConnectTimeout,
-    ProxyError,
     ReadError,
     ReadTimeout,
     RemoteProtocolError,
@@ -449,34 +448,20 @@ class AsyncioConnection(exchange.ExchangeState, asyncio.BufferedProtocol):
         self, context: ssl.SSLContext, server_hostname: str, timeout: float | None
     ) -> None:
         """Continue in TLS over this connection (a CONNECT tunnel): `ConnectError`,
-        `ConnectTimeout`. Over a TLS transport (an https proxy) this is TLS inside TLS, which
-        uvloop and asyncio's own loop from Python 3.11 support; asyncio's loop on Python 3.10
-        cannot, and says so with `ProxyError`."""
-        transport = self.transport
-        if isinstance(transport, asyncio.sslproto._SSLProtocolTransport) and not getattr(
-            transport, "_start_tls_compatible", False
-        ):
-            raise ProxyError(
-                "https:// URLs through an https:// proxy (TLS inside TLS) need Python 3.11 or "
-                "later with asyncio's event loop (or uvloop, or trio)."
-            )
+        `ConnectTimeout`. Over a TLS transport (an https proxy) this is TLS inside TLS."""
+        transport: asyncio.BaseTransport = self.transport
+        tunnel = None
+        if isinstance(transport, asyncio.sslproto._SSLProtocolTransport):
+            transport = tunnel = _TunnelTransport(self.transport)
         with _Deadline(timeout):
-            try:
-                start = self.loop.start_tls(
-                    transport, self, context, server_hostname=server_hostname
-                )
-                tls = await _guard(start)
-            except TypeError as exc:
-                # CPython 3.11 and 3.12: when a handshake inside TLS fails, asyncio's cleanup
-                # calls the outer TLS protocol's `_abort` with an argument it does not take;
-                # that TypeError replaces the handshake's error, and the socket is closed by
-                # then (the outer transport can no longer be closed: it must not be touched).
-                cause = exc.__context__
-                if not isinstance(cause, (OSError, ValueError)):
-                    raise
-                self.closed = True
-                raise ConnectError(str(cause)) from cause
-        assert tls is not None
+            tls = await _guard(
+                self.loop.start_tls(transport, self, context, server_hostname=server_hostname)
+            )
+        if tls is None:
+            # Python 3.10 reports a failed handshake inside TLS as the connection lost, without
+            # the handshake's error: the stand-in kept it.
+            error = None if tunnel is None else tunnel.error
+            raise ConnectError(str(error) if error is not None else "The TLS handshake failed.")
         self.transport = tls
 
     def stale(self) -> bool:
@@ -509,6 +494,74 @@ class AsyncioConnection(exchange.ExchangeState, asyncio.BufferedProtocol):
                 transport.abort()
         self.pieces = []
         self.queued = 0
+
+
+class _TunnelTransport(asyncio.Transport):
+    """asyncio's TLS transport to an https proxy, as the transport of the origin's TLS inside
+    it (`loop.start_tls` over it).
+
+    asyncio's own TLS transport cannot carry a second TLS session by itself: Python 3.10
+    refuses to start TLS over it, and 3.11 and 3.12, when the inner handshake fails, call it
+    in a way its protocol does not accept (the error then raised replaces the handshake's).
+    This stand-in passes every call through, and on a fatal inner error keeps the error and
+    ends the outer session. uvloop's TLS transport needs none of it and is used as it is.
+    """
+
+    _start_tls_compatible = True  # what asyncio's start_tls checks a transport for
+
+    def __init__(self, outer: asyncio.Transport) -> None:
+        super().__init__()
+        self._outer = outer
+        self.error: BaseException | None = None  # the inner session's fatal error
+
+    def get_extra_info(self, name: str, default: typing.Any = None) -> typing.Any:
+        return self._outer.get_extra_info(name, default)
+
+    def set_protocol(self, protocol: asyncio.BaseProtocol) -> None:
+        self._outer.set_protocol(protocol)
+
+    def get_protocol(self) -> asyncio.BaseProtocol:
+        return self._outer.get_protocol()
+
+    def is_closing(self) -> bool:
+        return self._outer.is_closing()
+
+    def close(self) -> None:
+        self._outer.close()
+
+    def abort(self) -> None:
+        self._outer.abort()
+
+    def _force_close(self, exc: BaseException | None) -> None:
+        self.error = exc
+        self._outer.abort()
+
+    def is_reading(self) -> bool:
+        return self._outer.is_reading()
+
+    def pause_reading(self) -> None:
+        self._outer.pause_reading()
+
+    def resume_reading(self) -> None:
+        self._outer.resume_reading()
+
+    def write(self, data: typing.Any) -> None:
+        self._outer.write(data)
+
+    def writelines(self, list_of_data: typing.Any) -> None:
+        self._outer.writelines(list_of_data)
+
+    def can_write_eof(self) -> bool:
+        return False  # TLS has no half-close
+
+    def get_write_buffer_size(self) -> int:
+        return self._outer.get_write_buffer_size()
+
+    def get_write_buffer_limits(self) -> tuple[int, int]:
+        return self._outer.get_write_buffer_limits()
+
+    def set_write_buffer_limits(self, high: int | None = None, low: int | None = None) -> None:
+        self._outer.set_write_buffer_limits(high, low)
 
 
 def _expire(waiter: asyncio.Future[bool]) -> None:
