@@ -85,6 +85,8 @@ _NUMBER_MAP = bytes(
 )
 _LONG_MARK = b" " + b"0" * 19
 _TAIL = len(_LONG_MARK)
+# The most bytes parsed into one list of values.
+_SLICE = 64 * 1024
 
 
 class _Stop(_cstream.DecodeError):
@@ -101,6 +103,7 @@ class _JSONStage:
         "_lines",
         "_orjson",
         "_skip",
+        "_stop_inside",
         "_tail",
         "error",
         "error_line",
@@ -109,12 +112,13 @@ class _JSONStage:
         "skipped",
     )
 
-    def __init__(self, skip: bool) -> None:
+    def __init__(self, skip: bool, stop_inside: bool) -> None:
         # Latin-1 hands over each line's bytes one character per byte, so an ASCII line is a
         # str the parser takes as it is and any other is re-encoded and decoded as UTF-8.
         self._lines = _cstream.ByteLineDecoder("latin-1")
         self._orjson = _orjson
         self._skip = skip
+        self._stop_inside = stop_inside  # raise _Stop from a lazily parsed batch (async)
         self._tail = b" "  # the last bytes seen, mapped by _NUMBER_MAP (the body start: " ")
         self._careful = 0  # how many more batches may hold a long integer
         self.line = 0  # lines handed over so far
@@ -124,9 +128,27 @@ class _JSONStage:
         self.error_line = 0
 
     def stage(self) -> Stage[typing.Any]:
-        return Stage(self.step, self.end)
+        return Stage(typing.cast("typing.Callable[[bytes], list[typing.Any]]", self.step), self.end)
 
-    def step(self, piece: bytes) -> list[typing.Any]:
+    def step(self, piece: bytes) -> Iterable[typing.Any]:
+        if len(piece) <= _SLICE:
+            return self._step(piece)
+        # A large piece (an identity body read in big gulps) is parsed a slice at a time as
+        # it is consumed: a batch of thousands of values held at once costs more in cache
+        # misses and collector passes than the parsing itself.
+        return itertools.chain.from_iterable(self._slices(memoryview(piece)))
+
+    def _slices(self, view: memoryview) -> Iterator[list[typing.Any]]:
+        try:
+            for start in range(0, len(view), _SLICE):
+                yield self._step(view[start : start + _SLICE])
+        except _Stop:
+            # raised from here, the stop would reach a sync consumer directly; there, the
+            # iterator sees the error once this batch is consumed
+            if self._stop_inside:
+                raise
+
+    def _step(self, piece: bytes | memoryview) -> list[typing.Any]:
         if self._orjson is not None:
             self._look_for_long_integers(piece)
         return self._checked(self._parse(self._lines.decode(piece)))
@@ -140,7 +162,7 @@ class _JSONStage:
         self.produced += len(values)
         return values
 
-    def _look_for_long_integers(self, piece: bytes) -> None:
+    def _look_for_long_integers(self, piece: bytes | memoryview) -> None:
         mapped = bytes(piece).translate(_NUMBER_MAP)
         joint = self._tail + mapped[:_TAIL]
         if _LONG_MARK in joint or _LONG_MARK in mapped:
@@ -226,7 +248,7 @@ class JSONLines(itertools.chain[typing.Any]):
         self._batches.close()
 
 
-def _read_batches(stage: _JSONStage, content: bytes) -> Iterator[list[typing.Any]]:
+def _read_batches(stage: _JSONStage, content: bytes) -> Iterator[Iterable[typing.Any]]:
     """The batches of a body already read (nothing to close), up to a malformed line."""
     try:
         yield stage.step(content)
@@ -257,7 +279,7 @@ def _batches(response: Response, stage: _JSONStage) -> Generator[Iterable[typing
 
 def iter_json(response: Response, on_error: OnError = "raise") -> JSONLines:
     """`Response.iter_json()`: lazy (nothing runs before the first next())."""
-    stage = _JSONStage(_check(on_error))
+    stage = _JSONStage(_check(on_error), stop_inside=False)
     batches = _batches(response, stage)
     values = typing.cast(JSONLines, JSONLines.from_iterable(batches))
     values._batches = batches
@@ -291,9 +313,12 @@ class AsyncJSONLines:
 async def _avalues(response: Response, stage: _JSONStage) -> AsyncIterator[typing.Any]:
     content = response._content
     if content is not None:
-        for batch in _read_batches(stage, content):
-            for value in batch:
-                yield value
+        try:
+            for batch in _read_batches(stage, content):
+                for value in batch:
+                    yield value
+        except _Stop:
+            pass
     else:
         values = typing.cast(
             "AsyncGenerator[typing.Any, None]", response._adrive(stage.stage, None)
@@ -318,6 +343,6 @@ async def _avalues(response: Response, stage: _JSONStage) -> AsyncIterator[typin
 
 def aiter_json(response: Response, on_error: OnError = "raise") -> AsyncJSONLines:
     """`Response.aiter_json()`: `iter_json` for an async stream."""
-    stage = _JSONStage(_check(on_error))
+    stage = _JSONStage(_check(on_error), stop_inside=True)
     values = typing.cast("AsyncGenerator[typing.Any, None]", _avalues(response, stage))
     return AsyncJSONLines(values, stage)

@@ -13,10 +13,12 @@ import os
 import re
 import subprocess
 import sys
+import time
 import tracemalloc
 import typing
 from collections.abc import Iterator
 
+import anyio
 import pytest
 from hypothesis import given, strategies as st
 
@@ -237,6 +239,93 @@ def test_close_stops_the_loop_over_the_body() -> None:
     assert next(it) == 1
     it.close()
     assert list(it) == []
+
+
+def big_body(bad_at: int) -> bytes:
+    """About 330 KB of lines in one piece (parsed in 64 KiB slices), line `bad_at` malformed
+    and, in the second half, integers of 20 digits."""
+    lines = [b'{"n": %d, "pad": "%s"}' % (i, b"x" * (i % 50)) for i in range(5000)]
+    lines[3000:3010] = [b"[%d]" % (10**19 + i) for i in range(10)]
+    lines[bad_at - 1] = b'{"n": '
+    return b"\n".join(lines) + b"\n"
+
+
+def lines_at_slice_edges() -> list[int]:
+    """The numbers of the lines that end just before and just after each 64 KiB edge."""
+    body = big_body(1)
+    numbers = []
+    for edge in range(65536, len(body), 65536):
+        line = body.count(b"\n", 0, edge) + 1  # the line holding byte `edge`
+        numbers += [line - 1, line, line + 1]
+    return numbers
+
+
+EDGES = lines_at_slice_edges()
+
+
+@pytest.mark.parametrize("bad_at", [1, 2, *EDGES, 4999, 5000])
+def test_large_pieces_give_the_reference_result(bad_at: int) -> None:
+    body = big_body(bad_at)
+    for skip in (False, True):
+        got, want = read([body], skip), reference(body, skip)
+        assert same(got[0], want[0]) and got[1:] == want[1:]
+        r = faststream.Response(200, content=body)
+        assert same(list(r.iter_json(on_error="skip")), reference(body, True)[0])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_large_pieces_async(backend: str) -> None:
+    async def values(body: bytes) -> tuple[list[typing.Any], int | None]:
+        r = faststream.Response(200, stream=APieces([body, b"1\n"]), request=REQUEST)
+        got: list[typing.Any] = []
+        try:
+            async for value in r.aiter_json():
+                got.append(value)
+        except faststream.DecodingError as exc:
+            assert r.is_closed
+            return got, error_line(exc)
+        return got, None
+
+    async def main() -> list[tuple[list[typing.Any], int | None]]:
+        return [await values(big_body(bad_at)) for bad_at in (1, *EDGES, 5000)]
+
+    for (got, line), bad_at in zip(run_on(backend, main), (1, *EDGES, 5000), strict=True):
+        want = reference(big_body(bad_at) + b"1\n", False)
+        assert same(got, want[0]) and line == want[1] == bad_at
+
+
+class Stalling(faststream.AsyncByteStream):
+    """One piece, then a pause before the rest: what a live feed does."""
+
+    def __init__(self, first: bytes, pause: float) -> None:
+        self.first, self.pause = first, pause
+
+    async def __aiter__(self) -> typing.AsyncIterator[bytes]:
+        yield self.first
+        await anyio.sleep(self.pause)
+        yield b"1\n"
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_async_error_in_a_large_piece_does_not_wait_for_more(backend: str) -> None:
+    # the malformed line opens a later 64 KiB slice of one large piece, with no value before
+    # it in its slice: raised at once, not when the stream's next piece comes
+    pause = 1.0
+    first = b"1\n" + b"\n" * 150_000 + b"oops\n"
+
+    async def main() -> tuple[list[typing.Any], str, float]:
+        r = faststream.Response(200, stream=Stalling(first, pause))
+        got: list[typing.Any] = []
+        start = time.monotonic()
+        with pytest.raises(faststream.DecodingError) as info:
+            async for value in r.aiter_json():
+                got.append(value)
+        return got, str(info.value), time.monotonic() - start
+
+    got, message, elapsed = run_on(backend, main)
+    assert got == [1]
+    assert message.startswith("line 150002 is not valid JSON")
+    assert elapsed < pause
 
 
 # -- orjson and json give the same values ------------------------------------------------------

@@ -103,8 +103,8 @@ def test_values_arrive_with_their_lines(
 
 @pytest.mark.parametrize(
     "pieces",
-    [[b"1\n2\nbad\n"], [b"1\n2\n", b"bad\n"]],
-    ids=["after-values-in-its-piece", "first-in-its-piece"],
+    [[b"1\n2\nbad\n"], [b"1\n2\n", b"bad\n"], [b"1\n2\n" + b"\n" * 199_997 + b"bad\n"]],
+    ids=["after-values-in-its-piece", "first-in-its-piece", "first-in-a-later-slice"],
 )
 def test_a_malformed_line_raises_without_waiting(
     mode: str, server: typing.Callable[[Script], RawServer], pieces: list[bytes]
@@ -113,10 +113,11 @@ def test_a_malformed_line_raises_without_waiting(
         [Recv(), HEAD, *[chunk(p) for p in pieces], Sleep(PAUSE), chunk(b"4\n"), END, Close()]
     )
     seen, closed, _ = watch(mode, started.url)
+    line = b"".join(pieces).count(b"\n")
     assert [value for value, _ in seen] == [
         1,
         2,
-        "line 3 is not valid JSON (Expecting value: line 1 column 1 (char 0))",
+        f"line {line} is not valid JSON (Expecting value: line 1 column 1 (char 0))",
     ]
     assert seen[-1][1] < PAUSE
     assert closed
