@@ -32,6 +32,7 @@ interpretation). The rules, the same on both sides:
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, NoReturn
 
 from .._errors import EVENT_TOO_LARGE, EventTooLargeError
@@ -43,6 +44,7 @@ LINE_SLACK = 64
 DEFAULT_MAX_EVENT_SIZE = 16 * 1024 * 1024
 _BOM = b"\xef\xbb\xbf"
 _UINT64_MAX = (1 << 64) - 1
+_LINE_END = re.compile(rb"\r\n|\r|\n")
 
 
 class ServerSentEvent:
@@ -208,47 +210,38 @@ class SSEDecoder:
                 pos += 1
         out: list[ServerSentEvent] = []
         line_max = self._line_max
-        while pos < n:
-            cr = chunk.find(b"\r", pos)
-            lf = chunk.find(b"\n", pos)
-            if cr < 0:
-                end = lf
-            elif lf < 0:
-                end = cr
-            else:
-                end = min(cr, lf)
-            if end < 0:
-                # the partial line at the end of the piece
-                if self._skipping:
-                    pass
-                elif not self._line and chunk[pos] == 0x3A:
-                    self._skipping = True
-                else:
-                    if line_max is not None and len(self._line) + (n - pos) > line_max:
-                        return self._fail(out)
-                    self._line += chunk[pos:]
-                break
+        if pos == n:
+            return out
+        # One split of the piece (the compiled side scans it once too): every part but the
+        # last ends at a terminator; the last is the partial line (empty after a terminator).
+        parts = _LINE_END.split(chunk[pos:] if pos else chunk)
+        partial = parts.pop()
+        for k, line in enumerate(parts):
             if self._skipping:
-                self._skipping = False
+                self._skipping = False  # the comment line ends here
+                continue
+            if k == 0 and self._line:
+                if line_max is not None and len(self._line) + len(line) > line_max:
+                    return self._fail(out)
+                self._line += line
+                line = bytes(self._line)
+                self._line = bytearray()
+            elif line[:1] != b":" and line_max is not None and len(line) > line_max:
+                return self._fail(out)
+            if not self._field(line, out):
+                return self._fail(out)
+        if partial:
+            if self._skipping:
+                pass
+            elif not self._line and partial[0] == 0x3A:
+                self._skipping = True
             else:
-                if self._line:
-                    self._line += chunk[pos:end]
-                    line: bytes | bytearray = self._line
-                else:
-                    line = chunk[pos:end]
-                if line[:1] != b":" and line_max is not None and len(line) > line_max:
+                if line_max is not None and len(self._line) + len(partial) > line_max:
                     return self._fail(out)
-                if not self._field(line, out):
-                    return self._fail(out)
-                if self._line:
-                    self._line = bytearray()
-            pos = end + 1
-            if chunk[end] == 0x0D:
-                if pos < n:
-                    if chunk[pos] == 0x0A:
-                        pos += 1
-                else:
-                    self._skip_lf = True
+                self._line += partial
+        elif chunk[-1] == 0x0D:
+            # a CR ends the piece: an LF opening the next one belongs to it
+            self._skip_lf = True
         return out
 
     def flush(self) -> None:
