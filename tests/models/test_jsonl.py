@@ -234,6 +234,22 @@ def test_a_content_encoding_is_undone_first() -> None:
     assert list(r.iter_json()) == [{"n": i} for i in range(5000)]
 
 
+def test_the_stream_state_rules_of_the_other_iterators() -> None:
+    r = response([b"1\n"])
+    it = r.iter_json()  # lazy: nothing is checked or read before the first next()
+    assert list(r.iter_bytes()) == [b"1\n"]
+    with pytest.raises(faststream.StreamConsumed):
+        next(it)
+    with pytest.raises(RuntimeError, match="sync iterator on an async stream"):
+        next(faststream.Response(200, stream=APieces([b"1\n"])).iter_json())
+
+    async def on_sync_stream() -> None:
+        await response([b"1\n"]).aiter_json().__anext__()
+
+    with pytest.raises(RuntimeError, match="async iterator on an sync stream"):
+        run_on("asyncio", on_sync_stream)
+
+
 def test_close_stops_the_loop_over_the_body() -> None:
     stream = Pieces([b"1\n", b"2\n", b"3\n"])
     r = faststream.Response(200, stream=stream)
