@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio.sslproto
 import base64
 import contextlib
+import functools
 import gc
 import socket
 import ssl
@@ -21,6 +22,7 @@ from types import ModuleType
 import pytest
 
 import faststream
+from tests.client._backends import gather, run_on
 from tests.client._helpers import PROXY_PASSWORD, PROXY_USER, Lib
 from tests.servers.app import AppServer, pattern
 from tests.servers.proxy import ProxyServer
@@ -631,3 +633,33 @@ def upload(size: int) -> Iterator[bytes]:
     piece = b"x" * 65536
     for _ in range(size // len(piece)):
         yield piece
+
+
+@pytest.mark.parametrize("name", ["faststream", "httpx"])
+def test_concurrent_requests_open_one_tunnel_each(
+    backend: str,
+    name: str,
+    tls_server: AppServer,
+    tls_client_context: ssl.SSLContext,
+    tls_proxy: ProxyServer,
+) -> None:
+    """`AsyncClient` on each event loop: four requests at once through the https proxy get
+    four tunnels, every body intact; then each tunnel is reused."""
+    lib = Lib(name, mode=backend)
+    proxy = trusted_proxy(lib, tls_proxy.url, tls_client_context)
+
+    async def main() -> list[bytes]:
+        async with lib.module.AsyncClient(proxy=proxy, verify=tls_client_context) as client:
+
+            async def fetch(size: int) -> bytes:
+                response = await client.get(f"{tls_server.url}/slow-body?delay=0.3&n={size}")
+                return typing.cast(bytes, response.content)
+
+            first = await gather(*(functools.partial(fetch, 100_000 + i) for i in range(4)))
+            again = await gather(*(functools.partial(fetch, 1000 + i) for i in range(4)))
+            return first + again
+
+    bodies = run_on(backend, main)
+    sizes = [100_000 + i for i in range(4)] + [1000 + i for i in range(4)]
+    assert bodies == [pattern(size) for size in sizes]
+    assert [r.method for r in tls_proxy.seen] == ["CONNECT"] * 4
