@@ -56,7 +56,9 @@ from ._config import (
 from ._exceptions import RequestError, TooManyRedirects
 from ._request import Request
 from ._response import Response
+from ._sse import DEFAULT_MAX_EVENT_SIZE, RECONNECTABLE, Reconnection, ServerSentEvent
 from ._streams import AsyncByteStream
+from ._transports._backends import current_async_backend
 from ._transports._base import AsyncBaseTransport
 from ._urls import URL, QueryParamTypes
 
@@ -510,6 +512,65 @@ class AsyncClient(BaseClient[AsyncBaseTransport]):
             timeout=timeout,
             extensions=extensions,
         )
+
+    # -- server-sent events with reconnection ------------------------------------------------
+
+    # unasync: sync-only: def iter_events(
+    async def aiter_events(  # unasync: async-only
+        self,
+        url: URL | str,
+        *,
+        method: str = "GET",
+        last_event_id: str | None = None,
+        max_reconnects: int | None = 10,
+        retry: float = 3.0,
+        max_wait: float = 30.0,
+        backoff: float = 2.0,
+        max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
+        **kwargs: typing.Any,
+    ) -> AsyncIterator[ServerSentEvent]:
+        """The events of an event stream, reconnecting like a browser's EventSource.
+
+        When the stream ends, or the connection fails, breaks or stalls past the read timeout,
+        wait (the server's ``retry``, else `retry` seconds; `backoff` times longer for each
+        further attempt in a row that brought no event; at most `max_wait`), then send the
+        request again with ``Last-Event-ID``. `max_reconnects` attempts in a row without an
+        event (None: no bound) end the iteration quietly after a clean end, or raise the last
+        error. Stops quietly on 204 No Content; raises `HTTPStatusError` for another status
+        outside 2xx and `SSEError` for a media type other than text/event-stream or an event
+        past `max_event_size`. `kwargs` go to `stream()`.
+        """
+        plan = Reconnection(
+            last_event_id=last_event_id,
+            max_reconnects=max_reconnects,
+            retry=retry,
+            max_wait=max_wait,
+            backoff=backoff,
+            max_event_size=max_event_size,
+        )
+        headers = kwargs.pop("headers", None)
+        while True:
+            try:
+                async with self.stream(
+                    method, url, headers=plan.headers(headers), **kwargs
+                ) as response:
+                    if not plan.opened(response):
+                        return
+                    chunks = typing.cast(
+                        "typing.AsyncGenerator[bytes, None]", response.aiter_bytes()
+                    )
+                    try:
+                        async for chunk in chunks:
+                            for event in plan.decode(chunk, response):
+                                yield event
+                    finally:  # stopped early: close the body's loop now
+                        await chunks.aclose()
+                wait = plan.wait(None)
+            except RECONNECTABLE as exc:
+                wait = plan.wait(exc)
+            if wait is None:
+                return
+            await current_async_backend().sleep(wait)
 
     # -- lifetime -----------------------------------------------------------------------------
 

@@ -58,7 +58,9 @@ from ._config import (
 from ._exceptions import RequestError, TooManyRedirects
 from ._request import Request
 from ._response import Response
+from ._sse import DEFAULT_MAX_EVENT_SIZE, RECONNECTABLE, Reconnection, ServerSentEvent
 from ._streams import SyncByteStream
+from ._transports._backends import SYNC_BACKEND
 from ._transports._base import BaseTransport
 from ._urls import URL, QueryParamTypes
 
@@ -511,6 +513,64 @@ class Client(BaseClient[BaseTransport]):
             timeout=timeout,
             extensions=extensions,
         )
+
+    # -- server-sent events with reconnection ------------------------------------------------
+
+    def iter_events(
+        self,
+        url: URL | str,
+        *,
+        method: str = "GET",
+        last_event_id: str | None = None,
+        max_reconnects: int | None = 10,
+        retry: float = 3.0,
+        max_wait: float = 30.0,
+        backoff: float = 2.0,
+        max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
+        **kwargs: typing.Any,
+    ) -> Iterator[ServerSentEvent]:
+        """The events of an event stream, reconnecting like a browser's EventSource.
+
+        When the stream ends, or the connection fails, breaks or stalls past the read timeout,
+        wait (the server's ``retry``, else `retry` seconds; `backoff` times longer for each
+        further attempt in a row that brought no event; at most `max_wait`), then send the
+        request again with ``Last-Event-ID``. `max_reconnects` attempts in a row without an
+        event (None: no bound) end the iteration quietly after a clean end, or raise the last
+        error. Stops quietly on 204 No Content; raises `HTTPStatusError` for another status
+        outside 2xx and `SSEError` for a media type other than text/event-stream or an event
+        past `max_event_size`. `kwargs` go to `stream()`.
+        """
+        plan = Reconnection(
+            last_event_id=last_event_id,
+            max_reconnects=max_reconnects,
+            retry=retry,
+            max_wait=max_wait,
+            backoff=backoff,
+            max_event_size=max_event_size,
+        )
+        headers = kwargs.pop("headers", None)
+        while True:
+            try:
+                with self.stream(
+                    method, url, headers=plan.headers(headers), **kwargs
+                ) as response:
+                    if not plan.opened(response):
+                        return
+                    chunks = typing.cast(
+                        "typing.Generator[bytes, None, None]", response.iter_bytes()
+                    )
+                    try:
+                        for chunk in chunks:
+                            for event in plan.decode(chunk, response):
+                                yield event
+                    finally:  # stopped early: close the body's loop now
+                        chunks.close()
+                wait = plan.wait(None)
+            except RECONNECTABLE as exc:
+                wait = plan.wait(exc)
+            if wait is None:
+                return
+            SYNC_BACKEND.sleep(wait)
 
     # -- lifetime -----------------------------------------------------------------------------
 

@@ -29,18 +29,27 @@ import _cstream
 from _cstream._errors import EventTooLargeError
 
 from ._decoders import Stage
-from ._exceptions import DecodingError, SSEError
+from ._exceptions import (
+    DecodingError,
+    NetworkError,
+    RemoteProtocolError,
+    SSEError,
+    TimeoutException,
+)
 from ._headers import Headers
 
 if typing.TYPE_CHECKING:
     from ._async_client import AsyncClient
     from ._client import Client
+    from ._request import Request
     from ._response import Response
     from ._urls import URL
 
 __all__ = [
     "DEFAULT_MAX_EVENT_SIZE",
+    "RECONNECTABLE",
     "EventSource",
+    "Reconnection",
     "ServerSentEvent",
     "aconnect_sse",
     "aiter_sse",
@@ -52,6 +61,12 @@ __all__ = [
 DEFAULT_MAX_EVENT_SIZE = 16 * 1024 * 1024
 
 _MEDIA_TYPE = "text/event-stream"
+
+#: What `iter_events` reconnects after: the connection could not be made, broke, or stalled
+#: past the read timeout (a stream cut short mid-body is a RemoteProtocolError).
+RECONNECTABLE = (NetworkError, TimeoutException, RemoteProtocolError)
+# The least wait between two attempts, whatever the server's retry says: never a hot loop.
+_MIN_WAIT = 0.1
 
 
 class ServerSentEvent(_cstream.ServerSentEvent):
@@ -195,3 +210,96 @@ async def aconnect_sse(
     headers = _sse_headers(kwargs.pop("headers", None))
     async with client.stream(method, url, headers=headers, **kwargs) as response:
         yield EventSource(response)
+
+
+class Reconnection:
+    """The sans-I/O half of `Client.iter_events` / `AsyncClient.aiter_events` (the loops are in
+    the clients): the request headers of each attempt, what a response means, the events of
+    its body, and how long to wait before the next attempt.
+
+    One decoder serves every connection of the session, so the last event ID (sent as
+    ``Last-Event-ID``) and the server's ``retry`` carry over, as in a browser's EventSource.
+    The wait before a reconnection is the server's ``retry`` (else `retry` seconds), times
+    `backoff` for each further attempt in a row that brought no event, at least 0.1 s and at
+    most `max_wait`. `max_reconnects` bounds the attempts in a row without an event (None: no
+    bound); an event resets the count.
+    """
+
+    def __init__(
+        self,
+        *,
+        last_event_id: str | None,
+        max_reconnects: int | None,
+        retry: float,
+        max_wait: float,
+        backoff: float,
+        max_event_size: int | None,
+    ) -> None:
+        if max_reconnects is not None and max_reconnects < 0:
+            raise ValueError("max_reconnects must be None or >= 0")
+        if retry < 0 or max_wait < 0:
+            raise ValueError("retry and max_wait must be >= 0")
+        if backoff < 1:
+            raise ValueError("backoff must be >= 1")
+        self._decoder = _cstream.SSEDecoder(max_event_size, ServerSentEvent, last_event_id)
+        self._max_reconnects = max_reconnects
+        self._retry = retry
+        self._max_wait = max_wait
+        self._backoff = backoff
+        self._attempts = 0  # reconnections since the last event
+        self._request: Request | None = None  # of the last response opened
+
+    @property
+    def last_event_id(self) -> str:
+        return self._decoder.last_event_id
+
+    def headers(self, headers: typing.Any) -> Headers:
+        """The next request's headers: the caller's, the SSE ones, and ``Last-Event-ID`` once
+        there is a last event ID."""
+        merged = _sse_headers(headers)
+        if self._decoder.last_event_id:
+            merged["Last-Event-ID"] = self._decoder.last_event_id
+        return merged
+
+    def opened(self, response: Response) -> bool:
+        """Whether to read the response's events. False for 204 No Content (the server says
+        stop); `HTTPStatusError` for any other status outside 2xx; `SSEError` for a media type
+        other than text/event-stream."""
+        self._request = response._request
+        if response.status_code == 204:
+            return False
+        response.raise_for_status()
+        _check_media_type(response)
+        return True
+
+    def decode(self, chunk: bytes, response: Response) -> list[ServerSentEvent]:
+        """The events a piece of the decoded body completes."""
+        try:
+            events = typing.cast("list[ServerSentEvent]", self._decoder.decode(chunk))
+        except EventTooLargeError as exc:
+            raise SSEError(str(exc), request=response._request) from exc
+        if events:
+            self._attempts = 0
+        return events
+
+    def wait(self, error: Exception | None) -> float | None:
+        """After the stream ended (`error` None) or broke: the seconds to wait before the next
+        attempt. When the budget is spent: None after an end (stop quietly); `error` raised
+        again after a failure."""
+        try:
+            # the incomplete event is dropped; the IDs and retry carry over
+            self._decoder.flush()
+        except EventTooLargeError as exc:  # found by the last piece, raised at the end
+            raise SSEError(str(exc), request=self._request) from exc
+        self._attempts += 1
+        if self._max_reconnects is not None and self._attempts > self._max_reconnects:
+            if error is not None:
+                raise error
+            return None
+        server = self._decoder.retry
+        base = self._retry if server is None else server / 1000
+        try:
+            wait = max(base, _MIN_WAIT) * self._backoff ** (self._attempts - 1)
+        except OverflowError:  # a very long run of failures: the cap applies
+            wait = self._max_wait
+        return min(self._max_wait, wait)
