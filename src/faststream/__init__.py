@@ -17,7 +17,9 @@ from ._auth import Auth, BasicAuth, DigestAuth, NetRCAuth
 from ._client import Client
 from ._config import USE_CLIENT_DEFAULT, Limits, Proxy, Timeout, create_ssl_context
 from ._cookies import Cookies
+from ._download_base import DownloadProgress, DownloadResult, download
 from ._exceptions import (
+    ChecksumMismatch,
     CloseError,
     ConnectError,
     ConnectTimeout,
@@ -77,6 +79,7 @@ __all__ = [
     "BaseTransport",
     "BasicAuth",
     "ByteStream",
+    "ChecksumMismatch",
     "Client",
     "CloseError",
     "codes",
@@ -89,6 +92,9 @@ __all__ = [
     "DecodingError",
     "delete",
     "DigestAuth",
+    "download",
+    "DownloadProgress",
+    "DownloadResult",
     "EventSource",
     "get",
     "head",

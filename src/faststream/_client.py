@@ -31,12 +31,14 @@ bare `AssertionError`).
 from __future__ import annotations
 
 import contextlib
+import os
 import ssl
 import time
 import typing
 from collections.abc import Iterator, Callable, Mapping
 from types import TracebackType
 
+from . import _download
 from ._auth import Auth
 from ._client_base import (
     AuthTypes,
@@ -55,6 +57,7 @@ from ._config import (
     Proxy,
     UseClientDefault,
 )
+from ._download_base import DEFAULT_CHUNK_SIZE, DownloadResult, ProgressArg
 from ._exceptions import RequestError, TooManyRedirects
 from ._request import Request
 from ._response import Response
@@ -571,6 +574,48 @@ class Client(BaseClient[BaseTransport]):
             if wait is None:
                 return
             SYNC_BACKEND.sleep(wait)
+
+    # -- downloads ----------------------------------------------------------------------------
+
+    def download(
+        self,
+        url: URL | str,
+        path: str | os.PathLike[str],
+        *,
+        resume: bool = True,
+        progress: ProgressArg = None,
+        retries: int = 3,
+        segments: int = 1,
+        checksum: str | None = None,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+        decode: bool = False,
+        **kwargs: typing.Any,
+    ) -> DownloadResult:
+        """GET `url` into the file `path` (or into an existing directory `path`, under the
+        name the response offers, made safe); returns a `DownloadResult`.
+
+        Bytes go to ``<path>.part`` and are renamed over `path` only once complete (and, with
+        `checksum="<hashlib name>:<hex>"`, verified: else `ChecksumMismatch`). A `.part` left
+        by an earlier call is resumed with ``Range`` and ``If-Range`` (`resume=False`: start
+        over); a dropped connection is resumed up to `retries` times; `segments=N` fetches N
+        ranges on N connections. `progress`: a callable given `DownloadProgress` at most
+        every 100 ms and at the end, or True for a bar on a terminal's stderr. The body is
+        stored as sent (``Accept-Encoding: identity``) unless `decode=True`. Redirects are
+        followed unless `follow_redirects=False`; other `kwargs` go to `stream()`.
+        """
+        return _download.download(
+            self,
+            url,
+            path,
+            resume=resume,
+            progress=progress,
+            retries=retries,
+            segments=segments,
+            checksum=checksum,
+            chunk_size=chunk_size,
+            decode=decode,
+            **kwargs,
+        )
 
     # -- lifetime -----------------------------------------------------------------------------
 

@@ -34,6 +34,7 @@ if typing.TYPE_CHECKING:
     Response = typing.Any
 
 __all__ = [
+    "ChecksumMismatch",
     "CloseError",
     "ConnectError",
     "ConnectTimeout",
@@ -210,6 +211,15 @@ class HTTPStatusError(HTTPError):
         super().__init__(message)
         self.request = request
         self.response = response
+
+
+class ChecksumMismatch(HTTPError):
+    """A downloaded file's digest is not the one asked for (its ``.part`` is deleted)."""
+
+    def __init__(self, message: str, *, expected: str = "", actual: str = "") -> None:
+        super().__init__(message)
+        self.expected = expected  # the hex digest asked for
+        self.actual = actual  # the file's
 
 
 class InvalidURL(Exception):

@@ -37,7 +37,7 @@ def test_same_constructor_signature_as_httpx(name: str) -> None:
 
 
 # faststream's own exceptions, beyond httpx's
-ADDITIONS = ["SSEError"]
+ADDITIONS = ["ChecksumMismatch", "SSEError"]
 
 
 def test_module_all_lists_exactly_the_exception_classes() -> None:
@@ -50,6 +50,13 @@ def test_sse_error_is_a_transport_error() -> None:
     assert str(exc) == "not an event stream"
     with pytest.raises(RuntimeError):
         exc.request  # noqa: B018
+
+
+def test_checksum_mismatch_is_an_http_error_with_both_digests() -> None:
+    exc = exceptions.ChecksumMismatch("sha256 differs", expected="00", actual="ff")
+    assert isinstance(exc, exceptions.HTTPError)
+    assert not isinstance(exc, exceptions.RequestError)
+    assert (str(exc), exc.expected, exc.actual) == ("sha256 differs", "00", "ff")
 
 
 @pytest.mark.parametrize(

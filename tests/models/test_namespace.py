@@ -30,7 +30,17 @@ def test_all_equals_the_public_names() -> None:
 
 
 # faststream's public names beyond httpx's
-ADDITIONS = {"aconnect_sse", "connect_sse", "EventSource", "ServerSentEvent", "SSEError"}
+ADDITIONS = {
+    "aconnect_sse",
+    "ChecksumMismatch",
+    "connect_sse",
+    "download",
+    "DownloadProgress",
+    "DownloadResult",
+    "EventSource",
+    "ServerSentEvent",
+    "SSEError",
+}
 
 
 def test_every_httpx_name_is_exported_and_nothing_else() -> None:

@@ -1,0 +1,143 @@
+# Generated from src/faststream/_async_download.py by tools/unasync.py: edit that file, then run
+# `python tools/unasync.py`. CI fails when this file differs from what it generates.
+"""`Client.download`: a URL to a file, resumable, retried, verified, optionally segmented.
+
+The decisions (names, ranges, validators, hashes, the part and its sidecar) are `Plan`'s
+(`_download_base.py`); this module only sends the requests it asks for and moves the bytes.
+The sync twin (`_download.py`) is generated from this file; segments run as tasks of the
+running loop here and as threads there. Bodies are read in the pieces the network delivers
+(never re-chunked: a piece held back for a fixed size would be lost when the connection
+drops, and the resume offset must be every byte received).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import typing
+
+from ._download_base import (
+    AGAIN,
+    DEFAULT_CHUNK_SIZE,
+    DONE,
+    SEGMENTS,
+    DownloadResult,
+    Plan,
+    ProgressArg,
+    run_threads,
+)
+from ._exceptions import NetworkError, RemoteProtocolError, TimeoutException
+from ._headers import Headers
+from ._transports._backends import SYNC_BACKEND
+
+if typing.TYPE_CHECKING:
+    from ._client import Client
+    from ._urls import URL
+
+__all__ = ["download"]
+
+RETRIED = (NetworkError, RemoteProtocolError, TimeoutException)
+
+
+def download(
+    client: Client,
+    url: URL | str,
+    path: str | os.PathLike[str],
+    *,
+    resume: bool = True,
+    progress: ProgressArg = None,
+    retries: int = 3,
+    segments: int = 1,
+    checksum: str | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    decode: bool = False,
+    **kwargs: typing.Any,
+) -> DownloadResult:
+    """Download `url` to `path` through `client` (see `Client.download`)."""
+    plan = Plan(
+        path,
+        resume=resume,
+        progress=progress,
+        retries=retries,
+        segments=segments,
+        checksum=checksum,
+        chunk_size=chunk_size,
+        decode=decode,
+    )
+    user_headers = kwargs.pop("headers", None)
+    kwargs.setdefault("follow_redirects", True)
+    retried = 0
+    try:
+        while not plan.has_segments():
+            headers = Headers(user_headers)
+            headers.update(plan.headers(url))
+            if plan.has_segments():
+                break  # an earlier call's segments, picked up from the sidecar
+            try:
+                with client.stream("GET", url, headers=headers, **kwargs) as response:
+                    action = plan.opened(response)
+                    if action == DONE:
+                        break
+                    if action in (AGAIN, SEGMENTS):
+                        continue
+                    if decode:
+                        for chunk in response.iter_bytes():
+                            plan.write(chunk)
+                    else:
+                        for chunk in response.iter_raw():
+                            plan.write(chunk)
+                if plan.body_done() == DONE:
+                    break
+            except RETRIED as exc:
+                if not plan.may_retry(exc, retried):
+                    raise
+                retried += 1
+                SYNC_BACKEND.sleep(plan.backoff(retried))
+        if plan.has_segments():
+            _segments(client, url, plan, user_headers, kwargs)
+        return plan.finish()
+    finally:
+        plan.close_file()
+
+
+def _segments(
+    client: Client,
+    url: URL | str,
+    plan: Plan,
+    user_headers: typing.Any,
+    kwargs: dict[str, typing.Any],
+) -> None:
+    """Fetch every unfinished range of `plan` on a connection of its own, each retried on
+    its own; what was done is saved in the sidecar however this ends."""
+    fd = plan.open_segments()
+    stop = threading.Event()
+
+    def fetch(index: int) -> None:
+        retried = 0
+        while plan.segmented is not None and plan.segmented[index][0] < plan.segmented[index][1]:
+            if stop.is_set():
+                return
+            headers = Headers(user_headers)
+            headers.update(plan.segment_headers(index))
+            try:
+                with client.stream("GET", url, headers=headers, **kwargs) as response:
+                    plan.segment_opened(index, response)
+                    for chunk in response.iter_raw():
+                        plan.segment_write(fd, index, chunk)
+                        if stop.is_set():
+                            return
+            except RETRIED as exc:
+                if not plan.may_retry(exc, retried):
+                    raise
+                retried += 1
+                SYNC_BACKEND.sleep(plan.backoff(retried))
+
+    def job(index: int) -> typing.Callable[[], typing.Any]:
+        return lambda: fetch(index)
+
+    try:
+        jobs = [job(index) for index in plan.segments_left()]
+        run_threads(jobs, stop)
+    finally:
+        os.close(fd)
+        plan.save_segments()

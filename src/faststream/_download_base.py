@@ -1,0 +1,851 @@
+"""Downloads to a file: everything that does no network I/O.
+
+`Client.download` / `AsyncClient.download` (`_async_download.py`, the sync twin generated from
+it) drive a `Plan`, which decides what to ask for and checks what came back:
+
+* the target: `path` itself, or, when `path` is an existing directory, a plain file name
+  taken from ``Content-Disposition`` (``filename*``, then ``filename``), else the URL's last
+  path segment, else ``download`` -- reduced by `safe_filename` so that it can only ever
+  name a file inside that directory;
+* bytes go to ``<target>.part``, described by a small JSON sidecar ``<target>.part.json``
+  (URL, validator, total, and for segments the ranges still to fetch); on success the part
+  is flushed, fsynced and renamed over the target, so an existing target is replaced only by
+  a complete, verified file;
+* resume: ``Range: bytes=n-`` with ``If-Range`` (a strong ETag, else Last-Modified); 206 must
+  start at n and keep the total, 200 starts over, 416 with ``bytes */n`` means complete;
+* the sha256 of the stored bytes (and the `checksum` algorithm's digest) is computed as the
+  bytes are written; a resumed part is hashed first (one read of the part, never of the
+  network).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import math
+import os
+import re
+import sys
+import threading
+import time
+import typing
+import unicodedata
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, unquote_to_bytes
+
+from ._exceptions import ChecksumMismatch, RemoteProtocolError
+
+if typing.TYPE_CHECKING:
+    from ._request import Request
+    from ._response import Response
+    from ._urls import URL
+
+__all__ = [
+    "DownloadProgress",
+    "DownloadResult",
+    "Plan",
+    "download",
+    "run_tasks",
+    "run_threads",
+    "safe_filename",
+]
+
+DEFAULT_CHUNK_SIZE = 256 * 1024
+MAX_NAME_BYTES = 200  # well under every common file system's 255-byte name limit
+PROGRESS_INTERVAL = 0.1  # seconds between two progress calls (plus one at the end)
+BACKOFF_BASE = 0.25  # seconds before the first retry; doubled for each further one
+BACKOFF_MAX = 8.0
+MIN_SEGMENT = 64 * 1024  # a smaller range is not worth a connection of its own
+HASH_BLOCK = 1 << 20
+
+ProgressArg: typing.TypeAlias = "Callable[[DownloadProgress], object] | bool | None"
+
+
+class _ContentRangeError(RemoteProtocolError):
+    """A range response that does not fit the request: never retried, nothing appended."""
+
+
+@dataclass(frozen=True)
+class DownloadProgress:
+    """How far a download is: `downloaded` and `total` count stored bytes (`total` None when
+    unknown); `rate` in bytes per second over this call; `eta` in seconds (None: unknown)."""
+
+    downloaded: int
+    total: int | None
+    rate: float
+    eta: float | None
+
+
+@dataclass(frozen=True)
+class DownloadResult:
+    """A finished download: the file, its size, where this call started (`resumed_from`, 0
+    for a fresh download), the last status code, the file's sha256 (hex) and seconds taken."""
+
+    path: Path
+    size: int
+    resumed_from: int
+    status_code: int
+    sha256: str
+    elapsed: float
+
+
+# -- names ---------------------------------------------------------------------------------
+
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
+_WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$", re.IGNORECASE)
+
+
+def safe_filename(name: str | None) -> str | None:
+    """`name` reduced to a plain file name, or None when nothing usable is left.
+
+    Percent-escapes are decoded first (so ``%2e%2e%2f`` is seen as ``../``); only the last
+    component after any ``/`` or ``\\`` is kept; control characters, a drive prefix and
+    characters Windows refuses become ``_``; leading dots and trailing dots and spaces go; the
+    result is at most `MAX_NAME_BYTES` UTF-8 bytes, with its extension kept when it can be.
+    """
+    if not name:
+        return None
+    name = unquote(name)
+    name = unicodedata.normalize("NFC", name)
+    name = re.split(r"[/\\]", name)[-1]
+    if len(name) >= 2 and name[1] == ":" and name[0].isalpha():
+        name = name[2:]  # a drive: C:x
+    name = _UNSAFE.sub("_", name)
+    name = name.lstrip(". ").rstrip(". ")
+    if not name.strip("_") or name in (".", ".."):
+        return None
+    if _WINDOWS_RESERVED.match(name):
+        name = "_" + name
+    if len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        stem, dot, ext = name.rpartition(".")
+        if not dot or len(ext.encode("utf-8")) > 16:
+            stem, ext = name, ""
+        ext = "." + ext if ext else ""
+        room = MAX_NAME_BYTES - len(ext.encode("utf-8"))
+        stem = stem.encode("utf-8")[:room].decode("utf-8", "ignore")
+        name = stem + ext
+    return name
+
+
+def _disposition_params(value: str) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for match in re.finditer(r';\s*([^\s=;]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)', value):
+        key, raw = match.group(1).lower(), match.group(2).strip()
+        if raw.startswith('"') and raw.endswith('"') and len(raw) >= 2:
+            raw = re.sub(r"\\(.)", r"\1", raw[1:-1])
+        params.setdefault(key, raw)
+    return params
+
+
+def filename_from_disposition(value: str | None) -> str | None:
+    """The file name a ``Content-Disposition`` value offers: ``filename*`` (RFC 8187
+    ``charset'lang'pct-encoded``) first, then ``filename``; not yet made safe."""
+    if not value:
+        return None
+    params = _disposition_params(value)
+    extended = params.get("filename*")
+    if extended:
+        charset, _, rest = extended.partition("'")
+        _, _, encoded = rest.partition("'")
+        try:
+            return unquote_to_bytes(encoded).decode(charset or "utf-8")
+        except (LookupError, UnicodeDecodeError):
+            pass
+    plain = params.get("filename")
+    if plain is not None:
+        return plain
+    return None
+
+
+def target_name(response: Response) -> str:
+    """The file name to store `response` under, inside a directory the caller gave."""
+    for candidate in (
+        filename_from_disposition(response.headers.get("content-disposition")),
+        response.url.path.rsplit("/", 1)[-1],
+    ):
+        name = safe_filename(candidate)
+        if name is not None:
+            return name
+    return "download"
+
+
+# -- headers -------------------------------------------------------------------------------
+
+_CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.IGNORECASE)
+_UNSATISFIED = re.compile(r"^\s*bytes\s+\*/(\d+)\s*$", re.IGNORECASE)
+
+
+def parse_content_range(value: str | None) -> tuple[int, int, int | None] | None:
+    """(first, last, total or None) of ``bytes first-last/total``; None when malformed."""
+    match = _CONTENT_RANGE.match(value or "")
+    if match is None:
+        return None
+    first, last = int(match.group(1)), int(match.group(2))
+    total = None if match.group(3) == "*" else int(match.group(3))
+    if last < first or (total is not None and last >= total):
+        return None
+    return first, last, total
+
+
+def validator_of(response: Response) -> tuple[str, str] | None:
+    """("If-Range" value, kind): a strong ETag, else Last-Modified, else None."""
+    etag = response.headers.get("etag")
+    if etag and not etag.startswith("W/"):
+        return etag, "etag"
+    modified = response.headers.get("last-modified")
+    if modified:
+        return modified, "last-modified"
+    return None
+
+
+def _coded(response: Response) -> bool:
+    return response.headers.get("content-encoding", "identity").strip().lower() not in (
+        "",
+        "identity",
+    )
+
+
+# -- progress ------------------------------------------------------------------------------
+
+
+class _Bar:
+    """A terminal bar on stderr: rich's when installed, else one line redrawn with ``\\r``."""
+
+    def __init__(self) -> None:
+        self._rich: typing.Any = None
+        self._task: typing.Any = None
+        try:
+            import rich.progress
+        except ImportError:
+            return
+        self._rich = rich.progress.Progress(
+            rich.progress.BarColumn(),
+            rich.progress.DownloadColumn(),
+            rich.progress.TransferSpeedColumn(),
+            rich.progress.TimeRemainingColumn(),
+            transient=False,
+            console=rich.console.Console(file=sys.stderr),
+        )
+        self._rich.start()
+        self._task = self._rich.add_task("download", total=None)
+
+    def __call__(self, p: DownloadProgress, end: bool = False) -> None:
+        if self._rich is not None:
+            self._rich.update(self._task, completed=p.downloaded, total=p.total)
+            if end:
+                self._rich.stop()
+            return
+        done = f"{p.downloaded / 1e6:.1f} MB"
+        if p.total:
+            width = 30
+            filled = min(width, width * p.downloaded // max(p.total, 1))
+            bar = "[" + "#" * filled + "-" * (width - filled) + "]"
+            done = f"{bar} {done} / {p.total / 1e6:.1f} MB"
+        eta = f" eta {p.eta:.0f}s" if p.eta is not None else ""
+        sys.stderr.write(f"\r{done} {p.rate / 1e6:.1f} MB/s{eta}  ")
+        if end:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+class Progress:
+    """Calls a progress callable at most every `PROGRESS_INTERVAL` seconds, and once at the
+    end; thread-safe, since segments report from several threads."""
+
+    def __init__(self, progress: ProgressArg, start: int) -> None:
+        self._bar: _Bar | None = None
+        self._callback: Callable[[DownloadProgress], object] | None = None
+        if progress is True:
+            if sys.stderr is not None and sys.stderr.isatty():
+                self._bar = _Bar()
+                self._callback = self._bar
+        elif callable(progress):
+            self._callback = progress
+        self.downloaded = start
+        self.total: int | None = None
+        self._start_bytes = start
+        self._started = time.monotonic()
+        self._last = 0.0
+        self._lock = threading.Lock()
+
+    def restart(self, downloaded: int) -> None:
+        with self._lock:
+            self.downloaded = downloaded
+            self._start_bytes = downloaded
+            self._started = time.monotonic()
+
+    def add(self, n: int) -> None:
+        with self._lock:
+            self.downloaded += n
+            if self._callback is None:
+                return
+            now = time.monotonic()
+            if now - self._last < PROGRESS_INTERVAL:
+                return
+            self._last = now
+            snapshot = self._snapshot(now)
+        self._callback(snapshot)
+
+    def _snapshot(self, now: float) -> DownloadProgress:
+        spent = max(now - self._started, 1e-9)
+        rate = (self.downloaded - self._start_bytes) / spent
+        eta = None
+        if self.total is not None and rate > 0:
+            eta = max(self.total - self.downloaded, 0) / rate
+        return DownloadProgress(self.downloaded, self.total, rate, eta)
+
+    def end(self) -> None:
+        if self._callback is None:
+            return
+        snapshot = self._snapshot(time.monotonic())
+        if self._bar is not None:
+            self._bar(snapshot, end=True)
+        else:
+            self._callback(snapshot)
+
+
+# -- the plan ------------------------------------------------------------------------------
+
+# What `Plan.opened` tells the caller to do with a response.
+WRITE = "write"  # stream the body into the part
+DONE = "done"  # nothing more to fetch
+AGAIN = "again"  # close this response and send the next request (the plan changed)
+SEGMENTS = "segments"  # close this response and fetch the ranges on several connections
+
+
+def parse_checksum(checksum: str | None) -> tuple[str, str] | None:
+    if checksum is None:
+        return None
+    algorithm, sep, digest = checksum.partition(":")
+    if not sep or not digest:
+        raise ValueError(f"checksum must be '<algorithm>:<hex digest>', not {checksum!r}")
+    algorithm = algorithm.strip().lower()
+    try:
+        hashlib.new(algorithm)
+    except ValueError:
+        raise ValueError(f"unknown checksum algorithm {algorithm!r}") from None
+    return algorithm, digest.strip().lower()
+
+
+class Plan:
+    """The state of one download: target, part, sidecar, offset, hashes, what to ask next."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        resume: bool,
+        progress: ProgressArg,
+        retries: int,
+        segments: int,
+        checksum: str | None,
+        chunk_size: int,
+        decode: bool,
+    ) -> None:
+        if retries < 0:
+            raise ValueError("retries must be >= 0")
+        if segments < 1:
+            raise ValueError("segments must be >= 1")
+        self.started = time.monotonic()
+        self.directory: Path | None = None
+        self.target: Path | None = None
+        given = Path(path)
+        if given.is_dir():
+            self.directory = given
+        else:
+            self.target = given
+        self.resume = resume
+        self.retries = retries
+        self.segments = segments
+        self.expected = parse_checksum(checksum)
+        self.chunk_size = chunk_size
+        self.decode = decode
+        self.progress = Progress(progress, 0)
+        self.url = ""
+        self.offset = 0
+        self.resumed_from = 0
+        self.total: int | None = None
+        self.validator: tuple[str, str] | None = None
+        self.ranges_supported = False
+        self.status_code = 0
+        self.segmented: list[list[int]] | None = None  # [next, end) per segment
+        self._probing = False
+        self._file: typing.BinaryIO | None = None
+        self._sha = hashlib.sha256()
+        self._check = hashlib.new(self.expected[0]) if self.expected else None
+        self._loaded = False
+        self.request: Request | None = None  # the last request sent
+
+    # paths
+
+    @property
+    def part(self) -> Path:
+        assert self.target is not None
+        return self.target.with_name(self.target.name + ".part")
+
+    @property
+    def sidecar(self) -> Path:
+        assert self.target is not None
+        return self.target.with_name(self.target.name + ".part.json")
+
+    # the request
+
+    def headers(self, url: URL | str) -> dict[str, str]:
+        """The headers this plan adds to the next request (Range, If-Range, Accept-Encoding)."""
+        self.url = str(url)
+        if self.target is not None and not self._loaded:
+            self._load()
+        headers: dict[str, str] = {}
+        if not self.decode:
+            headers["Accept-Encoding"] = "identity"
+        self._probing = False
+        if self.offset > 0:
+            headers["Range"] = f"bytes={self.offset}-"
+            if self.validator is not None:
+                headers["If-Range"] = self.validator[0]
+        elif self.segments > 1 and self.target is not None:
+            self._probing = True  # learn the total and range support from one byte
+            headers["Range"] = "bytes=0-0"
+        return headers
+
+    def _load(self) -> None:
+        """Pick up a `.part` left by an earlier call, when its sidecar says it can be resumed."""
+        self._loaded = True
+        meta = self._read_sidecar()
+        part_size = self.part.stat().st_size if self.part.is_file() else 0
+        if not self.resume or meta is None or part_size == 0:
+            return
+        if meta.get("url") != self.url or meta.get("validator") is None:
+            return
+        total = meta.get("total")
+        if total is not None and part_size > total:
+            return
+        self.validator = (meta["validator"], meta.get("kind", "etag"))
+        self.total = total
+        segmented = meta.get("segments")
+        if segmented and total is not None and part_size == total:
+            self.segmented = [list(s) for s in segmented]
+            self.resumed_from = sum(
+                s[0] - start for s, start in zip(segmented, meta["starts"], strict=True)
+            )
+            self._starts = list(meta["starts"])
+            self.progress.restart(self.resumed_from)
+            self.progress.total = total
+            return
+        if segmented:
+            return
+        self.offset = self.resumed_from = part_size
+        self._hash_existing(part_size)
+        self.progress.restart(part_size)
+
+    def _read_sidecar(self) -> dict[str, typing.Any] | None:
+        try:
+            with self.sidecar.open(encoding="utf-8") as f:
+                meta = json.load(f)
+        except (OSError, ValueError):
+            return None
+        return meta if isinstance(meta, dict) else None
+
+    def _write_sidecar(self) -> None:
+        meta: dict[str, typing.Any] = {
+            "url": self.url,
+            "validator": self.validator[0] if self.validator else None,
+            "kind": self.validator[1] if self.validator else None,
+            "total": self.total,
+        }
+        if self.segmented is not None:
+            meta["segments"] = self.segmented
+            meta["starts"] = self._starts
+        tmp = self.sidecar.with_name(self.sidecar.name + ".tmp")
+        with tmp.open("w", encoding="utf-8") as f:
+            json.dump(meta, f)
+        os.replace(tmp, self.sidecar)
+
+    def _hash_existing(self, size: int) -> None:
+        with self.part.open("rb") as f:
+            remaining = size
+            while remaining > 0:
+                block = f.read(min(HASH_BLOCK, remaining))
+                if not block:
+                    break
+                remaining -= len(block)
+                self._sha.update(block)
+                if self._check is not None:
+                    self._check.update(block)
+
+    # the response
+
+    def opened(self, response: Response) -> str:
+        """Check a response against what was asked; say what to do with it."""
+        self.status_code = response.status_code
+        self.request = response.request
+        asked_range = "range" in {k.lower() for k in response.request.headers}
+        if self.target is None:
+            assert self.directory is not None
+            self.target = self.directory / target_name(response)
+            self._load()
+            if self.offset > 0 or self.segments > 1:
+                return AGAIN  # now that the name is known, ask for what is missing
+        status = response.status_code
+        if status == 416 and self.offset > 0:
+            unsatisfied = _UNSATISFIED.match(response.headers.get("content-range", ""))
+            if unsatisfied is not None and int(unsatisfied.group(1)) == self.offset:
+                self.total = self.offset
+                return DONE
+        if status == 416 and self._probing:
+            unsatisfied = _UNSATISFIED.match(response.headers.get("content-range", ""))
+            if unsatisfied is not None and int(unsatisfied.group(1)) == 0:
+                self.total = 0  # an empty resource: no byte to probe
+                self._start_fresh(response)
+                return DONE
+        if not 200 <= status < 300:
+            response.raise_for_status()
+        if status == 206:
+            if not asked_range:
+                raise self._error("206 Partial Content to a request without Range", response)
+            return self._partial(response)
+        # 200 (or another 2xx): the whole representation, from zero
+        self._start_fresh(response)
+        return WRITE
+
+    def _partial(self, response: Response) -> str:
+        parsed = parse_content_range(response.headers.get("content-range"))
+        if parsed is None:
+            raise self._error("206 without a valid Content-Range", response)
+        first, last, total = parsed
+        start = 0 if self._probing else self.offset
+        if first != start:
+            raise self._error(f"Content-Range starts at {first}, not at {start}", response)
+        if self.total is not None and total is not None and total != self.total:
+            raise self._error(
+                f"Content-Range total {total} differs from the expected {self.total}", response
+            )
+        length = response.headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) != last - first + 1:
+            raise self._error("Content-Length differs from the Content-Range", response)
+        self.ranges_supported = True
+        if self._probing:
+            self._probing = False
+            validator = validator_of(response)
+            if total is None or total < MIN_SEGMENT * 2 or _coded(response):
+                self.segments = 1  # not worth splitting, or ranges of a coding
+                self._start_fresh(response, total=total)
+                return WRITE  # the one byte; the rest follows as a resumed range
+            self.validator = validator
+            self.total = total
+            self._plan_segments(total)
+            return SEGMENTS
+        if total is not None:
+            self.total = total
+        self.progress.total = self.total
+        if self._file is None:
+            self._open(append=True)
+        return WRITE
+
+    def _start_fresh(self, response: Response, total: int | None = None) -> None:
+        """A whole representation from zero: truncate the part, forget old hashes."""
+        self.offset = 0
+        self.resumed_from = 0
+        self._sha = hashlib.sha256()
+        self._check = hashlib.new(self.expected[0]) if self.expected else None
+        self.segmented = None
+        coded = _coded(response)
+        if self.decode and coded:
+            self.validator = None  # decoded bytes cannot be addressed by ranges
+            self.total = None
+        else:
+            self.validator = validator_of(response)
+            if total is not None:
+                self.total = total
+            else:
+                length = response.headers.get("content-length")
+                self.total = int(length) if length is not None and length.isdigit() else None
+        if response.headers.get("accept-ranges", "").strip().lower() == "bytes":
+            self.ranges_supported = not (self.decode and coded)
+        self.progress.restart(0)
+        self.progress.total = self.total
+        self._open(append=False)
+        self._write_sidecar()
+
+    def _open(self, append: bool) -> None:
+        self.close_file()
+        assert self.target is not None
+        # `chunk_size`: the write buffer; bytes reach the file at least that many at a time
+        self._file = open(self.part, "ab" if append else "wb", buffering=self.chunk_size)  # noqa: SIM115
+
+    def _error(self, message: str, response: Response) -> _ContentRangeError:
+        error = _ContentRangeError(message)
+        error.request = response.request
+        return error
+
+    def write(self, chunk: bytes) -> None:
+        assert self._file is not None
+        self._file.write(chunk)
+        self.offset += len(chunk)
+        self._sha.update(chunk)
+        if self._check is not None:
+            self._check.update(chunk)
+        self.progress.add(len(chunk))
+
+    def body_done(self) -> str:
+        """After a whole body: DONE, or AGAIN when the server sent less than the rest."""
+        if self.total is not None and self.offset < self.total:
+            return AGAIN
+        return DONE
+
+    # retries
+
+    def may_retry(self, exc: BaseException, retried: int) -> bool:
+        """Whether a request or body that failed after `retried` retries is tried again, from
+        the current offset: never for a range that does not fit, nor mid-body when the
+        server has not shown range support."""
+        if isinstance(exc, _ContentRangeError) or retried >= self.retries:
+            return False
+        return not (self.segmented is None and self.offset > 0 and not self.ranges_supported)
+
+    def backoff(self, retried: int) -> float:
+        """Seconds to wait before retry number `retried` (1, 2, ...)."""
+        return min(BACKOFF_BASE * 2.0 ** (retried - 1), BACKOFF_MAX)
+
+    def close_file(self) -> None:
+        """Flush what was written (kept for the next resume)."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    # segments
+
+    def _plan_segments(self, total: int) -> None:
+        n = min(self.segments, max(1, total // MIN_SEGMENT))
+        size = math.ceil(total / n)
+        self.segmented = [[i * size, min((i + 1) * size, total)] for i in range(n)]
+        self._starts = [s[0] for s in self.segmented]
+        self.offset = 0
+        self.resumed_from = 0
+        self.progress.restart(0)
+        self.progress.total = total
+        self.close_file()
+        assert self.target is not None
+        with open(self.part, "wb") as f:
+            f.truncate(total)  # preallocated: each segment writes at its own positions
+        self._write_sidecar()
+
+    def has_segments(self) -> bool:
+        """Whether the rest is fetched as segments (planned now, or by an earlier call)."""
+        return self.segmented is not None
+
+    def segment_headers(self, index: int) -> dict[str, str]:
+        assert self.segmented is not None
+        start, end = self.segmented[index]
+        headers = {"Range": f"bytes={start}-{end - 1}"}
+        if not self.decode:
+            headers["Accept-Encoding"] = "identity"
+        if self.validator is not None:
+            headers["If-Range"] = self.validator[0]
+        return headers
+
+    def segment_opened(self, index: int, response: Response) -> None:
+        assert self.segmented is not None
+        if response.status_code != 206:
+            if 200 <= response.status_code < 300:
+                self.validator = None  # changed: the next call starts over
+                self._write_sidecar()
+                raise self._error(
+                    f"the resource changed during a segmented download ({response.status_code})",
+                    response,
+                )
+            response.raise_for_status()
+        parsed = parse_content_range(response.headers.get("content-range"))
+        start, end = self.segmented[index]
+        if parsed is None or parsed[0] != start or parsed[1] != end - 1 or parsed[2] != self.total:
+            raise self._error(
+                f"Content-Range {response.headers.get('content-range')!r} does not match "
+                f"bytes {start}-{end - 1}/{self.total}",
+                response,
+            )
+
+    def open_segments(self) -> int:
+        assert self.target is not None
+        return os.open(self.part, os.O_WRONLY | getattr(os, "O_BINARY", 0))
+
+    def segment_write(self, fd: int, index: int, chunk: bytes) -> None:
+        assert self.segmented is not None
+        segment = self.segmented[index]
+        if len(chunk) > segment[1] - segment[0]:
+            chunk = chunk[: segment[1] - segment[0]]
+        view = memoryview(chunk)
+        while view:
+            written = os.pwrite(fd, view, segment[0])
+            segment[0] += written
+            view = view[written:]
+        self.progress.add(len(chunk))
+
+    def segments_left(self) -> list[int]:
+        assert self.segmented is not None
+        return [i for i, (start, end) in enumerate(self.segmented) if start < end]
+
+    def save_segments(self) -> None:
+        if self.segmented is not None and self.target is not None:
+            self._write_sidecar()
+
+    # the end
+
+    def finish(self) -> DownloadResult:
+        """Verify, fsync and rename the part over the target; the result."""
+        assert self.target is not None
+        self.close_file()
+        if self.segmented is not None:
+            self._sha = hashlib.sha256()
+            self._check = hashlib.new(self.expected[0]) if self.expected else None
+            self._hash_existing(self.part.stat().st_size)
+        if not self.part.exists():
+            with open(self.part, "wb"):
+                pass  # an empty resource
+        size = self.part.stat().st_size
+        if self.total is not None and size != self.total:
+            raise OSError(f"{self.part}: {size} bytes on disk, {self.total} expected")
+        if self.expected is not None:
+            assert self._check is not None
+            actual = self._check.hexdigest()
+            if actual != self.expected[1]:
+                self.discard()
+                algorithm = self.expected[0]
+                error = ChecksumMismatch(
+                    f"{algorithm} of {self.target.name} is {actual}, expected {self.expected[1]}",
+                    expected=self.expected[1],
+                    actual=actual,
+                )
+                if self.request is not None:
+                    error.request = self.request
+                raise error
+        with open(self.part, "rb+") as f:
+            os.fsync(f.fileno())
+        os.replace(self.part, self.target)
+        _fsync_directory(self.target.parent)
+        self.sidecar.unlink(missing_ok=True)
+        self.progress.end()
+        return DownloadResult(
+            path=self.target,
+            size=size,
+            resumed_from=self.resumed_from,
+            status_code=self.status_code,
+            sha256=self._sha.hexdigest(),
+            elapsed=time.monotonic() - self.started,
+        )
+
+    def discard(self) -> None:
+        self.close_file()
+        if self.target is not None:
+            self.part.unlink(missing_ok=True)
+            self.sidecar.unlink(missing_ok=True)
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make the rename durable where directories can be opened (POSIX)."""
+    if not hasattr(os, "O_DIRECTORY"):
+        return
+    try:
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+# -- several at once -----------------------------------------------------------------------
+
+
+async def run_tasks(jobs: list[Callable[[], Awaitable[None]]]) -> None:
+    """Run `jobs` as concurrent tasks of the running loop (asyncio or trio); the first
+    failure cancels the others and is raised once all have ended."""
+    if asyncio._get_running_loop() is not None:
+        tasks = [asyncio.ensure_future(job()) for job in jobs]
+        try:
+            await asyncio.gather(*tasks)
+        except BaseException:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+        return
+    import trio
+
+    errors: list[BaseException] = []
+
+    async def guarded(job: Callable[[], Awaitable[None]], cancel: trio.CancelScope) -> None:
+        try:
+            await job()
+        except Exception as exc:
+            errors.append(exc)
+            cancel.cancel()
+
+    async with trio.open_nursery() as nursery:
+        for job in jobs:
+            nursery.start_soon(guarded, job, nursery.cancel_scope)
+    if errors:
+        raise errors[0]
+
+
+def run_threads(jobs: list[Callable[[], None]], stop: threading.Event) -> None:
+    """Run `jobs` on one thread each; the first failure sets `stop` (the jobs check it) and
+    is raised once all have ended."""
+    errors: list[BaseException] = []
+
+    def guarded(job: Callable[[], None]) -> None:
+        try:
+            job()
+        except BaseException as exc:
+            errors.append(exc)
+            stop.set()
+
+    threads = [threading.Thread(target=guarded, args=(job,), daemon=True) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+
+
+# -- the top-level call --------------------------------------------------------------------
+
+
+def download(
+    url: URL | str,
+    path: str | os.PathLike[str],
+    *,
+    resume: bool = True,
+    progress: ProgressArg = None,
+    retries: int = 3,
+    segments: int = 1,
+    checksum: str | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    decode: bool = False,
+    **kwargs: typing.Any,
+) -> DownloadResult:
+    """Download `url` to `path` with a temporary `Client` (see `Client.download`); client
+    settings (`verify`, `proxy`, `timeout`, `trust_env`, ...) go to the `Client`."""
+    from ._client import Client
+
+    client_keys = ("verify", "cert", "proxy", "timeout", "trust_env", "http1", "http2")
+    client_kwargs = {key: kwargs.pop(key) for key in client_keys if key in kwargs}
+    with Client(**client_kwargs) as client:
+        return client.download(
+            url,
+            path,
+            resume=resume,
+            progress=progress,
+            retries=retries,
+            segments=segments,
+            checksum=checksum,
+            chunk_size=chunk_size,
+            decode=decode,
+            **kwargs,
+        )

@@ -1,0 +1,1 @@
+"""Tests: downloads to files (Client.download, AsyncClient.download, faststream.download)."""
