@@ -375,6 +375,31 @@ def test_socks4_a_name_resolving_to_ipv6_only_is_a_proxy_error(
     assert socks.connections_accepted == 0 and app_server.requests == []
 
 
+def test_socks4_a_name_with_ipv6_first_sends_its_ipv4_address(
+    app_server: AppServer, socks: SocksServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if Mode.current == "uvloop":
+        pytest.skip("uvloop resolves names in libuv, out of reach of a patched getaddrinfo")
+    real_getaddrinfo = socket.getaddrinfo
+
+    def getaddrinfo(
+        host: typing.Any, port: typing.Any, *args: typing.Any, **kw: typing.Any
+    ) -> typing.Any:
+        if host in ("dual.test", b"dual.test"):
+            return [
+                (socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("::1", int(port), 0, 0)),
+                (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", int(port))),
+            ]
+        return real_getaddrinfo(host, port, *args, **kw)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    with FASTSTREAM.Client(proxy=socks.url("socks4")) as client:
+        response = client.get(f"http://dual.test:{app_server.port}/echo")
+    assert response.status_code == 200
+    assert [record.address_type for record in socks.seen] == ["ipv4"]
+    assert [record.host for record in socks.seen] == ["127.0.0.1"]
+
+
 @pytest.mark.parametrize("scheme", SOCKS4_SCHEMES)
 def test_socks4_all_proxy_from_the_environment(
     app_server: AppServer, socks: SocksServer, monkeypatch: pytest.MonkeyPatch, scheme: str

@@ -55,7 +55,7 @@ from ._base import AsyncBaseTransport
 from ._http11_exchange import MAX_HEADERS, ServerDisconnected, replayable
 from ._settings import DEFAULT_PORTS, Dial, PooledStream, TransportSettings, retry_delays
 from ._sockets import SocketOption
-from ._socks import SocksHandshake, needs_address
+from ._socks import SocksHandshake, address_family, needs_address
 
 Key: typing.TypeAlias = typing.Hashable
 Seconds: typing.TypeAlias = float | None
@@ -224,8 +224,9 @@ class AsyncHTTPTransport(AsyncBaseTransport):
         assert proxy is not None
         deadline = None if timeout is None else time.monotonic() + timeout
         if needs_address(proxy.url.scheme, host):
-            # socks5: the name is resolved here and the proxy gets an address.
-            host_or_address = await backend.resolve(host, port, timeout)
+            # socks5, socks4: the name is resolved here and the proxy gets an address.
+            family = address_family(proxy.url.scheme)
+            host_or_address = await backend.resolve(host, port, timeout, family)
         else:
             host_or_address = host
         handshake = SocksHandshake(proxy, host_or_address, port)

@@ -116,12 +116,15 @@ class AsyncioBackend:
         return connection
 
     @staticmethod
-    async def resolve(host: str, port: int, timeout: float | None) -> str:
-        """The first address of `host`: `ConnectError`; `ConnectTimeout` after `timeout`."""
+    async def resolve(
+        host: str, port: int, timeout: float | None, prefer: int = socket.AF_UNSPEC
+    ) -> str:
+        """The first address of `host`, of family `prefer` when it has one: `ConnectError`;
+        `ConnectTimeout` after `timeout`."""
         loop = asyncio.get_running_loop()
         with _Deadline(timeout):
             infos = await _guard(loop.getaddrinfo(host, port, type=socket.SOCK_STREAM))
-        return first_address(host, infos)
+        return first_address(host, infos, prefer)
 
 
 class AsyncioConnection(exchange.ExchangeState, asyncio.BufferedProtocol):

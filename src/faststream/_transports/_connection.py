@@ -67,10 +67,12 @@ class SyncBackend:
         return connection
 
     @staticmethod
-    def resolve(host: str, port: int, timeout: float | None) -> str:
-        """The first address of `host` (`ConnectError` when it has none). The system
-        resolver has no timeout of its own."""
-        return resolve_address(host, port)
+    def resolve(
+        host: str, port: int, timeout: float | None, prefer: int = socket.AF_UNSPEC
+    ) -> str:
+        """The first address of `host`, of family `prefer` when it has one (`ConnectError`
+        when it has none). The system resolver has no timeout of its own."""
+        return resolve_address(host, port, prefer)
 
 
 class Connection(exchange.ExchangeState):

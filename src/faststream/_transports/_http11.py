@@ -57,7 +57,7 @@ from ._base import BaseTransport
 from ._http11_exchange import MAX_HEADERS, ServerDisconnected, replayable
 from ._settings import DEFAULT_PORTS, Dial, PooledStream, TransportSettings, retry_delays
 from ._sockets import SocketOption
-from ._socks import SocksHandshake, needs_address
+from ._socks import SocksHandshake, address_family, needs_address
 
 Key: typing.TypeAlias = typing.Hashable
 Seconds: typing.TypeAlias = float | None
@@ -226,8 +226,9 @@ class HTTPTransport(BaseTransport):
         assert proxy is not None
         deadline = None if timeout is None else time.monotonic() + timeout
         if needs_address(proxy.url.scheme, host):
-            # socks5: the name is resolved here and the proxy gets an address.
-            host_or_address = backend.resolve(host, port, timeout)
+            # socks5, socks4: the name is resolved here and the proxy gets an address.
+            family = address_family(proxy.url.scheme)
+            host_or_address = backend.resolve(host, port, timeout, family)
         else:
             host_or_address = host
         handshake = SocksHandshake(proxy, host_or_address, port)

@@ -162,17 +162,25 @@ def socket_extra_info(
     return None
 
 
-def first_address(host: str, infos: Sequence[tuple[typing.Any, ...]]) -> str:
-    """The address of the first `getaddrinfo` result (`ConnectError` when there is none)."""
-    for info in infos:
-        return str(info[4][0])
-    raise ConnectError(f"getaddrinfo returned nothing for {host!r}")
+def first_address(
+    host: str, infos: Sequence[tuple[typing.Any, ...]], prefer: int = socket.AF_UNSPEC
+) -> str:
+    """The address of the first `getaddrinfo` result of family `prefer` when there is one,
+    else of the first result (`ConnectError` when there is none)."""
+    if not infos:
+        raise ConnectError(f"getaddrinfo returned nothing for {host!r}")
+    if prefer != socket.AF_UNSPEC:
+        for info in infos:
+            if info[0] == prefer:
+                return str(info[4][0])
+    return str(infos[0][4][0])
 
 
-def resolve_address(host: str, port: int) -> str:
-    """The first address of `host` from the system resolver: `ConnectError`."""
+def resolve_address(host: str, port: int, prefer: int = socket.AF_UNSPEC) -> str:
+    """The first address of `host` from the system resolver (of family `prefer` when it has
+    one): `ConnectError`."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except OSError as exc:
         raise ConnectError(str(exc)) from exc
-    return first_address(host, infos)
+    return first_address(host, list(infos), prefer)

@@ -22,6 +22,7 @@ credentials), and a password is not sent anywhere (curl does the same).
 from __future__ import annotations
 
 import ipaddress
+import socket
 import typing
 
 import idna
@@ -31,7 +32,13 @@ from .._exceptions import ProxyError
 if typing.TYPE_CHECKING:
     from .._config import Proxy
 
-__all__ = ["SOCKS_SCHEMES", "SocksHandshake", "import_socksio", "needs_address"]
+__all__ = [
+    "SOCKS_SCHEMES",
+    "SocksHandshake",
+    "address_family",
+    "import_socksio",
+    "needs_address",
+]
 
 SOCKS_SCHEMES = frozenset({"socks4", "socks4a", "socks5", "socks5h"})
 _ADDRESS_ONLY = frozenset({"socks4", "socks5"})  # the proxy gets an address, never a name
@@ -79,6 +86,12 @@ def import_socksio() -> typing.Any:
 def needs_address(scheme: str, host: str) -> bool:
     """Must `host` be resolved locally before the handshake (socks5 or socks4, and a name)?"""
     return scheme in _ADDRESS_ONLY and _ip_address(host) is None
+
+
+def address_family(scheme: str) -> int:
+    """The address family to prefer when resolving a name for the proxy: SOCKS4 carries IPv4
+    addresses only, so a name with both kinds of address is sent its IPv4 one."""
+    return socket.AF_INET if scheme == "socks4" else socket.AF_UNSPEC
 
 
 def _ip_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:

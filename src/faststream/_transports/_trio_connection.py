@@ -13,6 +13,7 @@ closing can never be interrupted by a second cancellation.
 from __future__ import annotations
 
 import math
+import socket
 import ssl
 import typing
 
@@ -96,14 +97,17 @@ class TrioBackend:
         return connection
 
     @staticmethod
-    async def resolve(host: str, port: int, timeout: float | None) -> str:
-        """The first address of `host`: `ConnectError`; `ConnectTimeout` after `timeout`."""
+    async def resolve(
+        host: str, port: int, timeout: float | None, prefer: int = socket.AF_UNSPEC
+    ) -> str:
+        """The first address of `host`, of family `prefer` when it has one: `ConnectError`;
+        `ConnectTimeout` after `timeout`."""
         with trio.move_on_after(_limit(timeout)):
             try:
                 infos = await trio.socket.getaddrinfo(host, port, type=trio.socket.SOCK_STREAM)
             except OSError as exc:
                 raise ConnectError(str(exc)) from exc
-            return first_address(host, infos)
+            return first_address(host, infos, prefer)
         raise ConnectTimeout("timed out")
 
 
