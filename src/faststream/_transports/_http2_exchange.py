@@ -1,0 +1,494 @@
+"""One HTTP/2 connection, sans-I/O: requests in, bytes to send out; bytes received in,
+per-stream results out. The network backends only move bytes between a socket and an
+`H2Exchange`; the connection shell above them decides who reads and who waits.
+
+h2 drives frames, HPACK and flow control. This module adds what a client needs on top and the
+bounds that keep a hostile server from costing more than a fixed amount:
+
+1. Header lists: HPACK decoding stops at `MAX_HEADER_LIST_SIZE` decoded bytes and a header
+   block at h2's CONTINUATION backlog, so a compression bomb or an endless CONTINUATION run
+   costs at most a bounded buffer; a response head or trailer with more than `max_fields`
+   fields is refused as HTTP/1.1 refuses it. h2 validates every received field (RFC 9113
+   8.2): uppercase names, connection-specific fields (`Connection`, `Transfer-Encoding`, ...),
+   a pseudo-header after a regular one. Any of these is `RemoteProtocolError`.
+2. Flow control is backpressure: a stream's receive window (`STREAM_WINDOW`) is handed back to
+   the server only as the stream's consumer takes its pieces (`take`), so a stalled consumer
+   holds the server back and buffers at most one window. The connection window is opened
+   wide at once: it must not let one stalled stream starve the others, and the per-stream
+   windows already bound what is buffered. DATA beyond a window is h2's FLOW_CONTROL_ERROR.
+3. Control-frame floods: PING and SETTINGS are answered (by h2) while they come with real
+   work; more than `MAX_CONTROL_FRAMES` in a row with no HEADERS or DATA between them ends
+   the connection, so the answers a peer can extract are bounded by the work it sends.
+4. Errors land where they belong: a stream reset by the server fails that stream only; a
+   connection-level protocol error fails every open stream and leaves a GOAWAY to send.
+   Streams the server never processed (above a GOAWAY's last-stream-id, or refused with
+   REFUSED_STREAM) fail with `StreamRefused`, which the pool may retry on a new connection.
+"""
+
+from __future__ import annotations
+
+import re
+import typing
+
+import h2.config
+import h2.connection
+import h2.errors
+import h2.events
+import h2.exceptions
+import h2.settings
+
+from .._exceptions import LocalProtocolError, RemoteProtocolError
+from .._headers import Headers
+
+__all__ = [
+    "CONNECTION_WINDOW",
+    "MAX_CONTROL_FRAMES",
+    "MAX_HEADER_LIST_SIZE",
+    "STREAM_WINDOW",
+    "H2Exchange",
+    "H2Stream",
+    "StreamRefused",
+]
+
+MAX_HEADER_LIST_SIZE = 100 * 1024  # decoded size of one header block, as HTTP/1.1's head cap
+STREAM_WINDOW = 1024 * 1024  # a stream's receive window: the most buffered for one stream
+CONNECTION_WINDOW = 2**31 - 1  # the largest window RFC 9113 allows
+MAX_CONTROL_FRAMES = 1000  # PING/SETTINGS frames in a row with no HEADERS or DATA
+MAX_INFORMATIONAL = 100  # 1xx heads on one stream, as HTTP/1.1 allows
+MAX_HEADERS = 100
+_DEFAULT_WINDOW = 65535  # every window's size before SETTINGS or WINDOW_UPDATE changes it
+
+# Request fields that are about the HTTP/1.1 connection and have no meaning in HTTP/2
+# (RFC 9113 8.2.2); `host` becomes `:authority`.
+_NOT_FORWARDED = frozenset(
+    {b"host", b"connection", b"keep-alive", b"proxy-connection", b"transfer-encoding", b"upgrade"}
+)
+
+
+# h11's rules for request fields, as the HTTP/1.1 path applies them: a token for a name, no
+# control character but tab in a value (h2 would send a line break on).
+_TOKEN = re.compile(rb"[-!#$%&'*+.^_`|~0-9a-zA-Z]+")
+_BAD_VALUE = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+class StreamRefused(RemoteProtocolError):
+    """The server did not process this stream (GOAWAY below its id, or REFUSED_STREAM): the
+    request may be sent again on another connection."""
+
+
+class _Connection(h2.connection.H2Connection):
+    """h2's connection, kept open for the streams a graceful GOAWAY lets finish.
+
+    h2 refuses every frame after a GOAWAY, yet RFC 9113 6.8 has the streams at or below its
+    last-stream-id complete. After a NO_ERROR GOAWAY the state goes back to open; the exchange
+    itself starts no new stream once `goaway` is set.
+    """
+
+    def _receive_goaway_frame(self, frame: typing.Any) -> typing.Any:
+        result = super()._receive_goaway_frame(frame)
+        if frame.error_code == h2.errors.ErrorCodes.NO_ERROR:
+            self.state_machine.state = h2.connection.ConnectionState.CLIENT_OPEN
+        return result
+
+
+class H2Stream:
+    """What has arrived for one request: the response head, body pieces not yet taken, the
+    trailers, whether the body ended, and the error that ended it otherwise."""
+
+    __slots__ = (
+        "ended",
+        "error",
+        "headers",
+        "informational",
+        "pieces",
+        "status_code",
+        "stream_id",
+        "trailers",
+        "unacked",
+    )
+
+    def __init__(self, stream_id: int) -> None:
+        self.stream_id = stream_id
+        self.status_code = 0  # 0 until the final response head arrives
+        self.headers: Headers | None = None
+        self.pieces: list[bytes] = []
+        self.unacked = 0  # flow-controlled bytes of `pieces` (padding included)
+        self.trailers: Headers | None = None
+        self.ended = False
+        self.error: RemoteProtocolError | None = None
+        self.informational = 0
+
+    @property
+    def finished(self) -> bool:
+        """Nothing more will arrive for this stream."""
+        return self.ended or self.error is not None
+
+
+def _fields(headers: list[tuple[bytes, bytes]], max_fields: int) -> tuple[bytes | None, Headers]:
+    """The `:status` value and the regular fields of a decoded header block (h2 has
+    validated names, order and connection-specific fields already)."""
+    status = None
+    fields: list[tuple[bytes, bytes, bytes]] = []
+    for name, value in headers:
+        if name[:1] == b":":
+            if name == b":status":
+                status = value
+            continue
+        fields.append((name, name, value))
+    if len(fields) > max_fields:
+        raise RemoteProtocolError(f"Too many header fields: more than {max_fields}.")
+    return status, Headers._from_parsed(fields)
+
+
+class H2Exchange:
+    """An HTTP/2 client connection's protocol state (one per connection).
+
+    The shell sends `data_to_send()` after every call that may produce frames, feeds every read
+    to `received` (an empty read to `peer_closed`), and reads each stream's results from
+    `streams[stream_id]`, taking body pieces with `take` so their window reopens.
+    """
+
+    __slots__ = ("_conn", "_control", "error", "goaway", "max_fields", "streams")
+
+    def __init__(self, max_fields: int = MAX_HEADERS) -> None:
+        config = h2.config.H2Configuration(
+            client_side=True,
+            header_encoding=None,
+            validate_inbound_headers=True,
+            validate_outbound_headers=True,
+            normalize_outbound_headers=True,
+        )
+        self._conn = _Connection(config=config)
+        # Enforced from the first response on, before the server acknowledges our SETTINGS.
+        self._conn.decoder.max_header_list_size = MAX_HEADER_LIST_SIZE
+        self.max_fields = max_fields
+        self.streams: dict[int, H2Stream] = {}
+        self.error: RemoteProtocolError | None = None  # the connection failed
+        self.goaway: int | None = None  # the last-stream-id of the server's GOAWAY
+        self._control = 0  # control frames since the last HEADERS or DATA
+
+    # -- the connection --------------------------------------------------------------------
+
+    def initiate(self) -> bytes:
+        """The connection preface, our SETTINGS and the connection window's opening."""
+        conn = self._conn
+        conn.local_settings = h2.settings.Settings(
+            client=True,
+            initial_values={
+                h2.settings.SettingCodes.ENABLE_PUSH: 0,
+                h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS: 100,
+                h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: STREAM_WINDOW,
+                h2.settings.SettingCodes.MAX_HEADER_LIST_SIZE: MAX_HEADER_LIST_SIZE,
+            },
+        )
+        conn.initiate_connection()
+        conn.increment_flow_control_window(CONNECTION_WINDOW - _DEFAULT_WINDOW)
+        return conn.data_to_send()
+
+    def data_to_send(self) -> bytes:
+        """Frames produced since the last call (b"" when there are none)."""
+        return self._conn.data_to_send()
+
+    @property
+    def max_streams(self) -> int:
+        """How many streams the server lets us have open at once."""
+        return self._conn.remote_settings.max_concurrent_streams
+
+    @property
+    def accepts_streams(self) -> bool:
+        """A new request may start on this connection now."""
+        return (
+            self.error is None
+            and self.goaway is None
+            and len(self.streams) < self.max_streams
+            and self._conn.highest_outbound_stream_id < 2**31 - 3
+        )
+
+    @property
+    def usable(self) -> bool:
+        """The connection may still carry new streams later (not failed, no GOAWAY)."""
+        return self.error is None and self.goaway is None
+
+    def close(self) -> bytes:
+        """A GOAWAY saying we are done (NO_ERROR), to send before closing the socket."""
+        if self.error is None:
+            try:
+                self._conn.close_connection()
+            except h2.exceptions.ProtocolError:
+                pass  # already closed by the server: nothing to say
+        return self._conn.data_to_send()
+
+    def peer_closed(self) -> None:
+        """The server closed the connection: every stream still waiting fails."""
+        self._fail(RemoteProtocolError("Server disconnected without completing the response."))
+
+    def _fail(self, error: RemoteProtocolError) -> None:
+        if self.error is None:
+            self.error = error
+        refused = self.goaway
+        for stream in self.streams.values():
+            if stream.finished:
+                continue
+            if refused is not None and stream.stream_id > refused:
+                stream.error = StreamRefused(
+                    "The server did not process the request (GOAWAY): it may be retried."
+                )
+            else:
+                stream.error = error
+
+    # -- the request -----------------------------------------------------------------------
+
+    def start_request(
+        self,
+        method: bytes,
+        scheme: bytes,
+        authority: bytes,
+        path: bytes,
+        headers: list[tuple[bytes, bytes]],
+        end_stream: bool,
+    ) -> int:
+        """Opens a stream with the request head; returns its id. A `Host` field, when given,
+        is the `:authority` (as an HTTP/1.1 server would read it)."""
+        if not self.accepts_streams:
+            raise StreamRefused("The connection takes no more streams.")
+        fields: list[tuple[bytes, bytes]] = []
+        for name, value in headers:
+            if _TOKEN.fullmatch(name) is None or _BAD_VALUE.search(value) is not None:
+                raise LocalProtocolError(f"Illegal header field: {name!r}: {value!r}")
+            lowered = name.lower()
+            if lowered in _NOT_FORWARDED:
+                if lowered == b"host":
+                    authority = value
+                continue
+            if lowered == b"te" and value.lower() != b"trailers":
+                continue  # only "trailers" may be sent in HTTP/2
+            fields.append((lowered, value))
+        conn = self._conn
+        stream_id = conn.get_next_available_stream_id()
+        pseudo = [
+            (b":method", method),
+            (b":authority", authority),
+            (b":scheme", scheme),
+            (b":path", path),
+        ]
+        try:
+            conn.send_headers(stream_id, pseudo + fields, end_stream=end_stream)
+        except h2.exceptions.ProtocolError as exc:
+            raise LocalProtocolError(str(exc)) from None
+        self.streams[stream_id] = H2Stream(stream_id)
+        return stream_id
+
+    def send_window(self, stream_id: int) -> int:
+        """How many body bytes the server lets this stream send now."""
+        try:
+            return self._conn.local_flow_control_window(stream_id)
+        except h2.exceptions.ProtocolError:
+            return 0  # the stream is closed: nothing more may be sent
+
+    def send_body(self, stream_id: int, data: bytes | memoryview, end_stream: bool) -> int:
+        """Frames as much of `data` as the windows allow and returns how many bytes that was;
+        `end_stream` ends the request once all of `data` is framed. The shell waits for a
+        window update (any `received` call) before offering the rest."""
+        conn = self._conn
+        size = min(len(data), self.send_window(stream_id))
+        frame = conn.max_outbound_frame_size
+        view = memoryview(data)
+        offset = 0
+        while offset < size:
+            piece = view[offset : offset + min(frame, size - offset)]
+            offset += len(piece)
+            conn.send_data(
+                stream_id, piece.tobytes(), end_stream=end_stream and offset == len(data)
+            )
+        if end_stream and size == len(data) == 0:
+            conn.end_stream(stream_id)
+        return size
+
+    def end_request(self, stream_id: int) -> None:
+        """The request body is complete."""
+        self._conn.end_stream(stream_id)
+
+    def reset(self, stream_id: int) -> None:
+        """Abandons a stream (its consumer closed it or was cancelled): RST_STREAM CANCEL unless
+        it has ended already; its buffered pieces give their connection window back."""
+        stream = self.streams.pop(stream_id, None)
+        if stream is None:
+            return
+        conn = self._conn
+        if self.error is None:
+            if not stream.finished:
+                try:
+                    conn.reset_stream(stream_id, h2.errors.ErrorCodes.CANCEL)
+                except h2.exceptions.ProtocolError:
+                    pass  # the stream closed meanwhile: nothing to reset
+            if stream.unacked:
+                conn.acknowledge_received_data(stream.unacked, stream_id)
+        stream.pieces.clear()
+        stream.unacked = 0
+
+    def release(self, stream_id: int) -> None:
+        """Forgets a stream that finished and whose pieces were all taken."""
+        self.reset(stream_id)
+
+    # -- the response ----------------------------------------------------------------------
+
+    def take(self, stream_id: int) -> list[bytes]:
+        """The body pieces received for a stream so far, handed over now; their bytes go back
+        into the stream's window (the WINDOW_UPDATE is in the next `data_to_send`)."""
+        stream = self.streams[stream_id]
+        pieces = stream.pieces
+        if not pieces:
+            return pieces
+        stream.pieces = []
+        if stream.unacked:
+            if self.error is None:
+                self._conn.acknowledge_received_data(stream.unacked, stream_id)
+            stream.unacked = 0
+        return pieces
+
+    def received(self, data: bytes | bytearray | memoryview) -> None:
+        """Feeds bytes read from the socket. A connection-level protocol error raises
+        `RemoteProtocolError` (and is kept in `error`, failing every open stream); the GOAWAY
+        it produced is in `data_to_send()`."""
+        if self.error is not None:
+            raise self.error
+        try:
+            events = self._conn.receive_data(data)
+        except (h2.exceptions.ProtocolError, ValueError) as exc:
+            error = RemoteProtocolError(f"HTTP/2 protocol error: {exc}")
+            self._fail(error)
+            raise error from None
+        try:
+            for event in events:
+                self._event(event)
+        except RemoteProtocolError as error:
+            self._terminate(error)
+            raise
+
+    def _terminate(self, error: RemoteProtocolError) -> None:
+        try:
+            self._conn.close_connection(h2.errors.ErrorCodes.PROTOCOL_ERROR)
+        except h2.exceptions.ProtocolError:
+            pass
+        self._fail(error)
+
+    def _event(self, event: h2.events.Event) -> None:
+
+        if isinstance(event, h2.events.DataReceived):
+            self._control = 0
+            stream = self.streams.get(event.stream_id)
+            if stream is None or stream.error is not None:
+                # a stream we reset or that failed: drop, and give the connection window back
+                if event.flow_controlled_length:
+                    self._conn.acknowledge_received_data(
+                        event.flow_controlled_length,
+                        event.stream_id,
+                    )
+                return
+            if event.data:
+                stream.pieces.append(event.data)
+            stream.unacked += event.flow_controlled_length or 0
+        elif isinstance(event, h2.events.ResponseReceived):
+            self._control = 0
+            stream = self.streams.get(event.stream_id)
+            if stream is None:
+                return
+            block = self._block(stream, event.headers)
+            if block is None:
+                return
+            status, headers = block
+            if status is None or not status.isdigit() or len(status) != 3:
+                self._stream_error(stream, f"Invalid :status in response: {status!r}.")
+                return
+            stream.status_code = int(status)
+            stream.headers = headers
+        elif isinstance(event, h2.events.StreamEnded):
+            stream = self.streams.get(event.stream_id)
+            if stream is not None:
+                stream.ended = True
+        elif isinstance(event, h2.events.TrailersReceived):
+            self._control = 0
+            stream = self.streams.get(event.stream_id)
+            if stream is not None:
+                block = self._block(stream, event.headers)
+                if block is not None:
+                    stream.trailers = block[1]
+        elif isinstance(event, h2.events.InformationalResponseReceived):
+            stream = self.streams.get(event.stream_id)
+            if stream is not None:
+                stream.informational += 1
+                if stream.informational > MAX_INFORMATIONAL:
+                    raise RemoteProtocolError(
+                        f"More than {MAX_INFORMATIONAL} informational responses."
+                    )
+        elif isinstance(event, h2.events.StreamReset):
+            stream = self.streams.get(event.stream_id)
+            if stream is not None and not stream.finished:
+                code = event.error_code
+                if code == h2.errors.ErrorCodes.REFUSED_STREAM:
+                    stream.error = StreamRefused(
+                        "The server refused the stream (REFUSED_STREAM): it may be retried."
+                    )
+                else:
+                    stream.error = RemoteProtocolError(
+                        f"The server reset the stream: {_code_name(code)}."
+                    )
+        elif isinstance(event, h2.events.ConnectionTerminated):
+            self.goaway = event.last_stream_id or 0
+            reason = event.error_code
+            refused = self.goaway
+            for stream in self.streams.values():
+                if not stream.finished and stream.stream_id > refused:
+                    stream.error = StreamRefused(
+                        "The server did not process the request (GOAWAY): it may be retried."
+                    )
+            if reason not in (None, h2.errors.ErrorCodes.NO_ERROR):
+                self._fail(
+                    RemoteProtocolError(f"The server closed the connection: {_code_name(reason)}.")
+                )
+        elif type(event) in _CONTROL_EVENTS:
+            self._control += 1
+            if self._control > MAX_CONTROL_FRAMES:
+                raise RemoteProtocolError(
+                    f"More than {MAX_CONTROL_FRAMES} PING/SETTINGS frames with no data."
+                )
+        # WindowUpdated and the rest need no bookkeeping: a window update is seen by the
+        # next `send_window`, priorities are advisory.
+
+    def _block(
+        self, stream: H2Stream, headers: list[tuple[bytes, bytes]]
+    ) -> tuple[bytes | None, Headers] | None:
+        """A header block's status and fields; None when the block fails the stream (too many
+        fields: that stream is reset, the others go on)."""
+        try:
+            return _fields(headers, self.max_fields)
+        except RemoteProtocolError as exc:
+            self._stream_error(stream, str(exc))
+            return None
+
+    def _stream_error(self, stream: H2Stream, message: str) -> None:
+        stream.error = RemoteProtocolError(message)
+        try:
+            self._conn.reset_stream(stream.stream_id, h2.errors.ErrorCodes.PROTOCOL_ERROR)
+        except h2.exceptions.ProtocolError:
+            pass
+
+
+_CONTROL_EVENTS = frozenset(
+    {
+        h2.events.PingReceived,
+        h2.events.PingAckReceived,
+        h2.events.RemoteSettingsChanged,
+        h2.events.SettingsAcknowledged,
+        h2.events.PriorityUpdated,
+        h2.events.UnknownFrameReceived,
+        h2.events.AlternativeServiceAvailable,
+    }
+)
+
+
+def _code_name(code: object) -> str:
+    """An HTTP/2 error code as its name (unknown codes as their number)."""
+    if isinstance(code, h2.errors.ErrorCodes):
+        return code.name
+    return str(code)
