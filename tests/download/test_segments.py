@@ -1,0 +1,146 @@
+"""`segments=N`: N ranges on N connections (threads for `Client`, tasks for `AsyncClient`),
+positional writes into a preallocated part, each segment retried and resumed on its own."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+import faststream
+from faststream import _download_base
+from tests.download.conftest import fetch, leftovers, sha256
+from tests.servers.ranges import RangeServer
+
+
+@pytest.fixture(autouse=True)
+def _fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_download_base, "BACKOFF_BASE", 0.01)
+
+
+def ranges(server: RangeServer, since: int = 0) -> list[str | None]:
+    return [r.headers.get("range") for r in server.requests[since:]]
+
+
+def test_four_segments(mode: str, server: RangeServer, body: bytes, tmp_path: Path) -> None:
+    result = fetch(mode, server.url + "/f.bin", tmp_path / "out", segments=4)
+    assert result.sha256 == sha256(body)
+    assert (tmp_path / "out").read_bytes() == body
+    assert result.size == len(body)
+    assert leftovers(tmp_path) == ["out"]
+    seen = ranges(server)
+    assert seen[0] == "bytes=0-0"  # the probe: total and range support
+    assert sorted(seen[1:]) == sorted(
+        ["bytes=0-374999", "bytes=375000-749999", "bytes=750000-1124999", "bytes=1125000-1499999"]
+    )
+    assert all(r.headers.get("if-range") == '"v1"' for r in server.requests[1:])
+
+
+def test_segments_on_separate_connections_at_once(
+    mode: str, server: RangeServer, body: bytes, tmp_path: Path
+) -> None:
+    server.rate = 3_000_000  # per connection: 0.5 s for one stream, about 0.125 s for four
+    result = fetch(mode, server.url + "/f.bin", tmp_path / "out", segments=4)
+    assert result.sha256 == sha256(body)
+    assert result.elapsed < 0.4
+
+
+def test_segments_without_range_support_fall_back_to_one_stream(
+    mode: str, server: RangeServer, body: bytes, tmp_path: Path
+) -> None:
+    server.ignore_range = True
+    result = fetch(mode, server.url + "/f.bin", tmp_path / "out", segments=4)
+    assert result.status_code == 200
+    assert result.sha256 == sha256(body)
+    assert len(server.requests) == 1
+
+
+def test_small_body_is_one_stream(mode: str, tmp_path: Path) -> None:
+    small = os.urandom(50_000)
+    with RangeServer(small) as server:
+        result = fetch(mode, server.url + "/f.bin", tmp_path / "out", segments=4)
+        assert ranges(server) == ["bytes=0-0", "bytes=1-"]
+    assert result.sha256 == sha256(small)
+    assert (tmp_path / "out").read_bytes() == small
+
+
+def test_empty_body_with_segments(mode: str, tmp_path: Path) -> None:
+    with RangeServer(b"") as server:
+        result = fetch(mode, server.url + "/f.bin", tmp_path / "out", segments=4)
+    assert result.size == 0
+    assert (tmp_path / "out").read_bytes() == b""
+
+
+def test_each_segment_retries_on_its_own(
+    mode: str, server: RangeServer, body: bytes, tmp_path: Path
+) -> None:
+    server.drop_every = 200_000  # every 375 kB segment drops once
+    result = fetch(mode, server.url + "/f.bin", tmp_path / "out", segments=4, retries=1)
+    assert result.sha256 == sha256(body)
+    assert (tmp_path / "out").read_bytes() == body
+    resumed = [r for r in ranges(server)[5:] if r is not None]
+    assert sorted(resumed) == sorted(
+        [
+            "bytes=200000-374999",
+            "bytes=575000-749999",
+            "bytes=950000-1124999",
+            "bytes=1325000-1499999",
+        ]
+    )
+
+
+def test_segmented_part_resumes_in_the_next_call(
+    mode: str, server: RangeServer, body: bytes, tmp_path: Path
+) -> None:
+    server.drop_every = 200_000
+    with pytest.raises(faststream.RemoteProtocolError):
+        fetch(mode, server.url + "/f.bin", tmp_path / "out", segments=4, retries=0)
+    assert (tmp_path / "out.part").stat().st_size == len(body)  # preallocated
+    assert not (tmp_path / "out").exists()
+    server.drop_every = None
+    seen = len(server.requests)
+    result = fetch(mode, server.url + "/f.bin", tmp_path / "out", segments=4)
+    assert result.resumed_from >= 200_000
+    assert result.sha256 == sha256(body)
+    assert (tmp_path / "out").read_bytes() == body
+    # no probe and no segment from its start again for the one that had failed
+    assert "bytes=0-0" not in ranges(server, seen)
+    assert leftovers(tmp_path) == ["out"]
+
+
+def test_segmented_part_of_a_changed_resource_is_not_spliced(
+    mode: str, server: RangeServer, body: bytes, tmp_path: Path
+) -> None:
+    server.drop_every = 200_000
+    with pytest.raises(faststream.RemoteProtocolError):
+        fetch(mode, server.url + "/f.bin", tmp_path / "out", segments=4, retries=0)
+    server.drop_every = None
+    new = os.urandom(len(body))
+    server.replace(new, '"v2"')
+    with pytest.raises(faststream.RemoteProtocolError, match="changed"):
+        fetch(mode, server.url + "/f.bin", tmp_path / "out", segments=4)
+    assert not (tmp_path / "out").exists()
+    result = fetch(mode, server.url + "/f.bin", tmp_path / "out", segments=4)
+    assert result.resumed_from == 0
+    assert result.sha256 == sha256(new)
+    assert (tmp_path / "out").read_bytes() == new
+
+
+def test_segment_with_a_lying_content_range_fails(
+    mode: str, server: RangeServer, tmp_path: Path
+) -> None:
+    server.lie_start = 1
+    with pytest.raises(faststream.RemoteProtocolError, match="Content-Range"):
+        fetch(mode, server.url + "/f.bin", tmp_path / "out", segments=4)
+    assert not (tmp_path / "out").exists()
+
+
+def test_segments_and_checksum(mode: str, server: RangeServer, body: bytes, tmp_path: Path) -> None:
+    result = fetch(
+        mode, server.url + "/f.bin", tmp_path / "out", segments=3, checksum="sha256:" + sha256(body)
+    )
+    assert result.sha256 == sha256(body)
+    with pytest.raises(faststream.ChecksumMismatch):
+        fetch(mode, server.url + "/f.bin", tmp_path / "out2", segments=3, checksum="md5:00")
+    assert leftovers(tmp_path) == ["out"]
