@@ -33,6 +33,7 @@ SRC = ROOT / "src" / "faststream"
 PAIRS = [
     (SRC / "_async_client.py", SRC / "_client.py"),
     (SRC / "_transports" / "_async_http11.py", SRC / "_transports" / "_http11.py"),
+    (SRC / "_transports" / "_async_http2.py", SRC / "_transports" / "_http2.py"),
     (SRC / "_async_download.py", SRC / "_download.py"),
 ]
 
@@ -81,6 +82,8 @@ TOKENS = {
     "aiter_text": "iter_text",
     "aiter_lines": "iter_lines",
     "_async_http11": "_http11",
+    "_async_http2": "_http2",
+    "AsyncHTTP2Connection": "HTTP2Connection",
     "_async_pool": "_pool",
     "_async_download": "_download",
     "_async_client": "_client",

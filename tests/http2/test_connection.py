@@ -1,0 +1,248 @@
+"""One HTTP/2 connection (`_async_http2.AsyncHTTP2Connection` and its generated sync twin
+`_http2.HTTP2Connection`) against a scripted h2c server on 127.0.0.1: bodies larger than a
+window both ways, many streams at once on the one connection, a stream closed mid-body
+(RST_STREAM, the connection goes on), a read timeout on one stream. Async scenarios run on
+asyncio and trio; the sync ones from several threads.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import typing
+
+import pytest
+
+pytest.importorskip("h2", reason="HTTP/2 needs the h2 package (the http2 extra)")
+
+import anyio  # noqa: E402
+
+import faststream  # noqa: E402
+from faststream._transports import _backends  # noqa: E402
+from faststream._transports._async_http2 import AsyncHTTP2Connection  # noqa: E402
+from faststream._transports._http2 import HTTP2Connection  # noqa: E402
+from faststream._transports._settings import Dial, TransportSettings  # noqa: E402
+from tests.client._backends import BACKENDS, run_on  # noqa: E402
+from tests.servers.h2_raw import H2Server, pattern  # noqa: E402
+
+CANCEL = 0x8
+BIG = 3 * 1024 * 1024 + 7  # three stream windows and a bit
+TIMEOUT = 10.0
+
+
+def settings() -> TransportSettings:
+    return TransportSettings(True, None, False, True, False, None, None, None, 0, None)
+
+
+def dial(server: H2Server) -> Dial:
+    return Dial(("http", "127.0.0.1", server.port), "127.0.0.1", server.port, 5.0, None, None)
+
+
+@pytest.fixture
+def server() -> typing.Iterator[H2Server]:
+    with H2Server() as running:
+        yield running
+
+
+# -- async ----------------------------------------------------------------------------------
+
+
+async def open_async(server: H2Server) -> AsyncHTTP2Connection:
+    backend = _backends.current_async_backend()
+    network = await backend.connect(dial(server), settings())
+    connection = AsyncHTTP2Connection(network, backend)
+    await connection.start(TIMEOUT)
+    return connection
+
+
+async def fetch_async(
+    connection: AsyncHTTP2Connection, path: bytes, body: bytes | None = None
+) -> tuple[int, bytes]:
+    method = b"POST" if body is not None else b"GET"
+    stream = await connection.request(
+        method, b"http", b"127.0.0.1", path, [], body, TIMEOUT, TIMEOUT
+    )
+    try:
+        received = bytearray()
+        for _ in range(100_000):
+            pieces = await connection.read_pieces(stream, TIMEOUT)
+            if not pieces:
+                break
+            for piece in pieces:
+                received += piece
+        return stream.status_code, bytes(received)
+    finally:
+        connection.close_stream(stream)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_async_bodies_larger_than_a_window(backend: str, server: H2Server) -> None:
+    async def main() -> None:
+        connection = await open_async(server)
+        try:
+            assert await fetch_async(connection, b"/bytes/%d" % BIG) == (200, pattern(BIG))
+            upload = pattern(200_000)  # above the server's default 65535-byte window
+            assert await fetch_async(connection, b"/echo", upload) == (200, upload)
+            assert await fetch_async(connection, b"/nowhere") == (404, b"")
+        finally:
+            connection.close()
+
+    run_on(backend, main)
+    assert server.connections_accepted == 1
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_async_many_streams_share_one_connection(backend: str, server: H2Server) -> None:
+    sizes = [1000 * i + 1 for i in range(20)] + [BIG]
+    results: dict[int, tuple[int, bytes]] = {}
+
+    async def main() -> None:
+        connection = await open_async(server)
+
+        async def one(size: int) -> None:
+            results[size] = await fetch_async(connection, b"/bytes/%d" % size)
+
+        try:
+            with anyio.fail_after(30):
+                async with anyio.create_task_group() as group:
+                    for size in sizes:
+                        group.start_soon(one, size)
+        finally:
+            connection.close()
+
+    run_on(backend, main)
+    assert results == {size: (200, pattern(size)) for size in sizes}
+    assert server.connections_accepted == 1
+    assert server.peak_streams > 1
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_async_stream_closed_mid_body_is_reset_and_connection_survives(
+    backend: str, server: H2Server
+) -> None:
+    async def main() -> None:
+        connection = await open_async(server)
+        try:
+            stream = await connection.request(
+                b"GET", b"http", b"127.0.0.1", b"/bytes/%d" % BIG, [], None, TIMEOUT, TIMEOUT
+            )
+            assert await connection.read_pieces(stream, TIMEOUT)
+            connection.close_stream(stream)
+            assert connection.active == 0
+            assert await fetch_async(connection, b"/bytes/10") == (200, pattern(10))
+        finally:
+            connection.close()
+
+    run_on(backend, main)
+    assert CANCEL in server.resets
+    assert server.connections_accepted == 1
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_async_cancelled_reader_frees_its_stream(backend: str, server: H2Server) -> None:
+    async def main() -> None:
+        connection = await open_async(server)
+        try:
+            with anyio.move_on_after(0.3) as scope:
+                await fetch_async(connection, b"/hold")
+            assert scope.cancelled_caught
+            assert connection.active == 0
+            assert await fetch_async(connection, b"/bytes/5") == (200, pattern(5))
+        finally:
+            connection.close()
+
+    run_on(backend, main)
+    assert CANCEL in server.resets
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_async_read_timeout_fails_that_stream_only(backend: str, server: H2Server) -> None:
+    async def main() -> None:
+        connection = await open_async(server)
+        try:
+            stream = await connection.request(
+                b"GET", b"http", b"127.0.0.1", b"/hold", [], None, TIMEOUT, TIMEOUT
+            )
+            assert await connection.read_pieces(stream, 0.2) == [b"h"]
+            with pytest.raises(faststream.ReadTimeout):
+                await connection.read_pieces(stream, 0.2)
+            connection.close_stream(stream)
+            assert await fetch_async(connection, b"/bytes/5") == (200, pattern(5))
+        finally:
+            connection.close()
+
+    run_on(backend, main)
+
+
+# -- sync -----------------------------------------------------------------------------------
+
+
+def open_sync(server: H2Server) -> HTTP2Connection:
+    backend = _backends.SYNC_BACKEND
+    connection = HTTP2Connection(backend.connect(dial(server), settings()), backend)
+    connection.start(TIMEOUT)
+    return connection
+
+
+def fetch_sync(
+    connection: HTTP2Connection, path: bytes, body: bytes | None = None
+) -> tuple[int, bytes]:
+    method = b"POST" if body is not None else b"GET"
+    stream = connection.request(method, b"http", b"127.0.0.1", path, [], body, TIMEOUT, TIMEOUT)
+    try:
+        received = bytearray()
+        for _ in range(100_000):
+            pieces = connection.read_pieces(stream, TIMEOUT)
+            if not pieces:
+                break
+            for piece in pieces:
+                received += piece
+        return stream.status_code, bytes(received)
+    finally:
+        connection.close_stream(stream)
+
+
+def test_sync_bodies_larger_than_a_window(server: H2Server) -> None:
+    connection = open_sync(server)
+    try:
+        assert fetch_sync(connection, b"/bytes/%d" % BIG) == (200, pattern(BIG))
+        upload = pattern(200_000)
+        assert fetch_sync(connection, b"/echo", upload) == (200, upload)
+    finally:
+        connection.close()
+    assert server.connections_accepted == 1
+
+
+def test_sync_threads_share_one_connection(server: H2Server) -> None:
+    sizes = [1000 * i + 1 for i in range(20)] + [BIG]
+    connection = open_sync(server)
+    try:
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            futures = {
+                size: pool.submit(fetch_sync, connection, b"/bytes/%d" % size) for size in sizes
+            }
+            results = {size: future.result(timeout=30) for size, future in futures.items()}
+    finally:
+        connection.close()
+    assert results == {size: (200, pattern(size)) for size in sizes}
+    assert server.connections_accepted == 1
+    assert server.peak_streams > 1
+
+
+def test_sync_stream_closed_mid_body_is_reset(server: H2Server) -> None:
+    connection = open_sync(server)
+    try:
+        stream = connection.request(
+            b"GET", b"http", b"127.0.0.1", b"/bytes/%d" % BIG, [], None, TIMEOUT, TIMEOUT
+        )
+        assert connection.read_pieces(stream, TIMEOUT)
+        connection.close_stream(stream)
+        assert fetch_sync(connection, b"/bytes/10") == (200, pattern(10))
+        stream = connection.request(b"GET", b"http", b"127.0.0.1", b"/hold", [], None, 5, 5)
+        assert connection.read_pieces(stream, 0.2) == [b"h"]
+        with pytest.raises(faststream.ReadTimeout):
+            connection.read_pieces(stream, 0.2)
+        connection.close_stream(stream)
+        assert fetch_sync(connection, b"/bytes/3") == (200, pattern(3))
+    finally:
+        connection.close()
+    assert CANCEL in server.resets

@@ -1,0 +1,172 @@
+"""A scripted HTTP/2 server (h2 in server mode over plain sockets, prior knowledge) on
+127.0.0.1, one thread per connection, for the HTTP/2 connection tests.
+
+Routes (any method):
+* `/bytes/N`: 200 with N bytes (`pattern(N)`), sent as the client's windows allow.
+* `/echo`: 200 with the request body, once the request has ended.
+* `/hold`: 200, one byte of body, then nothing more until the client resets the stream.
+* anything else: 404, empty.
+
+It records what a test asserts on: connections accepted, the most streams open at once on
+one connection, and the streams the client reset (with their error codes).
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+import types
+
+import h2.config
+import h2.connection
+import h2.events
+import h2.exceptions
+import h2.settings
+
+__all__ = ["H2Server", "pattern"]
+
+_POLL = 0.02  # seconds between checks of the stop flag
+_LIFETIME = 60.0  # no connection thread outlives this
+
+
+def pattern(n: int) -> bytes:
+    """The body of `/bytes/N`: a repeating alphabet, so misplaced bytes show."""
+    return (b"abcdefghijklmnopqrstuvwxyz" * (n // 26 + 1))[:n]
+
+
+class H2Server:
+    """`with H2Server() as server:` serves on `server.port` until the block ends."""
+
+    def __init__(self, max_concurrent_streams: int = 100) -> None:
+        self.max_concurrent_streams = max_concurrent_streams
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(_POLL)
+        self.port: int = self._listener.getsockname()[1]
+        self.connections_accepted = 0
+        self.peak_streams = 0
+        self.resets: list[int] = []  # error codes of the client's RST_STREAMs
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def __enter__(self) -> H2Server:
+        thread = threading.Thread(target=self._accept, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        for thread in list(self._threads):
+            thread.join(5)
+        self._listener.close()
+
+    def _accept(self) -> None:
+        deadline = time.monotonic() + _LIFETIME
+        while not self._stop.is_set() and time.monotonic() < deadline:
+            try:
+                sock, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.connections_accepted += 1
+            thread = threading.Thread(target=self._serve, args=(sock,), daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def _serve(self, sock: socket.socket) -> None:
+        config = h2.config.H2Configuration(client_side=False, header_encoding=None)
+        conn = h2.connection.H2Connection(config=config)
+        conn.local_settings = h2.settings.Settings(
+            client=False,
+            initial_values={
+                h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS: self.max_concurrent_streams
+            },
+        )
+        conn.initiate_connection()
+        state = types.SimpleNamespace(paths={}, bodies={}, outgoing={}, held=set())
+        sock.settimeout(_POLL)
+        deadline = time.monotonic() + _LIFETIME
+        try:
+            sock.sendall(conn.data_to_send())
+            while not self._stop.is_set() and time.monotonic() < deadline:
+                self._send_bodies(conn, state)
+                out = conn.data_to_send()
+                if out:
+                    sock.sendall(out)
+                # bodies still to send: look for window updates without waiting long
+                sock.settimeout(0.001 if state.outgoing else _POLL)
+                try:
+                    data = sock.recv(65536)
+                except (TimeoutError, BlockingIOError):
+                    continue
+                if not data:
+                    return
+                for event in conn.receive_data(data):
+                    self._event(conn, state, event)
+                self.peak_streams = max(self.peak_streams, conn.open_inbound_streams)
+        except (OSError, h2.exceptions.ProtocolError):
+            return  # the client went away or broke the protocol: this connection ends
+        finally:
+            sock.close()
+
+    def _event(
+        self, conn: h2.connection.H2Connection, state: types.SimpleNamespace, event: object
+    ) -> None:
+        if isinstance(event, h2.events.RequestReceived):
+            assert event.headers is not None
+            fields = dict(event.headers)
+            state.paths[event.stream_id] = fields[b":path"]
+            state.bodies[event.stream_id] = bytearray()
+        elif isinstance(event, h2.events.DataReceived):
+            assert event.stream_id is not None
+            state.bodies[event.stream_id] += event.data or b""
+            conn.acknowledge_received_data(event.flow_controlled_length or 0, event.stream_id)
+        elif isinstance(event, h2.events.StreamEnded):
+            assert event.stream_id is not None
+            self._respond(conn, state, event.stream_id)
+        elif isinstance(event, h2.events.StreamReset):
+            assert event.stream_id is not None
+            state.outgoing.pop(event.stream_id, None)
+            state.held.discard(event.stream_id)
+            self.resets.append(int(event.error_code or 0))
+
+    def _respond(
+        self, conn: h2.connection.H2Connection, state: types.SimpleNamespace, stream_id: int
+    ) -> None:
+        path: bytes = state.paths.get(stream_id, b"")
+        if path.startswith(b"/bytes/"):
+            body = pattern(int(path[len(b"/bytes/") :]))
+        elif path == b"/echo":
+            body = bytes(state.bodies[stream_id])
+        elif path == b"/hold":
+            conn.send_headers(stream_id, [(b":status", b"200")])
+            conn.send_data(stream_id, b"h")
+            state.held.add(stream_id)
+            return
+        else:
+            conn.send_headers(stream_id, [(b":status", b"404")], end_stream=True)
+            return
+        fields = [(b":status", b"200"), (b"content-length", str(len(body)).encode())]
+        conn.send_headers(stream_id, fields, end_stream=not body)
+        if body:
+            state.outgoing[stream_id] = memoryview(body)
+
+    def _send_bodies(self, conn: h2.connection.H2Connection, state: types.SimpleNamespace) -> None:
+        for stream_id, view in list(state.outgoing.items()):
+            window = min(
+                conn.local_flow_control_window(stream_id), 16 * conn.max_outbound_frame_size
+            )
+            size = min(window, len(view))
+            offset = 0
+            while offset < size:
+                step = min(conn.max_outbound_frame_size, size - offset)
+                last = offset + step == len(view)
+                conn.send_data(stream_id, view[offset : offset + step].tobytes(), end_stream=last)
+                offset += step
+            view = view[size:]
+            if view:
+                state.outgoing[stream_id] = view
+            else:
+                del state.outgoing[stream_id]
