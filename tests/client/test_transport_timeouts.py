@@ -8,12 +8,16 @@ are about the exception, never about durations.
 from __future__ import annotations
 
 import socket
+import ssl
+import threading
 from collections.abc import Iterator
 from types import ModuleType
 
 import pytest
 
+from tests.client._helpers import Lib
 from tests.servers.app import AppServer, Exchange, pattern
+from tests.servers.tls import TLSFiles
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -123,6 +127,54 @@ def test_write_timeout(httpx: ModuleType, never_reading_port: int) -> None:
     body = b"x" * (64 * 1024 * 1024)
     with httpx.Client(timeout=httpx.Timeout(10.0, write=0.3)) as client:
         with pytest.raises(httpx.WriteTimeout) as info:
+            client.post(url, content=body)
+    assert info.value.request.url == url
+
+
+@pytest.fixture
+def never_reading_tls_port(tls_files: TLSFiles) -> Iterator[int]:
+    """A TLS server that completes each handshake and then never reads."""
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    listener.settimeout(0.2)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():  # bounded by the test's lifetime
+            try:
+                sock, _ = listener.accept()
+            except OSError:
+                continue
+            sock.settimeout(10)
+            try:
+                held.append(tls_files.server_context.wrap_socket(sock, server_side=True))
+            except (OSError, ssl.SSLError):
+                sock.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield listener.getsockname()[1]
+    stop.set()
+    thread.join(5)
+    for sock in held:
+        sock.close()
+    listener.close()
+
+
+@pytest.mark.usefixtures("client_mode")
+def test_write_timeout_over_tls(
+    lib: Lib, never_reading_tls_port: int, tls_client_context: ssl.SSLContext
+) -> None:
+    # TLS transports accept a whole write at once and pass it on encrypted: the write timeout
+    # must still apply to a large in-memory body the server never reads.
+    url = f"https://127.0.0.1:{never_reading_tls_port}/"
+    body = b"x" * (64 * 1024 * 1024)
+    timeout = lib.Timeout(10.0, write=0.3)
+    with lib.Client(verify=tls_client_context, timeout=timeout) as client:
+        with pytest.raises(lib.WriteTimeout) as info:
             client.post(url, content=body)
     assert info.value.request.url == url
 

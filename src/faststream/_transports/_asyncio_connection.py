@@ -50,6 +50,11 @@ if typing.TYPE_CHECKING:
 __all__ = ["HIGH_WATER", "AsyncioBackend", "AsyncioConnection"]
 
 HIGH_WATER = 2 * exchange.MAX_BUFFER  # body bytes waiting for the consumer before reading pauses
+# Writes larger than this go to the transport in slices of it, waiting in between while it is
+# paused: a TLS transport encrypts and passes on a whole write at once and asks to pause only
+# on a later write, so one large write would never wait (no WriteTimeout) and would be
+# buffered whole, twice.
+WRITE_SLICE = 256 * 1024
 
 _IDLE, _HEAD, _BODY, _RAW = 0, 1, 2, 3
 _T = typing.TypeVar("_T")
@@ -342,13 +347,24 @@ class AsyncioConnection(exchange.ExchangeState, asyncio.BufferedProtocol):
             # wait only if its buffer is full; no coroutine per write.
             write = self.transport.write
             for data in writes:
-                write(data)
+                if len(data) > WRITE_SLICE:
+                    await self._write(data, timeout)
+                else:
+                    write(data)
             if self.write_paused:
                 await self._drain(timeout)
             return
         await write_request(self._write, prepared, stream, timeout)
 
     async def _write(self, data: bytes, timeout: float | None) -> None:
+        if len(data) > WRITE_SLICE:
+            view = memoryview(data)
+            for start in range(0, len(view), WRITE_SLICE):
+                await self._write_slice(view[start : start + WRITE_SLICE], timeout)
+        else:
+            await self._write_slice(data, timeout)
+
+    async def _write_slice(self, data: bytes | memoryview, timeout: float | None) -> None:
         if self.closed:
             if self.error is not None or self.head is not None:
                 return  # the read side reports what happened
