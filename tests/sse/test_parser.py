@@ -6,7 +6,9 @@ Every stream is also fed cut at every point and one byte at a time, with the sam
 from __future__ import annotations
 
 import pickle
+import tracemalloc
 import types
+import typing
 
 import pytest
 
@@ -348,3 +350,53 @@ def test_starting_last_event_id(sse: types.ModuleType) -> None:
     assert sse.SSEDecoder(last_event_id=None).last_event_id == ""
     with pytest.raises(TypeError):
         sse.SSEDecoder(last_event_id=41)
+
+
+# --- memory -------------------------------------------------------------------------------------
+
+
+def _peak_while(fn: typing.Callable[[], object]) -> int:
+    """Peak traced bytes above the start while `fn` runs (the compiled buffers are PyMem's, so
+    tracemalloc sees them too)."""
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        before = tracemalloc.get_traced_memory()[0]
+        fn()
+        return tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+
+
+def test_memory_is_bounded_by_the_cap_not_the_stream(sse: types.ModuleType) -> None:
+    # E10: 20 MB of data lines and never a blank line, under a 1 MiB cap
+    piece = (b"data: " + b"x" * 1000 + b"\n") * 64
+
+    def run() -> None:
+        decoder = sse.SSEDecoder(max_event_size=1 << 20)
+        with pytest.raises(EventTooLargeError):
+            for _ in range(300):
+                decoder.decode(piece)
+
+    assert _peak_while(run) < 4 << 20
+
+
+def test_a_large_event_is_not_held_after_dispatch(sse: types.ModuleType) -> None:
+    decoder = sse.SSEDecoder()
+    big = b"data: " + b"x" * (4 << 20) + b"\n\n"
+
+    def run() -> None:
+        [event] = decoder.decode(big)
+        assert len(event.data) == 4 << 20
+        del event
+        for _ in range(10):
+            assert len(decoder.decode(b"data: small\n\n")) == 1
+
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        run()
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert held < 256 << 10
