@@ -301,3 +301,14 @@ def test_same_events_as_httpx_sse(raw_server: StartServer, body: bytes) -> None:
             theirs = as_tuples(source.iter_sse())  # type: ignore[arg-type]
     assert read_events("sync", server.url) == theirs
     assert theirs  # each case has events
+
+
+@pytest.mark.parametrize("body", AGREEING[:3])
+def test_httpx_sse_runs_on_a_faststream_client(raw_server: StartServer, body: bytes) -> None:
+    # code that keeps httpx-sse and swaps the client for faststream's sees the same events
+    script = [Recv(), head(), chunk(body), END, Close()]
+    server = raw_server(script, script)
+    with faststream.Client() as client:
+        with httpx_sse.connect_sse(client, "GET", server.url) as source:  # type: ignore[arg-type]
+            theirs = as_tuples(source.iter_sse())  # type: ignore[arg-type]
+    assert theirs == read_events("sync", server.url)

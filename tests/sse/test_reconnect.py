@@ -235,3 +235,13 @@ def test_bad_settings(kwargs: dict[str, typing.Any]) -> None:
     with faststream.Client() as client:
         with pytest.raises(ValueError):
             next(iter(client.iter_events("http://127.0.0.1:9/", **kwargs)))
+
+
+def test_max_wait_caps_the_servers_retry(raw_server: StartServer) -> None:
+    server = raw_server(
+        [Recv(), head(), chunk(b"retry: 100000\ndata: a\n\n"), END, Close()],
+        [Recv(), NO_CONTENT, Close()],
+    )
+    events, error, seconds = read("sync", server.url, max_wait=0.2)
+    assert (events, error) == ([("message", "a", "", 100000)], None)
+    assert 0.2 <= seconds < 2.0
