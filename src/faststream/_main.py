@@ -13,8 +13,13 @@ What the command prints (rich renders it; on a terminal it is highlighted, other
 * then the body: JSON pretty-printed with an indent of 4, other text as it is (both highlighted
   by the pygments lexer for the media type), `<N bytes of binary data>` for a media type no
   lexer knows;
-* with `--download FILE`, the body goes to FILE instead, with a progress bar (bytes, rate,
-  time left) when stdout is a terminal.
+* with `--download FILE`, the body goes to FILE instead (through `Client.download`: a
+  `.part` renamed over FILE once complete; FILE may be a directory, then the name comes from
+  the response), with a progress bar (bytes, rate, time left) when stdout is a terminal; an
+  error status writes its body to FILE, as httpx does. faststream's additions, not in the
+  option table (which stays httpx's): `--resume` continues a `.part` left by an earlier run
+  (with `Range` and `If-Range`), `--segments N` fetches N ranges on N connections; both ask
+  for the body without a content coding, so the file holds what a resume can address.
 
 The exit status is 0 for a 2xx final response and 1 otherwise; a transport error prints
 `ExceptionName: message` and exits with 1.
@@ -151,7 +156,9 @@ def command() -> click.Command:
     @click.option("--follow-redirects", "follow_redirects", is_flag=True, default=False)
     @click.option("--no-verify", "verify", is_flag=True, default=True, flag_value=False)
     @click.option("--http2", "http2", is_flag=True, default=False)
-    @click.option("--download", "download", type=click.File("wb"), default=None)
+    @click.option("--download", "download", type=click.Path(), default=None)
+    @click.option("--resume", "resume", is_flag=True, default=False)
+    @click.option("--segments", "segments", type=click.IntRange(min=1), default=1)
     @click.option("--verbose", "-v", "verbose", is_flag=True, default=False)
     @click.option(
         "--help",
@@ -207,7 +214,9 @@ class _Options:
     follow_redirects: bool
     verify: bool
     http2: bool
-    download: typing.BinaryIO | None
+    download: str | None
+    resume: bool
+    segments: int
     verbose: bool
 
 
@@ -227,6 +236,9 @@ def _run(options: _Options) -> None:
     hooks: dict[str, list[typing.Callable[[typing.Any], None]]] = {}
     if trace is not None:
         hooks = {"request": [trace.on_request], "response": [trace.on_response]}
+    heads = _DownloadHeads(console, trace is None, options.follow_redirects)
+    if options.download is not None and _downloadable(options, method):
+        hooks.setdefault("response", []).append(heads.on_response)
     try:
         with Client(
             proxy=options.proxy,
@@ -235,7 +247,10 @@ def _run(options: _Options) -> None:
             http2=options.http2,
             event_hooks=hooks,
         ) as client:
-            status_ok = _send(client, console, options, method, trace)
+            if options.download is not None and _downloadable(options, method):
+                status_ok = _download_file(client, console, options, options.download)
+            else:
+                status_ok = _send(client, console, options, method, trace)
     except RequestError as exc:
         if trace is not None:
             trace.on_error(exc)
@@ -275,7 +290,8 @@ def _send(
                 _print_response_head(console, earlier)
             _print_response_head(console, response)
         if options.download is not None:
-            _download(console, response, options.download)
+            with open(options.download, "wb") as file:
+                _download(console, response, file)
         else:
             response.read()
             _print_body(console, response)
@@ -438,6 +454,89 @@ def _print_body(console: rich.console.Console, response: Response) -> None:
         except ValueError:
             pass
     console.print(rich.syntax.Syntax(text, lexer, theme="ansi_dark", word_wrap=True))
+
+
+def _downloadable(options: _Options, method: str) -> bool:
+    """`--download` goes through `Client.download` for a GET without a body."""
+    has_body = options.content or options.data or options.files or options.json_text
+    return method.upper() == "GET" and not has_body
+
+
+class _DownloadHeads:
+    """The response heads of a `--download` run, printed as the exchange prints them (the
+    redirects followed, then the final response), once: a resume or a segment sends further
+    requests whose heads are not the user's. An error response's body is read here, so that
+    it can be written to the file afterwards as httpx does."""
+
+    def __init__(self, console: rich.console.Console, print_heads: bool, follow: bool) -> None:
+        self.console = console
+        self.print_heads = print_heads
+        self.follow = follow  # a response with a Location is followed: another head comes
+        self.done = False
+
+    def on_response(self, response: Response) -> None:
+        if self.done:
+            return
+        if self.print_heads:
+            _print_response_head(self.console, response)
+        self.done = not (self.follow and response.has_redirect_location)
+        if not response.is_success:
+            response.read()
+
+
+def _download_file(
+    client: Client, console: rich.console.Console, options: _Options, path: str
+) -> bool:
+    """`--download` of a GET: `Client.download`, with a rich bar on a terminal."""
+    from ._download_base import DownloadProgress
+    from ._exceptions import HTTPStatusError
+    from ._urls import QueryParams
+
+    coded = not (options.resume or options.segments > 1)
+    progress: typing.Callable[[DownloadProgress], None] | None = None
+    bar: typing.Any = None
+    if console.is_terminal:
+        import rich.progress
+
+        columns = (
+            rich.progress.TextColumn("Downloading [bold]{task.description}"),
+            rich.progress.BarColumn(),
+            rich.progress.DownloadColumn(),
+            rich.progress.TransferSpeedColumn(),
+            rich.progress.TimeRemainingColumn(),
+        )
+        bar = rich.progress.Progress(*columns, console=console)
+        task = bar.add_task(path, total=None)
+
+        def progress(p: DownloadProgress) -> None:
+            bar.update(task, completed=p.downloaded, total=p.total)
+
+    try:
+        if bar is not None:
+            bar.start()
+        try:
+            result = client.download(
+                options.url,
+                path,
+                resume=options.resume,
+                segments=options.segments,
+                decode=coded,
+                progress=progress,
+                params=QueryParams(tuple(options.params)),
+                headers=options.headers,
+                cookies=dict(options.cookies),
+                auth=options.auth,
+                follow_redirects=options.follow_redirects,
+            )
+        finally:
+            if bar is not None:
+                bar.stop()
+    except HTTPStatusError as exc:
+        # As httpx's command does: the error page goes to the file; the status says failure.
+        with open(path, "wb") as file:
+            file.write(exc.response.content)
+        return False
+    return 200 <= result.status_code < 300 or result.status_code == 416
 
 
 def _download(console: rich.console.Console, response: Response, file: typing.BinaryIO) -> None:
