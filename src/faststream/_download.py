@@ -24,6 +24,7 @@ from ._download_base import (
     DownloadResult,
     Plan,
     ProgressArg,
+    ResourceChanged,
     run_threads,
 )
 from ._exceptions import NetworkError, RemoteProtocolError, TimeoutException
@@ -66,38 +67,58 @@ def download(
     )
     user_headers = kwargs.pop("headers", None)
     kwargs.setdefault("follow_redirects", True)
-    retried = 0
     try:
-        while not plan.has_segments():
-            headers = Headers(user_headers)
-            headers.update(plan.headers(url))
-            if plan.has_segments():
-                break  # an earlier call's segments, picked up from the sidecar
-            try:
-                with client.stream("GET", url, headers=headers, **kwargs) as response:
-                    action = plan.opened(response)
-                    if action == DONE:
-                        break
-                    if action in (AGAIN, SEGMENTS):
-                        continue
-                    if decode:
-                        for chunk in response.iter_bytes():
-                            plan.write(chunk)
-                    else:
-                        for chunk in response.iter_raw():
-                            plan.write(chunk)
-                if plan.body_done() == DONE:
-                    break
-            except RETRIED as exc:
-                if not plan.may_retry(exc, retried):
-                    raise
-                retried += 1
-                SYNC_BACKEND.sleep(plan.backoff(retried))
+        _one_stream(client, url, plan, user_headers, kwargs)
         if plan.has_segments():
-            _segments(client, url, plan, user_headers, kwargs)
+            try:
+                _segments(client, url, plan, user_headers, kwargs)
+            except ResourceChanged:
+                # A segment's If-Range did not match: the parts written belong to another
+                # version. Start over from zero, once; never splice two versions.
+                plan.forget_segments()
+                _one_stream(client, url, plan, user_headers, kwargs)
+                if plan.has_segments():
+                    _segments(client, url, plan, user_headers, kwargs)
         return plan.finish()
     finally:
         plan.close_file()
+
+
+def _one_stream(
+    client: Client,
+    url: URL | str,
+    plan: Plan,
+    user_headers: typing.Any,
+    kwargs: dict[str, typing.Any],
+) -> None:
+    """Fetch the body as one stream, resumed and retried, until it is complete or the plan
+    turned to segments."""
+    retried = 0
+    while not plan.has_segments():
+        headers = Headers(user_headers)
+        headers.update(plan.headers(url))
+        if plan.has_segments():
+            return  # an earlier call's segments, picked up from the sidecar
+        try:
+            with client.stream("GET", url, headers=headers, **kwargs) as response:
+                action = plan.opened(response)
+                if action == DONE:
+                    return
+                if action in (AGAIN, SEGMENTS):
+                    continue
+                if plan.decode:
+                    for chunk in response.iter_bytes():
+                        plan.write(chunk)
+                else:
+                    for chunk in response.iter_raw():
+                        plan.write(chunk)
+            if plan.body_done() == DONE:
+                return
+        except RETRIED as exc:
+            if not plan.may_retry(exc, retried):
+                raise
+            retried += 1
+            SYNC_BACKEND.sleep(plan.backoff(retried))
 
 
 def _segments(

@@ -45,6 +45,7 @@ if typing.TYPE_CHECKING:
 
 __all__ = [
     "DownloadProgress",
+    "ResourceChanged",
     "DownloadResult",
     "Plan",
     "download",
@@ -66,6 +67,10 @@ ProgressArg: typing.TypeAlias = "Callable[[DownloadProgress], object] | bool | N
 
 class _ContentRangeError(RemoteProtocolError):
     """A range response that does not fit the request: never retried, nothing appended."""
+
+
+class ResourceChanged(_ContentRangeError):
+    """A segment's ``If-Range`` did not match: the resource changed since the plan was made."""
 
 
 @dataclass(frozen=True)
@@ -637,6 +642,18 @@ class Plan:
         """Whether the rest is fetched as segments (planned now, or by an earlier call)."""
         return self.segmented is not None
 
+    def forget_segments(self) -> None:
+        """Drop the segment plan and what was written under it: the next request starts
+        from zero (and probes again)."""
+        self.segmented = None
+        self.validator = None
+        self.total = None
+        self.offset = 0
+        self.resumed_from = 0
+        self._loaded = True  # the sidecar is gone: nothing to pick up
+        self.sidecar.unlink(missing_ok=True)
+        self.progress.restart(0)
+
     def segment_headers(self, index: int) -> dict[str, str]:
         assert self.segmented is not None
         start, end = self.segmented[index]
@@ -651,12 +668,13 @@ class Plan:
         assert self.segmented is not None
         if response.status_code != 206:
             if 200 <= response.status_code < 300:
-                self.validator = None  # changed: the next call starts over
+                self.validator = None  # changed: never resumed, the next call starts over
                 self._write_sidecar()
-                raise self._error(
-                    f"the resource changed during a segmented download ({response.status_code})",
-                    response,
+                error = ResourceChanged(
+                    f"the resource changed during a segmented download ({response.status_code})"
                 )
+                error.request = response.request
+                raise error
             response.raise_for_status()
         parsed = parse_content_range(response.headers.get("content-range"))
         start, end = self.segmented[index]

@@ -4,6 +4,7 @@ positional writes into a preallocated part, each segment retried and resumed on 
 from __future__ import annotations
 
 import os
+import typing
 from pathlib import Path
 
 import pytest
@@ -119,13 +120,32 @@ def test_segmented_part_of_a_changed_resource_is_not_spliced(
     server.drop_every = None
     new = os.urandom(len(body))
     server.replace(new, '"v2"')
-    with pytest.raises(faststream.RemoteProtocolError, match="changed"):
-        fetch(mode, server.url + "/f.bin", tmp_path / "out", segments=4)
-    assert not (tmp_path / "out").exists()
+    seen = len(server.requests)
     result = fetch(mode, server.url + "/f.bin", tmp_path / "out", segments=4)
+    # a segment's If-Range failed (200): everything again from zero, under the new ETag
     assert result.resumed_from == 0
     assert result.sha256 == sha256(new)
     assert (tmp_path / "out").read_bytes() == new
+    assert "bytes=0-0" in ranges(server, seen)
+    assert server.requests[-1].headers["if-range"] == '"v2"'
+    assert leftovers(tmp_path) == ["out"]
+
+
+def test_resource_changing_under_every_segment_plan_fails(
+    mode: str, server: RangeServer, tmp_path: Path
+) -> None:
+    versions = iter(range(1000))
+    real_respond = server._respond
+
+    def changing(sock: typing.Any, request: typing.Any) -> bool:
+        if request.headers.get("range", "") != "bytes=0-0":
+            server.etag = f'"{next(versions)}"'  # a new version for every ranged request
+        return real_respond(sock, request)
+
+    server._respond = changing  # type: ignore[method-assign]
+    with pytest.raises(faststream.RemoteProtocolError, match="changed"):
+        fetch(mode, server.url + "/f.bin", tmp_path / "out", segments=4)
+    assert not (tmp_path / "out").exists()
 
 
 def test_segment_with_a_lying_content_range_fails(
