@@ -3,6 +3,9 @@
 ``import faststream as httpx`` is meant to keep code written for httpx 0.28 working. Every
 submodule is private (underscored); this namespace is the public API, and `__all__` lists
 exactly its public names.
+
+PYTEST_DONT_REWRITE: faststream ships a pytest plugin, so pytest would rewrite this module's
+asserts and add its helper names to this namespace, which must hold the public names only.
 """
 
 # First, before anything else runs: importing _clash raises ImportError when FastStream (the

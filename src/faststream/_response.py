@@ -45,6 +45,7 @@ from collections.abc import (
 
 import _cstream
 
+from . import _mocking
 from ._content import UnattachedStream, encode_response
 from ._cookies import Cookies
 from ._decoders import (
@@ -144,6 +145,8 @@ class Response:
         history: list[Response] | None = None,
         default_encoding: str | Callable[[bytes], str | None] = "utf-8",
     ) -> None:
+        # A response made by hand is usually a test's mock answer: respx must accept it.
+        _mocking.notice_test_doubles()
         self._set_state(
             status_code,
             Headers(headers),

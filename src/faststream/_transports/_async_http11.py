@@ -37,6 +37,7 @@ import time
 import typing
 from collections.abc import AsyncIterator, Iterable
 
+from .. import _mocking
 from .._config import DEFAULT_LIMITS, Limits
 from .._exceptions import (
     ConnectError,
@@ -115,10 +116,17 @@ class AsyncHTTPTransport(AsyncBaseTransport):
             max_header_fields,
         )
         self._pool = AsyncConnectionPool(limits)
+        _mocking.notice_test_doubles()
 
     # -- the transport API ------------------------------------------------------------------
 
     async def handle_async_request(self, request: Request) -> Response:
+        if _mocking.hook is not None:
+            # A test double written for httpx (respx, pytest-httpx) is active: it answers, or
+            # passes the request through to the network explicitly (None).
+            mocked = await _mocking.hook.handle_async_request(self, request)
+            if mocked is not None:
+                return mocked
         scheme, host, port, key, method, target, headers = self._settings.route(request)
         timeouts: Timeouts = request.extensions.get("timeout") or {}
         stream = request.stream

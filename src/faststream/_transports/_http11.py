@@ -39,6 +39,7 @@ import time
 import typing
 from collections.abc import Iterator, Iterable
 
+from .. import _mocking
 from .._config import DEFAULT_LIMITS, Limits
 from .._exceptions import (
     ConnectError,
@@ -117,10 +118,17 @@ class HTTPTransport(BaseTransport):
             max_header_fields,
         )
         self._pool = ConnectionPool(limits)
+        _mocking.notice_test_doubles()
 
     # -- the transport API ------------------------------------------------------------------
 
     def handle_request(self, request: Request) -> Response:
+        if _mocking.hook is not None:
+            # A test double written for httpx (respx, pytest-httpx) is active: it answers, or
+            # passes the request through to the network explicitly (None).
+            mocked = _mocking.hook.handle_request(self, request)
+            if mocked is not None:
+                return mocked
         scheme, host, port, key, method, target, headers = self._settings.route(request)
         timeouts: Timeouts = request.extensions.get("timeout") or {}
         stream = request.stream

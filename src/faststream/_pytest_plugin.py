@@ -1,0 +1,103 @@
+"""faststream's pytest plugin: mocks written for httpx intercept faststream's requests too.
+
+Loaded by pytest through the `pytest11` entry point; it changes nothing unless respx or
+pytest-httpx is installed. With respx: faststream's gates are registered with respx at start-up,
+so any respx router (`respx.mock`, `respx.mock(using=...)`, decorators, the `respx_mock` fixture)
+answers faststream's requests while it is active. With pytest-httpx: while a test's `httpx_mock`
+fixture is alive, faststream's requests go through it exactly as httpx's transports' do --
+its `should_mock` option decides, its responses, callbacks and exceptions answer, it records
+the requests for `get_requests`, and an unmatched request fails with its `TimeoutException`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import typing
+from collections.abc import Generator
+
+import pytest
+
+from ._mocking import activate, deactivate
+
+if typing.TYPE_CHECKING:
+    from ._request import Request
+    from ._response import Response
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if importlib.util.find_spec("respx") is not None:
+        from ._mocking_respx import register
+
+        register()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(
+    fixturedef: pytest.FixtureDef[object], request: pytest.FixtureRequest
+) -> Generator[None, object, object]:
+    result = yield
+    if fixturedef.argname == "httpx_mock" and importlib.util.find_spec("pytest_httpx"):
+        source = HTTPXMockSource()
+        activate(source)
+        fixturedef.addfinalizer(lambda: deactivate(source))
+    return result
+
+
+class _PassThrough(Exception):
+    """Raised by the stand-in pool: pytest-httpx let the request go to the real transport."""
+
+
+class _StandInPool:
+    """What pytest-httpx's patched httpx transport reaches when it does not mock a request
+    (its `should_mock` said no): faststream then sends the request itself."""
+
+    def handle_request(self, request: object) -> typing.NoReturn:
+        raise _PassThrough
+
+    async def handle_async_request(self, request: object) -> typing.NoReturn:
+        raise _PassThrough
+
+
+class HTTPXMockSource:
+    """faststream's requests sent through the transport methods pytest-httpx has patched
+    into httpx for the current test, on a stand-in httpx transport with no network."""
+
+    order = 1
+
+    def handle_request(self, transport: object, request: Request) -> Response | None:
+        import httpx
+
+        from ._mocking_httpx import from_httpx_response, to_faststream_error, to_httpx_request
+
+        converted = to_httpx_request(request, request.read())
+        stand_in = object.__new__(httpx.HTTPTransport)
+        stand_in._pool = _StandInPool()  # type: ignore[assignment]
+        try:
+            response = httpx.HTTPTransport.handle_request(stand_in, converted)
+        except _PassThrough:
+            return None
+        except httpx.HTTPError as exc:
+            error = to_faststream_error(exc, request)
+            if error is exc:
+                raise
+            raise error from exc
+        return from_httpx_response(response, asynchronous=False)
+
+    async def handle_async_request(self, transport: object, request: Request) -> Response | None:
+        import httpx
+
+        from ._mocking_httpx import from_httpx_response, to_faststream_error, to_httpx_request
+
+        converted = to_httpx_request(request, await request.aread())
+        stand_in = object.__new__(httpx.AsyncHTTPTransport)
+        stand_in._pool = _StandInPool()  # type: ignore[assignment]
+        try:
+            response = await httpx.AsyncHTTPTransport.handle_async_request(stand_in, converted)
+        except _PassThrough:
+            return None
+        except httpx.HTTPError as exc:
+            error = to_faststream_error(exc, request)
+            if error is exc:
+                raise
+            raise error from exc
+        return from_httpx_response(response, asynchronous=True)
