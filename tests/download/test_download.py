@@ -8,6 +8,7 @@ import gzip
 import hashlib
 import io
 import os
+import re
 import time
 from pathlib import Path
 
@@ -257,6 +258,23 @@ def test_progress_true_draws_a_plain_bar_on_a_tty(
     drawn = terminal.getvalue()
     assert drawn.endswith("\n")
     assert f"{len(body) / 1e6:.1f} MB / {len(body) / 1e6:.1f} MB" in drawn
+
+
+def test_progress_true_draws_a_rich_bar_on_a_tty(
+    server: RangeServer, body: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("rich", reason="the rich bar needs rich")
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    monkeypatch.setenv("COLUMNS", "120")
+    fetch("sync", server.url + "/f", tmp_path / "out", progress=True)
+    drawn = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", terminal.getvalue())
+    assert "1.5/1.5 MB" in drawn  # rich's DownloadColumn: stored bytes of the total
 
 
 def test_decode_false_stores_the_coding_as_sent(

@@ -165,3 +165,13 @@ def test_segments_and_checksum(mode: str, server: RangeServer, body: bytes, tmp_
     with pytest.raises(faststream.ChecksumMismatch):
         fetch(mode, server.url + "/f.bin", tmp_path / "out2", segments=3, checksum="md5:00")
     assert leftovers(tmp_path) == ["out"]
+
+
+def test_segments_into_a_directory(
+    mode: str, server: RangeServer, body: bytes, tmp_path: Path
+) -> None:
+    server.disposition = "attachment; filename*=UTF-8''seg%20ments.bin"
+    result = fetch(mode, server.url + "/f.bin", tmp_path, segments=4)
+    assert result.path == tmp_path / "seg ments.bin"
+    assert result.sha256 == sha256(body)
+    assert leftovers(tmp_path) == ["seg ments.bin"]
