@@ -175,6 +175,7 @@ cdef class SSEDecoder:
     cdef bint _skipping      # the partial line is a comment: not buffered
     cdef bint _skip_lf       # the last piece ended with CR: a leading LF belongs to it
     cdef bint _failed
+    cdef bint _busy          # inside decode() or flush()
     cdef int _bom            # BOM bytes matched at the start; 4 once decided
     cdef Py_ssize_t _max     # -1: no cap
     cdef Py_ssize_t _line_max
@@ -251,15 +252,34 @@ cdef class SSEDecoder:
 
     def decode(self, data):
         cdef Py_buffer view
-        if self._failed:
-            self._raise()
-        PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
+        self._enter()
         try:
-            return self._decode(<const uint8_t*>view.buf, view.len)
+            if self._failed:
+                self._raise()
+            PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
+            try:
+                return self._decode(<const uint8_t*>view.buf, view.len)
+            finally:
+                PyBuffer_Release(&view)
         finally:
-            PyBuffer_Release(&view)
+            self._busy = False
 
     def flush(self):
+        self._enter()
+        try:
+            self._flush()
+        finally:
+            self._busy = False
+
+    cdef int _enter(self) except -1:
+        # _decode holds pointers into the buffers while it allocates (and so may run a
+        # finalizer); a call from there must not grow or free them under it
+        if self._busy:
+            raise RuntimeError("SSEDecoder is already decoding (a re-entrant call)")
+        self._busy = True
+        return 0
+
+    cdef int _flush(self) except -1:
         if self._failed:
             self._raise()
         _release_big(&self._line)
@@ -272,6 +292,7 @@ cdef class SSEDecoder:
         self._event = ""
         self._id_buffer = self._last_id
         self._block_retry = None
+        return 0
 
     cdef list _decode(self, const uint8_t* p, Py_ssize_t n):
         cdef Py_ssize_t pos = 0, end, k

@@ -5,6 +5,7 @@ Every stream is also fed cut at every point and one byte at a time, with the sam
 
 from __future__ import annotations
 
+import gc
 import pickle
 import tracemalloc
 import types
@@ -400,3 +401,34 @@ def test_a_large_event_is_not_held_after_dispatch(sse: types.ModuleType) -> None
     finally:
         tracemalloc.stop()
     assert held < 256 << 10
+
+
+def test_a_reentrant_call_is_refused(sse: types.ModuleType) -> None:
+    # a finalizer or GC callback run while the decoder allocates must not touch its buffers
+    decoder = sse.SSEDecoder()
+    inner: list[object] = []
+
+    def callback(phase: str, info: dict[str, int]) -> None:
+        # an empty piece changes nothing when the call is allowed (the GC also runs between
+        # the test's own calls); inside decode it must be refused
+        if phase == "start" and not inner:
+            try:
+                decoder.decode(b"")
+            except RuntimeError as exc:
+                inner.append(str(exc))
+
+    stream = b"data: " + b"y" * 100 + b"\n\n"
+    old = gc.get_threshold()
+    gc.callbacks.append(callback)
+    gc.set_threshold(1)
+    try:
+        for _ in range(200):
+            events = decoder.decode(stream[:50])
+            events += decoder.decode(stream[50:])
+            assert [e.data for e in events] == ["y" * 100]
+            if inner:
+                break
+    finally:
+        gc.set_threshold(*old)
+        gc.callbacks.remove(callback)
+    assert inner == ["SSEDecoder is already decoding (a re-entrant call)"]

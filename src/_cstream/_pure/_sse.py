@@ -173,6 +173,7 @@ class SSEDecoder:
         self._block_retry: int | None = None
         self._retry: int | None = None
         self._failed = False
+        self._busy = False  # inside decode() or flush()
 
     @property
     def last_event_id(self) -> str:
@@ -186,6 +187,19 @@ class SSEDecoder:
 
     def decode(self, data: bytes | bytearray | memoryview) -> list[ServerSentEvent]:
         """Feed one piece; return the events it completes (possibly none)."""
+        self._enter()
+        try:
+            return self._decode(data)
+        finally:
+            self._busy = False
+
+    def _enter(self) -> None:
+        # the compiled twin refuses a call from a finalizer run while it decodes; so does this
+        if self._busy:
+            raise RuntimeError("SSEDecoder is already decoding (a re-entrant call)")
+        self._busy = True
+
+    def _decode(self, data: bytes | bytearray | memoryview) -> list[ServerSentEvent]:
         if self._failed:
             self._raise()
         chunk = bytes(data)
@@ -248,6 +262,13 @@ class SSEDecoder:
         """End of the stream: raise a pending `EventTooLargeError`; otherwise drop the incomplete
         line and event, and get ready for a new stream (a reconnection). The last event ID and
         the reconnection time are kept; the ID buffer goes back to the last event ID."""
+        self._enter()
+        try:
+            self._flush()
+        finally:
+            self._busy = False
+
+    def _flush(self) -> None:
         if self._failed:
             self._raise()
         self._line = bytearray()
@@ -292,7 +313,7 @@ class SSEDecoder:
         self._last_id = self._id_buffer
         if self._data:
             # made without calling __init__ (a subclass's is not run), as the compiled side does
-            event = self._type.__new__(self._type)
+            event = ServerSentEvent.__new__(self._type)
             _set = object.__setattr__
             _set(event, "event", self._event or "message")
             _set(event, "data", _utf8(b"\n".join(self._data)))
