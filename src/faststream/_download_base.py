@@ -354,6 +354,8 @@ class Plan:
             raise ValueError("retries must be >= 0")
         if segments < 1:
             raise ValueError("segments must be >= 1")
+        if chunk_size < 1:
+            raise ValueError("chunk_size must be >= 1")
         self.started = time.monotonic()
         self.directory: Path | None = None
         self.target: Path | None = None
@@ -579,7 +581,8 @@ class Plan:
         self.close_file()
         assert self.target is not None
         # `chunk_size`: the write buffer; bytes reach the file at least that many at a time
-        self._file = open(self.part, "ab" if append else "wb", buffering=self.chunk_size)  # noqa: SIM115
+        buffering = self.chunk_size if self.chunk_size > 1 else 0  # 1 means lines: not for bytes
+        self._file = open(self.part, "ab" if append else "wb", buffering=buffering)  # noqa: SIM115
 
     def _error(self, message: str, response: Response) -> _ContentRangeError:
         error = _ContentRangeError(message)
@@ -588,7 +591,10 @@ class Plan:
 
     def write(self, chunk: bytes) -> None:
         assert self._file is not None
-        self._file.write(chunk)
+        try:
+            self._file.write(chunk)
+        except OSError as exc:
+            raise _disk_error(exc, self.part) from exc
         self.offset += len(chunk)
         self._sha.update(chunk)
         if self._check is not None:
@@ -618,7 +624,10 @@ class Plan:
     def close_file(self) -> None:
         """Flush what was written (kept for the next resume)."""
         if self._file is not None:
-            self._file.close()
+            try:
+                self._file.close()
+            except OSError as exc:  # the buffered tail did not fit
+                raise _disk_error(exc, self.part) from exc
             self._file = None
 
     # segments
@@ -634,8 +643,11 @@ class Plan:
         self.progress.total = total
         self.close_file()
         assert self.target is not None
-        with open(self.part, "wb") as f:
-            f.truncate(total)  # preallocated: each segment writes at its own positions
+        try:
+            with open(self.part, "wb") as f:
+                f.truncate(total)  # preallocated: each segment writes at its own positions
+        except OSError as exc:
+            raise _disk_error(exc, self.part) from exc
         self._write_sidecar()
 
     def has_segments(self) -> bool:
@@ -696,7 +708,10 @@ class Plan:
             chunk = chunk[: segment[1] - segment[0]]
         view = memoryview(chunk)
         while view:
-            written = os.pwrite(fd, view, segment[0])
+            try:
+                written = os.pwrite(fd, view, segment[0])
+            except OSError as exc:
+                raise _disk_error(exc, self.part) from exc
             segment[0] += written
             view = view[written:]
         self.progress.add(len(chunk))
@@ -759,6 +774,13 @@ class Plan:
         if self.target is not None:
             self.part.unlink(missing_ok=True)
             self.sidecar.unlink(missing_ok=True)
+
+
+def _disk_error(exc: OSError, part: Path) -> OSError:
+    """`exc` (disk full, file too large, ...) naming the part it was writing, which is kept."""
+    if exc.errno is None:
+        return exc
+    return OSError(exc.errno, f"{exc.strerror}; the part is kept for a resume", str(part))
 
 
 def _fsync_directory(directory: Path) -> None:

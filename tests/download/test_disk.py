@@ -56,6 +56,7 @@ def test_disk_full_keeps_the_part_and_the_target(
     name, errno, message = error
     assert name == "OSError" and errno == 27  # EFBIG: File too large
     assert "too large" in str(message)
+    assert "out.bin.part" in str(message)  # which file, and that it is kept
     assert target.read_bytes() == b"the previous version"
     part = tmp_path / "out.bin.part"
     assert part.exists()

@@ -209,6 +209,16 @@ def test_checksum_mismatch_deletes_the_part(
     assert target.read_bytes() == b"old"
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [({"segments": 0}, "segments"), ({"retries": -1}, "retries"), ({"chunk_size": 0}, "chunk")],
+)
+def test_bad_arguments(tmp_path: Path, kwargs: dict[str, int], match: str) -> None:
+    with faststream.Client() as client, pytest.raises(ValueError, match=match):
+        client.download("http://127.0.0.1:1/x", tmp_path / "x", **kwargs)  # type: ignore[arg-type]
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize("checksum", ["nocolon", "nosuchhash:00", "sha256:"])
 def test_bad_checksum_argument(tmp_path: Path, checksum: str) -> None:
     with faststream.Client() as client, pytest.raises(ValueError, match="checksum|algorithm"):
