@@ -84,6 +84,8 @@ TOKENS = {
     "_async_http11": "_http11",
     "_async_http2": "_http2",
     "AsyncHTTP2Connection": "HTTP2Connection",
+    "AsyncHTTP2Routes": "HTTP2Routes",
+    "AsyncHTTP2ResponseStream": "HTTP2ResponseStream",
     "_async_pool": "_pool",
     "_async_download": "_download",
     "_async_client": "_client",

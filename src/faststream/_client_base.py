@@ -482,11 +482,14 @@ class BaseClient(typing.Generic[_T]):
         from ._mounts import MountTable
 
         if http2:
-            # httpx raises ImportError when the h2 package is missing; faststream never has it.
-            raise ImportError(
-                "faststream does not support HTTP/2 (http2=True); use http2=False. "
-                "faststream speaks HTTP/1.1 only."
-            )
+            # As httpx: HTTP/2 needs the h2 package, whichever transport is used.
+            try:
+                import h2  # noqa: F401
+            except ImportError:
+                raise ImportError(
+                    "Using http2=True, but the 'h2' package is not installed. "
+                    "Make sure to install faststream using `pip install faststream-http[http2]`."
+                ) from None
         proxies = self._proxy_map(proxy, trust_env and transport is None)
         self._transport = make(None) if transport is None else transport
         table: dict[URLPattern | str, _T | None] = {

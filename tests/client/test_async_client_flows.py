@@ -12,6 +12,7 @@ unless a comment says otherwise.
 from __future__ import annotations
 
 import json
+import sys
 import typing
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
 
@@ -497,8 +498,9 @@ def test_state_and_aclose(backend: str) -> None:
     assert first_closed and second_closed
 
 
-def test_http2_is_an_import_error() -> None:
-    with pytest.raises(ImportError, match="http2=False"):
+def test_http2_without_h2_is_an_import_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "h2", None)
+    with pytest.raises(ImportError, match="'h2' package is not installed"):
         FASTSTREAM.AsyncClient(http2=True)
 
 

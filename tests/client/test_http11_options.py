@@ -139,8 +139,9 @@ def test_local_address_and_socket_options_apply_to_the_socket() -> None:
     assert peers == ["127.0.0.1"]
 
 
-def test_http2_and_unsupported_proxies_say_so() -> None:
-    with pytest.raises(ImportError, match="HTTP/2"):
+def test_http2_without_h2_and_unsupported_proxies_say_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "h2", None)
+    with pytest.raises(ImportError, match="'h2' package is not installed"):
         faststream.HTTPTransport(http2=True)
     with pytest.raises(ValueError, match="Unknown scheme for proxy URL"):
         faststream.HTTPTransport(proxy="ftp://127.0.0.1:1080")

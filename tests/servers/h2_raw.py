@@ -5,6 +5,8 @@ Routes (any method):
 * `/bytes/N`: 200 with N bytes (`pattern(N)`), sent as the client's windows allow.
 * `/echo`: 200 with the request body, once the request has ended.
 * `/hold`: 200, one byte of body, then nothing more until the client resets the stream.
+* `/gzip/N`: 200, `pattern(N)` gzip-compressed, with `Content-Encoding: gzip`.
+* `/lines`: 200, `LINES` as the body, sent in 7-byte DATA frames.
 * anything else: 404, empty.
 
 It records what a test asserts on: connections accepted, the most streams open at once on
@@ -13,7 +15,9 @@ one connection, and the streams the client reset (with their error codes).
 
 from __future__ import annotations
 
+import gzip
 import socket
+import ssl
 import threading
 import time
 import types
@@ -24,7 +28,9 @@ import h2.events
 import h2.exceptions
 import h2.settings
 
-__all__ = ["H2Server", "pattern"]
+__all__ = ["LINES", "H2Server", "pattern"]
+
+LINES = b"first\nsecond\r\nthird\rfourth"
 
 _POLL = 0.02  # seconds between checks of the stop flag
 _LIFETIME = 60.0  # no connection thread outlives this
@@ -38,8 +44,18 @@ def pattern(n: int) -> bytes:
 class H2Server:
     """`with H2Server() as server:` serves on `server.port` until the block ends."""
 
-    def __init__(self, max_concurrent_streams: int = 100) -> None:
+    def __init__(
+        self,
+        max_concurrent_streams: int = 100,
+        ssl_context: ssl.SSLContext | None = None,
+        goaway_after_first: bool = False,
+    ) -> None:
+        """`ssl_context`: serve h2 over TLS (its ALPN must offer h2), else h2c.
+        `goaway_after_first`: once the first response of a connection is sent, GOAWAY with
+        its stream as the last one processed; the connection then ends."""
         self.max_concurrent_streams = max_concurrent_streams
+        self.goaway_after_first = goaway_after_first
+        self.ssl_context = ssl_context
         self._listener = socket.create_server(("127.0.0.1", 0))
         self._listener.settimeout(_POLL)
         self.port: int = self._listener.getsockname()[1]
@@ -76,6 +92,13 @@ class H2Server:
             self._threads.append(thread)
 
     def _serve(self, sock: socket.socket) -> None:
+        if self.ssl_context is not None:
+            sock.settimeout(5)
+            try:
+                sock = self.ssl_context.wrap_socket(sock, server_side=True)
+            except OSError:
+                sock.close()
+                return
         config = h2.config.H2Configuration(client_side=False, header_encoding=None)
         conn = h2.connection.H2Connection(config=config)
         conn.local_settings = h2.settings.Settings(
@@ -140,6 +163,18 @@ class H2Server:
             body = pattern(int(path[len(b"/bytes/") :]))
         elif path == b"/echo":
             body = bytes(state.bodies[stream_id])
+        elif path.startswith(b"/gzip/"):
+            body = gzip.compress(pattern(int(path[len(b"/gzip/") :])))
+            fields = [(b":status", b"200"), (b"content-encoding", b"gzip")]
+            conn.send_headers(stream_id, fields)
+            state.outgoing[stream_id] = memoryview(body)
+            return
+        elif path == b"/lines":
+            conn.send_headers(stream_id, [(b":status", b"200")])
+            for offset in range(0, len(LINES), 7):
+                last = offset + 7 >= len(LINES)
+                conn.send_data(stream_id, LINES[offset : offset + 7], end_stream=last)
+            return
         elif path == b"/hold":
             conn.send_headers(stream_id, [(b":status", b"200")])
             conn.send_data(stream_id, b"h")
@@ -170,3 +205,6 @@ class H2Server:
                 state.outgoing[stream_id] = view
             else:
                 del state.outgoing[stream_id]
+                if self.goaway_after_first:
+                    conn.close_connection(last_stream_id=stream_id)
+                    return

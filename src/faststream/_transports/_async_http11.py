@@ -50,6 +50,7 @@ from .._exceptions import (
 )
 from .._response import Response
 from .._streams import AsyncByteStream
+from ._async_http2 import AsyncHTTP2Routes
 from ._async_pool import AsyncConnectionPool
 from ._backends import AsyncBackend, AsyncConnection, current_async_backend
 from ._base import AsyncBaseTransport
@@ -62,6 +63,13 @@ Key: typing.TypeAlias = typing.Hashable
 Seconds: typing.TypeAlias = float | None
 Timeouts: typing.TypeAlias = dict[str, Seconds]
 _SOCKS_PORT = 1080  # a SOCKS proxy URL without a port
+
+
+def _refused(count: int) -> int:
+    """One more request the server refused unprocessed; after 3, `RemoteProtocolError`."""
+    if count >= 3:
+        raise RemoteProtocolError("The server refused the request on 4 HTTP/2 connections.")
+    return count + 1
 
 
 def _remaining(deadline: float | None) -> float | None:
@@ -83,8 +91,11 @@ class AsyncHTTPTransport(AsyncBaseTransport):
     pool size; `proxy` an http(s) proxy for every request; `uds` a Unix socket to connect to
     instead of TCP; `local_address` the local IP to bind; `retries` the connection retries;
     `socket_options` `setsockopt` arguments applied before connecting; `max_header_fields`
-    the most header fields a response head may have (more: `RemoteProtocolError`). HTTP/2 is
-    not implemented: `http2=True` raises `ImportError`.
+    the most header fields a response head may have (more: `RemoteProtocolError`).
+    `http2=True` (needs h2, else `ImportError`) offers h2 by ALPN on https and uses whichever
+    protocol the server picks; with `http1=False` too, http:// speaks h2c by prior knowledge.
+    An HTTP/2 connection carries many requests at once; a request the server refused
+    unprocessed (GOAWAY, REFUSED_STREAM) is sent again on another connection.
     """
 
     def __init__(
@@ -116,6 +127,8 @@ class AsyncHTTPTransport(AsyncBaseTransport):
             max_header_fields,
         )
         self._pool = AsyncConnectionPool(limits)
+        self._http2 = AsyncHTTP2Routes(self._pool, max_header_fields) if http2 else None
+        self._http1 = http1 or self._settings.proxy is not None  # h2c only straight to the origin
         _mocking.notice_test_doubles()
 
     # -- the transport API ------------------------------------------------------------------
@@ -136,15 +149,38 @@ class AsyncHTTPTransport(AsyncBaseTransport):
         backend = current_async_backend()
         pool = self._pool
         retried = False
+        http2 = self._http2
+        refused = 0
         while True:
-            connection = await pool.acquire(key, timeouts.get("pool"), backend)
-            if connection is None:
-                try:
-                    connection = await self._open(backend, scheme, host, port, key, timeouts)
-                except BaseException:
-                    pool.discard()
-                    raise
-                pool.opened(connection)
+            if http2 is not None:
+                multiplexed = http2.find(key)
+                if multiplexed is not None:
+                    response = await http2.send(
+                        multiplexed, key, request, scheme, target, headers, timeouts
+                    )
+                    if response is not None:
+                        return response
+                    refused = _refused(refused)
+                    continue
+                if await http2.wait_for_opening(key, backend, timeouts.get("pool")):
+                    continue  # another request opened a connection to this origin: look again
+            http1 = False  # this request got an HTTP/1.1 connection
+            try:
+                connection = await pool.acquire(key, timeouts.get("pool"), backend)
+                if connection is None:
+                    try:
+                        connection = await self._open(backend, scheme, host, port, key, timeouts)
+                    except BaseException:
+                        pool.discard()
+                        raise
+                    pool.opened(connection)
+                    if http2 is not None and http2.negotiated(connection, scheme, self._http1):
+                        await http2.adopt(connection, backend, key, timeouts.get("connect"))
+                        continue
+                http1 = True
+            finally:
+                if http2 is not None:
+                    http2.opening_done(key, http1)
             try:
                 await connection.send_request(
                     method, target, headers, stream, timeouts.get("write")
@@ -174,6 +210,8 @@ class AsyncHTTPTransport(AsyncBaseTransport):
         )
 
     async def aclose(self) -> None:
+        if self._http2 is not None:
+            self._http2.close()
         self._pool.close()
 
     # -- connections ------------------------------------------------------------------------

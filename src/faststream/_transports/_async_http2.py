@@ -28,16 +28,19 @@ from __future__ import annotations
 import threading
 import time
 import typing
+from collections.abc import AsyncIterator
 
-from .._exceptions import ReadTimeout, RemoteProtocolError
-from ._http2_exchange import H2Exchange, H2Stream
+from .._exceptions import PoolTimeout, ReadTimeout, RemoteProtocolError, RequestError
+from .._response import Response
+from .._streams import AsyncByteStream, ByteStream
 from ._waiter import PoolWaiter
 
 if typing.TYPE_CHECKING:
-    from .._streams import AsyncByteStream
+    from .._request import Request
     from ._backends import AsyncBackend, AsyncConnection
+    from ._http2_exchange import H2Stream
 
-__all__ = ["AsyncHTTP2Connection"]
+__all__ = ["AsyncHTTP2Connection", "AsyncHTTP2ResponseStream", "AsyncHTTP2Routes"]
 
 Fields: typing.TypeAlias = list[tuple[bytes, bytes]]
 
@@ -83,6 +86,8 @@ class AsyncHTTP2Connection:
     ) -> None:
         self.network = connection
         self._backend = backend
+        from ._http2_exchange import H2Exchange  # h2 is imported only when HTTP/2 is used
+
         self.exchange = H2Exchange(max_fields)
         self._lock = _NoLock()  # unasync: async-only
         # unasync: sync-only: self._lock = threading.Lock()
@@ -293,3 +298,229 @@ class AsyncHTTP2Connection:
                 raise
             with self._lock:
                 self._writing = False
+
+
+class AsyncHTTP2Routes:
+    """A transport's HTTP/2 connections, by origin.
+
+    A connection negotiated as h2 (ALPN over TLS, or prior knowledge on http:// with
+    `http1=False`) keeps its pool slot for its whole life and carries as many streams at once
+    as the server allows; a request finds the first one with room (`find`), else the pool
+    opens a new connection within `Limits`. A connection that failed, or whose server sent
+    GOAWAY, takes no new stream and gives its slot back once its last stream is done.
+
+    While one request opens a connection to an origin, the others for that origin wait for
+    it (`wait_for_opening`) rather than open their own: if it speaks h2 they all share it.
+    An origin once found to answer in HTTP/1.1 opens connections freely from then on.
+    """
+
+    def __init__(self, pool: typing.Any, max_fields: int) -> None:
+        self._pool = pool
+        self._max_fields = max_fields
+        self._connections: dict[typing.Hashable, list[AsyncHTTP2Connection]] = {}
+        self._opening: dict[typing.Hashable, list[typing.Any]] = {}  # key -> waiters
+        self._http1: set[typing.Hashable] = set()  # origins that chose HTTP/1.1
+        self._lock = _NoLock()  # unasync: async-only
+        # unasync: sync-only: self._lock = threading.Lock()
+
+    def _waiter(self, backend: AsyncBackend) -> typing.Any:
+        return backend.Waiter(None)  # unasync: async-only
+        # unasync: sync-only: return ThreadWaiter(None)
+
+    async def wait_for_opening(
+        self, key: typing.Hashable, backend: AsyncBackend, timeout: float | None
+    ) -> bool:
+        """True after waiting for another request's new connection to `key` (look again);
+        False when nobody is opening one: the caller opens it and then calls `opening_done`.
+        `PoolTimeout` after `timeout`."""
+        with self._lock:
+            if key in self._http1:
+                return False
+            waiters = self._opening.get(key)
+            if waiters is None:
+                self._opening[key] = []
+                return False
+            waiter = self._waiter(backend)
+            waiters.append(waiter)
+        try:
+            await waiter.wait(timeout)
+        finally:
+            with self._lock:
+                if not waiter.done:
+                    waiter.give_up()
+                    if waiter in waiters:
+                        waiters.remove(waiter)
+        if not waiter.done:
+            raise PoolTimeout(
+                f"Timed out after {timeout} s waiting for a new connection to the same origin."
+            )
+        return True
+
+    def opening_done(self, key: typing.Hashable, http1: bool) -> None:
+        """The connection this caller was opening is ready (or failed): wake the others.
+        `http1`: the origin answered in HTTP/1.1."""
+        with self._lock:
+            waiters = self._opening.pop(key, [])
+            if http1:
+                self._http1.add(key)
+        for waiter in waiters:
+            waiter.grant(None)
+
+    def find(self, key: typing.Hashable) -> AsyncHTTP2Connection | None:
+        for connection in list(self._connections.get(key, ())):
+            if connection.accepts_streams:
+                return connection
+            self._check(key, connection)
+        return None
+
+    @staticmethod
+    def negotiated(network: AsyncConnection, scheme: str, http1: bool) -> bool:
+        """The new connection speaks HTTP/2: the TLS handshake chose h2, or h2c by prior
+        knowledge (an http:// origin with HTTP/1.1 turned off)."""
+        if scheme == "https":
+            ssl_object = network.network_stream.get_extra_info("ssl_object")
+            return ssl_object is not None and ssl_object.selected_alpn_protocol() == "h2"
+        return not http1
+
+    async def adopt(
+        self,
+        network: AsyncConnection,
+        backend: AsyncBackend,
+        key: typing.Hashable,
+        timeout: float | None,
+    ) -> AsyncHTTP2Connection:
+        """An h2 connection over `network` (whose pool slot it now holds)."""
+        connection = AsyncHTTP2Connection(network, backend, self._max_fields)
+        try:
+            await connection.start(timeout)
+        except BaseException:
+            self._pool.discard(network)
+            raise
+        with self._lock:
+            self._connections.setdefault(key, []).append(connection)
+        return connection
+
+    async def send(
+        self,
+        connection: AsyncHTTP2Connection,
+        key: typing.Hashable,
+        request: Request,
+        scheme: str,
+        target: bytes,
+        headers: Fields,
+        timeouts: dict[str, float | None],
+    ) -> Response | None:
+        """The response to `request` on `connection`; None when the server refused the
+        stream unprocessed (GOAWAY, REFUSED_STREAM): the caller sends it again elsewhere."""
+        from ._http2_exchange import StreamRefused
+
+        stream = request.stream
+        body: AsyncByteStream | bytes | None
+        if isinstance(stream, ByteStream):
+            body = stream._stream or None
+        else:
+            body = typing.cast("AsyncByteStream", stream)
+        authority = request.url.netloc
+        try:
+            h2_stream = await connection.request(
+                request.method.encode("ascii"),
+                scheme.encode("ascii"),
+                authority,
+                target,
+                headers,
+                body,
+                timeouts.get("write"),
+                timeouts.get("read"),
+            )
+        except StreamRefused:
+            self._check(key, connection)
+            return None
+        except BaseException as exc:
+            if isinstance(exc, RequestError) and exc._request is None:
+                exc.request = request
+            self._check(key, connection)
+            raise
+        assert h2_stream.headers is not None
+        return Response._from_transport(
+            h2_stream.status_code,
+            h2_stream.headers,
+            AsyncHTTP2ResponseStream(self, key, connection, h2_stream, request, timeouts),
+            {"http_version": b"HTTP/2", "network_stream": connection.network.network_stream},
+        )
+
+    def finished(
+        self, key: typing.Hashable, connection: AsyncHTTP2Connection, stream: H2Stream
+    ) -> None:
+        connection.close_stream(stream)
+        self._check(key, connection)
+
+    def _check(self, key: typing.Hashable, connection: AsyncHTTP2Connection) -> None:
+        """Closes a connection that takes no more streams once its last one is done, and
+        gives its pool slot back (once)."""
+        if not connection.closed and (connection.exchange.usable or connection.active):
+            return
+        with self._lock:
+            connections = self._connections.get(key)
+            if connections is None or connection not in connections:
+                return  # another caller gave it back already
+            connections.remove(connection)
+            if not connections:
+                del self._connections[key]
+        connection.close()
+        self._pool.discard(connection.network)
+
+    def close(self) -> None:
+        for key, connections in list(self._connections.items()):
+            for connection in list(connections):
+                connection.close()
+                self._check(key, connection)
+
+
+class AsyncHTTP2ResponseStream(AsyncByteStream):
+    """The body of a response on an HTTP/2 stream. Reading it to the end, closing it, an error
+    or a cancellation gives the stream back (reset when unfinished); never twice."""
+
+    def __init__(
+        self,
+        routes: AsyncHTTP2Routes,
+        key: typing.Hashable,
+        connection: AsyncHTTP2Connection,
+        stream: H2Stream,
+        request: Request,
+        timeouts: dict[str, float | None],
+    ) -> None:
+        self._routes = routes
+        self._key = key
+        self._connection: AsyncHTTP2Connection | None = connection
+        self._stream = stream
+        self._request = request
+        self._read_timeout = timeouts.get("read")
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        connection = self._connection
+        if connection is None:
+            raise RuntimeError("The response stream was closed.")
+        stream = self._stream
+        timeout = self._read_timeout
+        try:
+            while True:
+                pieces = await connection.read_pieces(stream, timeout)
+                if not pieces:
+                    break
+                for piece in pieces:
+                    yield piece
+        except BaseException as exc:
+            if isinstance(exc, RequestError) and exc._request is None:
+                exc.request = self._request
+            self._finish()
+            raise
+        self._finish()
+
+    async def aclose(self) -> None:
+        self._finish()
+
+    def _finish(self) -> None:
+        connection = self._connection
+        if connection is not None:
+            self._connection = None
+            self._routes.finished(self._key, connection, self._stream)

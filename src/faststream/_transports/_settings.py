@@ -58,7 +58,8 @@ class TransportSettings:
 
     The TLS context is built on the first https use (for the deprecated `verify=<str>` and
     `cert=`, at once, so that their DeprecationWarning comes from the constructor, as with
-    httpx). HTTP/2 is not implemented and says so. A SOCKS proxy needs `socksio` (the
+    httpx). `http2=True` needs h2 (the `http2` extra): without it the constructor raises
+    `ImportError`, as httpx does. A SOCKS proxy needs `socksio` (the
     `socks` extra): without it the constructor raises `ImportError`, as httpx does.
     """
 
@@ -77,11 +78,17 @@ class TransportSettings:
         max_header_fields: int = MAX_HEADERS,
     ) -> None:
         if http2:
-            raise ImportError(
-                "faststream does not support HTTP/2: use http2=False (HTTP/1.1 is used)."
-            )
-        if not http1:
-            raise ValueError("faststream speaks HTTP/1.1 only: http1=False leaves no protocol.")
+            try:
+                import h2  # noqa: F401
+            except ImportError:
+                raise ImportError(
+                    "Using http2=True, but the 'h2' package is not installed. "
+                    "Make sure to install faststream using `pip install faststream-http[http2]`."
+                ) from None
+        elif not http1:
+            raise ValueError("http1=False and http2=False leave no protocol to speak.")
+        self.http1 = http1
+        self.http2 = http2
         if isinstance(proxy, (str, URL)):
             proxy = Proxy(url=proxy)
         self.socks = False  # a SOCKS proxy: a handshake after connecting, no absolute form
@@ -113,6 +120,10 @@ class TransportSettings:
     def ssl_context(self) -> ssl.SSLContext:
         if self._context is None:
             self._context = create_ssl_context(self.verify, self.cert, self.trust_env)
+            if self.http2 and self.proxy is None:
+                # ALPN: the server picks h2 or HTTP/1.1. Through a proxy, HTTP/1.1 only.
+                protocols = ["h2", "http/1.1"] if self.http1 else ["h2"]
+                self._context.set_alpn_protocols(protocols)
         return self._context
 
     def route(self, request: Request) -> Route:
