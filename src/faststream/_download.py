@@ -75,7 +75,7 @@ def download(
             except ResourceChanged:
                 # A segment's If-Range did not match: the parts written belong to another
                 # version. Start over from zero, once; never splice two versions.
-                plan.forget_segments()
+                plan.forget()
                 _one_stream(client, url, plan, user_headers, kwargs)
                 if plan.has_segments():
                     _segments(client, url, plan, user_headers, kwargs)

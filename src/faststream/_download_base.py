@@ -425,25 +425,26 @@ class Plan:
         part_size = self.part.stat().st_size if self.part.is_file() else 0
         if not self.resume or meta is None or part_size == 0:
             return
-        if meta.get("url") != self.url or meta.get("validator") is None:
+        validator, total = meta.get("validator"), meta.get("total")
+        if meta.get("url") != self.url or not isinstance(validator, str) or not validator:
             return
-        total = meta.get("total")
-        if total is not None and part_size > total:
+        if total is not None and (not _is_size(total) or part_size > total):
             return
-        self.validator = (meta["validator"], meta.get("kind", "etag"))
-        self.total = total
         segmented = meta.get("segments")
-        if segmented and total is not None and part_size == total:
+        if segmented is not None:
+            starts = _valid_segments(segmented, meta.get("starts"), total)
+            if starts is None or part_size != total:
+                return  # not a plan this part can be trusted with: start over
+            self.validator = (validator, str(meta.get("kind")))
+            self.total = total
             self.segmented = [list(s) for s in segmented]
-            self.resumed_from = sum(
-                s[0] - start for s, start in zip(segmented, meta["starts"], strict=True)
-            )
-            self._starts = list(meta["starts"])
+            self._starts = starts
+            self.resumed_from = sum(s[0] - a for s, a in zip(segmented, starts, strict=True))
             self.progress.restart(self.resumed_from)
             self.progress.total = total
             return
-        if segmented:
-            return
+        self.validator = (validator, str(meta.get("kind")))
+        self.total = total
         self.offset = self.resumed_from = part_size
         self._hash_existing(part_size)
         self.progress.restart(part_size)
@@ -502,6 +503,10 @@ class Plan:
             if unsatisfied is not None and int(unsatisfied.group(1)) == self.offset:
                 self.total = self.offset
                 return DONE
+            # The validator matched, yet the part is longer than the resource: the part is
+            # not what the sidecar says. Ask again for the whole body, without a range.
+            self.forget()
+            return AGAIN
         if status == 416 and self._probing:
             unsatisfied = _UNSATISFIED.match(response.headers.get("content-range", ""))
             if unsatisfied is not None and int(unsatisfied.group(1)) == 0:
@@ -654,9 +659,9 @@ class Plan:
         """Whether the rest is fetched as segments (planned now, or by an earlier call)."""
         return self.segmented is not None
 
-    def forget_segments(self) -> None:
-        """Drop the segment plan and what was written under it: the next request starts
-        from zero (and probes again)."""
+    def forget(self) -> None:
+        """Drop what was written and any segment plan: the next request starts from zero
+        (and, for segments, probes again)."""
         self.segmented = None
         self.validator = None
         self.total = None
@@ -774,6 +779,33 @@ class Plan:
         if self.target is not None:
             self.part.unlink(missing_ok=True)
             self.sidecar.unlink(missing_ok=True)
+
+
+def _is_size(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _valid_segments(segmented: object, starts: object, total: object) -> list[int] | None:
+    """The segments' first offsets when a sidecar's segment plan is consistent: each
+    ``[next, end)`` inside ``[start, total]``, the segments in order and covering the whole;
+    else None (a sidecar is a file anyone could have edited)."""
+    if not _is_size(total) or not isinstance(segmented, list) or not isinstance(starts, list):
+        return None
+    if not segmented or len(segmented) != len(starts):
+        return None
+    expected_start = 0
+    for segment, start in zip(segmented, starts, strict=True):
+        if not (isinstance(segment, list) and len(segment) == 2):
+            return None
+        next_, end = segment
+        if not (_is_size(start) and _is_size(next_) and _is_size(end)):
+            return None
+        if start != expected_start or not start <= next_ <= end:
+            return None
+        expected_start = end
+    if expected_start != total:
+        return None
+    return list(starts)
 
 
 def _disk_error(exc: OSError, part: Path) -> OSError:
