@@ -93,7 +93,8 @@ class Client(BaseClient[BaseTransport]):
     `http1`, `http2`, `limits` and `trust_env` configure the default `HTTPTransport`;
     `transport=` replaces it (and disables environment proxies); `proxy=` sends every request
     through a proxy; `mounts={pattern: transport or None}` picks a transport per URL.
-    `http2=True` raises `ImportError`: faststream speaks HTTP/1.1 only.
+    `http2=True` (needs h2: the `http2` extra) offers HTTP/2 by ALPN on https; with
+    `http1=False` too, http:// speaks h2c by prior knowledge.
     """
 
     def __init__(
