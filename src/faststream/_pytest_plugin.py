@@ -1,19 +1,18 @@
-"""faststream's pytest plugin: mocks written for httpx intercept faststream's requests too.
+"""What faststream's pytest plugin (the top-level `_faststream_pytest`) does.
 
-Loaded by pytest through the `pytest11` entry point; it changes nothing unless respx or
-pytest-httpx is installed. With respx: faststream's gates are registered with respx at start-up,
-so any respx router (`respx.mock`, `respx.mock(using=...)`, decorators, the `respx_mock` fixture)
-answers faststream's requests while it is active. With pytest-httpx: while a test's `httpx_mock`
-fixture is alive, faststream's requests go through it exactly as httpx's transports' do --
-its `should_mock` option decides, its responses, callbacks and exceptions answer, it records
-the requests for `get_requests`, and an unmatched request fails with its `TimeoutException`.
+Nothing unless respx or pytest-httpx is installed. With respx: faststream's gates are registered
+with respx when pytest configures itself, so any respx router (`respx.mock`,
+`respx.mock(using=...)`, decorators, the `respx_mock` fixture) answers faststream's requests
+while it is active. With pytest-httpx: while a test's `httpx_mock` fixture is alive,
+faststream's requests go through it exactly as httpx's transports' do -- its `should_mock`
+option decides, its responses, callbacks and exceptions answer, it records the requests for
+`get_requests`, and an unmatched request fails with its `TimeoutException`.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import typing
-from collections.abc import Generator
 
 import pytest
 
@@ -24,23 +23,21 @@ if typing.TYPE_CHECKING:
     from ._response import Response
 
 
-def pytest_configure(config: pytest.Config) -> None:
+def configure(config: pytest.Config) -> None:
     if importlib.util.find_spec("respx") is not None:
         from ._mocking_respx import register
 
         register()
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_fixture_setup(
-    fixturedef: pytest.FixtureDef[object], request: pytest.FixtureRequest
-) -> Generator[None, object, object]:
-    result = yield
-    if fixturedef.argname == "httpx_mock" and importlib.util.find_spec("pytest_httpx"):
-        source = HTTPXMockSource()
-        activate(source)
-        fixturedef.addfinalizer(lambda: deactivate(source))
-    return result
+def follow_httpx_mock(fixturedef: pytest.FixtureDef[typing.Any]) -> None:
+    """Route faststream's requests through the `httpx_mock` fixture just set up, until its
+    teardown."""
+    if importlib.util.find_spec("pytest_httpx") is None:
+        return
+    source = HTTPXMockSource()
+    activate(source)
+    fixturedef.addfinalizer(lambda: deactivate(source))
 
 
 class _PassThrough(Exception):
