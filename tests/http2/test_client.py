@@ -158,6 +158,27 @@ def test_async_goaway_retries_concurrent_requests(backend: str) -> None:
     assert server.connections_accepted >= 2
 
 
+def test_stream_reset_fails_that_request_only(h2c: H2Server) -> None:
+    url = f"http://127.0.0.1:{h2c.port}"
+    with faststream.Client(http1=False, http2=True) as client:
+        with client.stream("GET", f"{url}/hold") as held:
+            with pytest.raises(faststream.RemoteProtocolError, match="INTERNAL_ERROR"):
+                client.get(f"{url}/reset")
+            assert client.get(f"{url}/bytes/3").content == b"abc"
+            assert next(held.iter_raw()) == b"h"  # the other stream is alive
+    assert h2c.connections_accepted == 1
+
+
+def test_forbidden_response_field_is_a_protocol_error(h2c: H2Server) -> None:
+    url = f"http://127.0.0.1:{h2c.port}"
+    with faststream.Client(http1=False, http2=True) as client:
+        with pytest.raises(faststream.RemoteProtocolError):
+            client.get(f"{url}/bad-header")
+        # the connection is gone; the next request gets a new one
+        assert client.get(f"{url}/bytes/3").content == b"abc"
+    assert h2c.connections_accepted == 2
+
+
 def test_read_timeout_on_one_stream(h2c: H2Server) -> None:
     url = f"http://127.0.0.1:{h2c.port}"
     with faststream.Client(http1=False, http2=True, timeout=0.3) as client:

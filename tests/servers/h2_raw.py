@@ -7,6 +7,8 @@ Routes (any method):
 * `/hold`: 200, one byte of body, then nothing more until the client resets the stream.
 * `/gzip/N`: 200, `pattern(N)` gzip-compressed, with `Content-Encoding: gzip`.
 * `/lines`: 200, `LINES` as the body, sent in 7-byte DATA frames.
+* `/reset`: 200, some body, then RST_STREAM (INTERNAL_ERROR).
+* `/bad-header`: 200 with a `Connection` field, which HTTP/2 forbids.
 * anything else: 404, empty.
 
 It records what a test asserts on: connections accepted, the most streams open at once on
@@ -24,6 +26,7 @@ import types
 
 import h2.config
 import h2.connection
+import h2.errors
 import h2.events
 import h2.exceptions
 import h2.settings
@@ -99,7 +102,13 @@ class H2Server:
             except OSError:
                 sock.close()
                 return
-        config = h2.config.H2Configuration(client_side=False, header_encoding=None)
+        # No outbound validation: some routes send what a broken server would.
+        config = h2.config.H2Configuration(
+            client_side=False,
+            header_encoding=None,
+            validate_outbound_headers=False,
+            normalize_outbound_headers=False,
+        )
         conn = h2.connection.H2Connection(config=config)
         conn.local_settings = h2.settings.Settings(
             client=False,
@@ -168,6 +177,15 @@ class H2Server:
             fields = [(b":status", b"200"), (b"content-encoding", b"gzip")]
             conn.send_headers(stream_id, fields)
             state.outgoing[stream_id] = memoryview(body)
+            return
+        elif path == b"/reset":
+            conn.send_headers(stream_id, [(b":status", b"200")])
+            conn.send_data(stream_id, b"partial")
+            conn.reset_stream(stream_id, h2.errors.ErrorCodes.INTERNAL_ERROR)
+            return
+        elif path == b"/bad-header":
+            fields = [(b":status", b"200"), (b"connection", b"close")]
+            conn.send_headers(stream_id, fields, end_stream=True)
             return
         elif path == b"/lines":
             conn.send_headers(stream_id, [(b":status", b"200")])
