@@ -93,6 +93,12 @@ class AsyncClient(BaseClient[AsyncBaseTransport]):
     through a proxy; `mounts={pattern: transport or None}` picks a transport per URL.
     `http2=True` (needs h2: the `http2` extra) offers HTTP/2 by ALPN on https; with
     `http1=False` too, http:// speaks h2c by prior knowledge.
+
+    Size caps (faststream's; None, the default, is httpx's behaviour: no cap), also per
+    request as `extensions={"max_decoded_bytes": n}` (None there lifts the client's cap):
+    `max_response_bytes` bounds the body bytes received (after framing, before decoding),
+    `max_decoded_bytes` the body bytes after content decoding, `max_line_length` one line of
+    `iter_lines`/`aiter_lines`. Crossing one raises `ResponseTooLarge` and closes the response.
     """
 
     def __init__(
@@ -118,6 +124,9 @@ class AsyncClient(BaseClient[AsyncBaseTransport]):
         transport: AsyncBaseTransport | None = None,
         trust_env: bool = True,  # unasync: async-only
         default_encoding: str | Callable[[bytes], str] = "utf-8",
+        max_response_bytes: int | None = None,
+        max_decoded_bytes: int | None = None,
+        max_line_length: int | None = None,
     ) -> None:
         super().__init__(
             auth=auth,
@@ -131,6 +140,9 @@ class AsyncClient(BaseClient[AsyncBaseTransport]):
             base_url=base_url,
             trust_env=trust_env,
             default_encoding=default_encoding,
+            max_response_bytes=max_response_bytes,
+            max_decoded_bytes=max_decoded_bytes,
+            max_line_length=max_line_length,
         )
         from ._transports._async_http11 import AsyncHTTPTransport
 

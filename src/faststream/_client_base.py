@@ -30,7 +30,7 @@ from ._config import (
     UseClientDefault,
 )
 from ._cookies import Cookies
-from ._decoders import content_decoder
+from ._decoders import Caps, content_decoder
 from ._exceptions import (
     InvalidURL,
     RemoteProtocolError,
@@ -203,7 +203,13 @@ class BaseClient(typing.Generic[_T]):
         base_url: URL | str = "",
         trust_env: bool = True,
         default_encoding: str | Callable[[bytes], str] = "utf-8",
+        max_response_bytes: int | None = None,
+        max_decoded_bytes: int | None = None,
+        max_line_length: int | None = None,
     ) -> None:
+        caps = Caps(max_response_bytes, max_decoded_bytes, max_line_length)
+        # None when no cap is set: responses then take the uncapped paths.
+        self._caps = caps if caps.any() else None
         self.event_hooks = {} if event_hooks is None else event_hooks
         self.base_url = base_url
         self.auth = auth
@@ -539,6 +545,8 @@ class BaseClient(typing.Generic[_T]):
         time_on_close(response, start)
         self._cookies.extract_cookies(response)
         response.default_encoding = self._default_encoding
+        # A request's `extensions` may set or lift (None) any of the client's caps.
+        response._caps = Caps.merged(self._caps, request.extensions)
         if logger.isEnabledFor(logging.INFO):
             logger.info(
                 'HTTP Request: %s %s "%s %d %s"',

@@ -14,7 +14,12 @@ A response body goes through up to two steps, both sans-I/O objects from the cor
 object and differ only in how they pull the raw chunks. Nothing here ever joins a body.
 
 `decoding_error()` maps the core's `DecodeError` (corrupt or truncated data, too many codings)
-to the `DecodingError` users catch, with the request attached.
+to the `DecodingError` users catch, with the request attached; a crossed cap (`CapExceeded`,
+`LineTooLongError`) becomes `ResponseTooLarge`.
+
+`Caps` holds a response's size caps. `Pipeline` enforces `max_decoded_bytes` on the decoder's
+output, which is produced in bounded steps: a decompression bomb stops within one step of
+the cap, whatever its ratio.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 import _cstream
 
-from ._exceptions import DecodingError
+from ._exceptions import DecodingError, ResponseTooLarge
 from ._headers import Headers
 
 if typing.TYPE_CHECKING:
@@ -35,6 +40,8 @@ if typing.TYPE_CHECKING:
 
 __all__ = [
     "DECODE_STEP",
+    "CapExceeded",
+    "Caps",
     "Pipeline",
     "Stage",
     "byte_stage",
@@ -65,8 +72,69 @@ def content_decoder(headers: Headers, chunk_size: int | None) -> ContentDecoder 
 
 
 def decoding_error(exc: Exception, request: Request | None) -> DecodingError:
-    """The `DecodingError` to raise for a core `DecodeError`: same message, request attached."""
+    """The `DecodingError` to raise for a core `DecodeError`: same message, request attached;
+    `ResponseTooLarge` for a crossed cap."""
+    if isinstance(exc, (CapExceeded, _cstream.LineTooLongError)):
+        return ResponseTooLarge(str(exc), request=request)
     return DecodingError(str(exc), request=request)
+
+
+class CapExceeded(_cstream.DecodeError):
+    """Raised by `Pipeline` when the decoded body crosses `max_decoded_bytes`."""
+
+
+class Caps:
+    """A response's size caps (None: no cap). A response with no cap at all carries None
+    rather than a `Caps`, so the uncapped paths test one attribute once per iterator."""
+
+    __slots__ = ("max_decoded_bytes", "max_line_length", "max_response_bytes")
+
+    def __init__(
+        self,
+        max_response_bytes: int | None = None,
+        max_decoded_bytes: int | None = None,
+        max_line_length: int | None = None,
+    ) -> None:
+        given: tuple[tuple[str, object], ...] = (
+            ("max_response_bytes", max_response_bytes),
+            ("max_decoded_bytes", max_decoded_bytes),
+            ("max_line_length", max_line_length),
+        )
+        for name, value in given:
+            # A cap comes from user code (keywords, extensions): a wrong type would otherwise
+            # surface as a TypeError deep in the body loop.
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int) or value < 0
+            ):
+                raise ValueError(f"{name} must be None or an int >= 0, not {value!r}")
+        self.max_response_bytes = max_response_bytes
+        self.max_decoded_bytes = max_decoded_bytes
+        self.max_line_length = max_line_length
+
+    @classmethod
+    def merged(
+        cls, defaults: Caps | None, extensions: typing.Mapping[str, typing.Any]
+    ) -> Caps | None:
+        """`defaults` (a client's caps) overridden by a request's `extensions` entries of the
+        same names; None when no cap is set."""
+        if _CAP_NAMES.isdisjoint(extensions):
+            return defaults
+        values = {
+            name: extensions.get(name, None if defaults is None else getattr(defaults, name))
+            for name in _CAP_NAMES
+        }
+        caps = cls(**values)
+        return caps if caps.any() else None
+
+    def any(self) -> bool:
+        return (
+            self.max_response_bytes is not None
+            or self.max_decoded_bytes is not None
+            or self.max_line_length is not None
+        )
+
+
+_CAP_NAMES = frozenset(("max_response_bytes", "max_decoded_bytes", "max_line_length"))
 
 
 def is_known_encoding(name: str) -> bool:
@@ -111,15 +179,19 @@ def text_stage(encoding: str, chunk_size: int | None) -> Stage[str]:
     return Stage(step, end)
 
 
-def line_stage(encoding: str) -> Stage[str]:
+def line_stage(encoding: str, max_line_length: int | None = None) -> Stage[str]:
     """`iter_lines`: lines ending at \\n, \\r\\n or \\r. ASCII-compatible encodings are split as
     bytes and each line decoded once; others are decoded to text first. Both paths give the
-    same lines (the core guarantees it). Raises LookupError for an unknown encoding."""
+    same lines (the core guarantees it). Raises LookupError for an unknown encoding.
+
+    `max_line_length` bounds a line (terminator excluded): in bytes on the bytes path, in
+    characters on the text path; a longer one raises `LineTooLongError` as soon as the part
+    buffered exceeds it, so memory stays bounded."""
     if _cstream.bytes_lines_supported(encoding):
-        splitter = _cstream.ByteLineDecoder(encoding)
+        splitter = _cstream.ByteLineDecoder(encoding, max_line_length)
         return Stage(splitter.decode, splitter.flush)
     decoder = _cstream.TextDecoder(encoding)
-    lines = _cstream.LineDecoder()
+    lines = _cstream.LineDecoder(max_line_length)
     decode, split = decoder.decode, lines.decode
 
     def step(piece: bytes) -> list[str]:
@@ -144,15 +216,26 @@ class Pipeline(typing.Generic[T]):
     made, never while one is iterated.
     """
 
-    __slots__ = ("_decoder", "_stage", "feed")
+    __slots__ = ("_cap", "_decoder", "_room", "_stage", "feed")
 
     feed: Callable[[bytes], Iterable[list[T]]]
 
-    def __init__(self, decoder: ContentDecoder | None, stage: Stage[T]) -> None:
+    def __init__(
+        self,
+        decoder: ContentDecoder | None,
+        stage: Stage[T],
+        max_decoded_bytes: int | None = None,
+    ) -> None:
         self._decoder = decoder
         self._stage = stage
-        # Identity: the stage's own step as one batch, no generator in between (the hot path).
-        self.feed = self._feed_identity if decoder is None else self._feed_decoded
+        self._cap = self._room = max_decoded_bytes
+        if max_decoded_bytes is not None:
+            # Capped: the only path that counts, chosen once so the others pay nothing.
+            self.feed = self._feed_capped
+        else:
+            # Identity: the stage's own step as one batch, no generator in between (the hot
+            # path).
+            self.feed = self._feed_identity if decoder is None else self._feed_decoded
 
     def _feed_identity(self, raw: bytes) -> tuple[list[T]]:
         return (self._stage.step(raw),)
@@ -163,11 +246,32 @@ class Pipeline(typing.Generic[T]):
         for piece in self._decoder.decode(raw):
             yield step(piece)
 
+    def _feed_capped(self, raw: bytes) -> Iterator[list[T]]:
+        pieces: Iterable[bytes] = (raw,) if self._decoder is None else self._decoder.decode(raw)
+        return self._capped(pieces)
+
+    def _capped(self, pieces: Iterable[bytes]) -> Iterator[list[T]]:
+        # The bytes up to the cap go on; the piece that crosses it is cut at the cap and the
+        # error raised on the next pull, before the decoder is asked for another step.
+        step = self._stage.step
+        for piece in pieces:
+            room = typing.cast(int, self._room)
+            if len(piece) > room:
+                if room:
+                    self._room = 0
+                    yield step(piece[:room])
+                raise CapExceeded(f"response body exceeded max_decoded_bytes={self._cap}")
+            self._room = room - len(piece)
+            yield step(piece)
+
     def finish(self) -> Iterator[list[T]]:
         if self._decoder is not None:
             step = self._stage.step
-            for piece in self._decoder.flush():
-                yield step(piece)
+            if self._room is not None:
+                yield from self._capped(self._decoder.flush())
+            else:
+                for piece in self._decoder.flush():
+                    yield step(piece)
         yield self._stage.end()
 
 

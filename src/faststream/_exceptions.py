@@ -10,7 +10,7 @@ HTTPError
 │   │   ├── ProxyError
 │   │   ├── UnsupportedProtocol
 │   │   └── SSEError (faststream's: a server-sent event stream that cannot be read)
-│   ├── DecodingError
+│   ├── DecodingError: ResponseTooLarge (faststream's: a size cap crossed)
 │   └── TooManyRedirects
 └── HTTPStatusError
 InvalidURL
@@ -54,6 +54,7 @@ __all__ = [
     "RequestError",
     "RequestNotRead",
     "ResponseNotRead",
+    "ResponseTooLarge",
     "SSEError",
     "StreamClosed",
     "StreamConsumed",
@@ -192,6 +193,15 @@ class RemoteProtocolError(ProtocolError):
 
 class DecodingError(RequestError):
     """Decoding of the response failed, due to a malformed encoding."""
+
+
+class ResponseTooLarge(DecodingError):
+    """A response crossed a size cap: `max_response_bytes` (body bytes on the wire),
+    `max_decoded_bytes` (body bytes after content decoding) or `max_line_length` (one line).
+
+    Raised at the byte where the cap is crossed, after everything up to the cap was handed
+    out; the response is closed by then, so its connection is not held.
+    """
 
 
 class TooManyRedirects(RequestError):

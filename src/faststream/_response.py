@@ -49,6 +49,7 @@ from . import _mocking
 from ._content import UnattachedStream, encode_response
 from ._cookies import Cookies
 from ._decoders import (
+    Caps,
     Pipeline,
     Stage,
     byte_stage,
@@ -63,6 +64,7 @@ from ._exceptions import (
     HTTPStatusError,
     RequestError,
     ResponseNotRead,
+    ResponseTooLarge,
     StreamClosed,
     StreamConsumed,
     request_context,
@@ -215,6 +217,9 @@ class Response:
         self._clock: float | None = None  # the start, while `time_on_close`'s clock runs
         self._cookies: Cookies | None = None
         self._num_bytes_downloaded = 0
+        # Size caps (set by the client from its keywords and the request's extensions);
+        # None when there is none, so the uncapped paths test it once per iterator.
+        self._caps: Caps | None = None
 
     # -- attributes ---------------------------------------------------------------------------
 
@@ -409,6 +414,7 @@ class Response:
                 and not self.is_closed
                 and isinstance(stream, SyncByteStream)
                 and not self.headers._has_any(_CONTENT_ENCODING)
+                and self._caps is None
             ):
                 # No content coding: the raw pieces are the body (what iter_bytes() would
                 # give, without its per-piece machinery).
@@ -437,6 +443,7 @@ class Response:
                 and not self.is_closed
                 and isinstance(stream, AsyncByteStream)
                 and not self.headers._has_any(_CONTENT_ENCODING)
+                and self._caps is None
             ):
                 # No content coding: the raw pieces are the body (as in `read()`).
                 self.is_stream_consumed = True
@@ -461,7 +468,10 @@ class Response:
         chunker = _cstream.ByteChunker(chunk_size)
         self.is_stream_consumed = True
         self._num_bytes_downloaded = 0
-        stream = typing.cast(SyncByteStream, self.stream)
+        stream: Iterable[bytes] = typing.cast(SyncByteStream, self.stream)
+        caps = self._caps
+        if caps is not None and caps.max_response_bytes is not None:
+            stream = self._capped_raw(stream, caps.max_response_bytes)
         with request_context(self._request):
             for raw in stream:
                 # Counted before anything derived from it is yielded.
@@ -479,9 +489,19 @@ class Response:
         """The decoded body as text in `encoding`, re-cut to `chunk_size` characters."""
         return self._drive(lambda: text_stage(self.encoding or "utf-8", chunk_size), None)
 
-    def iter_lines(self) -> Iterator[str]:
-        """The body's lines, split at \\n, \\r\\n and \\r, terminators removed."""
-        return self._drive(lambda: line_stage(self.encoding or "utf-8"), None)
+    def iter_lines(self, *, max_line_length: int | None = None) -> Iterator[str]:
+        """The body's lines, split at \\n, \\r\\n and \\r, terminators removed.
+
+        `max_line_length` (default: the client's cap, else none) bounds a line, terminator
+        excluded, in bytes (in characters for encodings that are not ASCII-compatible): a
+        longer line raises `ResponseTooLarge` as soon as the part received exceeds it (the
+        lines completed earlier in the same received piece are not handed out)."""
+        return self._drive(lambda: self._line_stage(max_line_length), None)
+
+    def _line_stage(self, max_line_length: int | None) -> Stage[str]:
+        if max_line_length is None and self._caps is not None:
+            max_line_length = self._caps.max_line_length
+        return line_stage(self.encoding or "utf-8", max_line_length)
 
     def iter_sse(
         self, *, max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE
@@ -512,6 +532,26 @@ class Response:
                 _attach(exc, self._request)
                 raise
 
+    def _capped_raw(self, stream: Iterable[bytes], cap: int) -> Iterator[bytes]:
+        # The raw pieces up to `max_response_bytes`; the one that crosses it is cut at the
+        # cap, then the response is closed (freeing its connection) and the error raised.
+        room = cap
+        for raw in stream:
+            if len(raw) > room:
+                if room:
+                    yield raw[:room]
+                self.close()
+                raise self._too_large("max_response_bytes", cap)
+            room -= len(raw)
+            yield raw
+
+    def _too_large(self, name: str, cap: int) -> ResponseTooLarge:
+        return ResponseTooLarge(f"response body exceeded {name}={cap}", request=self._request)
+
+    def _max_decoded_bytes(self) -> int | None:
+        caps = self._caps
+        return None if caps is None else caps.max_decoded_bytes
+
     def _drive(self, make_stage: Callable[[], Stage[T]], chunk_size: int | None) -> Iterator[T]:
         # The sync loop of iter_bytes/iter_text/iter_lines: batches flattened in C, so an item
         # (a line, say) costs no generator step of its own. Lazy: nothing runs before the first
@@ -531,7 +571,9 @@ class Response:
         self._check_stream(SyncByteStream)
         raw_chunks = typing.cast(Generator[bytes, None, None], self.iter_raw())
         try:
-            pipeline = Pipeline(content_decoder(self.headers, chunk_size), stage)
+            pipeline = Pipeline(
+                content_decoder(self.headers, chunk_size), stage, self._max_decoded_bytes()
+            )
             for raw in raw_chunks:
                 yield from pipeline.feed(raw)
             yield from pipeline.finish()
@@ -555,7 +597,10 @@ class Response:
         stream = typing.cast(AsyncByteStream, self.stream)
         # The stream's iterator is closed here when this one stops early, not left to the
         # event loop's finalizer.
-        iterator = stream.__aiter__()
+        iterator: AsyncIterator[bytes] = stream.__aiter__()
+        caps = self._caps
+        if caps is not None and caps.max_response_bytes is not None:
+            iterator = self._acapped_raw(iterator, caps.max_response_bytes)
         try:
             with request_context(self._request):
                 async for raw in iterator:
@@ -576,9 +621,9 @@ class Response:
         """`iter_text` for an async stream."""
         return self._adrive(lambda: text_stage(self.encoding or "utf-8", chunk_size), None)
 
-    def aiter_lines(self) -> AsyncIterator[str]:
+    def aiter_lines(self, *, max_line_length: int | None = None) -> AsyncIterator[str]:
         """`iter_lines` for an async stream."""
-        return self._adrive(lambda: line_stage(self.encoding or "utf-8"), None)
+        return self._adrive(lambda: self._line_stage(max_line_length), None)
 
     def aiter_sse(
         self, *, max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE
@@ -600,6 +645,21 @@ class Response:
             with request_context(self._request):
                 await self.stream.aclose()
 
+    async def _acapped_raw(self, raw_iter: AsyncIterator[bytes], cap: int) -> AsyncIterator[bytes]:
+        # `_capped_raw` for an async stream.
+        room = cap
+        try:
+            async for raw in raw_iter:
+                if len(raw) > room:
+                    if room:
+                        yield raw[:room]
+                    await self.aclose()
+                    raise self._too_large("max_response_bytes", cap)
+                room -= len(raw)
+                yield raw
+        finally:
+            await aclose_iterator(raw_iter)
+
     async def _adrive(
         self, make_stage: Callable[[], Stage[T]], chunk_size: int | None
     ) -> AsyncIterator[T]:
@@ -612,7 +672,9 @@ class Response:
         self._check_stream(AsyncByteStream)
         raw_chunks = typing.cast(AsyncGenerator[bytes, None], self.aiter_raw())
         try:
-            pipeline = Pipeline(content_decoder(self.headers, chunk_size), stage)
+            pipeline = Pipeline(
+                content_decoder(self.headers, chunk_size), stage, self._max_decoded_bytes()
+            )
             async for raw in raw_chunks:
                 for batch in pipeline.feed(raw):
                     for item in batch:

@@ -37,7 +37,7 @@ def test_same_constructor_signature_as_httpx(name: str) -> None:
 
 
 # faststream's own exceptions, beyond httpx's
-ADDITIONS = ["ChecksumMismatch", "SSEError"]
+ADDITIONS = ["ChecksumMismatch", "ResponseTooLarge", "SSEError"]
 
 
 def test_module_all_lists_exactly_the_exception_classes() -> None:

@@ -38,6 +38,7 @@ ADDITIONS = {
     "DownloadProgress",
     "DownloadResult",
     "EventSource",
+    "ResponseTooLarge",
     "ServerSentEvent",
     "SSEError",
 }
