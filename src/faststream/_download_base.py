@@ -15,7 +15,11 @@ it) drive a `Plan`, which decides what to ask for and checks what came back:
   start at n and keep the total, 200 starts over, 416 with ``bytes */n`` means complete;
 * the sha256 of the stored bytes (and the `checksum` algorithm's digest) is computed as the
   bytes are written; a resumed part is hashed first (one read of the part, never of the
-  network).
+  network); segments arrive out of order, so their part is hashed once it is complete (one
+  read of the part, from the page cache while it is fresh);
+* segments: a one-byte probe (``Range: bytes=0-0``) learns the total and range support (a
+  200 to it is simply the whole body, one stream); the part is preallocated and each segment
+  writes at its own offsets with ``os.pwrite``; the sidecar keeps each segment's next offset.
 """
 
 from __future__ import annotations
