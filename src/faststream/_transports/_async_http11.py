@@ -148,39 +148,23 @@ class AsyncHTTPTransport(AsyncBaseTransport):
 
         backend = current_async_backend()
         pool = self._pool
+        if self._http2 is not None:
+            response = await self._via_http2(
+                backend, scheme, host, port, key, target, headers, request, timeouts
+            )
+            if response is not None:
+                return response
+            # The origin answered in HTTP/1.1: its connection waits idle in the pool.
         retried = False
-        http2 = self._http2
-        refused = 0
         while True:
-            if http2 is not None:
-                multiplexed = http2.find(key)
-                if multiplexed is not None:
-                    response = await http2.send(
-                        multiplexed, key, request, scheme, target, headers, timeouts
-                    )
-                    if response is not None:
-                        return response
-                    refused = _refused(refused)
-                    continue
-                if await http2.wait_for_opening(key, backend, timeouts.get("pool")):
-                    continue  # another request opened a connection to this origin: look again
-            http1 = False  # this request got an HTTP/1.1 connection
-            try:
-                connection = await pool.acquire(key, timeouts.get("pool"), backend)
-                if connection is None:
-                    try:
-                        connection = await self._open(backend, scheme, host, port, key, timeouts)
-                    except BaseException:
-                        pool.discard()
-                        raise
-                    pool.opened(connection)
-                    if http2 is not None and http2.negotiated(connection, scheme, self._http1):
-                        await http2.adopt(connection, backend, key, timeouts.get("connect"))
-                        continue
-                http1 = True
-            finally:
-                if http2 is not None:
-                    http2.opening_done(key, http1)
+            connection = await pool.acquire(key, timeouts.get("pool"), backend)
+            if connection is None:
+                try:
+                    connection = await self._open(backend, scheme, host, port, key, timeouts)
+                except BaseException:
+                    pool.discard()
+                    raise
+                pool.opened(connection)
             try:
                 await connection.send_request(
                     method, target, headers, stream, timeouts.get("write")
@@ -213,6 +197,60 @@ class AsyncHTTPTransport(AsyncBaseTransport):
         if self._http2 is not None:
             self._http2.close()
         self._pool.close()
+
+    async def _via_http2(
+        self,
+        backend: AsyncBackend,
+        scheme: str,
+        host: str,
+        port: int,
+        key: Key,
+        target: bytes,
+        headers: list[tuple[bytes, bytes]],
+        request: Request,
+        timeouts: Timeouts,
+    ) -> Response | None:
+        """The response over an HTTP/2 connection to the origin (an open one with room, else
+        a new one), or None when the origin speaks HTTP/1.1: the connection just opened to
+        find that out is left idle in the pool for the HTTP/1.1 exchange."""
+        http2 = self._http2
+        assert http2 is not None
+        pool = self._pool
+        refused = 0
+        while True:
+            multiplexed = http2.find(key)
+            if multiplexed is not None:
+                response = await http2.send(
+                    multiplexed, key, request, scheme, target, headers, timeouts
+                )
+                if response is not None:
+                    return response
+                refused = _refused(refused)
+                continue
+            if http2.speaks_http1(key):
+                return None
+            if await http2.wait_for_opening(key, backend, timeouts.get("pool")):
+                continue  # another request opened a connection to this origin: look again
+            http1 = False  # the origin answered in HTTP/1.1
+            try:
+                connection = await pool.acquire(key, timeouts.get("pool"), backend)
+                if connection is None:
+                    try:
+                        connection = await self._open(backend, scheme, host, port, key, timeouts)
+                    except BaseException:
+                        pool.discard()
+                        raise
+                    pool.opened(connection)
+                    if http2.negotiated(connection, scheme, self._http1):
+                        await http2.adopt(connection, backend, key, timeouts.get("connect"))
+                        continue
+                    pool.release(connection, True)
+                else:
+                    pool.release(connection, True)  # an idle HTTP/1.1 connection: as it was
+                http1 = True
+                return None
+            finally:
+                http2.opening_done(key, http1)
 
     # -- connections ------------------------------------------------------------------------
 

@@ -327,6 +327,10 @@ class AsyncHTTP2Routes:
         return backend.Waiter(None)  # unasync: async-only
         # unasync: sync-only: return ThreadWaiter(None)
 
+    def speaks_http1(self, key: typing.Hashable) -> bool:
+        """The origin answered a new connection in HTTP/1.1 before."""
+        return key in self._http1
+
     async def wait_for_opening(
         self, key: typing.Hashable, backend: AsyncBackend, timeout: float | None
     ) -> bool:
@@ -334,8 +338,6 @@ class AsyncHTTP2Routes:
         False when nobody is opening one: the caller opens it and then calls `opening_done`.
         `PoolTimeout` after `timeout`."""
         with self._lock:
-            if key in self._http1:
-                return False
             waiters = self._opening.get(key)
             if waiters is None:
                 self._opening[key] = []

@@ -150,39 +150,23 @@ class HTTPTransport(BaseTransport):
 
         backend = SYNC_BACKEND
         pool = self._pool
+        if self._http2 is not None:
+            response = self._via_http2(
+                backend, scheme, host, port, key, target, headers, request, timeouts
+            )
+            if response is not None:
+                return response
+            # The origin answered in HTTP/1.1: its connection waits idle in the pool.
         retried = False
-        http2 = self._http2
-        refused = 0
         while True:
-            if http2 is not None:
-                multiplexed = http2.find(key)
-                if multiplexed is not None:
-                    response = http2.send(
-                        multiplexed, key, request, scheme, target, headers, timeouts
-                    )
-                    if response is not None:
-                        return response
-                    refused = _refused(refused)
-                    continue
-                if http2.wait_for_opening(key, backend, timeouts.get("pool")):
-                    continue  # another request opened a connection to this origin: look again
-            http1 = False  # this request got an HTTP/1.1 connection
-            try:
-                connection = pool.acquire(key, timeouts.get("pool"), backend)
-                if connection is None:
-                    try:
-                        connection = self._open(backend, scheme, host, port, key, timeouts)
-                    except BaseException:
-                        pool.discard()
-                        raise
-                    pool.opened(connection)
-                    if http2 is not None and http2.negotiated(connection, scheme, self._http1):
-                        http2.adopt(connection, backend, key, timeouts.get("connect"))
-                        continue
-                http1 = True
-            finally:
-                if http2 is not None:
-                    http2.opening_done(key, http1)
+            connection = pool.acquire(key, timeouts.get("pool"), backend)
+            if connection is None:
+                try:
+                    connection = self._open(backend, scheme, host, port, key, timeouts)
+                except BaseException:
+                    pool.discard()
+                    raise
+                pool.opened(connection)
             try:
                 connection.send_request(
                     method, target, headers, stream, timeouts.get("write")
@@ -215,6 +199,60 @@ class HTTPTransport(BaseTransport):
         if self._http2 is not None:
             self._http2.close()
         self._pool.close()
+
+    def _via_http2(
+        self,
+        backend: SyncBackend,
+        scheme: str,
+        host: str,
+        port: int,
+        key: Key,
+        target: bytes,
+        headers: list[tuple[bytes, bytes]],
+        request: Request,
+        timeouts: Timeouts,
+    ) -> Response | None:
+        """The response over an HTTP/2 connection to the origin (an open one with room, else
+        a new one), or None when the origin speaks HTTP/1.1: the connection just opened to
+        find that out is left idle in the pool for the HTTP/1.1 exchange."""
+        http2 = self._http2
+        assert http2 is not None
+        pool = self._pool
+        refused = 0
+        while True:
+            multiplexed = http2.find(key)
+            if multiplexed is not None:
+                response = http2.send(
+                    multiplexed, key, request, scheme, target, headers, timeouts
+                )
+                if response is not None:
+                    return response
+                refused = _refused(refused)
+                continue
+            if http2.speaks_http1(key):
+                return None
+            if http2.wait_for_opening(key, backend, timeouts.get("pool")):
+                continue  # another request opened a connection to this origin: look again
+            http1 = False  # the origin answered in HTTP/1.1
+            try:
+                connection = pool.acquire(key, timeouts.get("pool"), backend)
+                if connection is None:
+                    try:
+                        connection = self._open(backend, scheme, host, port, key, timeouts)
+                    except BaseException:
+                        pool.discard()
+                        raise
+                    pool.opened(connection)
+                    if http2.negotiated(connection, scheme, self._http1):
+                        http2.adopt(connection, backend, key, timeouts.get("connect"))
+                        continue
+                    pool.release(connection, True)
+                else:
+                    pool.release(connection, True)  # an idle HTTP/1.1 connection: as it was
+                http1 = True
+                return None
+            finally:
+                http2.opening_done(key, http1)
 
     # -- connections ------------------------------------------------------------------------
 

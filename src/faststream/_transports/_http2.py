@@ -325,6 +325,10 @@ class HTTP2Routes:
     def _waiter(self, backend: SyncBackend) -> typing.Any:
         return ThreadWaiter(None)
 
+    def speaks_http1(self, key: typing.Hashable) -> bool:
+        """The origin answered a new connection in HTTP/1.1 before."""
+        return key in self._http1
+
     def wait_for_opening(
         self, key: typing.Hashable, backend: SyncBackend, timeout: float | None
     ) -> bool:
@@ -332,8 +336,6 @@ class HTTP2Routes:
         False when nobody is opening one: the caller opens it and then calls `opening_done`.
         `PoolTimeout` after `timeout`."""
         with self._lock:
-            if key in self._http1:
-                return False
             waiters = self._opening.get(key)
             if waiters is None:
                 self._opening[key] = []
