@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import datetime
 import email.message
+import io
 import itertools
 import json as jsonlib
 import re
@@ -76,11 +77,13 @@ from ._status_codes import codes
 from ._streams import AsyncByteStream, ByteStream, SyncByteStream, aclose_iterator
 
 if typing.TYPE_CHECKING:
+    from _typeshed import WriteableBuffer as WritableBuffer
+
     from ._request import Request
     from ._types import HeaderTypes, ResponseContent, ResponseExtensions
     from ._urls import URL
 
-__all__ = ["Response", "time_on_close"]
+__all__ = ["Response", "ResponseFile", "time_on_close"]
 
 T = typing.TypeVar("T")
 
@@ -459,6 +462,79 @@ class Response:
                 self._content = b"".join([chunk async for chunk in self.aiter_bytes()])
         return self._content
 
+    # -- reading into buffers ------------------------------------------------------------------
+
+    def readinto(self, buffer: WritableBuffer) -> int:
+        """Copy the next decoded bytes of the body into `buffer` (anything writable with the
+        buffer protocol: bytearray, memoryview, array, mmap) and return how many; 0 at the end
+        of the body (or for an empty `buffer`). Returns as soon as some bytes are there, like
+        a raw file's readinto: it may fill less than the buffer before the end.
+
+        Copies: each decoded piece (with no content coding, the piece the transport received)
+        is copied once into `buffer`, straight from the piece, with no intermediate bytes
+        object; what does not fit stays as a view of that piece for the next call. A read
+        response copies from its stored content. Caps apply as in `iter_bytes`; the response
+        is closed once the end is reached.
+        """
+        target = _writable(buffer)
+        if not target.nbytes:
+            return 0
+        pending = self._pending_piece()
+        if not pending:
+            if self._content is not None:
+                return 0
+            reader = self.__dict__.get("_reader")
+            if reader is None:
+                reader = self._reader = self.iter_bytes()
+            piece = next(reader, None)
+            if piece is None:
+                return 0
+            pending = memoryview(piece)
+        return self._copy_out(pending, target)
+
+    async def areadinto(self, buffer: WritableBuffer) -> int:
+        """`readinto` for an async stream."""
+        target = _writable(buffer)
+        if not target.nbytes:
+            return 0
+        pending = self._pending_piece()
+        if not pending:
+            if self._content is not None:
+                return 0
+            reader = self.__dict__.get("_areader")
+            if reader is None:
+                reader = self._areader = self.aiter_bytes()
+            try:
+                piece = await reader.__anext__()
+            except StopAsyncIteration:
+                return 0
+            pending = memoryview(piece)
+        return self._copy_out(pending, target)
+
+    def _pending_piece(self) -> memoryview:
+        # What the last readinto left over; a read response starts with its whole content.
+        pending: memoryview | None = self.__dict__.get("_pending")
+        if pending is None:
+            pending = memoryview(b"" if self._content is None else self._content)
+            self._pending = pending
+        return pending
+
+    def _copy_out(self, pending: memoryview, target: memoryview) -> int:
+        count = min(pending.nbytes, target.nbytes)
+        target[:count] = pending[:count]
+        self._pending = pending[count:]
+        return count
+
+    def as_file(self) -> ResponseFile:
+        """The decoded body as a read-only, non-seekable binary file (`io.BufferedIOBase`),
+        for code that reads files: `json.load(f)`, `csv.reader(io.TextIOWrapper(f))`,
+        `tarfile.open(fileobj=f, mode="r|*")`, `shutil.copyfileobj(f, out)`. It reads through
+        `readinto`, so it shares its position with it; closing the file closes the response.
+        A sync response only: async code reads with `areadinto`."""
+        if not isinstance(self.stream, SyncByteStream) and self._content is None:
+            raise RuntimeError("Attempted to open an async stream as a sync file.")
+        return ResponseFile(self)
+
     # -- streaming: sync ----------------------------------------------------------------------
 
     def iter_raw(self, chunk_size: int | None = None) -> Iterator[bytes]:
@@ -719,6 +795,85 @@ class Response:
         self.extensions = {}
         # Unread streaming content is gone: reading raises StreamClosed.
         self.stream = UnattachedStream()
+
+
+def _writable(buffer: WritableBuffer) -> memoryview:
+    # A flat byte view of the caller's buffer; read-only ones are refused up front, not only
+    # when there is something to copy.
+    target = memoryview(buffer)
+    if target.readonly:
+        raise TypeError("readinto() needs a writable buffer")
+    return target.cast("B") if target.format != "B" or target.ndim != 1 else target
+
+
+class ResponseFile(io.BufferedIOBase):
+    """`Response.as_file()`: a response's decoded body as a readable, non-seekable file."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__()
+        self._response = response
+
+    @property
+    def name(self) -> str:
+        """The URL the response came from ("" when it has no request)."""
+        request = self._response._request
+        return "" if request is None else str(request.url)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: WritableBuffer) -> int:
+        self._check_open()
+        return self._response.readinto(buffer)
+
+    def readinto1(self, buffer: WritableBuffer) -> int:
+        return self.readinto(buffer)
+
+    def read(self, size: int | None = -1) -> bytes:
+        """Up to `size` bytes (fewer only at the end); all that is left for None or < 0."""
+        self._check_open()
+        if size is None or size < 0:
+            return self._read_all()
+        out = bytearray(size)
+        view = memoryview(out)
+        filled = 0
+        while filled < size:
+            count = self._response.readinto(view[filled:])
+            if not count:
+                break
+            filled += count
+        del view
+        del out[filled:]
+        return bytes(out)
+
+    def read1(self, size: int = -1) -> bytes:
+        """At most `size` bytes with at most one read from the body (all of one piece for
+        size < 0); b"" at the end."""
+        self._check_open()
+        if size < 0:
+            size = 1 << 20
+        out = bytearray(size)
+        count = self._response.readinto(out)
+        del out[count:]
+        return bytes(out)
+
+    def _read_all(self) -> bytes:
+        pieces: list[bytes] = []
+        chunk = bytearray(1 << 16)
+        while True:
+            count = self._response.readinto(chunk)
+            if not count:
+                return b"".join(pieces)
+            pieces.append(bytes(chunk[:count]))
+
+    def _check_open(self) -> None:
+        if self.closed:
+            raise ValueError("I/O operation on closed file.")
+
+    def close(self) -> None:
+        if not self.closed:
+            super().close()
+            self._response.close()
 
 
 def _content_type_charset(content_type: str) -> str | None:

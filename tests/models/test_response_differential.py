@@ -246,7 +246,9 @@ def _cookies(lib: Lib) -> Any:
 
 
 # Methods faststream adds to Response (beyond httpx's API)
-RESPONSE_ADDITIONS = frozenset({"iter_sse", "aiter_sse", "iter_json", "aiter_json"})
+RESPONSE_ADDITIONS = frozenset(
+    {"iter_sse", "aiter_sse", "iter_json", "aiter_json", "readinto", "areadinto", "as_file"}
+)
 
 
 @scenario("public-attributes")
