@@ -330,6 +330,14 @@ class Response:
         raise HTTPStatusError("\n".join(lines), request=request, response=self)
 
     @property
+    def trailers(self) -> Headers:
+        """The trailer fields of an HTTP/1.1 chunked body (names lowercased), once the body
+        has been read to its end; empty before, and for a body without trailers. Never merged
+        into `headers`."""
+        fields: typing.Sequence[tuple[bytes, bytes]] = getattr(self.stream, "trailers", ())
+        return Headers(list(fields))
+
+    @property
     def cookies(self) -> Cookies:
         """The cookies the response sets (needs `request`, to judge them by its URL)."""
         if self._cookies is None:

@@ -247,7 +247,16 @@ def _cookies(lib: Lib) -> Any:
 
 # Methods faststream adds to Response (beyond httpx's API)
 RESPONSE_ADDITIONS = frozenset(
-    {"iter_sse", "aiter_sse", "iter_json", "aiter_json", "readinto", "areadinto", "as_file"}
+    {
+        "iter_sse",
+        "aiter_sse",
+        "iter_json",
+        "aiter_json",
+        "readinto",
+        "areadinto",
+        "as_file",
+        "trailers",
+    }
 )
 
 

@@ -367,6 +367,9 @@ class AsyncResponseStream(PooledStream, AsyncByteStream):
     """
 
     _CLOSE_ADVICE = "use `async with client.stream(...)` or call `await response.aclose()`"
+    #: HTTP/1.1 chunked trailer fields (lowercased name, value), set once the body has been
+    #: read to its end (`Response.trailers`); trailers also keep the connection out of the pool.
+    trailers: typing.Sequence[tuple[bytes, bytes]] = ()
 
     def __init__(
         self,
@@ -408,6 +411,7 @@ class AsyncResponseStream(PooledStream, AsyncByteStream):
                 exc.request = self._request
             self._finish(False)
             raise
+        self.trailers = reader.trailers
         self._finish(body.reusable())
 
     async def aclose(self) -> None:

@@ -369,6 +369,9 @@ class ResponseStream(PooledStream, SyncByteStream):
     """
 
     _CLOSE_ADVICE = "use `with client.stream(...)` or call `response.close()`"
+    #: HTTP/1.1 chunked trailer fields (lowercased name, value), set once the body has been
+    #: read to its end (`Response.trailers`); trailers also keep the connection out of the pool.
+    trailers: typing.Sequence[tuple[bytes, bytes]] = ()
 
     def __init__(
         self,
@@ -410,6 +413,7 @@ class ResponseStream(PooledStream, SyncByteStream):
                 exc.request = self._request
             self._finish(False)
             raise
+        self.trailers = reader.trailers
         self._finish(body.reusable())
 
     def close(self) -> None:
