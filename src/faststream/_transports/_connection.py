@@ -67,9 +67,7 @@ class SyncBackend:
         return connection
 
     @staticmethod
-    def resolve(
-        host: str, port: int, timeout: float | None, prefer: int = socket.AF_UNSPEC
-    ) -> str:
+    def resolve(host: str, port: int, timeout: float | None, prefer: int = socket.AF_UNSPEC) -> str:
         """The first address of `host`, of family `prefer` when it has one (`ConnectError`
         when it has none). The system resolver has no timeout of its own."""
         return resolve_address(host, port, prefer)
@@ -171,11 +169,11 @@ class Connection(exchange.ExchangeState):
         """Write bytes outside any exchange (a proxy handshake)."""
         self._write(data, timeout)
 
-    def receive_raw(self, timeout: float | None) -> bytes:
-        """The next bytes received outside any exchange (a proxy handshake); empty at EOF.
-        `ReadTimeout`, `ReadError`."""
+    def receive_raw(self, timeout: float | None, size: int = exchange.RAW_READ) -> bytes:
+        """The next bytes (at most `size`) received outside any exchange (a proxy handshake,
+        HTTP/2 frames); empty at EOF. `ReadTimeout`, `ReadError`."""
         try:
-            return self._retry_read(lambda: self.sock.recv(exchange.RAW_READ), timeout)
+            return self._retry_read(lambda: self.sock.recv(size), timeout)
         except ConnectionResetError as exc:
             raise ReadError(str(exc)) from exc
 
