@@ -181,7 +181,9 @@ def test_forbidden_response_field_is_a_protocol_error(h2c: H2Server) -> None:
 
 def test_read_timeout_on_one_stream(h2c: H2Server) -> None:
     url = f"http://127.0.0.1:{h2c.port}"
-    with faststream.Client(http1=False, http2=True, timeout=0.3) as client:
+    with faststream.Client(
+        http1=False, http2=True, timeout=faststream.Timeout(10.0, read=0.3)
+    ) as client:
         with pytest.raises(faststream.ReadTimeout):
             client.get(f"{url}/hold")
         assert client.get(f"{url}/bytes/3").content == b"abc"
@@ -229,7 +231,7 @@ def test_async_prior_knowledge_and_concurrency(backend: str, h2c: H2Server) -> N
                     for size in sizes:
                         group.start_soon(get, size)
 
-            with anyio.move_on_after(0.3) as scope:
+            with anyio.move_on_after(1.0) as scope:
                 await client.get(f"{url}/hold")
             assert scope.cancelled_caught
             assert (await client.get(f"{url}/bytes/3")).content == b"abc"

@@ -50,6 +50,7 @@ def _remaining(deadline: float | None) -> float | None:
 
 
 _HEAD, _DATA, _WINDOW = 0, 1, 2  # what a stream waits for
+_READ = 256 * 1024  # the most one socket read takes: a quarter of a stream's window
 
 
 class _NoLock:
@@ -247,7 +248,7 @@ class AsyncHTTP2Connection:
         try:
             if self.closed:
                 raise exchange.error or RemoteProtocolError("The connection was closed.")
-            data = await self.network.receive_raw(_remaining(deadline))
+            data = await self.network.receive_raw(_remaining(deadline), _READ)
             with self._lock:
                 if not data:
                     exchange.peer_closed()

@@ -404,9 +404,10 @@ class AsyncioConnection(exchange.ExchangeState, asyncio.BufferedProtocol):
         if self.write_paused:
             await self._drain(timeout)
 
-    async def receive_raw(self, timeout: float | None) -> bytes:
+    async def receive_raw(self, timeout: float | None, size: int = exchange.RAW_READ) -> bytes:
         """The bytes received outside any exchange so far (waiting for some when there are
-        none); empty at EOF. `ReadTimeout`; `idle()` ends raw mode."""
+        none; all of them, whatever `size`, which paces only the socket backends); empty at
+        EOF. `ReadTimeout`; `idle()` ends raw mode."""
         self.mode = _RAW
         while True:
             if self.raw:

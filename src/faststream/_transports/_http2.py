@@ -52,6 +52,7 @@ def _remaining(deadline: float | None) -> float | None:
 
 
 _HEAD, _DATA, _WINDOW = 0, 1, 2  # what a stream waits for
+_READ = 256 * 1024  # the most one socket read takes: a quarter of a stream's window
 
 
 class _NoLock:
@@ -247,7 +248,7 @@ class HTTP2Connection:
         try:
             if self.closed:
                 raise exchange.error or RemoteProtocolError("The connection was closed.")
-            data = self.network.receive_raw(_remaining(deadline))
+            data = self.network.receive_raw(_remaining(deadline), _READ)
             with self._lock:
                 if not data:
                     exchange.peer_closed()

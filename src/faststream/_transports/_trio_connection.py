@@ -211,10 +211,10 @@ class TrioConnection(exchange.ExchangeState):
         """Write bytes outside any exchange (a proxy handshake)."""
         await self._write(data, timeout)
 
-    async def receive_raw(self, timeout: float | None) -> bytes:
-        """The next bytes received outside any exchange (a proxy handshake); empty at EOF.
-        `ReadTimeout`, `ReadError`."""
-        return bytes(await self._read(exchange.RAW_READ, timeout, -1))
+    async def receive_raw(self, timeout: float | None, size: int = exchange.RAW_READ) -> bytes:
+        """The next bytes (at most `size`) received outside any exchange (a proxy handshake,
+        HTTP/2 frames); empty at EOF. `ReadTimeout`, `ReadError`."""
+        return bytes(await self._read(size, timeout, -1))
 
     async def receive_head(self, method: bytes, read_timeout: float | None) -> exchange.Head:
         """Read the response head (after any 1xx responses) and choose the body reader."""
