@@ -30,7 +30,7 @@ from ._config import (
     UseClientDefault,
 )
 from ._cookies import Cookies
-from ._decoders import Caps, content_decoder
+from ._decoders import CAP_NAMES, Caps, content_decoder
 from ._exceptions import (
     InvalidURL,
     RemoteProtocolError,
@@ -545,8 +545,11 @@ class BaseClient(typing.Generic[_T]):
         time_on_close(response, start)
         self._cookies.extract_cookies(response)
         response.default_encoding = self._default_encoding
-        # A request's `extensions` may set or lift (None) any of the client's caps.
-        response._caps = Caps.merged(self._caps, request.extensions)
+        # A request's `extensions` may set or lift (None) any of the client's caps. Inline
+        # test first: most requests carry none and the client sets none.
+        caps = self._caps
+        if caps is not None or not CAP_NAMES.isdisjoint(request.extensions):
+            response._caps = Caps.merged(caps, request.extensions)
         if logger.isEnabledFor(logging.INFO):
             logger.info(
                 'HTTP Request: %s %s "%s %d %s"',

@@ -39,6 +39,7 @@ if typing.TYPE_CHECKING:
     from ._request import Request
 
 __all__ = [
+    "CAP_NAMES",
     "DECODE_STEP",
     "CapExceeded",
     "Caps",
@@ -117,11 +118,11 @@ class Caps:
     ) -> Caps | None:
         """`defaults` (a client's caps) overridden by a request's `extensions` entries of the
         same names; None when no cap is set."""
-        if _CAP_NAMES.isdisjoint(extensions):
+        if CAP_NAMES.isdisjoint(extensions):
             return defaults
         values = {
             name: extensions.get(name, None if defaults is None else getattr(defaults, name))
-            for name in _CAP_NAMES
+            for name in CAP_NAMES
         }
         caps = cls(**values)
         return caps if caps.any() else None
@@ -134,7 +135,7 @@ class Caps:
         )
 
 
-_CAP_NAMES = frozenset(("max_response_bytes", "max_decoded_bytes", "max_line_length"))
+CAP_NAMES = frozenset(("max_response_bytes", "max_decoded_bytes", "max_line_length"))
 
 
 def is_known_encoding(name: str) -> bool:

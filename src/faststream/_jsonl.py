@@ -40,7 +40,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterable, 
 
 import _cstream
 
-from ._decoders import Stage
+from ._decoders import Stage, decoding_error
 from ._exceptions import DecodingError
 
 if typing.TYPE_CHECKING:
@@ -112,10 +112,11 @@ class _JSONStage:
         "skipped",
     )
 
-    def __init__(self, skip: bool, stop_inside: bool) -> None:
+    def __init__(self, skip: bool, stop_inside: bool, max_line_length: int | None = None) -> None:
         # Latin-1 hands over each line's bytes one character per byte, so an ASCII line is a
         # str the parser takes as it is and any other is re-encoded and decoded as UTF-8.
-        self._lines = _cstream.ByteLineDecoder("latin-1")
+        # `max_line_length` bounds a line in bytes (a longer one: ResponseTooLarge).
+        self._lines = _cstream.ByteLineDecoder("latin-1", max_line_length)
         self._orjson = _orjson
         self._skip = skip
         self._stop_inside = stop_inside  # raise _Stop from a lazily parsed batch (async)
@@ -248,20 +249,24 @@ class JSONLines(itertools.chain[typing.Any]):
         self._batches.close()
 
 
-def _read_batches(stage: _JSONStage, content: bytes) -> Iterator[Iterable[typing.Any]]:
+def _read_batches(
+    stage: _JSONStage, content: bytes, response: Response
+) -> Iterator[Iterable[typing.Any]]:
     """The batches of a body already read (nothing to close), up to a malformed line."""
     try:
         yield stage.step(content)
         yield stage.end()
     except _Stop:
         return
+    except _cstream.LineTooLongError as exc:
+        raise decoding_error(exc, response._request) from exc
 
 
 def _batches(response: Response, stage: _JSONStage) -> Generator[Iterable[typing.Any], None, None]:
     content = response._content
     try:
         if content is not None:
-            yield from _read_batches(stage, content)
+            yield from _read_batches(stage, content, response)
         else:
             batches = response._drive_batches(stage.stage, None)
             for batch in batches:
@@ -277,9 +282,19 @@ def _batches(response: Response, stage: _JSONStage) -> Generator[Iterable[typing
         raise _line_error(stage, response) from stage.error
 
 
-def iter_json(response: Response, on_error: OnError = "raise") -> JSONLines:
+def _line_cap(response: Response, max_line_length: int | None) -> int | None:
+    # The keyword, else the cap the client set on the response (if any).
+    caps = response._caps
+    if max_line_length is None and caps is not None:
+        return caps.max_line_length
+    return max_line_length
+
+
+def iter_json(
+    response: Response, on_error: OnError = "raise", max_line_length: int | None = None
+) -> JSONLines:
     """`Response.iter_json()`: lazy (nothing runs before the first next())."""
-    stage = _JSONStage(_check(on_error), stop_inside=False)
+    stage = _JSONStage(_check(on_error), False, _line_cap(response, max_line_length))
     batches = _batches(response, stage)
     values = typing.cast(JSONLines, JSONLines.from_iterable(batches))
     values._batches = batches
@@ -314,7 +329,7 @@ async def _avalues(response: Response, stage: _JSONStage) -> AsyncIterator[typin
     content = response._content
     if content is not None:
         try:
-            for batch in _read_batches(stage, content):
+            for batch in _read_batches(stage, content, response):
                 for value in batch:
                     yield value
         except _Stop:
@@ -341,8 +356,10 @@ async def _avalues(response: Response, stage: _JSONStage) -> AsyncIterator[typin
         raise _line_error(stage, response) from stage.error
 
 
-def aiter_json(response: Response, on_error: OnError = "raise") -> AsyncJSONLines:
+def aiter_json(
+    response: Response, on_error: OnError = "raise", max_line_length: int | None = None
+) -> AsyncJSONLines:
     """`Response.aiter_json()`: `iter_json` for an async stream."""
-    stage = _JSONStage(_check(on_error), stop_inside=True)
+    stage = _JSONStage(_check(on_error), True, _line_cap(response, max_line_length))
     values = typing.cast("AsyncGenerator[typing.Any, None]", _avalues(response, stage))
     return AsyncJSONLines(values, stage)

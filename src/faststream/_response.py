@@ -595,13 +595,17 @@ class Response:
         (None: no bound)."""
         return iter_sse(self, max_event_size)
 
-    def iter_json(self, *, on_error: OnError = "raise") -> JSONLines:
+    def iter_json(
+        self, *, on_error: OnError = "raise", max_line_length: int | None = None
+    ) -> JSONLines:
         """The body as JSON lines: one value per line that is not blank (lines split at \\n,
         \\r\\n, \\r; UTF-8; a leading BOM dropped), as `json.loads` gives it (orjson parses
         when installed). A malformed line raises `DecodingError` naming its 1-based number,
         the parser's error chained, after the values before it; ``on_error="skip"`` passes
-        it over and counts it in the iterator's `skipped`."""
-        return iter_json(self, on_error)
+        it over and counts it in the iterator's `skipped`. `max_line_length` (default: the
+        client's cap, else none) bounds a line in bytes: a longer one raises
+        `ResponseTooLarge`."""
+        return iter_json(self, on_error, max_line_length)
 
     def close(self) -> None:
         """Close the response and release the connection (idempotent)."""
@@ -650,7 +654,7 @@ class Response:
     ) -> Generator[Iterable[T], None, None]:
         stage = make_stage()
         if self._content is not None:
-            yield replay(stage, self._content)
+            yield from self._replay(stage, self._content)
             return
         self._check_stream(SyncByteStream)
         raw_chunks = typing.cast(Generator[bytes, None, None], self.iter_raw())
@@ -715,9 +719,11 @@ class Response:
         """`iter_sse` for an async stream."""
         return aiter_sse(self, max_event_size)
 
-    def aiter_json(self, *, on_error: OnError = "raise") -> AsyncJSONLines:
+    def aiter_json(
+        self, *, on_error: OnError = "raise", max_line_length: int | None = None
+    ) -> AsyncJSONLines:
         """`iter_json` for an async stream."""
-        return aiter_json(self, on_error)
+        return aiter_json(self, on_error, max_line_length)
 
     async def aclose(self) -> None:
         """`close()` for an async stream."""
@@ -750,8 +756,9 @@ class Response:
         # `_drive` with an async loop; the same objects, the same order of events.
         stage = make_stage()
         if self._content is not None:
-            for item in replay(stage, self._content):
-                yield item
+            for batch in self._replay(stage, self._content):
+                for item in batch:
+                    yield item
             return
         self._check_stream(AsyncByteStream)
         raw_chunks = typing.cast(AsyncGenerator[bytes, None], self.aiter_raw())
@@ -778,6 +785,14 @@ class Response:
             await raw_chunks.aclose()  # stopped early: close the raw iterator now
 
     # -- shared -------------------------------------------------------------------------------
+
+    def _replay(self, stage: Stage[T], content: bytes) -> tuple[list[T], list[T]]:
+        # A read body through a stage, as two batches made at once (the stage's step returns
+        # its items as a list anyway); a line cap crossed here raises as on a stream.
+        try:
+            return (stage.step(content) if content else [], stage.end())
+        except _cstream.DecodeError as exc:
+            raise decoding_error(exc, self._request) from exc
 
     def _check_stream(self, kind: type[SyncByteStream] | type[AsyncByteStream]) -> None:
         if self.is_stream_consumed:

@@ -365,3 +365,51 @@ def test_e18_a_1mb_gzip_bomb_stops_at_10mb_with_memory_bounded(impl: str) -> Non
     assert raw <= 3 * 16384
     assert peak < 16 * 2**20
     assert hwm_growth < 16 * 2**20
+
+
+def test_line_cap_on_a_read_response() -> None:
+    with sync_client(LINES) as client:
+        response = client.get("http://example.org/read")
+        assert len(list(response.iter_lines(max_line_length=100))) == 3
+        with pytest.raises(faststream.ResponseTooLarge) as info:
+            list(response.iter_lines(max_line_length=99))
+        assert info.value.request.url == "http://example.org/read"
+        with pytest.raises(faststream.ResponseTooLarge):
+            list(response.iter_json(max_line_length=99))
+
+
+JSON_LINES = b'{"a": 1}\n' + b'{"b": "' + b"x" * 100 + b'"}\n' + b"[3]\n"
+
+
+@pytest.mark.parametrize("split", SPLITS)
+def test_line_cap_of_iter_json(split: str) -> None:
+    long_line = len(JSON_LINES.split(b"\n")[1])
+    with sync_client(JSON_LINES, split=split, max_line_length=long_line - 1) as client:
+        with client.stream("GET", "http://example.org/") as response:
+            values: list[typing.Any] = []
+            with pytest.raises(faststream.ResponseTooLarge):
+                for value in response.iter_json():
+                    values.append(value)
+            assert values in ([], [{"a": 1}])
+            assert response.is_closed
+        with client.stream("GET", "http://example.org/") as response:
+            assert list(response.iter_json(max_line_length=long_line)) == [
+                {"a": 1},
+                {"b": "x" * 100},
+                [3],
+            ]
+
+
+def test_line_cap_of_aiter_json() -> None:
+    async def main() -> None:
+        async with async_client(JSON_LINES, max_line_length=50) as client:
+            async with client.stream("GET", "http://example.org/") as response:
+                with pytest.raises(faststream.ResponseTooLarge):
+                    async for _ in response.aiter_json():
+                        pass
+                assert response.is_closed
+            async with client.stream("GET", "http://example.org/") as response:
+                values = [value async for value in response.aiter_json(max_line_length=200)]
+                assert len(values) == 3
+
+    asyncio.run(main())
