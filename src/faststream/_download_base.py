@@ -25,6 +25,7 @@ it) drive a `Plan`, which decides what to ask for and checks what came back:
 from __future__ import annotations
 
 import asyncio
+import bisect
 import hashlib
 import json
 import math
@@ -65,6 +66,7 @@ BACKOFF_BASE = 0.25  # seconds before the first retry; doubled for each further 
 BACKOFF_MAX = 8.0
 MIN_SEGMENT = 64 * 1024  # a smaller range is not worth a connection of its own
 HASH_BLOCK = 1 << 20
+HASH_STEP = 4 << 20  # at most this much hashed behind one segment piece (async: loop time)
 
 ProgressArg: typing.TypeAlias = "Callable[[DownloadProgress], object] | bool | None"
 
@@ -385,8 +387,9 @@ class Plan:
         self.segmented: list[list[int]] | None = None  # [next, end) per segment
         self._probing = False
         self._file: typing.BinaryIO | None = None
-        self._sha = hashlib.sha256()
-        self._check = hashlib.new(self.expected[0]) if self.expected else None
+        self._reset_hashes()
+        self._hash_lock = threading.Lock()
+        self._starts: list[int] = []
         self._loaded = False
         self.request: Request | None = None  # the last request sent
 
@@ -443,6 +446,7 @@ class Plan:
             self.total = total
             self.segmented = [list(s) for s in segmented]
             self._starts = starts
+            self._reset_hashes()
             self.resumed_from = sum(s[0] - a for s, a in zip(segmented, starts, strict=True))
             self.progress.restart(self.resumed_from)
             self.progress.total = total
@@ -475,6 +479,11 @@ class Plan:
         with tmp.open("w", encoding="utf-8") as f:
             json.dump(meta, f)
         os.replace(tmp, self.sidecar)
+
+    def _reset_hashes(self) -> None:
+        self._sha = hashlib.sha256()
+        self._check = hashlib.new(self.expected[0]) if self.expected else None
+        self._frontier = 0  # segments: every byte before it is hashed
 
     def _hash_existing(self, size: int) -> None:
         with self.part.open("rb") as f:
@@ -565,8 +574,7 @@ class Plan:
         """A whole representation from zero: truncate the part, forget old hashes."""
         self.offset = 0
         self.resumed_from = 0
-        self._sha = hashlib.sha256()
-        self._check = hashlib.new(self.expected[0]) if self.expected else None
+        self._reset_hashes()
         self.segmented = None
         coded = _coded(response)
         if self.decode and coded:
@@ -646,6 +654,7 @@ class Plan:
         size = math.ceil(total / n)
         self.segmented = [[i * size, min((i + 1) * size, total)] for i in range(n)]
         self._starts = [s[0] for s in self.segmented]
+        self._reset_hashes()
         self.offset = 0
         self.resumed_from = 0
         self.progress.restart(0)
@@ -708,7 +717,8 @@ class Plan:
 
     def open_segments(self) -> int:
         assert self.target is not None
-        return os.open(self.part, os.O_WRONLY | getattr(os, "O_BINARY", 0))
+        # read as well: the hash follows the written bytes (`_hash_frontier`)
+        return os.open(self.part, os.O_RDWR | getattr(os, "O_BINARY", 0))
 
     def segment_write(self, fd: int, index: int, chunk: bytes) -> None:
         assert self.segmented is not None
@@ -724,6 +734,38 @@ class Plan:
             segment[0] += written
             view = view[written:]
         self.progress.add(len(chunk))
+        self._hash_frontier(fd, HASH_STEP)
+
+    def _hash_frontier(self, fd: int, budget: int | None) -> None:
+        """Hash the part from the first byte not yet hashed up to the first byte not yet
+        written, at most `budget` bytes (None: no bound), reading it back from the part (the
+        page cache: it was just written). The segments' bytes arrive out of order; this keeps
+        the hash close behind them, in time the network leaves idle, so that little is left
+        for the end. One thread at a time; the others go on receiving."""
+        assert self.segmented is not None
+        if not self._hash_lock.acquire(blocking=False):
+            return
+        try:
+            while budget is None or budget > 0:
+                index = bisect.bisect_right(self._starts, self._frontier) - 1
+                if self._frontier >= (self.total or 0) or index < 0:
+                    return
+                written = self.segmented[index][0]  # the segment's next offset
+                if self._frontier >= written:
+                    return  # waiting for this segment's next bytes
+                n = min(written - self._frontier, HASH_BLOCK)
+                if budget is not None:
+                    n = min(n, budget)
+                    budget -= n
+                block = os.pread(fd, n, self._frontier)
+                if len(block) != n:
+                    raise OSError(f"{self.part}: shorter than its written segments")
+                self._sha.update(block)
+                if self._check is not None:
+                    self._check.update(block)
+                self._frontier += n
+        finally:
+            self._hash_lock.release()
 
     def segments_left(self) -> list[int]:
         assert self.segmented is not None
@@ -740,9 +782,13 @@ class Plan:
         assert self.target is not None
         self.close_file()
         if self.segmented is not None:
-            self._sha = hashlib.sha256()
-            self._check = hashlib.new(self.expected[0]) if self.expected else None
-            self._hash_existing(self.part.stat().st_size)
+            fd = os.open(self.part, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+            try:
+                self._hash_frontier(fd, None)  # what is left behind the last bytes
+            finally:
+                os.close(fd)
+            if self._frontier != self.total:
+                raise OSError(f"{self.part}: {self._frontier} bytes hashed, {self.total} expected")
         if not self.part.exists():
             with open(self.part, "wb"):
                 pass  # an empty resource
