@@ -42,10 +42,10 @@ def test_four_segments(mode: str, server: RangeServer, body: bytes, tmp_path: Pa
 def test_segments_on_separate_connections_at_once(
     mode: str, server: RangeServer, body: bytes, tmp_path: Path
 ) -> None:
-    server.rate = 3_000_000  # per connection: 0.5 s for one stream, about 0.125 s for four
+    server.rate = 1_500_000  # per connection: 1 s for one stream, about 0.25 s for four
     result = fetch(mode, server.url + "/f.bin", tmp_path / "out", segments=4)
     assert result.sha256 == sha256(body)
-    assert result.elapsed < 0.4
+    assert result.elapsed < 0.75
 
 
 def test_segments_without_range_support_fall_back_to_one_stream(
