@@ -25,6 +25,7 @@ the cap, whatever its ratio.
 from __future__ import annotations
 
 import codecs
+import re
 import typing
 from collections.abc import Callable, Iterable, Iterator
 
@@ -49,6 +50,7 @@ __all__ = [
     "content_decoder",
     "decoding_error",
     "is_known_encoding",
+    "line_capped",
     "line_stage",
     "replay",
     "text_stage",
@@ -203,6 +205,34 @@ def line_stage(encoding: str, max_line_length: int | None = None) -> Stage[str]:
         return last + lines.flush()
 
     return Stage(step, end)
+
+
+_TERMINATOR = re.compile(rb"[\r\n]")
+
+
+def line_capped(stage: Stage[T], max_line_length: int) -> Stage[T]:
+    """`stage` behind a check that no line of the bytes it is given (ending at \\n or \\r) is
+    longer than `max_line_length` bytes, terminator excluded: `LineTooLongError` as soon as
+    the part seen exceeds it. For stages that split lines themselves (server-sent events)."""
+    step = stage.step
+    run = 0  # bytes of the line in progress, before the next piece
+
+    def checked(piece: bytes) -> list[T]:
+        nonlocal run
+        parts = _TERMINATOR.split(piece)
+        if len(parts) == 1:
+            run += len(piece)
+        elif run + len(parts[0]) > max_line_length or (
+            len(parts) > 2 and max(map(len, parts[1:-1])) > max_line_length
+        ):
+            run = max_line_length + 1
+        else:
+            run = len(parts[-1])
+        if run > max_line_length:
+            raise _cstream.LineTooLongError(f"line longer than {max_line_length} bytes")
+        return step(piece)
+
+    return Stage(checked, stage.end)
 
 
 class Pipeline(typing.Generic[T]):

@@ -588,12 +588,16 @@ class Response:
         return line_stage(self.encoding or "utf-8", max_line_length)
 
     def iter_sse(
-        self, *, max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE
+        self,
+        *,
+        max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
+        max_line_length: int | None = None,
     ) -> Iterator[ServerSentEvent]:
         """The body's server-sent events (WHATWG parsing, UTF-8). `SSEError` if the media type
         is not text/event-stream, or when an event's data grows past `max_event_size` bytes
-        (None: no bound)."""
-        return iter_sse(self, max_event_size)
+        (None: no bound). `max_line_length` (default: the client's cap, else none) bounds a
+        line in bytes: a longer one raises `ResponseTooLarge`."""
+        return iter_sse(self, max_event_size, max_line_length)
 
     def iter_json(
         self, *, on_error: OnError = "raise", max_line_length: int | None = None
@@ -714,10 +718,13 @@ class Response:
         return self._adrive(lambda: self._line_stage(max_line_length), None)
 
     def aiter_sse(
-        self, *, max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE
+        self,
+        *,
+        max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
+        max_line_length: int | None = None,
     ) -> AsyncIterator[ServerSentEvent]:
         """`iter_sse` for an async stream."""
-        return aiter_sse(self, max_event_size)
+        return aiter_sse(self, max_event_size, max_line_length)
 
     def aiter_json(
         self, *, on_error: OnError = "raise", max_line_length: int | None = None

@@ -28,7 +28,7 @@ from contextlib import asynccontextmanager, contextmanager
 import _cstream
 from _cstream._errors import EventTooLargeError
 
-from ._decoders import Stage
+from ._decoders import Stage, line_capped
 from ._exceptions import (
     DecodingError,
     NetworkError,
@@ -91,7 +91,7 @@ def _check_media_type(response: Response) -> None:
         )
 
 
-def _stage(max_event_size: int | None) -> Stage[ServerSentEvent]:
+def _stage(max_event_size: int | None, max_line_length: int | None) -> Stage[ServerSentEvent]:
     decoder = _cstream.SSEDecoder(max_event_size, ServerSentEvent)
 
     def end() -> list[ServerSentEvent]:
@@ -99,9 +99,18 @@ def _stage(max_event_size: int | None) -> Stage[ServerSentEvent]:
         decoder.flush()
         return []
 
-    return Stage(
+    stage = Stage(
         typing.cast("typing.Callable[[bytes], list[ServerSentEvent]]", decoder.decode), end
     )
+    return stage if max_line_length is None else line_capped(stage, max_line_length)
+
+
+def _line_cap(response: Response, max_line_length: int | None) -> int | None:
+    # The keyword, else the cap the client set on the response (if any).
+    caps = response._caps
+    if max_line_length is None and caps is not None:
+        return caps.max_line_length
+    return max_line_length
 
 
 def _sse_error(exc: DecodingError, response: Response) -> Exception:
@@ -116,10 +125,11 @@ def _sse_error(exc: DecodingError, response: Response) -> Exception:
 
 
 def _batches(
-    response: Response, max_event_size: int | None
+    response: Response, max_event_size: int | None, max_line_length: int | None
 ) -> Generator[Iterable[ServerSentEvent], None, None]:
     _check_media_type(response)
-    batches = response._drive_batches(lambda: _stage(max_event_size), None)
+    cap = _line_cap(response, max_line_length)
+    batches = response._drive_batches(lambda: _stage(max_event_size, cap), None)
     try:
         yield from batches
     except DecodingError as exc:
@@ -127,25 +137,30 @@ def _batches(
 
 
 def iter_sse(
-    response: Response, max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE
+    response: Response,
+    max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
+    max_line_length: int | None = None,
 ) -> Iterator[ServerSentEvent]:
     """`Response.iter_sse()`: the body's events, lazily (nothing runs before the first next())."""
     from ._response import _Items
 
-    batches = _batches(response, max_event_size)
+    batches = _batches(response, max_event_size, max_line_length)
     items = typing.cast("_Items[ServerSentEvent]", _Items.from_iterable(batches))
     items._batches = batches
     return items
 
 
 async def aiter_sse(
-    response: Response, max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE
+    response: Response,
+    max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
+    max_line_length: int | None = None,
 ) -> AsyncIterator[ServerSentEvent]:
     """`Response.aiter_sse()`: `iter_sse` for an async stream."""
     _check_media_type(response)
+    cap = _line_cap(response, max_line_length)
     events = typing.cast(
         "typing.AsyncGenerator[ServerSentEvent, None]",
-        response._adrive(lambda: _stage(max_event_size), None),
+        response._adrive(lambda: _stage(max_event_size, cap), None),
     )
     try:
         async for event in events:

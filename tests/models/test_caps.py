@@ -413,3 +413,70 @@ def test_line_cap_of_aiter_json() -> None:
                 assert len(values) == 3
 
     asyncio.run(main())
+
+
+SSE_BODY = b"data: one\n\n" + b"data: " + b"z" * 100 + b"\r\n\r\n" + b"data: three\r\r"
+
+
+@pytest.mark.parametrize("split", SPLITS)
+def test_line_cap_of_iter_sse(split: str) -> None:
+    headers = {"Content-Type": "text/event-stream"}
+    long_line = len(b"data: ") + 100
+    with sync_client(SSE_BODY, headers, split) as client:
+        with client.stream("GET", "http://example.org/") as response:
+            events = list(response.iter_sse(max_line_length=long_line))
+            assert [event.data for event in events] == ["one", "z" * 100, "three"]
+        with client.stream("GET", "http://example.org/") as response:
+            data: list[str] = []
+            with pytest.raises(faststream.ResponseTooLarge):
+                for event in response.iter_sse(max_line_length=long_line - 1):
+                    data.append(event.data)
+            assert data in ([], ["one"])
+            assert response.is_closed
+    with sync_client(SSE_BODY, headers, split, max_line_length=10) as client:
+        with client.stream("GET", "http://example.org/") as response:
+            with pytest.raises(faststream.ResponseTooLarge):
+                list(response.iter_sse())
+
+
+def test_line_cap_of_aiter_sse() -> None:
+    async def main() -> None:
+        headers = {"Content-Type": "text/event-stream"}
+        async with async_client(SSE_BODY, headers, max_line_length=50) as client:
+            async with client.stream("GET", "http://example.org/") as response:
+                with pytest.raises(faststream.ResponseTooLarge):
+                    async for _ in response.aiter_sse():
+                        pass
+
+    asyncio.run(main())
+
+
+def longest_line(data: bytes) -> int:
+    return max(len(line) for line in data.replace(b"\r", b"\n").split(b"\n"))
+
+
+@pytest.mark.parametrize(
+    "data", [b"ab\ncd\r\nefg\rh", b"abcd", b"\n\n\r\n", b"abc\n" * 3 + b"abcd", b"a\rbcde\n"]
+)
+def test_sse_line_check_at_every_split(data: bytes) -> None:
+    # Every cut of the body into three pieces: the check raises exactly when a line is longer
+    # than the cap, whatever the cut.
+    headers = {"Content-Type": "text/event-stream"}
+    for cap in range(6):
+        for i in range(len(data) + 1):
+            for j in range(i, len(data) + 1):
+                body = [data[:i], data[i:j], data[j:]]
+
+                def handler(
+                    request: faststream.Request, body: list[bytes] = body
+                ) -> faststream.Response:
+                    return faststream.Response(200, headers=headers, stream=Pieces(body))
+
+                transport = faststream.MockTransport(handler)
+                with faststream.Client(transport=transport, max_line_length=cap) as client:
+                    with client.stream("GET", "http://example.org/") as response:
+                        if longest_line(data) > cap:
+                            with pytest.raises(faststream.ResponseTooLarge):
+                                list(response.iter_sse())
+                        else:
+                            list(response.iter_sse())
