@@ -120,6 +120,11 @@ class _Items(itertools.chain[T]):
         self._batches.close()
 
 
+# Not pickled: the stream and the extensions (which may hold live objects), and readinto's
+# position in the body (a live iterator and a view of the piece in hand).
+_UNPICKLED = frozenset(("extensions", "stream", "is_closed", "_reader", "_areader", "_pending"))
+
+
 class Response:
     """An HTTP response: status, headers and a body that is either in memory or streamed.
 
@@ -812,12 +817,7 @@ class Response:
             raise RuntimeError("Attempted to call an async iterator on an sync stream.")
 
     def __getstate__(self) -> dict[str, typing.Any]:
-        # The stream and the extensions (which may hold live objects) are not pickled.
-        return {
-            name: value
-            for name, value in self.__dict__.items()
-            if name not in ("extensions", "stream", "is_closed")
-        }
+        return {name: value for name, value in self.__dict__.items() if name not in _UNPICKLED}
 
     def __setstate__(self, state: dict[str, typing.Any]) -> None:
         self.__dict__.update(state)

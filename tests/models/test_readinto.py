@@ -12,6 +12,7 @@ import asyncio
 import csv
 import io
 import json
+import pickle
 import shutil
 import tarfile
 
@@ -254,3 +255,15 @@ def test_caps_apply_to_readinto() -> None:
             with pytest.raises(faststream.ResponseTooLarge):
                 f.read(1)
             assert response.is_closed
+
+
+def test_a_response_read_with_readinto_pickles() -> None:
+    response = faststream.Response(200, content=b"abcdef")
+    assert response.readinto(bytearray(2)) == 2
+    copy = pickle.loads(pickle.dumps(response))
+    assert copy.content == b"abcdef"
+    streamed = sync_response([b"abc", b"def"])
+    assert streamed.readinto(bytearray(2)) == 2
+    copy = pickle.loads(pickle.dumps(streamed))
+    with pytest.raises(faststream.StreamConsumed):
+        copy.readinto(bytearray(2))
