@@ -56,7 +56,7 @@ from ._config import (
     UseClientDefault,
 )
 from ._download_base import DEFAULT_CHUNK_SIZE, DownloadResult, ProgressArg
-from ._exceptions import RequestError, TooManyRedirects
+from ._exceptions import RequestError, ResponseTooLarge, TooManyRedirects
 from ._request import Request
 from ._response import Response
 from ._sse import DEFAULT_MAX_EVENT_SIZE, RECONNECTABLE, Reconnection, ServerSentEvent
@@ -667,6 +667,9 @@ async def _discard_redirect_body(response: Response) -> None:
         async for piece in raw:
             if not body.add(piece):
                 break
+    except ResponseTooLarge:
+        # A wire cap crossed by a body that is thrown away: the redirect is followed anyway.
+        body.cut()
     finally:
         await raw.aclose()
         await response.aclose()

@@ -176,6 +176,10 @@ class RedirectBody:
         self._pieces.append(piece)
         return True
 
+    def cut(self) -> None:
+        """The body stopped short of its end (a size cap): it is not kept."""
+        self._complete = False
+
     def keep(self, response: Response) -> None:
         """After the response is closed: store a complete identity body as its content."""
         if self._complete and _is_identity(response.headers):

@@ -107,3 +107,25 @@ def test_async_caps_on_every_backend(server: AppServer, backend: str) -> None:
             return total, after_stream, after_get, ok.content
 
     assert run_on(backend, main) == (10 * MB, 0, 0, pattern(1000))
+
+
+def test_a_redirect_body_over_the_wire_cap_is_thrown_away_and_followed(
+    app_server: AppServer, backend: str
+) -> None:
+    def redirect(ex: Exchange) -> None:
+        ex.respond(302, b"r" * 5000, headers=[("Location", "/bytes/100")])
+
+    app_server.add_route("/redirect-big", redirect)
+    url = app_server.url + "/redirect-big"
+    with faststream.Client(max_response_bytes=1000, follow_redirects=True) as client:
+        response = client.get(url)
+        assert (response.status_code, response.content) == (200, pattern(100))
+        assert len(response.history) == 1
+        assert in_use(client) == 0
+
+    async def main() -> tuple[int, bytes, int]:
+        async with faststream.AsyncClient(max_response_bytes=1000, follow_redirects=True) as client:
+            response = await client.get(url)
+            return response.status_code, response.content, in_use(client)
+
+    assert run_on(backend, main) == (200, pattern(100), 0)
