@@ -9,6 +9,7 @@ from __future__ import annotations
 import concurrent.futures
 import ssl
 import sys
+import time
 import typing
 
 import pytest
@@ -19,6 +20,7 @@ import anyio  # noqa: E402
 import httpx  # noqa: E402
 
 import faststream  # noqa: E402
+from faststream._transports._http2_exchange import STREAM_WINDOW  # noqa: E402
 from tests.client._backends import BACKENDS, run_on  # noqa: E402
 from tests.servers.h2_raw import H2Server, pattern  # noqa: E402
 from tests.servers.tls import TLSFiles  # noqa: E402
@@ -177,6 +179,18 @@ def test_forbidden_response_field_is_a_protocol_error(h2c: H2Server) -> None:
         # the connection is gone; the next request gets a new one
         assert client.get(f"{url}/bytes/3").content == b"abc"
     assert h2c.connections_accepted == 2
+
+
+def test_stalled_consumer_holds_the_server_back(h2c: H2Server) -> None:
+    url = f"http://127.0.0.1:{h2c.port}/bytes/{16 * STREAM_WINDOW}"
+    with faststream.Client(http1=False, http2=True) as client:
+        with client.stream("GET", url) as response:
+            assert next(response.iter_raw())
+            deadline = time.monotonic() + 0.5
+            while time.monotonic() < deadline:  # the server sends what the window allows
+                time.sleep(0.05)
+            # one window unread, at most one more reopened by what was taken
+            assert h2c.body_bytes_sent <= 2 * STREAM_WINDOW
 
 
 def test_read_timeout_on_one_stream(h2c: H2Server) -> None:

@@ -65,6 +65,7 @@ class H2Server:
         self.connections_accepted = 0
         self.peak_streams = 0
         self.resets: list[int] = []  # error codes of the client's RST_STREAMs
+        self.body_bytes_sent = 0  # response body bytes handed to h2, all connections
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
@@ -219,6 +220,7 @@ class H2Server:
                 conn.send_data(stream_id, view[offset : offset + step].tobytes(), end_stream=last)
                 offset += step
             view = view[size:]
+            self.body_bytes_sent += size
             if view:
                 state.outgoing[stream_id] = view
             else:
