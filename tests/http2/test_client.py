@@ -57,6 +57,7 @@ def test_prior_knowledge_h2c(h2c: H2Server) -> None:
         assert response.status_code == 200
         assert response.http_version == "HTTP/2"
         assert response.extensions["http_version"] == b"HTTP/2"
+        assert response.extensions["stream_id"] == 1  # the connection's first stream
         assert response.content == pattern(BIG)
         assert response.headers["content-length"] == str(BIG)
         upload = pattern(100_000)
@@ -101,6 +102,8 @@ def test_alpn_picks_h2_over_tls_and_agrees_with_httpx(
                     response.http_version,
                     response.headers.multi_items(),
                     response.content,
+                    sorted(response.extensions),
+                    response.extensions["stream_id"],
                 )
             )
     assert results[0] == results[1]

@@ -448,7 +448,11 @@ class AsyncHTTP2Routes:
             h2_stream.status_code,
             h2_stream.headers,
             AsyncHTTP2ResponseStream(self, key, connection, h2_stream, request, timeouts),
-            {"http_version": b"HTTP/2", "network_stream": connection.network.network_stream},
+            {
+                "http_version": b"HTTP/2",
+                "network_stream": connection.network.network_stream,
+                "stream_id": h2_stream.stream_id,
+            },
         )
 
     def finished(
