@@ -128,8 +128,9 @@ def _segments(
     user_headers: typing.Any,
     kwargs: dict[str, typing.Any],
 ) -> None:
-    """Fetch every unfinished range of `plan` on a connection of its own, each retried on
-    its own; what was done is saved in the sidecar however this ends."""
+    """Fetch the unfinished pieces of `plan` in order on `segments` connections (each
+    connection takes the next piece when it is free), each piece retried on its own; what was
+    done is saved in the sidecar however this ends."""
     fd = plan.open_segments()
     stop = threading.Event()
 
@@ -153,11 +154,15 @@ def _segments(
                 retried += 1
                 SYNC_BACKEND.sleep(plan.backoff(retried))
 
-    def job(index: int) -> typing.Callable[[], typing.Any]:
-        return lambda: fetch(index)
+    def connection() -> None:
+        while not stop.is_set():
+            index = plan.next_piece()
+            if index is None:
+                return
+            fetch(index)
 
     try:
-        jobs = [job(index) for index in plan.segments_left()]
+        jobs = [connection] * plan.start_pieces()
         run_threads(jobs, stop)
     finally:
         os.close(fd)

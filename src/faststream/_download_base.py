@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import collections
 import hashlib
 import json
 import math
@@ -36,7 +37,7 @@ import threading
 import time
 import typing
 import unicodedata
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, unquote_to_bytes
@@ -64,7 +65,9 @@ MAX_NAME_BYTES = 200  # well under every common file system's 255-byte name limi
 PROGRESS_INTERVAL = 0.1  # seconds between two progress calls (plus one at the end)
 BACKOFF_BASE = 0.25  # seconds before the first retry; doubled for each further one
 BACKOFF_MAX = 8.0
-MIN_SEGMENT = 64 * 1024  # a smaller range is not worth a connection of its own
+MIN_SEGMENT = 64 * 1024  # a smaller range is not worth a request of its own
+PIECES_PER_CONNECTION = 8  # segments: pieces per connection, taken in order
+MAX_PIECE = 32 << 20  # segments: at most this many bytes per ranged request
 HASH_BLOCK = 1 << 20
 HASH_STEP = 4 << 20  # at most this much hashed behind one segment piece (async: loop time)
 
@@ -389,6 +392,8 @@ class Plan:
         self._file: typing.BinaryIO | None = None
         self._reset_hashes()
         self._hash_lock = threading.Lock()
+        self._piece_lock = threading.Lock()
+        self._queue: collections.deque[int] = collections.deque()
         self._starts: list[int] = []
         self._loaded = False
         self.request: Request | None = None  # the last request sent
@@ -650,9 +655,13 @@ class Plan:
     # segments
 
     def _plan_segments(self, total: int) -> None:
-        n = min(self.segments, max(1, total // MIN_SEGMENT))
-        size = math.ceil(total / n)
-        self.segmented = [[i * size, min((i + 1) * size, total)] for i in range(n)]
+        """Split `total` into pieces taken in order by `segments` connections: several pieces
+        per connection, so that every connection works close to the first unfinished byte
+        and the hash (which must go in order) follows close behind."""
+        connections = min(self.segments, max(1, total // MIN_SEGMENT))
+        piece = math.ceil(total / (connections * PIECES_PER_CONNECTION))
+        piece = max(MIN_SEGMENT, min(MAX_PIECE, piece))
+        self.segmented = [[start, min(start + piece, total)] for start in range(0, total, piece)]
         self._starts = [s[0] for s in self.segmented]
         self._reset_hashes()
         self.offset = 0
@@ -771,6 +780,16 @@ class Plan:
         assert self.segmented is not None
         return [i for i, (start, end) in enumerate(self.segmented) if start < end]
 
+    def start_pieces(self) -> int:
+        """Queue the unfinished pieces, in order; how many connections to fetch them on."""
+        self._queue = collections.deque(self.segments_left())
+        return max(1, min(self.segments, len(self._queue)))
+
+    def next_piece(self) -> int | None:
+        """The next unfinished piece for a connection that is free (None: none left)."""
+        with self._piece_lock:
+            return self._queue.popleft() if self._queue else None
+
     def save_segments(self) -> None:
         if self.segmented is not None and self.target is not None:
             self._write_sidecar()
@@ -884,7 +903,7 @@ def _fsync_directory(directory: Path) -> None:
 # -- several at once -----------------------------------------------------------------------
 
 
-async def run_tasks(jobs: list[Callable[[], Awaitable[None]]]) -> None:
+async def run_tasks(jobs: Sequence[Callable[[], Awaitable[None]]]) -> None:
     """Run `jobs` as concurrent tasks of the running loop (asyncio or trio); the first
     failure cancels the others and is raised once all have ended."""
     if asyncio._get_running_loop() is not None:
@@ -915,7 +934,7 @@ async def run_tasks(jobs: list[Callable[[], Awaitable[None]]]) -> None:
         raise errors[0]
 
 
-def run_threads(jobs: list[Callable[[], None]], stop: threading.Event) -> None:
+def run_threads(jobs: Sequence[Callable[[], None]], stop: threading.Event) -> None:
     """Run `jobs` on one thread each; the first failure sets `stop` (the jobs check it) and
     is raised once all have ended."""
     errors: list[BaseException] = []

@@ -72,7 +72,7 @@ def test_segments(server: RangeServer, body: bytes, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.output.count("HTTP/1.1 206") == 1  # the probe's head only
     assert target.read_bytes() == body
-    assert len(server.requests) == 5
+    assert len(server.requests) == 1 + 23  # the probe, then 64 KiB pieces
     assert leftovers(tmp_path) == ["out.bin"]
 
 
