@@ -18,8 +18,9 @@ it) drive a `Plan`, which decides what to ask for and checks what came back:
   network); segments arrive out of order, so their part is hashed once it is complete (one
   read of the part, from the page cache while it is fresh);
 * segments: a one-byte probe (``Range: bytes=0-0``) learns the total and range support (a
-  200 to it is simply the whole body, one stream); the part is preallocated and each segment
-  writes at its own offsets with ``os.pwrite``; the sidecar keeps each segment's next offset.
+  200 to it is simply the whole body, one stream); the body is cut into pieces (about 8 per
+  connection) that the connections take in order; the part is preallocated and each piece is
+  written at its own offsets with ``os.pwrite``; the sidecar keeps each piece's next offset.
 """
 
 from __future__ import annotations
