@@ -610,8 +610,8 @@ class Client(BaseClient[BaseTransport]):
         Bytes go to ``<path>.part`` and are renamed over `path` only once complete (and, with
         `checksum="<hashlib name>:<hex>"`, verified: else `ChecksumMismatch`). A `.part` left
         by an earlier call is resumed with ``Range`` and ``If-Range`` (`resume=False`: start
-        over); a dropped connection is resumed up to `retries` times; `segments=N` fetches N
-        ranges on N connections. `progress`: a callable given `DownloadProgress` at most
+        over); a dropped connection is resumed up to `retries` times; `segments=N` fetches
+        ranges in order on N connections. `progress`: a callable given `DownloadProgress` at most
         every 100 ms and at the end, or True for a bar on a terminal's stderr. The body is
         stored as sent (``Accept-Encoding: identity``) unless `decode=True`. Redirects are
         followed unless `follow_redirects=False`; other `kwargs` go to `stream()`.
