@@ -394,6 +394,7 @@ class Plan:
         self._reset_hashes()
         self._hash_lock = threading.Lock()
         self._piece_lock = threading.Lock()
+        self._sidecar_lock = threading.Lock()
         self._queue: collections.deque[int] = collections.deque()
         self._starts: list[int] = []
         self._loaded = False
@@ -482,9 +483,10 @@ class Plan:
             meta["segments"] = self.segmented
             meta["starts"] = self._starts
         tmp = self.sidecar.with_name(self.sidecar.name + ".tmp")
-        with tmp.open("w", encoding="utf-8") as f:
-            json.dump(meta, f)
-        os.replace(tmp, self.sidecar)
+        with self._sidecar_lock:  # segments' threads may write it at once
+            with tmp.open("w", encoding="utf-8") as f:
+                json.dump(meta, f)
+            os.replace(tmp, self.sidecar)
 
     def _reset_hashes(self) -> None:
         self._sha = hashlib.sha256()
@@ -708,8 +710,8 @@ class Plan:
         assert self.segmented is not None
         if response.status_code != 206:
             if 200 <= response.status_code < 300:
-                self.validator = None  # changed: never resumed, the next call starts over
-                self._write_sidecar()
+                # Changed: the caller starts over. The validator stays as it is, so that no
+                # other piece is asked for without If-Range meanwhile.
                 error = ResourceChanged(
                     f"the resource changed during a segmented download ({response.status_code})"
                 )
