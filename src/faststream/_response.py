@@ -139,6 +139,10 @@ class Response:
     """
 
     stream: SyncByteStream | AsyncByteStream
+    # Size caps, set by the client from its keywords and the request's extensions. None (the
+    # class default, so a response without caps costs no store) when there is none: the
+    # uncapped paths test it once per iterator.
+    _caps: Caps | None = None
 
     def __init__(
         self,
@@ -225,9 +229,6 @@ class Response:
         self._clock: float | None = None  # the start, while `time_on_close`'s clock runs
         self._cookies: Cookies | None = None
         self._num_bytes_downloaded = 0
-        # Size caps (set by the client from its keywords and the request's extensions);
-        # None when there is none, so the uncapped paths test it once per iterator.
-        self._caps: Caps | None = None
 
     # -- attributes ---------------------------------------------------------------------------
 
