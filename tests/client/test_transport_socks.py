@@ -352,9 +352,13 @@ def test_socks4_an_ipv6_target_is_a_proxy_error_before_dialing(
     assert len(socks.seen) == 1
 
 
-def test_socks4_a_name_resolving_to_ipv6_only_is_a_proxy_error(
-    app_server: AppServer, socks: SocksServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
+_V6 = (socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("::1", 0, 0, 0))
+_V4 = (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", 0))
+
+
+def fake_names(monkeypatch: pytest.MonkeyPatch, names: dict[str, list[typing.Any]]) -> None:
+    """Make `socket.getaddrinfo` answer `names` (host -> results) and resolve the rest; not
+    on uvloop, which resolves names in libuv, out of a patched getaddrinfo's reach."""
     if Mode.current == "uvloop":
         pytest.skip("uvloop resolves names in libuv, out of reach of a patched getaddrinfo")
     real_getaddrinfo = socket.getaddrinfo
@@ -362,11 +366,18 @@ def test_socks4_a_name_resolving_to_ipv6_only_is_a_proxy_error(
     def getaddrinfo(
         host: typing.Any, port: typing.Any, *args: typing.Any, **kw: typing.Any
     ) -> typing.Any:
-        if host in ("v6only.test", b"v6only.test"):
-            return [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("::1", int(port), 0, 0))]
+        name = host.decode() if isinstance(host, bytes) else host
+        if name in names:
+            return names[name]
         return real_getaddrinfo(host, port, *args, **kw)
 
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
+def test_socks4_a_name_resolving_to_ipv6_only_is_a_proxy_error(
+    app_server: AppServer, socks: SocksServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake_names(monkeypatch, {"v6only.test": [_V6]})
     with FASTSTREAM.Client(proxy=socks.url("socks4")) as client:
         message = proxy_error(FASTSTREAM, client, f"http://v6only.test:{app_server.port}/")
     assert message == (
@@ -378,26 +389,11 @@ def test_socks4_a_name_resolving_to_ipv6_only_is_a_proxy_error(
 def test_socks4_a_name_with_ipv6_first_sends_its_ipv4_address(
     app_server: AppServer, socks: SocksServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if Mode.current == "uvloop":
-        pytest.skip("uvloop resolves names in libuv, out of reach of a patched getaddrinfo")
-    real_getaddrinfo = socket.getaddrinfo
-
-    def getaddrinfo(
-        host: typing.Any, port: typing.Any, *args: typing.Any, **kw: typing.Any
-    ) -> typing.Any:
-        if host in ("dual.test", b"dual.test"):
-            return [
-                (socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("::1", int(port), 0, 0)),
-                (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", int(port))),
-            ]
-        return real_getaddrinfo(host, port, *args, **kw)
-
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    fake_names(monkeypatch, {"dual.test": [_V6, _V4]})
     with FASTSTREAM.Client(proxy=socks.url("socks4")) as client:
         response = client.get(f"http://dual.test:{app_server.port}/echo")
     assert response.status_code == 200
-    assert [record.address_type for record in socks.seen] == ["ipv4"]
-    assert [record.host for record in socks.seen] == ["127.0.0.1"]
+    assert [(record.address_type, record.host) for record in socks.seen] == [("ipv4", "127.0.0.1")]
 
 
 @pytest.mark.parametrize("scheme", SOCKS4_SCHEMES)
