@@ -253,6 +253,13 @@ class AsyncClient(BaseClient[AsyncBaseTransport]):
             else follow_redirects
         )
         self._set_timeout(request)
+        timeouts = request.extensions["timeout"]
+        if len(timeouts) > 4 and timeouts.get("total") is not None:
+            # One total deadline for the whole call: the redirects and auth requests that
+            # follow carry these extensions, and the transport counts down to this instant.
+            deadline = time.monotonic() + timeouts["total"]
+            timeouts = {**timeouts, "deadline": deadline}
+            request.extensions = {**request.extensions, "timeout": timeouts}
         chosen_auth = self._build_request_auth(request, auth)
         response = await self._send_handling_auth(request, chosen_auth, follow, [])
         try:

@@ -254,6 +254,13 @@ class Client(BaseClient[BaseTransport]):
             else follow_redirects
         )
         self._set_timeout(request)
+        timeouts = request.extensions["timeout"]
+        if len(timeouts) > 4 and timeouts.get("total") is not None:
+            # One total deadline for the whole call: the redirects and auth requests that
+            # follow carry these extensions, and the transport counts down to this instant.
+            deadline = time.monotonic() + timeouts["total"]
+            timeouts = {**timeouts, "deadline": deadline}
+            request.extensions = {**request.extensions, "timeout": timeouts}
         chosen_auth = self._build_request_auth(request, auth)
         response = self._send_handling_auth(request, chosen_auth, follow, [])
         try:

@@ -57,13 +57,32 @@ class Timeout:
     Timeout(connect=1, read=2, write=3, pool=4)   # without a default, all four
     Timeout((1, 2))                  # connect, read[, write[, pool]]; missing ones None
     Timeout(other_timeout)           # a copy
+    Timeout(30.0, total=300.0, min_rate=(1024, 60))   # beyond httpx, see below
     ```
+
+    Beyond httpx, two deadlines for a whole exchange (both None by default, and then repr,
+    equality and `as_dict()` are httpx's own):
+
+    - `total`: seconds from sending the request until its body has been read to the end,
+      shared by the redirects that are followed and including pool and connect waits. Once
+      it has passed, the next read (or any wait) raises `ReadTimeout` ("total deadline of
+      N s exceeded") -- also while a `stream()` loop is still running, and also when a
+      server drips bytes fast enough to keep every single read under the read timeout.
+    - `min_rate=(bytes, seconds)`: `ReadTimeout` when fewer than `bytes` body bytes arrive
+      within `seconds` (curl's `--speed-limit`/`--speed-time`). The window opens when the
+      response head arrives and opens anew each time `bytes` have arrived in it, so the
+      check is O(1) per read; time the caller spends between reads counts too.
+
+    Both apply to the network transports (HTTP/1.1); the ASGI, WSGI and mock transports
+    ignore them, as they ignore the other timeouts.
     """
 
     connect: float | None
     read: float | None
     write: float | None
     pool: float | None
+    total: float | None
+    min_rate: tuple[int, float] | None
 
     def __init__(
         self,
@@ -73,6 +92,8 @@ class Timeout:
         read: float | None | UnsetType = UNSET,
         write: float | None | UnsetType = UNSET,
         pool: float | None | UnsetType = UNSET,
+        total: float | None = None,
+        min_rate: tuple[int, float] | None = None,
     ) -> None:
         phases = (connect, read, write, pool)
         values: tuple[float | None, float | None, float | None, float | None]
@@ -81,6 +102,8 @@ class Timeout:
                 # httpx asserts here; the same exception type, raised even under -O.
                 raise AssertionError("Timeout(<Timeout>) cannot be combined with keywords")
             values = (timeout.connect, timeout.read, timeout.write, timeout.pool)
+            total = timeout.total if total is None else total
+            min_rate = timeout.min_rate if min_rate is None else min_rate
         elif isinstance(timeout, tuple):
             # Keywords are ignored with a tuple, as in httpx. A 1-tuple is an IndexError.
             values = (
@@ -107,9 +130,23 @@ class Timeout:
             )
             values = (connect, read, write, pool)
         self.connect, self.read, self.write, self.pool = values
+        self.total = _check_total(total)
+        self.min_rate = _check_min_rate(min_rate)
 
-    def as_dict(self) -> dict[str, float | None]:
-        return {"connect": self.connect, "read": self.read, "write": self.write, "pool": self.pool}
+    def as_dict(self) -> dict[str, typing.Any]:
+        # The request's "timeout" extension: httpx's four keys, plus the deadlines when set
+        # (a transport that does not know them ignores them).
+        timeouts: dict[str, typing.Any] = {
+            "connect": self.connect,
+            "read": self.read,
+            "write": self.write,
+            "pool": self.pool,
+        }
+        if self.total is not None:
+            timeouts["total"] = self.total
+        if self.min_rate is not None:
+            timeouts["min_rate"] = self.min_rate
+        return timeouts
 
     def __eq__(self, other: typing.Any) -> bool:
         return (
@@ -118,16 +155,52 @@ class Timeout:
             and self.read == other.read
             and self.write == other.write
             and self.pool == other.pool
+            and self.total == other.total
+            and self.min_rate == other.min_rate
         )
 
     def __repr__(self) -> str:
         name = type(self).__name__
+        extra = ""
+        if self.total is not None:
+            extra += f", total={self.total}"
+        if self.min_rate is not None:
+            extra += f", min_rate={self.min_rate}"
         if len({self.connect, self.read, self.write, self.pool}) == 1:
-            return f"{name}(timeout={self.connect})"
+            return f"{name}(timeout={self.connect}{extra})"
         return (
             f"{name}(connect={self.connect}, read={self.read}, "
-            f"write={self.write}, pool={self.pool})"
+            f"write={self.write}, pool={self.pool}{extra})"
         )
+
+
+def _check_total(total: typing.Any) -> float | None:
+    if total is None:
+        return None
+    if isinstance(total, bool) or not isinstance(total, (int, float)):
+        raise TypeError(f"Timeout total must be a number of seconds or None, not {total!r}")
+    if not total >= 0:  # also refuses NaN
+        raise ValueError(f"Timeout total must be >= 0, not {total!r}")
+    return total
+
+
+def _check_min_rate(min_rate: typing.Any) -> tuple[int, float] | None:
+    if min_rate is None:
+        return None
+    if (
+        isinstance(min_rate, tuple)
+        and len(min_rate) == 2
+        and all(
+            isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+            for value in min_rate
+        )
+        and isinstance(min_rate[0], int)
+    ):
+        return (min_rate[0], min_rate[1])
+    raise ValueError(
+        "Timeout min_rate must be (bytes, seconds): a positive int and a positive number, "
+        f"not {min_rate!r}"
+    )
 
 
 class Limits:

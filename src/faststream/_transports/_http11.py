@@ -48,6 +48,7 @@ from .._exceptions import (
     ReadTimeout,
     RemoteProtocolError,
     RequestError,
+    TimeoutException,
     WriteTimeout,
 )
 from .._response import Response
@@ -56,6 +57,7 @@ from ._http2 import HTTP2Routes
 from ._pool import ConnectionPool
 from ._backends import SyncBackend, Connection, SYNC_BACKEND
 from ._base import BaseTransport
+from ._deadlines import Deadlines, has_deadlines
 from ._http11_exchange import MAX_HEADERS, ServerDisconnected, replayable
 from ._settings import DEFAULT_PORTS, Dial, PooledStream, TransportSettings, retry_delays
 from ._sockets import SocketOption
@@ -63,7 +65,7 @@ from ._socks import SocksHandshake, address_family, needs_address
 
 Key: typing.TypeAlias = typing.Hashable
 Seconds: typing.TypeAlias = float | None
-Timeouts: typing.TypeAlias = dict[str, Seconds]
+Timeouts: typing.TypeAlias = dict[str, typing.Any]
 _SOCKS_PORT = 1080  # a SOCKS proxy URL without a port
 
 
@@ -144,6 +146,11 @@ class HTTPTransport(BaseTransport):
                 return mocked
         scheme, host, port, key, method, target, headers = self._settings.route(request)
         timeouts: Timeouts = request.extensions.get("timeout") or {}
+        deadlines = None
+        if len(timeouts) > 4 and has_deadlines(timeouts):
+            # `total`/`min_rate` set: every wait is bounded by the time left (see Deadlines).
+            deadlines = Deadlines(timeouts)
+            timeouts = deadlines.bounded()
         stream = request.stream
         if not isinstance(stream, SyncByteStream):
             raise RuntimeError("Attempted to send an async request with a sync Client instance.")
@@ -159,14 +166,21 @@ class HTTPTransport(BaseTransport):
             # The origin answered in HTTP/1.1: its connection waits idle in the pool.
         retried = False
         while True:
-            connection = pool.acquire(key, timeouts.get("pool"), backend)
-            if connection is None:
-                try:
-                    connection = self._open(backend, scheme, host, port, key, timeouts)
-                except BaseException:
-                    pool.discard()
-                    raise
-                pool.opened(connection)
+            try:
+                connection = pool.acquire(key, timeouts.get("pool"), backend)
+                if connection is None:
+                    try:
+                        connection = self._open(backend, scheme, host, port, key, timeouts)
+                    except BaseException:
+                        pool.discard()
+                        raise
+                    pool.opened(connection)
+            except TimeoutException as exc:
+                if deadlines is not None:
+                    deadlines.expired(exc)
+                raise
+            if deadlines is not None:
+                timeouts = deadlines.bounded()  # the pool and connect waits took their time
             try:
                 connection.send_request(
                     method, target, headers, stream, timeouts.get("write")
@@ -179,15 +193,21 @@ class HTTPTransport(BaseTransport):
                     retried = True
                     continue
                 raise RemoteProtocolError(str(exc)) from exc
-            except BaseException:
+            except BaseException as exc:
                 pool.discard(connection)
+                if deadlines is not None and isinstance(exc, TimeoutException):
+                    deadlines.expired(exc)
                 raise
             break
 
+        body = ResponseStream(pool, connection, request, timeouts.get("read"))
+        if deadlines is not None:
+            deadlines.start_body()
+            body.deadlines = deadlines
         return Response._from_transport(
             head.status_code,
             head.headers,
-            ResponseStream(pool, connection, request, timeouts.get("read")),
+            body,
             {
                 "http_version": head.http_version,
                 "reason_phrase": head.reason_phrase,
@@ -372,6 +392,9 @@ class ResponseStream(PooledStream, SyncByteStream):
     #: HTTP/1.1 chunked trailer fields (lowercased name, value), set once the body has been
     #: read to its end (`Response.trailers`); trailers also keep the connection out of the pool.
     trailers: typing.Sequence[tuple[bytes, bytes]] = ()
+    #: The total deadline and rate window, when the request set them: each read's timeout is
+    #: then bounded by them, checked once before the loop so that without them it is unchanged.
+    deadlines: Deadlines | None = None
 
     def __init__(
         self,
@@ -394,8 +417,23 @@ class ResponseStream(PooledStream, SyncByteStream):
         assert body is not None  # set by receive_head
         reader = body.reader
         timeout = self._read_timeout
+        deadlines = self.deadlines
         try:
-            while True:
+            while deadlines is not None:
+                try:
+                    pieces = read_pieces(deadlines.read_timeout(timeout))
+                except TimeoutException as exc:
+                    deadlines.expired(exc)
+                    raise
+                if not pieces:
+                    break
+                deadlines.received(pieces)
+                last = reader.done
+                for piece in pieces:
+                    yield piece
+                if last:
+                    break
+            while deadlines is None:
                 pieces = read_pieces(timeout)
                 if not pieces:
                     break

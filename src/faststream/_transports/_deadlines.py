@@ -1,0 +1,110 @@
+"""The deadlines of one exchange beyond the per-phase timeouts: `total` (seconds from sending
+the request until its body has been read) and `min_rate` (bytes within seconds).
+
+The transports use them only when the request's "timeout" extension carries either: then each
+wait (pool, connect, write, read) is bounded by the time left, and a timeout raised once a
+deadline has passed becomes `ReadTimeout` naming that deadline. Without them the transports'
+loops run exactly as before; the object is never created.
+"""
+
+from __future__ import annotations
+
+import time
+import typing
+
+from .._exceptions import ReadTimeout
+
+__all__ = ["Deadlines", "has_deadlines"]
+
+_PHASES = ("connect", "read", "write", "pool")
+
+
+def has_deadlines(timeouts: typing.Mapping[str, typing.Any]) -> bool:
+    """Whether `timeouts` sets `total` or `min_rate` (httpx's four keys alone: no)."""
+    return timeouts.get("total") is not None or timeouts.get("min_rate") is not None
+
+
+def _fmt(seconds: float) -> str:
+    return f"{seconds:g}"
+
+
+class Deadlines:
+    """The total deadline and the rate window of one exchange (a monotonic clock).
+
+    The rate window opens when the response head arrives (`start_body`) and opens anew each
+    time `min_rate[0]` bytes have arrived in it; a window that closes short of them is a
+    `ReadTimeout`. Restarting the window at each success keeps the bookkeeping O(1) per read.
+    """
+
+    __slots__ = ("_bytes", "_deadline", "_rate", "_timeouts", "_total", "_window_end")
+
+    def __init__(self, timeouts: typing.Mapping[str, typing.Any]) -> None:
+        self._timeouts = timeouts
+        total = timeouts.get("total")
+        self._total: float | None = total
+        deadline = timeouts.get("deadline")  # set by the client, shared by its redirects
+        if deadline is None and total is not None:
+            deadline = time.monotonic() + total
+        self._deadline: float | None = deadline
+        self._rate: tuple[int, float] | None = timeouts.get("min_rate")
+        self._window_end: float | None = None
+        self._bytes = 0
+
+    def bounded(self) -> dict[str, typing.Any]:
+        """The four phase timeouts, each at most the time left until the total deadline."""
+        timeouts = dict(self._timeouts)
+        deadline = self._deadline
+        if deadline is not None:
+            left = max(0.0, deadline - time.monotonic())
+            for phase in _PHASES:
+                value = timeouts.get(phase)
+                timeouts[phase] = left if value is None else min(value, left)
+        return timeouts
+
+    def start_body(self) -> None:
+        """The response head has arrived: the first rate window opens."""
+        if self._rate is not None:
+            self._window_end = time.monotonic() + self._rate[1]
+            self._bytes = 0
+
+    def read_timeout(self, read: float | None) -> float | None:
+        """The timeout of the next body read: `read` bounded by the deadlines; raises
+        `ReadTimeout` when one has already passed (a loop that ran past it)."""
+        now = time.monotonic()
+        self._check(now)
+        timeout = read
+        deadline = self._deadline
+        if deadline is not None:
+            timeout = deadline - now if timeout is None else min(timeout, deadline - now)
+        window_end = self._window_end
+        if window_end is not None:
+            timeout = window_end - now if timeout is None else min(timeout, window_end - now)
+        return timeout
+
+    def received(self, pieces: typing.Iterable[bytes]) -> None:
+        """Count body bytes towards the rate window (opening a new one once it is met)."""
+        rate = self._rate
+        if rate is None or self._window_end is None:
+            return
+        self._bytes += sum(len(piece) for piece in pieces)
+        if self._bytes >= rate[0]:
+            self._window_end = time.monotonic() + rate[1]
+            self._bytes = 0
+
+    def expired(self, exc: BaseException) -> None:
+        """After a timeout `exc`: raise the deadline's `ReadTimeout` if one has passed."""
+        self._check(time.monotonic(), exc)
+
+    def _check(self, now: float, cause: BaseException | None = None) -> None:
+        deadline = self._deadline
+        if deadline is not None and now >= deadline:
+            total = self._total
+            what = "" if total is None else f" of {_fmt(total)} s"
+            raise ReadTimeout(f"total deadline{what} exceeded") from cause
+        window_end = self._window_end
+        if window_end is not None and now >= window_end:
+            rate = self._rate
+            assert rate is not None
+            raise ReadTimeout(
+                f"transfer rate below {rate[0]} bytes in {_fmt(rate[1])} s"
+            ) from cause

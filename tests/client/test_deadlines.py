@@ -1,0 +1,137 @@
+"""`Timeout(total=..., min_rate=...)` through the client against scripted loopback servers, with
+`Client` and with `AsyncClient` on asyncio, uvloop and trio (`client_mode`).
+
+The servers stall for much longer than the deadline under test (their stop cuts the stall
+short), so each deadline fires whatever the machine's load; durations are only checked against
+generous upper bounds that a loaded machine still meets.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from tests.client._helpers import FASTSTREAM
+from tests.wire._raw_server import RawServer, Recv, Script, Send, Sleep, response
+
+pytestmark = [pytest.mark.timeout(60), pytest.mark.usefixtures("client_mode")]
+
+HEAD_10 = b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n"
+
+
+def drip(pieces: int, every: float) -> list[Send | Sleep]:
+    """One body byte every `every` seconds, `pieces` times."""
+    steps: list[Send | Sleep] = []
+    for _ in range(pieces):
+        steps += [Sleep(every), Send(b"x")]
+    return steps
+
+
+@pytest.fixture
+def slow_drip() -> Iterator[RawServer]:
+    """A 10-byte body dripped one byte every 0.4 s: each read finishes within 0.5 s."""
+    with RawServer([[Recv(), Send(HEAD_10), *drip(10, 0.4)]]) as server:
+        yield server
+
+
+def test_total_deadline_stops_a_slow_drip_that_each_read_timeout_allows(
+    slow_drip: RawServer,
+) -> None:
+    lib = FASTSTREAM
+    timeout = lib.Timeout(0.5, total=1.5)
+    start = time.monotonic()
+    with lib.Client(timeout=timeout) as client, pytest.raises(lib.ReadTimeout) as info:
+        client.get(slow_drip.url)
+    elapsed = time.monotonic() - start
+    assert str(info.value) == "total deadline of 1.5 s exceeded"
+    assert 1.4 <= elapsed < 3.5  # the body would have taken 4 s
+
+
+def test_without_total_the_slow_drip_completes(slow_drip: RawServer) -> None:
+    lib = FASTSTREAM
+    with lib.Client(timeout=lib.Timeout(2.0)) as client:
+        assert client.get(slow_drip.url).content == b"x" * 10
+
+
+def test_e19_one_byte_every_4s_under_5s_read_timeout_and_total_10(client_mode: str) -> None:
+    if client_mode not in ("sync", "trio"):
+        pytest.skip("the 10 s scenario runs once per client kind; asyncio is covered scaled down")
+    lib = FASTSTREAM
+    with RawServer([[Recv(), Send(HEAD_10), *drip(5, 4.0)]]) as server:
+        start = time.monotonic()
+        with lib.Client(timeout=lib.Timeout(5.0, total=10)) as client:
+            with pytest.raises(lib.ReadTimeout, match="total deadline of 10 s exceeded"):
+                client.get(server.url)
+        assert 9.9 <= time.monotonic() - start < 14.0
+
+
+def test_a_stream_loop_that_runs_past_the_deadline_fails_at_the_next_read() -> None:
+    lib = FASTSTREAM
+    script: Script = [Recv(), Send(HEAD_10 + b"12345"), Sleep(0.1), Send(b"67890"), Sleep(5.0)]
+    with RawServer([script]) as server, lib.Client(timeout=lib.Timeout(5.0, total=0.5)) as client:
+        with client.stream("GET", server.url) as streamed:
+            pieces = streamed.iter_raw()
+            assert next(pieces) == b"12345"
+            time.sleep(0.7)  # the rest has arrived by now, but the deadline has passed
+            with pytest.raises(lib.ReadTimeout, match=r"total deadline of 0\.5 s exceeded"):
+                next(pieces)
+
+
+def test_a_stream_read_in_time_is_unaffected() -> None:
+    lib = FASTSTREAM
+    script: Script = [Recv(), Send(HEAD_10 + b"12345"), Sleep(0.1), Send(b"67890")]
+    with RawServer([script]) as server, lib.Client(timeout=lib.Timeout(5.0, total=30)) as client:
+        with client.stream("GET", server.url) as streamed:
+            assert b"".join(streamed.iter_raw()) == b"1234567890"
+
+
+def test_redirects_share_one_deadline() -> None:
+    lib = FASTSTREAM
+    redirect = response("302 Found", [("Location", "/next")])
+    hop: Script = [
+        Recv(),
+        Sleep(0.7),
+        Send(redirect),
+        Recv(),
+        Sleep(0.7),
+        Send(response(body=b"done")),
+    ]
+    with RawServer([hop]) as server:
+        # Each hop alone is within the deadline; the two together are not.
+        client = lib.Client(timeout=lib.Timeout(5.0, total=1.0), follow_redirects=True)
+        with client, pytest.raises(lib.ReadTimeout, match=r"total deadline of 1 s exceeded"):
+            client.get(server.url)
+    with RawServer([hop]) as server:
+        client = lib.Client(timeout=lib.Timeout(5.0, total=5.0), follow_redirects=True)
+        with client:
+            answer = client.get(server.url)
+        assert (answer.content, len(answer.history)) == (b"done", 1)
+
+
+def test_min_rate_stops_a_stalled_body() -> None:
+    lib = FASTSTREAM
+    script: Script = [Recv(), Send(HEAD_10 + b"12"), Sleep(5.0), Send(b"34567890")]
+    start = time.monotonic()
+    with RawServer([script]) as server:
+        with lib.Client(timeout=lib.Timeout(5.0, min_rate=(5, 0.5))) as client:
+            with pytest.raises(lib.ReadTimeout, match=r"transfer rate below 5 bytes in 0\.5 s"):
+                client.get(server.url)
+    assert time.monotonic() - start < 3.0  # not the 5 s read timeout
+
+
+def test_min_rate_met_by_a_steady_body() -> None:
+    lib = FASTSTREAM
+    body: Script = [Send(HEAD_10)] + [step for _ in range(5) for step in (Sleep(0.2), Send(b"ab"))]
+    with RawServer([[Recv(), *body]]) as server:
+        with lib.Client(timeout=lib.Timeout(5.0, min_rate=(2, 1.0))) as client:
+            assert client.get(server.url).content == b"ab" * 5
+
+
+def test_total_covers_waiting_for_the_response_head() -> None:
+    lib = FASTSTREAM
+    with RawServer([[Recv(), Sleep(5.0), Send(response(body=b"late"))]]) as server:
+        with lib.Client(timeout=lib.Timeout(5.0, total=0.5)) as client:
+            with pytest.raises(lib.ReadTimeout, match=r"total deadline of 0\.5 s exceeded"):
+                client.get(server.url)
