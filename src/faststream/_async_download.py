@@ -21,11 +21,13 @@ from ._download_base import (
     SEGMENTS,
     DownloadResult,
     Plan,
-    ProgressArg,
     ResourceChanged,
+)
+from ._download_jobs import (
     run_tasks,  # unasync: async-only
     # unasync: sync-only: run_threads,
 )
+from ._download_progress import ProgressArg
 from ._exceptions import NetworkError, RemoteProtocolError, TimeoutException
 from ._headers import Headers
 from ._transports._backends import current_async_backend

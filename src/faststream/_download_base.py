@@ -1,4 +1,5 @@
-"""Downloads to a file: everything that does no network I/O.
+"""Downloads to a file: everything that does no network I/O (names and headers in
+`_download_names`, progress in `_download_progress`, concurrent jobs in `_download_jobs`).
 
 `Client.download` / `AsyncClient.download` (`_async_download.py`, the sync twin generated from
 it) drive a `Plan`, which decides what to ask for and checks what came back:
@@ -25,24 +26,27 @@ it) drive a `Plan`, which decides what to ask for and checks what came back:
 
 from __future__ import annotations
 
-import asyncio
 import bisect
 import collections
 import hashlib
 import json
 import math
 import os
-import re
-import sys
 import threading
 import time
 import typing
-import unicodedata
-from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, unquote_to_bytes
 
+from ._download_names import (
+    UNSATISFIED_RANGE,
+    is_coded,
+    parse_checksum,
+    parse_content_range,
+    target_name,
+    validator_of,
+)
+from ._download_progress import DownloadProgress, Progress, ProgressArg
 from ._exceptions import ChecksumMismatch, RemoteProtocolError
 
 if typing.TYPE_CHECKING:
@@ -52,18 +56,14 @@ if typing.TYPE_CHECKING:
 
 __all__ = [
     "DownloadProgress",
-    "ResourceChanged",
     "DownloadResult",
     "Plan",
+    "ProgressArg",
+    "ResourceChanged",
     "download",
-    "run_tasks",
-    "run_threads",
-    "safe_filename",
 ]
 
 DEFAULT_CHUNK_SIZE = 256 * 1024
-MAX_NAME_BYTES = 200  # well under every common file system's 255-byte name limit
-PROGRESS_INTERVAL = 0.1  # seconds between two progress calls (plus one at the end)
 BACKOFF_BASE = 0.25  # seconds before the first retry; doubled for each further one
 BACKOFF_MAX = 8.0
 MIN_SEGMENT = 64 * 1024  # a smaller range is not worth a request of its own
@@ -72,8 +72,6 @@ MAX_PIECE = 32 << 20  # segments: at most this many bytes per ranged request
 HASH_BLOCK = 1 << 20
 HASH_STEP = 4 << 20  # at most this much hashed behind one segment piece (async: loop time)
 
-ProgressArg: typing.TypeAlias = "Callable[[DownloadProgress], object] | bool | None"
-
 
 class _ContentRangeError(RemoteProtocolError):
     """A range response that does not fit the request: never retried, nothing appended."""
@@ -81,17 +79,6 @@ class _ContentRangeError(RemoteProtocolError):
 
 class ResourceChanged(_ContentRangeError):
     """A segment's ``If-Range`` did not match: the resource changed since the plan was made."""
-
-
-@dataclass(frozen=True)
-class DownloadProgress:
-    """How far a download is: `downloaded` and `total` count stored bytes (`total` None when
-    unknown); `rate` in bytes per second over this call; `eta` in seconds (None: unknown)."""
-
-    downloaded: int
-    total: int | None
-    rate: float
-    eta: float | None
 
 
 @dataclass(frozen=True)
@@ -107,221 +94,6 @@ class DownloadResult:
     elapsed: float
 
 
-# -- names ---------------------------------------------------------------------------------
-
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
-_WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$", re.IGNORECASE)
-
-
-def safe_filename(name: str | None) -> str | None:
-    """`name` reduced to a plain file name, or None when nothing usable is left.
-
-    Percent-escapes are decoded first (so ``%2e%2e%2f`` is seen as ``../``); only the last
-    component after any ``/`` or ``\\`` is kept; control characters, a drive prefix and
-    characters Windows refuses become ``_``; leading dots and trailing dots and spaces go; the
-    result is at most `MAX_NAME_BYTES` UTF-8 bytes, with its extension kept when it can be.
-    """
-    if not name:
-        return None
-    name = unquote(name)
-    name = unicodedata.normalize("NFC", name)
-    name = re.split(r"[/\\]", name)[-1]
-    if len(name) >= 2 and name[1] == ":" and name[0].isalpha():
-        name = name[2:]  # a drive: C:x
-    name = _UNSAFE.sub("_", name)
-    name = name.lstrip(". ").rstrip(". ")
-    if not name.strip("_") or name in (".", ".."):
-        return None
-    if _WINDOWS_RESERVED.match(name):
-        name = "_" + name
-    if len(name.encode("utf-8")) > MAX_NAME_BYTES:
-        stem, dot, ext = name.rpartition(".")
-        if not dot or len(ext.encode("utf-8")) > 16:
-            stem, ext = name, ""
-        ext = "." + ext if ext else ""
-        room = MAX_NAME_BYTES - len(ext.encode("utf-8"))
-        stem = stem.encode("utf-8")[:room].decode("utf-8", "ignore")
-        name = stem + ext
-    return name
-
-
-def _disposition_params(value: str) -> dict[str, str]:
-    params: dict[str, str] = {}
-    for match in re.finditer(r';\s*([^\s=;]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)', value):
-        key, raw = match.group(1).lower(), match.group(2).strip()
-        if raw.startswith('"') and raw.endswith('"') and len(raw) >= 2:
-            raw = re.sub(r"\\(.)", r"\1", raw[1:-1])
-        params.setdefault(key, raw)
-    return params
-
-
-def filename_from_disposition(value: str | None) -> str | None:
-    """The file name a ``Content-Disposition`` value offers: ``filename*`` (RFC 8187
-    ``charset'lang'pct-encoded``) first, then ``filename``; not yet made safe."""
-    if not value:
-        return None
-    params = _disposition_params(value)
-    extended = params.get("filename*")
-    if extended:
-        charset, _, rest = extended.partition("'")
-        _, _, encoded = rest.partition("'")
-        try:
-            return unquote_to_bytes(encoded).decode(charset or "utf-8")
-        except (LookupError, UnicodeDecodeError):
-            pass
-    plain = params.get("filename")
-    if plain is not None:
-        return plain
-    return None
-
-
-def target_name(response: Response) -> str:
-    """The file name to store `response` under, inside a directory the caller gave."""
-    for candidate in (
-        filename_from_disposition(response.headers.get("content-disposition")),
-        response.url.path.rsplit("/", 1)[-1],
-    ):
-        name = safe_filename(candidate)
-        if name is not None:
-            return name
-    return "download"
-
-
-# -- headers -------------------------------------------------------------------------------
-
-_CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.IGNORECASE)
-_UNSATISFIED = re.compile(r"^\s*bytes\s+\*/(\d+)\s*$", re.IGNORECASE)
-
-
-def parse_content_range(value: str | None) -> tuple[int, int, int | None] | None:
-    """(first, last, total or None) of ``bytes first-last/total``; None when malformed."""
-    match = _CONTENT_RANGE.match(value or "")
-    if match is None:
-        return None
-    first, last = int(match.group(1)), int(match.group(2))
-    total = None if match.group(3) == "*" else int(match.group(3))
-    if last < first or (total is not None and last >= total):
-        return None
-    return first, last, total
-
-
-def validator_of(response: Response) -> tuple[str, str] | None:
-    """("If-Range" value, kind): a strong ETag, else Last-Modified, else None."""
-    etag = response.headers.get("etag")
-    if etag and not etag.startswith("W/"):
-        return etag, "etag"
-    modified = response.headers.get("last-modified")
-    if modified:
-        return modified, "last-modified"
-    return None
-
-
-def _coded(response: Response) -> bool:
-    return response.headers.get("content-encoding", "identity").strip().lower() not in (
-        "",
-        "identity",
-    )
-
-
-# -- progress ------------------------------------------------------------------------------
-
-
-class _Bar:
-    """A terminal bar on stderr: rich's when installed, else one line redrawn with ``\\r``."""
-
-    def __init__(self) -> None:
-        self._rich: typing.Any = None
-        self._task: typing.Any = None
-        try:
-            import rich.progress
-        except ImportError:
-            return
-        self._rich = rich.progress.Progress(
-            rich.progress.BarColumn(),
-            rich.progress.DownloadColumn(),
-            rich.progress.TransferSpeedColumn(),
-            rich.progress.TimeRemainingColumn(),
-            transient=False,
-            console=rich.console.Console(file=sys.stderr),
-        )
-        self._rich.start()
-        self._task = self._rich.add_task("download", total=None)
-
-    def __call__(self, p: DownloadProgress, end: bool = False) -> None:
-        if self._rich is not None:
-            self._rich.update(self._task, completed=p.downloaded, total=p.total)
-            if end:
-                self._rich.stop()
-            return
-        done = f"{p.downloaded / 1e6:.1f} MB"
-        if p.total:
-            width = 30
-            filled = min(width, width * p.downloaded // max(p.total, 1))
-            bar = "[" + "#" * filled + "-" * (width - filled) + "]"
-            done = f"{bar} {done} / {p.total / 1e6:.1f} MB"
-        eta = f" eta {p.eta:.0f}s" if p.eta is not None else ""
-        sys.stderr.write(f"\r{done} {p.rate / 1e6:.1f} MB/s{eta}  ")
-        if end:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-
-
-class Progress:
-    """Calls a progress callable at most every `PROGRESS_INTERVAL` seconds, and once at the
-    end; thread-safe, since segments report from several threads."""
-
-    def __init__(self, progress: ProgressArg, start: int) -> None:
-        self._bar: _Bar | None = None
-        self._callback: Callable[[DownloadProgress], object] | None = None
-        if progress is True:
-            if sys.stderr is not None and sys.stderr.isatty():
-                self._bar = _Bar()
-                self._callback = self._bar
-        elif callable(progress):
-            self._callback = progress
-        self.downloaded = start
-        self.total: int | None = None
-        self._start_bytes = start
-        self._started = time.monotonic()
-        self._last = 0.0
-        self._lock = threading.Lock()
-
-    def restart(self, downloaded: int) -> None:
-        with self._lock:
-            self.downloaded = downloaded
-            self._start_bytes = downloaded
-            self._started = time.monotonic()
-
-    def add(self, n: int) -> None:
-        with self._lock:
-            self.downloaded += n
-            if self._callback is None:
-                return
-            now = time.monotonic()
-            if now - self._last < PROGRESS_INTERVAL:
-                return
-            self._last = now
-            snapshot = self._snapshot(now)
-        self._callback(snapshot)
-
-    def _snapshot(self, now: float) -> DownloadProgress:
-        spent = max(now - self._started, 1e-9)
-        rate = (self.downloaded - self._start_bytes) / spent
-        eta = None
-        if self.total is not None and rate > 0:
-            eta = max(self.total - self.downloaded, 0) / rate
-        return DownloadProgress(self.downloaded, self.total, rate, eta)
-
-    def end(self) -> None:
-        if self._callback is None:
-            return
-        snapshot = self._snapshot(time.monotonic())
-        if self._bar is not None:
-            self._bar(snapshot, end=True)
-        else:
-            self._callback(snapshot)
-
-
 # -- the plan ------------------------------------------------------------------------------
 
 # What `Plan.opened` tells the caller to do with a response.
@@ -329,20 +101,6 @@ WRITE = "write"  # stream the body into the part
 DONE = "done"  # nothing more to fetch
 AGAIN = "again"  # close this response and send the next request (the plan changed)
 SEGMENTS = "segments"  # close this response and fetch the ranges on several connections
-
-
-def parse_checksum(checksum: str | None) -> tuple[str, str] | None:
-    if checksum is None:
-        return None
-    algorithm, sep, digest = checksum.partition(":")
-    if not sep or not digest:
-        raise ValueError(f"checksum must be '<algorithm>:<hex digest>', not {checksum!r}")
-    algorithm = algorithm.strip().lower()
-    try:
-        hashlib.new(algorithm)
-    except ValueError:
-        raise ValueError(f"unknown checksum algorithm {algorithm!r}") from None
-    return algorithm, digest.strip().lower()
 
 
 class Plan:
@@ -520,7 +278,7 @@ class Plan:
                 return AGAIN  # now that the name is known, ask for what is missing
         status = response.status_code
         if status == 416 and self.offset > 0:
-            unsatisfied = _UNSATISFIED.match(response.headers.get("content-range", ""))
+            unsatisfied = UNSATISFIED_RANGE.match(response.headers.get("content-range", ""))
             if unsatisfied is not None and int(unsatisfied.group(1)) == self.offset:
                 self.total = self.offset
                 return DONE
@@ -529,7 +287,7 @@ class Plan:
             self.forget()
             return AGAIN
         if status == 416 and self._probing:
-            unsatisfied = _UNSATISFIED.match(response.headers.get("content-range", ""))
+            unsatisfied = UNSATISFIED_RANGE.match(response.headers.get("content-range", ""))
             if unsatisfied is not None and int(unsatisfied.group(1)) == 0:
                 self.total = 0  # an empty resource: no byte to probe
                 self._start_fresh(response)
@@ -563,7 +321,7 @@ class Plan:
         if self._probing:
             self._probing = False
             validator = validator_of(response)
-            if total is None or total < MIN_SEGMENT * 2 or _coded(response):
+            if total is None or total < MIN_SEGMENT * 2 or is_coded(response):
                 self.segments = 1  # not worth splitting, or ranges of a coding
                 self._start_fresh(response, total=total)
                 return WRITE  # the one byte; the rest follows as a resumed range
@@ -584,7 +342,7 @@ class Plan:
         self.resumed_from = 0
         self._reset_hashes()
         self.segmented = None
-        coded = _coded(response)
+        coded = is_coded(response)
         if self.decode and coded:
             self.validator = None  # decoded bytes cannot be addressed by ranges
             self.total = None
@@ -901,61 +659,6 @@ def _fsync_directory(directory: Path) -> None:
         pass
     finally:
         os.close(fd)
-
-
-# -- several at once -----------------------------------------------------------------------
-
-
-async def run_tasks(jobs: Sequence[Callable[[], Awaitable[None]]]) -> None:
-    """Run `jobs` as concurrent tasks of the running loop (asyncio or trio); the first
-    failure cancels the others and is raised once all have ended."""
-    if asyncio._get_running_loop() is not None:
-        tasks = [asyncio.ensure_future(job()) for job in jobs]
-        try:
-            await asyncio.gather(*tasks)
-        except BaseException:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            raise
-        return
-    import trio
-
-    errors: list[BaseException] = []
-
-    async def guarded(job: Callable[[], Awaitable[None]], cancel: trio.CancelScope) -> None:
-        try:
-            await job()
-        except Exception as exc:
-            errors.append(exc)
-            cancel.cancel()
-
-    async with trio.open_nursery() as nursery:
-        for job in jobs:
-            nursery.start_soon(guarded, job, nursery.cancel_scope)
-    if errors:
-        raise errors[0]
-
-
-def run_threads(jobs: Sequence[Callable[[], None]], stop: threading.Event) -> None:
-    """Run `jobs` on one thread each; the first failure sets `stop` (the jobs check it) and
-    is raised once all have ended."""
-    errors: list[BaseException] = []
-
-    def guarded(job: Callable[[], None]) -> None:
-        try:
-            job()
-        except BaseException as exc:
-            errors.append(exc)
-            stop.set()
-
-    threads = [threading.Thread(target=guarded, args=(job,), daemon=True) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise errors[0]
 
 
 # -- the top-level call --------------------------------------------------------------------

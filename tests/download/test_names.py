@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import faststream
-from faststream._download_base import filename_from_disposition, safe_filename
+from faststream._download_names import filename_from_disposition, safe_filename
 from tests.download.conftest import fetch, leftovers, sha256
 from tests.servers.ranges import RangeServer
 
