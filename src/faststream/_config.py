@@ -73,8 +73,9 @@ class Timeout:
       response head arrives and opens anew each time `bytes` have arrived in it, so the
       check is O(1) per read; time the caller spends between reads counts too.
 
-    Both apply to the network transports (HTTP/1.1); the ASGI, WSGI and mock transports
-    ignore them, as they ignore the other timeouts.
+    Both apply to the network transports (HTTP/1.1 and HTTP/2 bodies); the ASGI, WSGI and
+    mock transports ignore them, as they ignore the other timeouts. Any timeout raised once
+    the total deadline has passed (a pool or connect wait included) is that `ReadTimeout`.
     """
 
     connect: float | None

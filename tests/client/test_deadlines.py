@@ -14,6 +14,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.client._helpers import FASTSTREAM
+from tests.servers.h2_raw import H2Server
 from tests.wire._raw_server import RawServer, Recv, Script, Send, Sleep, response
 
 pytestmark = [pytest.mark.timeout(60), pytest.mark.usefixtures("client_mode")]
@@ -135,3 +136,21 @@ def test_total_covers_waiting_for_the_response_head() -> None:
         with lib.Client(timeout=lib.Timeout(5.0, total=0.5)) as client:
             with pytest.raises(lib.ReadTimeout, match=r"total deadline of 0\.5 s exceeded"):
                 client.get(server.url)
+
+
+@pytest.mark.parametrize(
+    ("timeout", "message"),
+    [
+        ({"total": 0.5}, r"total deadline of 0\.5 s exceeded"),
+        ({"min_rate": (2, 0.5)}, r"transfer rate below 2 bytes in 0\.5 s"),
+    ],
+)
+def test_http2_body_that_stalls_past_a_deadline(timeout: dict[str, object], message: str) -> None:
+    lib = FASTSTREAM
+    start = time.monotonic()
+    with H2Server() as server:  # /hold: one byte of body, then nothing
+        url = f"http://127.0.0.1:{server.port}/hold"
+        client = lib.Client(http1=False, http2=True, timeout=lib.Timeout(5.0, **timeout))
+        with client, pytest.raises(lib.ReadTimeout, match=message):
+            client.get(url)
+    assert time.monotonic() - start < 3.0  # not the 5 s read timeout

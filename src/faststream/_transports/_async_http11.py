@@ -51,7 +51,7 @@ from .._exceptions import (
 )
 from .._response import Response
 from .._streams import AsyncByteStream
-from ._async_http2 import AsyncHTTP2Routes
+from ._async_http2 import AsyncHTTP2ResponseStream, AsyncHTTP2Routes
 from ._async_pool import AsyncConnectionPool
 from ._backends import AsyncBackend, AsyncConnection, current_async_backend
 from ._base import AsyncBaseTransport
@@ -156,10 +156,18 @@ class AsyncHTTPTransport(AsyncBaseTransport):
         backend = current_async_backend()
         pool = self._pool
         if self._http2 is not None:
-            response = await self._via_http2(
-                backend, scheme, host, port, key, target, headers, request, timeouts
-            )
+            try:
+                response = await self._via_http2(
+                    backend, scheme, host, port, key, target, headers, request, timeouts
+                )
+            except TimeoutException as exc:
+                if deadlines is not None:
+                    deadlines.expired(exc)
+                raise
             if response is not None:
+                if deadlines is not None and isinstance(response.stream, AsyncHTTP2ResponseStream):
+                    deadlines.start_body()
+                    response.stream.deadlines = deadlines
                 return response
             # The origin answered in HTTP/1.1: its connection waits idle in the pool.
         retried = False
@@ -416,16 +424,20 @@ class AsyncResponseStream(PooledStream, AsyncByteStream):
         reader = body.reader
         timeout = self._read_timeout
         deadlines = self.deadlines
+        if deadlines is not None:
+            wait = deadlines.wait
+            counting = deadlines.rate is not None
         try:
             while deadlines is not None:
                 try:
-                    pieces = await read_pieces(deadlines.read_timeout(timeout))
+                    pieces = await read_pieces(wait(timeout))
                 except TimeoutException as exc:
                     deadlines.expired(exc)
                     raise
                 if not pieces:
                     break
-                deadlines.received(pieces)
+                if counting:
+                    deadlines.received(pieces)
                 last = reader.done
                 for piece in pieces:
                     yield piece

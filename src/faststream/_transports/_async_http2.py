@@ -30,9 +30,16 @@ import time
 import typing
 from collections.abc import AsyncIterator
 
-from .._exceptions import PoolTimeout, ReadTimeout, RemoteProtocolError, RequestError
+from .._exceptions import (
+    PoolTimeout,
+    ReadTimeout,
+    RemoteProtocolError,
+    RequestError,
+    TimeoutException,
+)
 from .._response import Response
 from .._streams import AsyncByteStream, ByteStream
+from ._deadlines import Deadlines
 from ._waiter import PoolWaiter
 
 if typing.TYPE_CHECKING:
@@ -487,6 +494,10 @@ class AsyncHTTP2ResponseStream(AsyncByteStream):
     """The body of a response on an HTTP/2 stream. Reading it to the end, closing it, an error
     or a cancellation gives the stream back (reset when unfinished); never twice."""
 
+    #: The total deadline and rate window, when the request set them (see the HTTP/1.1
+    #: response stream): chosen once before the read loop, so without them it is unchanged.
+    deadlines: Deadlines | None = None
+
     def __init__(
         self,
         routes: AsyncHTTP2Routes,
@@ -509,8 +520,24 @@ class AsyncHTTP2ResponseStream(AsyncByteStream):
             raise RuntimeError("The response stream was closed.")
         stream = self._stream
         timeout = self._read_timeout
+        deadlines = self.deadlines
+        if deadlines is not None:
+            wait = deadlines.wait
+            counting = deadlines.rate is not None
         try:
-            while True:
+            while deadlines is not None:
+                try:
+                    pieces = await connection.read_pieces(stream, wait(timeout))
+                except TimeoutException as exc:
+                    deadlines.expired(exc)
+                    raise
+                if not pieces:
+                    break
+                if counting:
+                    deadlines.received(pieces)
+                for piece in pieces:
+                    yield piece
+            while deadlines is None:
                 pieces = await connection.read_pieces(stream, timeout)
                 if not pieces:
                     break

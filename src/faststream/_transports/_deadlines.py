@@ -17,6 +17,7 @@ from .._exceptions import ReadTimeout
 __all__ = ["Deadlines", "has_deadlines"]
 
 _PHASES = ("connect", "read", "write", "pool")
+_NEVER = float("inf")
 
 
 def has_deadlines(timeouts: typing.Mapping[str, typing.Any]) -> bool:
@@ -34,9 +35,13 @@ class Deadlines:
     The rate window opens when the response head arrives (`start_body`) and opens anew each
     time `min_rate[0]` bytes have arrived in it; a window that closes short of them is a
     `ReadTimeout`. Restarting the window at each success keeps the bookkeeping O(1) per read.
+
+    `limit` is the earliest instant at which either could expire (infinity: neither), so that
+    the body loop does one clock read and one comparison per read (`wait`), and calls
+    `received` only when `rate` is set.
     """
 
-    __slots__ = ("_bytes", "_deadline", "_rate", "_timeouts", "_total", "_window_end")
+    __slots__ = ("_bytes", "_deadline", "_timeouts", "_total", "_window_end", "limit", "rate")
 
     def __init__(self, timeouts: typing.Mapping[str, typing.Any]) -> None:
         self._timeouts = timeouts
@@ -45,16 +50,17 @@ class Deadlines:
         deadline = timeouts.get("deadline")  # set by the client, shared by its redirects
         if deadline is None and total is not None:
             deadline = time.monotonic() + total
-        self._deadline: float | None = deadline
-        self._rate: tuple[int, float] | None = timeouts.get("min_rate")
-        self._window_end: float | None = None
+        self._deadline: float = _NEVER if deadline is None else deadline
+        self.rate: tuple[int, float] | None = timeouts.get("min_rate")
+        self._window_end = _NEVER
         self._bytes = 0
+        self.limit = self._deadline
 
     def bounded(self) -> dict[str, typing.Any]:
         """The four phase timeouts, each at most the time left until the total deadline."""
         timeouts = dict(self._timeouts)
         deadline = self._deadline
-        if deadline is not None:
+        if deadline != _NEVER:
             left = max(0.0, deadline - time.monotonic())
             for phase in _PHASES:
                 value = timeouts.get(phase)
@@ -63,47 +69,44 @@ class Deadlines:
 
     def start_body(self) -> None:
         """The response head has arrived: the first rate window opens."""
-        if self._rate is not None:
-            self._window_end = time.monotonic() + self._rate[1]
+        if self.rate is not None:
+            self._window_end = time.monotonic() + self.rate[1]
             self._bytes = 0
+            self.limit = min(self._deadline, self._window_end)
 
-    def read_timeout(self, read: float | None) -> float | None:
-        """The timeout of the next body read: `read` bounded by the deadlines; raises
-        `ReadTimeout` when one has already passed (a loop that ran past it)."""
+    def wait(self, read: float | None) -> float | None:
+        """The timeout of the next body read: `read`, shortened to reach no further than
+        `limit`; raises `ReadTimeout` when a deadline has already passed (a loop that ran
+        past it)."""
         now = time.monotonic()
-        self._check(now)
-        timeout = read
-        deadline = self._deadline
-        if deadline is not None:
-            timeout = deadline - now if timeout is None else min(timeout, deadline - now)
-        window_end = self._window_end
-        if window_end is not None:
-            timeout = window_end - now if timeout is None else min(timeout, window_end - now)
-        return timeout
+        left = self.limit - now
+        if left <= 0.0:
+            self._check(now)
+        return left if read is None or left < read else read
 
     def received(self, pieces: typing.Iterable[bytes]) -> None:
         """Count body bytes towards the rate window (opening a new one once it is met)."""
-        rate = self._rate
-        if rate is None or self._window_end is None:
+        rate = self.rate
+        if rate is None:
             return
-        self._bytes += sum(len(piece) for piece in pieces)
+        for piece in pieces:
+            self._bytes += len(piece)
         if self._bytes >= rate[0]:
             self._window_end = time.monotonic() + rate[1]
             self._bytes = 0
+            self.limit = min(self._deadline, self._window_end)
 
     def expired(self, exc: BaseException) -> None:
         """After a timeout `exc`: raise the deadline's `ReadTimeout` if one has passed."""
         self._check(time.monotonic(), exc)
 
     def _check(self, now: float, cause: BaseException | None = None) -> None:
-        deadline = self._deadline
-        if deadline is not None and now >= deadline:
+        if now >= self._deadline:
             total = self._total
             what = "" if total is None else f" of {_fmt(total)} s"
             raise ReadTimeout(f"total deadline{what} exceeded") from cause
-        window_end = self._window_end
-        if window_end is not None and now >= window_end:
-            rate = self._rate
+        if now >= self._window_end:
+            rate = self.rate
             assert rate is not None
             raise ReadTimeout(
                 f"transfer rate below {rate[0]} bytes in {_fmt(rate[1])} s"

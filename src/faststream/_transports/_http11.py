@@ -53,7 +53,7 @@ from .._exceptions import (
 )
 from .._response import Response
 from .._streams import SyncByteStream
-from ._http2 import HTTP2Routes
+from ._http2 import HTTP2ResponseStream, HTTP2Routes
 from ._pool import ConnectionPool
 from ._backends import SyncBackend, Connection, SYNC_BACKEND
 from ._base import BaseTransport
@@ -158,10 +158,18 @@ class HTTPTransport(BaseTransport):
         backend = SYNC_BACKEND
         pool = self._pool
         if self._http2 is not None:
-            response = self._via_http2(
-                backend, scheme, host, port, key, target, headers, request, timeouts
-            )
+            try:
+                response = self._via_http2(
+                    backend, scheme, host, port, key, target, headers, request, timeouts
+                )
+            except TimeoutException as exc:
+                if deadlines is not None:
+                    deadlines.expired(exc)
+                raise
             if response is not None:
+                if deadlines is not None and isinstance(response.stream, HTTP2ResponseStream):
+                    deadlines.start_body()
+                    response.stream.deadlines = deadlines
                 return response
             # The origin answered in HTTP/1.1: its connection waits idle in the pool.
         retried = False
@@ -418,16 +426,20 @@ class ResponseStream(PooledStream, SyncByteStream):
         reader = body.reader
         timeout = self._read_timeout
         deadlines = self.deadlines
+        if deadlines is not None:
+            wait = deadlines.wait
+            counting = deadlines.rate is not None
         try:
             while deadlines is not None:
                 try:
-                    pieces = read_pieces(deadlines.read_timeout(timeout))
+                    pieces = read_pieces(wait(timeout))
                 except TimeoutException as exc:
                     deadlines.expired(exc)
                     raise
                 if not pieces:
                     break
-                deadlines.received(pieces)
+                if counting:
+                    deadlines.received(pieces)
                 last = reader.done
                 for piece in pieces:
                     yield piece

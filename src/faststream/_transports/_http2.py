@@ -32,9 +32,16 @@ import time
 import typing
 from collections.abc import Iterator
 
-from .._exceptions import PoolTimeout, ReadTimeout, RemoteProtocolError, RequestError
+from .._exceptions import (
+    PoolTimeout,
+    ReadTimeout,
+    RemoteProtocolError,
+    RequestError,
+    TimeoutException,
+)
 from .._response import Response
 from .._streams import SyncByteStream, ByteStream
+from ._deadlines import Deadlines
 from ._waiter import PoolWaiter
 
 if typing.TYPE_CHECKING:
@@ -485,6 +492,10 @@ class HTTP2ResponseStream(SyncByteStream):
     """The body of a response on an HTTP/2 stream. Reading it to the end, closing it, an error
     or a cancellation gives the stream back (reset when unfinished); never twice."""
 
+    #: The total deadline and rate window, when the request set them (see the HTTP/1.1
+    #: response stream): chosen once before the read loop, so without them it is unchanged.
+    deadlines: Deadlines | None = None
+
     def __init__(
         self,
         routes: HTTP2Routes,
@@ -507,8 +518,24 @@ class HTTP2ResponseStream(SyncByteStream):
             raise RuntimeError("The response stream was closed.")
         stream = self._stream
         timeout = self._read_timeout
+        deadlines = self.deadlines
+        if deadlines is not None:
+            wait = deadlines.wait
+            counting = deadlines.rate is not None
         try:
-            while True:
+            while deadlines is not None:
+                try:
+                    pieces = connection.read_pieces(stream, wait(timeout))
+                except TimeoutException as exc:
+                    deadlines.expired(exc)
+                    raise
+                if not pieces:
+                    break
+                if counting:
+                    deadlines.received(pieces)
+                for piece in pieces:
+                    yield piece
+            while deadlines is None:
                 pieces = connection.read_pieces(stream, timeout)
                 if not pieces:
                     break
