@@ -23,7 +23,13 @@ from ._streams import AsyncByteStream, ByteStream, SyncByteStream
 if typing.TYPE_CHECKING:
     from ._request import Request
 
-__all__ = ["from_httpx_response", "to_faststream_error", "to_httpx_request", "to_httpx_response"]
+__all__ = [
+    "from_httpx_response",
+    "raise_as_faststream",
+    "to_faststream_error",
+    "to_httpx_request",
+    "to_httpx_response",
+]
 
 
 def to_httpx_request(request: Request, body: bytes) -> httpx.Request:
@@ -168,3 +174,12 @@ def to_faststream_error(error: httpx.HTTPError, request: Request) -> Exception:
             converted: Exception = ours(str(error), request=request)
             return converted
     return error
+
+
+def raise_as_faststream(error: httpx.HTTPError, request: Request) -> typing.NoReturn:
+    """Raise what a double raised as the faststream exception of its name (chained to it),
+    or as itself when faststream has none: what a real exchange would have raised."""
+    converted = to_faststream_error(error, request)
+    if converted is error:
+        raise error
+    raise converted from error

@@ -29,7 +29,7 @@ from ._exceptions import RequestError
 from ._mocking import activate, deactivate
 from ._mocking_httpx import (
     from_httpx_response,
-    to_faststream_error,
+    raise_as_faststream,
     to_httpx_request,
     to_httpx_response,
 )
@@ -59,10 +59,7 @@ class RespxSource:
         except PassThrough:
             return None
         except httpx.HTTPError as exc:
-            error = to_faststream_error(exc, request)
-            if error is exc:
-                raise
-            raise error from exc
+            raise_as_faststream(exc, request)
         return from_httpx_response(response, asynchronous=False)
 
     async def handle_async_request(self, transport: object, request: Request) -> Response | None:
@@ -72,10 +69,7 @@ class RespxSource:
         except PassThrough:
             return None
         except httpx.HTTPError as exc:
-            error = to_faststream_error(exc, request)
-            if error is exc:
-                raise
-            raise error from exc
+            raise_as_faststream(exc, request)
         return from_httpx_response(response, asynchronous=True)
 
 

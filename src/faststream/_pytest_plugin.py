@@ -64,7 +64,7 @@ class HTTPXMockSource:
     def handle_request(self, transport: object, request: Request) -> Response | None:
         import httpx
 
-        from ._mocking_httpx import from_httpx_response, to_faststream_error, to_httpx_request
+        from ._mocking_httpx import from_httpx_response, raise_as_faststream, to_httpx_request
 
         converted = to_httpx_request(request, request.read())
         stand_in = object.__new__(httpx.HTTPTransport)
@@ -74,16 +74,13 @@ class HTTPXMockSource:
         except _PassThrough:
             return None
         except httpx.HTTPError as exc:
-            error = to_faststream_error(exc, request)
-            if error is exc:
-                raise
-            raise error from exc
+            raise_as_faststream(exc, request)
         return from_httpx_response(response, asynchronous=False)
 
     async def handle_async_request(self, transport: object, request: Request) -> Response | None:
         import httpx
 
-        from ._mocking_httpx import from_httpx_response, to_faststream_error, to_httpx_request
+        from ._mocking_httpx import from_httpx_response, raise_as_faststream, to_httpx_request
 
         converted = to_httpx_request(request, await request.aread())
         stand_in = object.__new__(httpx.AsyncHTTPTransport)
@@ -93,8 +90,5 @@ class HTTPXMockSource:
         except _PassThrough:
             return None
         except httpx.HTTPError as exc:
-            error = to_faststream_error(exc, request)
-            if error is exc:
-                raise
-            raise error from exc
+            raise_as_faststream(exc, request)
         return from_httpx_response(response, asynchronous=True)
