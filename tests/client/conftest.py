@@ -36,7 +36,7 @@ from pathlib import Path
 
 import pytest
 
-from tests._helpers import LIBRARIES, httpx
+from tests._helpers import LIBRARIES, clean_environment, httpx
 from tests.client._async_adapter import MODES, Mode
 from tests.client._backends import BACKENDS
 from tests.client._helpers import PROXY_PASSWORD, PROXY_USER, Lib
@@ -44,24 +44,7 @@ from tests.servers.app import AppServer
 from tests.servers.proxy import ProxyServer
 from tests.servers.tls import TLSFiles
 
-__all__ = ["httpx"]  # the shared fixture, made visible to pytest here
-
-ENVIRONMENT = (
-    "HTTP_PROXY",
-    "HTTPS_PROXY",
-    "ALL_PROXY",
-    "NO_PROXY",
-    "SSL_CERT_FILE",
-    "SSL_CERT_DIR",
-    "REQUEST_METHOD",  # urllib's getproxies ignores HTTP_PROXY in CGI mode
-)
-
-
-@pytest.fixture(autouse=True)
-def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ENVIRONMENT:
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.lower(), raising=False)
+__all__ = ["clean_environment", "httpx"]  # the shared fixtures, made visible to pytest here
 
 
 @pytest.fixture(params=LIBRARIES)

@@ -8,15 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.client.conftest import ENVIRONMENT
+from tests._helpers import clean_environment
 from tests.servers.tls import TLSFiles
 
-
-@pytest.fixture(autouse=True)
-def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ENVIRONMENT:
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.lower(), raising=False)
+__all__ = ["clean_environment"]  # the shared fixture, made visible to pytest here
 
 
 @pytest.fixture(scope="session")

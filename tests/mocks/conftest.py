@@ -18,17 +18,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests._helpers import LIBRARIES
+from tests._helpers import LIBRARIES, clean_environment
 from tests.client._async_adapter import MODES, Mode
 from tests.client._helpers import Lib
 from tests.servers.app import AppServer
 
-
-@pytest.fixture(autouse=True)
-def _no_proxy_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.lower(), raising=False)
+__all__ = ["clean_environment"]  # the shared fixture, made visible to pytest here
 
 
 @pytest.fixture(params=LIBRARIES)

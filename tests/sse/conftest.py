@@ -5,13 +5,14 @@ from __future__ import annotations
 import importlib
 import types
 import typing
-from collections.abc import Iterator
 
 import pytest
 
 import _cstream
 from tests.client._backends import BACKENDS
-from tests.wire._raw_server import RawServer, Script, StartServer
+from tests.wire._fixtures import raw_server
+
+__all__ = ["raw_server"]  # the shared fixture, made visible to pytest here
 
 
 @pytest.fixture(params=["c", "python"], scope="session")
@@ -28,24 +29,6 @@ def sse(request: pytest.FixtureRequest) -> types.ModuleType:
         if _cstream.REQUIRE_EXTENSIONS:
             raise
         pytest.skip(f"the compiled module _sse was not built on this machine ({exc})")
-
-
-@pytest.fixture
-def raw_server() -> Iterator[StartServer]:
-    """`raw_server(script1, ...)`: a scripted loopback server (tests/wire/_raw_server.py),
-    stopped and checked for server-side failures at teardown."""
-    servers: list[RawServer] = []
-
-    def start(*scripts: Script) -> RawServer:
-        server = RawServer(list(scripts)).start()
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
-    errors = [e for s in servers for e in s.errors]
-    assert not errors, f"raw server failed: {errors}"
 
 
 @pytest.fixture(params=["sync", *BACKENDS])

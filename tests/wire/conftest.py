@@ -9,27 +9,9 @@ import pytest
 from tests._helpers import LIBRARIES
 from tests.client._async_adapter import MODE_NAMES, Mode, mode_param
 from tests.client._helpers import Lib
+from tests.wire._fixtures import raw_server
 
-from ._raw_server import RawServer, Script, StartServer
-
-
-@pytest.fixture
-def raw_server() -> Iterator[StartServer]:
-    """`raw_server(script1, script2, ...)` starts a server whose connection N plays script N and
-    returns it (`.url`, `.requests`, `.received`, `.accepted`, `.connections`). Every server
-    started is stopped, and its threads joined, at teardown."""
-    servers: list[RawServer] = []
-
-    def start(*scripts: Script) -> RawServer:
-        server = RawServer(list(scripts)).start()
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
-    errors = [e for s in servers for e in s.errors]
-    assert not errors, f"raw server failed: {errors}"
+__all__ = ["raw_server"]  # the shared fixture, made visible to pytest here
 
 
 @pytest.fixture(
