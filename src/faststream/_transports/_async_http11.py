@@ -424,38 +424,39 @@ class AsyncResponseStream(PooledStream, AsyncByteStream):
         reader = body.reader
         timeout = self._read_timeout
         deadlines = self.deadlines
-        if deadlines is not None:
-            wait = deadlines.wait
-            counting = deadlines.rate is not None
         try:
-            while deadlines is not None:
-                try:
-                    pieces = await read_pieces(wait(timeout))
-                except TimeoutException as exc:
-                    deadlines.expired(exc)
-                    raise
-                if not pieces:
-                    break
-                if counting:
-                    deadlines.received(pieces)
-                last = reader.done
-                for piece in pieces:
-                    yield piece
-                if last:
-                    break
-            while deadlines is None:
-                pieces = await read_pieces(timeout)
-                if not pieces:
-                    break
-                # Read now, not after yielding: a backend fed by callbacks may finish the body
-                # while the consumer holds these pieces, with more pieces queued behind them.
-                # Done, the reader has handed out everything (an error leaves it unfinished,
-                # and the bytes that came with the head were fed with the first pieces).
-                last = reader.done
-                for piece in pieces:
-                    yield piece
-                if last:
-                    break
+            if deadlines is not None:
+                wait = deadlines.wait
+                counting = deadlines.rate is not None
+                while True:
+                    try:
+                        pieces = await read_pieces(wait(timeout))
+                    except TimeoutException as exc:
+                        deadlines.expired(exc)
+                        raise
+                    if not pieces:
+                        break
+                    if counting:
+                        deadlines.received(pieces)
+                    last = reader.done
+                    for piece in pieces:
+                        yield piece
+                    if last:
+                        break
+            else:
+                while True:
+                    pieces = await read_pieces(timeout)
+                    if not pieces:
+                        break
+                    # Read now, not after yielding: a backend fed by callbacks may finish the body
+                    # while the consumer holds these pieces, with more pieces queued behind them.
+                    # Done, the reader has handed out everything (an error leaves it unfinished,
+                    # and the bytes that came with the head were fed with the first pieces).
+                    last = reader.done
+                    for piece in pieces:
+                        yield piece
+                    if last:
+                        break
         except BaseException as exc:
             if isinstance(exc, RequestError) and exc._request is None:
                 exc.request = self._request

@@ -521,28 +521,29 @@ class AsyncHTTP2ResponseStream(AsyncByteStream):
         stream = self._stream
         timeout = self._read_timeout
         deadlines = self.deadlines
-        if deadlines is not None:
-            wait = deadlines.wait
-            counting = deadlines.rate is not None
         try:
-            while deadlines is not None:
-                try:
-                    pieces = await connection.read_pieces(stream, wait(timeout))
-                except TimeoutException as exc:
-                    deadlines.expired(exc)
-                    raise
-                if not pieces:
-                    break
-                if counting:
-                    deadlines.received(pieces)
-                for piece in pieces:
-                    yield piece
-            while deadlines is None:
-                pieces = await connection.read_pieces(stream, timeout)
-                if not pieces:
-                    break
-                for piece in pieces:
-                    yield piece
+            if deadlines is not None:
+                wait = deadlines.wait
+                counting = deadlines.rate is not None
+                while True:
+                    try:
+                        pieces = await connection.read_pieces(stream, wait(timeout))
+                    except TimeoutException as exc:
+                        deadlines.expired(exc)
+                        raise
+                    if not pieces:
+                        break
+                    if counting:
+                        deadlines.received(pieces)
+                    for piece in pieces:
+                        yield piece
+            else:
+                while True:
+                    pieces = await connection.read_pieces(stream, timeout)
+                    if not pieces:
+                        break
+                    for piece in pieces:
+                        yield piece
         except BaseException as exc:
             if isinstance(exc, RequestError) and exc._request is None:
                 exc.request = self._request
