@@ -30,7 +30,8 @@ __all__ = ["HeadError", "ResponseHeadParser", "serialize_request"]
 class ResponseHeadParser:
     """The response heads of one exchange, h11's strictness."""
 
-    def __init__(self, max_size: int = 102400) -> None: ...
+    # Made in __new__ (Cython's __cinit__), so that no instance exists without its buffer.
+    def __new__(cls, max_size: int = 102400) -> ResponseHeadParser: ...
     @property
     def done(self) -> bool:
         """The final (status >= 200) head was returned."""

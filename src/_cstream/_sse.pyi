@@ -7,8 +7,11 @@ returned by every `decode` are the same however the stream was cut into pieces.
 
 from typing import Any
 
-from typing_extensions import Buffer
+from typing_extensions import Buffer, disjoint_base
 
+from _cstream._errors import EVENT_TOO_LARGE as EVENT_TOO_LARGE
+
+@disjoint_base
 class ServerSentEvent:
     """One dispatched event: immutable, compared by value, hashable, picklable. Subclasses
     (``__slots__ = ()`` keeps them immutable) are what `SSEDecoder`'s `event_type` takes.
@@ -38,10 +41,11 @@ class ServerSentEvent:
     def json(self) -> Any:
         """The data parsed as JSON (`json.loads`)."""
 
-    def __eq__(self, other: object) -> bool: ...
-    def __ne__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
+@disjoint_base
 class SSEDecoder:
     """Bytes in, `ServerSentEvent` objects out, by the WHATWG rules.
 
