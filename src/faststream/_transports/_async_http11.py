@@ -175,12 +175,7 @@ class AsyncHTTPTransport(AsyncBaseTransport):
             try:
                 connection = await pool.acquire(key, timeouts.get("pool"), backend)
                 if connection is None:
-                    try:
-                        connection = await self._open(backend, scheme, host, port, key, timeouts)
-                    except BaseException:
-                        pool.discard()
-                        raise
-                    pool.opened(connection)
+                    connection = await self._fill_slot(backend, scheme, host, port, key, timeouts)
             except TimeoutException as exc:
                 if deadlines is not None:
                     deadlines.expired(exc)
@@ -263,12 +258,7 @@ class AsyncHTTPTransport(AsyncBaseTransport):
             try:
                 connection = await pool.acquire(key, timeouts.get("pool"), backend)
                 if connection is None:
-                    try:
-                        connection = await self._open(backend, scheme, host, port, key, timeouts)
-                    except BaseException:
-                        pool.discard()
-                        raise
-                    pool.opened(connection)
+                    connection = await self._fill_slot(backend, scheme, host, port, key, timeouts)
                     if http2.negotiated(connection, scheme, self._http1):
                         await http2.adopt(connection, backend, key, timeouts.get("connect"))
                         continue
@@ -281,6 +271,21 @@ class AsyncHTTPTransport(AsyncBaseTransport):
                 http2.opening_done(key, http1)
 
     # -- connections ------------------------------------------------------------------------
+
+    async def _fill_slot(
+        self, backend: AsyncBackend, scheme: str, host: str, port: int, key: Key, timeouts: Timeouts
+    ) -> AsyncConnection:
+        """`_open` in the slot `pool.acquire` just reserved: the connection is recorded in the
+        pool once open, and the slot is given back when opening fails or is cancelled (else
+        the pool would count a connection that does not exist)."""
+        pool = self._pool
+        try:
+            connection = await self._open(backend, scheme, host, port, key, timeouts)
+        except BaseException:
+            pool.discard()
+            raise
+        pool.opened(connection)
+        return connection
 
     async def _open(
         self, backend: AsyncBackend, scheme: str, host: str, port: int, key: Key, timeouts: Timeouts

@@ -177,12 +177,7 @@ class HTTPTransport(BaseTransport):
             try:
                 connection = pool.acquire(key, timeouts.get("pool"), backend)
                 if connection is None:
-                    try:
-                        connection = self._open(backend, scheme, host, port, key, timeouts)
-                    except BaseException:
-                        pool.discard()
-                        raise
-                    pool.opened(connection)
+                    connection = self._fill_slot(backend, scheme, host, port, key, timeouts)
             except TimeoutException as exc:
                 if deadlines is not None:
                     deadlines.expired(exc)
@@ -265,12 +260,7 @@ class HTTPTransport(BaseTransport):
             try:
                 connection = pool.acquire(key, timeouts.get("pool"), backend)
                 if connection is None:
-                    try:
-                        connection = self._open(backend, scheme, host, port, key, timeouts)
-                    except BaseException:
-                        pool.discard()
-                        raise
-                    pool.opened(connection)
+                    connection = self._fill_slot(backend, scheme, host, port, key, timeouts)
                     if http2.negotiated(connection, scheme, self._http1):
                         http2.adopt(connection, backend, key, timeouts.get("connect"))
                         continue
@@ -283,6 +273,21 @@ class HTTPTransport(BaseTransport):
                 http2.opening_done(key, http1)
 
     # -- connections ------------------------------------------------------------------------
+
+    def _fill_slot(
+        self, backend: SyncBackend, scheme: str, host: str, port: int, key: Key, timeouts: Timeouts
+    ) -> Connection:
+        """`_open` in the slot `pool.acquire` just reserved: the connection is recorded in the
+        pool once open, and the slot is given back when opening fails or is cancelled (else
+        the pool would count a connection that does not exist)."""
+        pool = self._pool
+        try:
+            connection = self._open(backend, scheme, host, port, key, timeouts)
+        except BaseException:
+            pool.discard()
+            raise
+        pool.opened(connection)
+        return connection
 
     def _open(
         self, backend: SyncBackend, scheme: str, host: str, port: int, key: Key, timeouts: Timeouts
