@@ -22,13 +22,12 @@ import base64
 import socket
 import socketserver
 import ssl
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlsplit
 
 from tests.servers._relay import relay
+from tests.servers._serving import ProxyBase
 
 MAX_HEAD = 64 * 1024
 HOP_HEADERS = {
@@ -180,28 +179,7 @@ class _Handler(socketserver.BaseRequestHandler):
         self.client.sendall(head.encode("latin-1") + body)
 
 
-class _TCPServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
-    allow_reuse_address = True
-    daemon_threads = False
-    block_on_close = True
-    proxy: ProxyServer
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self.proxy._lock:
-            self.proxy.connections_accepted += 1
-            self.proxy._open.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        with self.proxy._lock:
-            self.proxy._open.discard(request)
-        super().shutdown_request(request)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        return
-
-
-class ProxyServer:
+class ProxyServer(ProxyBase):
     """The forward proxy; a context manager, or `start()` / `stop()`."""
 
     def __init__(
@@ -215,18 +193,8 @@ class ProxyServer:
         self.ssl_context = ssl_context
         self.scheme = "http" if ssl_context is None else "https"
         self.seen: list[ProxyRecord] = []
-        self.connections_accepted = 0
-        self.stopping = threading.Event()
-        self._lock = threading.Lock()
-        self._open: set[socket.socket] = set()
-        handler = type("Handler", (_Handler,), {"proxy": self})
-        self._server = _TCPServer(("127.0.0.1", 0), handler)
-        self._server.proxy = self
-        self.port: int = self._server.server_address[1]
+        super().__init__(_Handler)
         self.url = f"{self.scheme}://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
 
     def _authorized(self, headers: list[tuple[str, str]]) -> bool:
         if self.auth is None:
@@ -237,27 +205,3 @@ class ProxyServer:
 
     def url_with_auth(self, user: str, password: str) -> str:
         return f"{self.scheme}://{user}:{password}@127.0.0.1:{self.port}"
-
-    def start(self) -> ProxyServer:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.stopping.set()
-        if self._thread.is_alive():
-            self._server.shutdown()
-            self._thread.join(10)
-        with self._lock:
-            socks = list(self._open)
-        for sock in socks:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-        self._server.server_close()  # joins the connection threads
-
-    def __enter__(self) -> ProxyServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()

@@ -19,11 +19,10 @@ from __future__ import annotations
 import ipaddress
 import socket
 import socketserver
-import threading
 from dataclasses import dataclass
-from typing import Any
 
 from tests.servers._relay import relay
+from tests.servers._serving import ProxyBase
 
 STALL_LIMIT = 30.0  # seconds a stalling proxy holds a connection at most
 LOOPBACK = {"127.0.0.1", "::1"}
@@ -201,28 +200,7 @@ class _Handler(socketserver.BaseRequestHandler):
         return None
 
 
-class _TCPServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
-    allow_reuse_address = True
-    daemon_threads = False
-    block_on_close = True
-    proxy: SocksServer
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self.proxy._lock:
-            self.proxy.connections_accepted += 1
-            self.proxy._open.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        with self.proxy._lock:
-            self.proxy._open.discard(request)
-        super().shutdown_request(request)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        return
-
-
-class SocksServer:
+class SocksServer(ProxyBase):
     """The SOCKS proxy; a context manager, or `start()` / `stop()`."""
 
     def __init__(
@@ -237,42 +215,8 @@ class SocksServer:
         self.fault = fault
         self.reply_code = reply_code
         self.seen: list[SocksRecord] = []
-        self.connections_accepted = 0
-        self.stopping = threading.Event()
-        self._lock = threading.Lock()
-        self._open: set[socket.socket] = set()
-        handler = type("Handler", (_Handler,), {"proxy": self})
-        self._server = _TCPServer(("127.0.0.1", 0), handler)
-        self._server.proxy = self
-        self.port: int = self._server.server_address[1]
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+        super().__init__(_Handler)
 
     def url(self, scheme: str = "socks5", auth: tuple[str, str] | None = None) -> str:
         credentials = f"{auth[0]}:{auth[1]}@" if auth is not None else ""
         return f"{scheme}://{credentials}127.0.0.1:{self.port}"
-
-    def start(self) -> SocksServer:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.stopping.set()
-        if self._thread.is_alive():
-            self._server.shutdown()
-            self._thread.join(10)
-        with self._lock:
-            socks = list(self._open)
-        for sock in socks:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-        self._server.server_close()  # joins the connection threads
-
-    def __enter__(self) -> SocksServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
