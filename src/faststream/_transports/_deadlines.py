@@ -25,6 +25,9 @@ def has_deadlines(timeouts: typing.Mapping[str, typing.Any]) -> bool:
     return timeouts.get("total") is not None or timeouts.get("min_rate") is not None
 
 
+_TIMER_SLACK = 0.005  # seconds
+
+
 def _fmt(seconds: float) -> str:
     return f"{seconds:g}"
 
@@ -97,8 +100,11 @@ class Deadlines:
             self.limit = min(self._deadline, self._window_end)
 
     def expired(self, exc: BaseException) -> None:
-        """After a timeout `exc`: raise the deadline's `ReadTimeout` if one has passed."""
-        self._check(time.monotonic(), exc)
+        """After a timeout `exc`: raise the deadline's `ReadTimeout` if one has passed.
+
+        A wait bounded by the deadline may end a little before it: event loops round their
+        timers (libuv to milliseconds), so a deadline within `_TIMER_SLACK` counts as passed."""
+        self._check(time.monotonic() + _TIMER_SLACK, exc)
 
     def _check(self, now: float, cause: BaseException | None = None) -> None:
         if now >= self._deadline:
