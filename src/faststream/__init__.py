@@ -18,6 +18,7 @@ from ._api import delete, get, head, options, patch, post, put, request, stream
 from ._async_client import AsyncClient
 from ._auth import Auth, BasicAuth, DigestAuth, NetRCAuth
 from ._client import Client
+from ._compiled import compiled
 from ._config import USE_CLIENT_DEFAULT, Limits, Proxy, Timeout, create_ssl_context
 from ._cookies import Cookies
 from ._download_base import DownloadProgress, DownloadResult, download
@@ -87,6 +88,7 @@ __all__ = [
     "Client",
     "CloseError",
     "codes",
+    "compiled",
     "connect_sse",
     "ConnectError",
     "ConnectTimeout",

@@ -33,6 +33,7 @@ def test_all_equals_the_public_names() -> None:
 ADDITIONS = {
     "aconnect_sse",
     "ChecksumMismatch",
+    "compiled",
     "connect_sse",
     "download",
     "DownloadProgress",
