@@ -26,6 +26,8 @@ REQUIRED = [
     ".ci/stubtest-allowlist.txt",
     "MANIFEST.in",
     "README.md",
+    "LICENSE",
+    "CHANGELOG.md",
     "pyproject.toml",
     "setup.py",
     "requirements/cython.txt",
@@ -57,8 +59,9 @@ def tracked_files() -> list[str]:
     return [name for name in out.decode().split("\0") if name and (ROOT / name).is_file()]
 
 
-def build_sdist(tmp_path: Path, files: list[str], extensions: bool) -> list[str]:
-    """The member names of the sdist built from `files`, without the top-level folder."""
+def build_sdist(tmp_path: Path, files: list[str], extensions: bool) -> tuple[list[str], str]:
+    """The member names of the sdist built from `files`, without the top-level folder, and its
+    PKG-INFO (the core metadata an index shows)."""
     tree = tmp_path / "tree"
     for name in files:
         target = tree / name
@@ -81,8 +84,11 @@ def build_sdist(tmp_path: Path, files: list[str], extensions: bool) -> list[str]
     archive = out / child.stdout.split()[-1]
     with tarfile.open(archive) as tar:
         names = tar.getnames()
-    top = names[0].split("/")[0]
-    return [name[len(top) + 1 :] for name in names if name.startswith(top + "/")]
+        top = names[0].split("/")[0]
+        info = tar.extractfile(f"{top}/PKG-INFO")
+        assert info is not None
+        pkg_info = info.read().decode()
+    return [name[len(top) + 1 :] for name in names if name.startswith(top + "/")], pkg_info
 
 
 @pytest.mark.slow
@@ -92,7 +98,8 @@ def test_sdist_contents(tmp_path: Path, extensions: bool) -> None:
     if extensions:
         pytest.importorskip("Cython", reason="cythonize runs while the sdist is made")
     files = tracked_files()
-    members = set(build_sdist(tmp_path, files, extensions))
+    names, pkg_info = build_sdist(tmp_path, files, extensions)
+    members = set(names)
 
     assert [name for name in REQUIRED if name not in members] == []
     cython = [
@@ -109,3 +116,30 @@ def test_sdist_contents(tmp_path: Path, extensions: bool) -> None:
         or any(part in FORBIDDEN_PARTS for part in name.split("/"))
     ]
     assert bad == []
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(180)
+def test_sdist_metadata(tmp_path: Path) -> None:
+    """What an index shows: the license by SPDX expression with its file, the project's
+    addresses, and one classifier per supported Python version, from the floor up."""
+    _, pkg_info = build_sdist(tmp_path, tracked_files(), extensions=False)
+    fields = [line.split(": ", 1) for line in pkg_info.split("\n\n", 1)[0].splitlines()]
+    values: dict[str, list[str]] = {}
+    for field in fields:
+        if len(field) == 2:
+            values.setdefault(field[0], []).append(field[1])
+
+    assert values["License-Expression"] == ["BSD-3-Clause"]
+    assert values["License-File"] == ["LICENSE"]
+    assert values["Requires-Python"] == [">=3.10"]
+    urls = dict(url.split(", ", 1) for url in values["Project-URL"])
+    assert sorted(urls) == ["Changelog", "Documentation", "Homepage", "Issues", "Repository"]
+    assert all(url.startswith("https://") for url in urls.values())
+    versions = [
+        c.rsplit(" :: ", 1)[1]
+        for c in values["Classifier"]
+        if c.startswith("Programming Language :: Python :: 3.")
+    ]
+    assert versions == ["3.10", "3.11", "3.12", "3.13", "3.14"]
+    assert "Operating System :: OS Independent" in values["Classifier"]
