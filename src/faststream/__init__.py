@@ -159,3 +159,33 @@ for _name in __all__:
     if not _name.startswith("__"):
         _locals[_name].__module__ = "faststream"
 del _locals, _name
+
+# faststream as an httpx transport (for code that requires an `httpx.Client`): imported on
+# first use, because it imports httpx, which faststream never depends on. Not in `__all__`
+# (a star import must not need httpx) and not cached in the namespace, which holds exactly
+# `__all__`'s names.
+import typing as _typing  # noqa: E402
+
+if _typing.TYPE_CHECKING:
+    from ._httpx_transport import (
+        AsyncHTTPXTransport as AsyncHTTPXTransport,
+        HTTPXTransport as HTTPXTransport,
+    )
+else:
+
+    def __getattr__(name: str) -> object:
+        if name in ("HTTPXTransport", "AsyncHTTPXTransport"):
+            try:
+                import httpx  # noqa: F401
+            except ImportError:
+                raise ImportError(
+                    f"faststream.{name} is faststream as an httpx transport and needs httpx: "
+                    "pip install httpx"
+                ) from None
+            from . import _httpx_transport
+
+            return getattr(_httpx_transport, name)
+        raise AttributeError(f"module 'faststream' has no attribute {name!r}")
+
+
+del _typing

@@ -1,0 +1,328 @@
+"""`httpx.Client(transport=faststream.HTTPXTransport())` against `httpx.Client()`.
+
+Every scenario runs twice (`kind`): through httpx's default transport, the oracle, and through
+faststream's; each asserts what a user of httpx sees (status, headers, body, decoding,
+redirects, cookies, streaming, connection reuse, exception types), the same for both. The
+behaviours are those httpx's own client tests check through a transport.
+"""
+
+from __future__ import annotations
+
+import gzip
+import sys
+import typing
+
+import brotli
+import httpx
+import pytest
+
+import faststream
+from tests.servers import h2_raw
+from tests.servers.app import AppServer, Exchange, pattern
+from tests.servers.proxy import ProxyServer
+from tests.servers.routes import gzip_text
+
+TEXT = "".join(f"line {i}: the quick brown fox\n" for i in range(2000))
+
+
+def transport(kind: str, **kwargs: typing.Any) -> httpx.BaseTransport:
+    if kind == "faststream":
+        return faststream.HTTPXTransport(**kwargs)
+    return httpx.HTTPTransport(**kwargs)
+
+
+def client(kind: str, server: AppServer, **kwargs: typing.Any) -> httpx.Client:
+    transport_options = {
+        name: kwargs.pop(name) for name in ("limits", "http1", "http2", "proxy") if name in kwargs
+    }
+    return httpx.Client(
+        transport=transport(kind, **transport_options), base_url=server.url, **kwargs
+    )
+
+
+def duplicate_headers(ex: Exchange) -> None:
+    ex.respond(
+        201,
+        b"made",
+        [("X-Dup", "1"), ("x-other", "a"), ("x-dup", "2"), ("Set-Cookie", "k=v; Path=/")],
+        reason="Made It",
+    )
+
+
+def brotli_route(ex: Exchange) -> None:
+    ex.respond(200, brotli.compress(TEXT.encode()), [("Content-Encoding", "br")])
+
+
+def short_body(ex: Exchange) -> None:
+    ex.keep_alive = False
+    ex.send_head(200, [("Content-Length", "100")])
+    ex.write(b"only ten!!")
+
+
+# -- requests and responses ------------------------------------------------------------------
+
+
+def test_get_status_headers_and_extensions(kind: str, app_server: AppServer) -> None:
+    app_server.add_route("/dup", duplicate_headers)
+    with client(kind, app_server) as http:
+        response = http.get("/dup")
+        stream = response.extensions["network_stream"]
+        assert stream.get_extra_info("server_addr") == ("127.0.0.1", app_server.port)
+    assert response.status_code == 201
+    assert response.reason_phrase == "Made It"
+    assert response.http_version == "HTTP/1.1"
+    assert response.extensions["http_version"] == b"HTTP/1.1"
+    assert response.content == b"made"
+    # raw: original case, order and duplicates kept
+    ours = [(k, v) for k, v in response.headers.raw if k.lower().startswith((b"x-", b"set-"))]
+    assert ours == [
+        (b"X-Dup", b"1"),
+        (b"x-other", b"a"),
+        (b"x-dup", b"2"),
+        (b"Set-Cookie", b"k=v; Path=/"),
+    ]
+    assert response.headers.get_list("x-dup") == ["1", "2"]
+    assert http.cookies["k"] == "v"
+
+
+def test_the_request_goes_as_httpx_built_it(kind: str, app_server: AppServer) -> None:
+    with client(kind, app_server) as http:
+        sent = http.post("/echo?q=1", json={"a": [1, 2]}, headers={"X-Custom": "yes"}).json()
+    assert sent["method"] == "POST"
+    assert sent["target"] == "/echo?q=1"
+    assert sent["body"] == '{"a":[1,2]}'
+    names = [name for name, _ in sent["headers"]]
+    assert names == [
+        "Host",
+        "Accept",
+        "Accept-Encoding",
+        "Connection",
+        "User-Agent",
+        "X-Custom",
+        "Content-Length",
+        "Content-Type",
+    ]
+    assert dict(sent["headers"])["User-Agent"] == f"python-httpx/{httpx.__version__}"
+
+
+def test_form_and_multipart_bodies(kind: str, app_server: AppServer) -> None:
+    with client(kind, app_server) as http:
+        form = http.post("/echo", data={"a": "1", "b": "x y"}).json()
+        files = http.post("/echo", files={"f": ("n.txt", b"file body")}).json()
+    assert form["body"] == "a=1&b=x+y"
+    assert "file body" in files["body"]
+    assert dict(files["headers"])["Content-Type"].startswith("multipart/form-data; boundary=")
+
+
+def test_streamed_upload_is_sent_chunked_piece_by_piece(kind: str, app_server: AppServer) -> None:
+    produced: list[int] = []
+
+    def body() -> typing.Iterator[bytes]:
+        for i in range(50):
+            produced.append(i)
+            yield pattern(10_000 + i)
+
+    with client(kind, app_server) as http:
+        sent = http.post("/echo", content=body()).json()
+    assert dict(sent["headers"])["Transfer-Encoding"] == "chunked"
+    assert sent["body_length"] == sum(10_000 + i for i in range(50))
+    assert produced == list(range(50))
+
+
+def test_streamed_upload_with_content_length(kind: str, app_server: AppServer) -> None:
+    pieces = [b"a" * 70_000, b"b" * 70_000, b"c"]
+    with client(kind, app_server) as http:
+        sent = http.post("/echo", content=iter(pieces), headers={"Content-Length": "140001"})
+    headers = dict(sent.json()["headers"])
+    assert headers["Content-Length"] == "140001"
+    assert "Transfer-Encoding" not in headers
+    assert sent.json()["body_length"] == 140_001
+
+
+def test_chunked_and_close_delimited_bodies(kind: str, app_server: AppServer) -> None:
+    with client(kind, app_server) as http:
+        assert http.get("/chunked/300000?size=7777").content == pattern(300_000)
+        assert http.get("/eof-body?n=200000").content == pattern(200_000)
+
+
+def test_gzip_and_brotli_are_decoded_by_httpx(kind: str, app_server: AppServer) -> None:
+    app_server.add_route("/br", brotli_route)
+    with client(kind, app_server) as http:
+        response = http.get("/gzip?n=500")
+        assert response.text == gzip_text(500).decode()
+        assert response.headers["content-encoding"] == "gzip"
+        with http.stream("GET", "/gzip?n=500") as raw:
+            # iter_raw: the bytes as sent, still compressed
+            assert gzip.decompress(b"".join(raw.iter_raw())) == gzip_text(500)
+        assert http.get("/br").text == TEXT
+
+
+def test_redirects_are_followed_by_httpx_on_one_connection(
+    kind: str, app_server: AppServer
+) -> None:
+    with client(kind, app_server, follow_redirects=True) as http:
+        response = http.get("/redirect/3")
+        not_followed = http.get("/redirect/1", follow_redirects=False)
+    assert response.json()["path"] == "/redirect/0"
+    assert [r.status_code for r in response.history] == [302, 302, 302]
+    assert not_followed.status_code == 302
+    assert not_followed.next_request is not None
+    assert app_server.connections_accepted == 1
+
+
+def test_cookies_set_by_a_redirect_are_sent_by_httpx(kind: str, app_server: AppServer) -> None:
+    with client(kind, app_server, follow_redirects=True) as http:
+        response = http.get("/cookies/set?a=1&b=two")
+    assert response.json() == {"cookies": {"a": "1", "b": "two"}}
+
+
+# -- streaming -------------------------------------------------------------------------------
+
+
+def test_iter_bytes_and_iter_lines(kind: str, app_server: AppServer) -> None:
+    with client(kind, app_server) as http:
+        with http.stream("GET", "/bytes/100000") as response:
+            sizes = [len(piece) for piece in response.iter_bytes(chunk_size=4096)]
+        with http.stream("GET", "/jsonl/300") as response:
+            lines = list(response.iter_lines())
+        with http.stream("GET", "/gzip?n=300") as response:
+            text = "".join(response.iter_text())
+    assert sizes == [4096] * 24 + [100_000 - 24 * 4096]
+    assert lines[-1] == '{"i": 299, "name": "item-299"}'
+    assert len(lines) == 300
+    assert text == gzip_text(300).decode()
+
+
+def test_closed_mid_stream_then_the_client_goes_on(kind: str, app_server: AppServer) -> None:
+    with client(kind, app_server) as http:
+        with http.stream("GET", "/bytes/5000000") as response:
+            first = next(response.iter_raw())
+        assert response.is_closed
+        assert first == pattern(len(first))
+        assert http.get("/bytes/10").content == pattern(10)
+        assert http.get("/bytes/10").content == pattern(10)
+    # the connection of the unfinished body is not reused; the next one is kept alive
+    assert app_server.connections_accepted == 2
+
+
+def test_read_then_reuse_the_connection(kind: str, app_server: AppServer) -> None:
+    with client(kind, app_server) as http:
+        for size in (1, 70_000, 3):
+            assert http.get(f"/bytes/{size}").content == pattern(size)
+    assert app_server.connections_accepted == 1
+    assert len({record.connection_id for record in app_server.requests}) == 1
+
+
+# -- errors ------------------------------------------------------------------------------------
+
+
+def test_read_timeout_waiting_for_the_head(kind: str, app_server: AppServer) -> None:
+    with client(kind, app_server, timeout=0.2) as http:
+        with pytest.raises(httpx.ReadTimeout) as info:
+            http.get("/slow-headers?delay=3")
+    assert info.value.request.url == f"{app_server.url}/slow-headers?delay=3"
+
+
+def test_read_timeout_mid_body(kind: str, app_server: AppServer) -> None:
+    with client(kind, app_server, timeout=0.2) as http:
+        with http.stream("GET", "/slow-body?n=2000&delay=3") as response:
+            with pytest.raises(httpx.ReadTimeout) as info:
+                response.read()
+    assert info.value.request.url.path == "/slow-body"
+
+
+def test_body_cut_short_is_a_remote_protocol_error(kind: str, app_server: AppServer) -> None:
+    app_server.add_route("/short", short_body)
+    with client(kind, app_server) as http:
+        with pytest.raises(httpx.RemoteProtocolError):
+            http.get("/short")
+
+
+def test_connect_error(kind: str, closed_port: int) -> None:
+    with httpx.Client(transport=transport(kind), timeout=2.0) as http:
+        with pytest.raises(httpx.ConnectError) as info:
+            http.get(f"http://127.0.0.1:{closed_port}/")
+    assert info.value.request.url.port == closed_port
+
+
+def test_unsupported_protocol(kind: str) -> None:
+    with httpx.Client(transport=transport(kind)) as http:
+        with pytest.raises(httpx.UnsupportedProtocol):
+            http.get("ftp://127.0.0.1/")
+
+
+def test_pool_limit_and_pool_timeout(kind: str, app_server: AppServer) -> None:
+    limits = httpx.Limits(max_connections=1)
+    timeout = httpx.Timeout(5.0, pool=0.2)
+    with client(kind, app_server, limits=limits, timeout=timeout) as http:
+        with http.stream("GET", "/bytes/10"):
+            with pytest.raises(httpx.PoolTimeout) as info:
+                http.get("/bytes/10")
+            assert info.value.request.url.path == "/bytes/10"
+        # the slot came back when the stream closed
+        assert http.get("/bytes/4").content == pattern(4)
+    assert app_server.connections_accepted == 2  # the unread stream's connection was closed
+
+
+# -- HTTP/2 and proxies ----------------------------------------------------------------------
+
+
+def test_http2_prior_knowledge(kind: str) -> None:
+    with (
+        h2_raw.H2Server() as server,
+        httpx.Client(transport=transport(kind, http1=False, http2=True)) as http,
+    ):
+        url = f"http://127.0.0.1:{server.port}"
+        response = http.get(f"{url}/bytes/100000")
+        gzipped = http.get(f"{url}/gzip/5000")
+        with http.stream("GET", f"{url}/bytes/1000000") as streaming:
+            next(streaming.iter_raw())
+        echoed = http.post(f"{url}/echo", content=iter([b"up", b"load"]))
+    assert response.http_version == "HTTP/2"
+    assert response.extensions["http_version"] == b"HTTP/2"
+    assert response.content == h2_raw.pattern(100_000)
+    assert gzipped.content == h2_raw.pattern(5000)
+    assert echoed.content == b"upload"
+    assert server.connections_accepted == 1
+
+
+def test_through_an_http_proxy(kind: str, app_server: AppServer, proxy_server: ProxyServer) -> None:
+    with client(kind, app_server, proxy=proxy_server.url) as http:
+        assert http.get("/bytes/1000").content == pattern(1000)
+    assert proxy_server.seen[0].target == f"{app_server.url}/bytes/1000"
+
+
+# -- faststream's transport itself -----------------------------------------------------------
+
+
+def test_requests_go_through_faststream(app_server: AppServer) -> None:
+    with httpx.Client(transport=faststream.HTTPXTransport(), base_url=app_server.url) as http:
+        response = http.get("/bytes/10")
+    assert type(response.extensions["network_stream"]).__module__.startswith("faststream.")
+
+
+def test_closing_the_client_closes_the_pool(kind: str, app_server: AppServer) -> None:
+    with client(kind, app_server) as http:
+        http.get("/bytes/10")
+        stream = http.get("/bytes/10").extensions["network_stream"]
+        assert stream.get_extra_info("socket").fileno() != -1  # idle, open
+    # closed: the pool's idle connection was closed with it
+    assert stream.get_extra_info("socket").fileno() == -1
+
+
+def test_without_httpx_a_clear_import_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "httpx", None)  # what `import httpx` sees when missing
+    with pytest.raises(ImportError, match="needs httpx"):
+        faststream.HTTPXTransport  # noqa: B018
+    with pytest.raises(ImportError, match="needs httpx"):
+        from faststream import AsyncHTTPXTransport  # noqa: F401
+    assert "HTTPXTransport" not in faststream.__all__
+    with pytest.raises(AttributeError):
+        faststream.NoSuchName  # type: ignore[attr-defined]  # noqa: B018
+
+
+def test_importing_faststream_does_not_import_httpx() -> None:
+    import subprocess
+
+    code = "import sys, faststream; assert 'httpx' not in sys.modules, 'imported httpx'"
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

@@ -1,0 +1,141 @@
+"""`httpx.AsyncClient(transport=faststream.AsyncHTTPXTransport())` against
+`httpx.AsyncClient()`, on asyncio, uvloop and trio (`backend`).
+
+The same observable results through httpx's default transport (the oracle) and faststream's
+(`kind`): bodies, decoding by httpx, streaming, connection reuse, exception types, pool
+limits, concurrency and HTTP/2.
+"""
+
+from __future__ import annotations
+
+import typing
+
+import httpx
+import pytest
+
+import faststream
+from tests.client._backends import BACKENDS, gather, run_on
+from tests.servers import h2_raw
+from tests.servers.app import AppServer, pattern
+from tests.servers.routes import gzip_text
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def transport(kind: str, **kwargs: typing.Any) -> httpx.AsyncBaseTransport:
+    if kind == "faststream":
+        return faststream.AsyncHTTPXTransport(**kwargs)
+    return httpx.AsyncHTTPTransport(**kwargs)
+
+
+def client(kind: str, server: AppServer, **kwargs: typing.Any) -> httpx.AsyncClient:
+    limits = kwargs.pop("limits", httpx.Limits(max_connections=100, max_keepalive_connections=20))
+    return httpx.AsyncClient(
+        transport=transport(kind, limits=limits), base_url=server.url, **kwargs
+    )
+
+
+def test_requests_bodies_and_decoding(backend: str, kind: str, app_server: AppServer) -> None:
+    async def upload() -> typing.AsyncIterator[bytes]:
+        for i in range(20):
+            yield pattern(5000 + i)
+
+    async def main() -> None:
+        async with client(kind, app_server, follow_redirects=True) as http:
+            response = await http.get("/bytes/200000")
+            assert response.content == pattern(200_000)
+            assert response.http_version == "HTTP/1.1"
+            assert response.reason_phrase == "OK"
+            sent = (await http.post("/echo", content=upload())).json()
+            assert dict(sent["headers"])["Transfer-Encoding"] == "chunked"
+            assert sent["body_length"] == sum(5000 + i for i in range(20))
+            assert (await http.post("/echo", json=[1])).json()["body"] == "[1]"
+            assert (await http.get("/gzip?n=400")).text == gzip_text(400).decode()
+            assert (await http.get("/chunked/100000?size=999")).content == pattern(100_000)
+            redirected = await http.get("/redirect/2")
+            assert len(redirected.history) == 2
+            assert (await http.get("/cookies/set?c=3")).json() == {"cookies": {"c": "3"}}
+
+    run_on(backend, main)
+    assert app_server.connections_accepted == 1
+
+
+def test_streaming_and_close_mid_stream(backend: str, kind: str, app_server: AppServer) -> None:
+    async def main() -> None:
+        async with client(kind, app_server) as http:
+            async with http.stream("GET", "/jsonl/200") as response:
+                lines = [line async for line in response.aiter_lines()]
+            assert len(lines) == 200
+            assert lines[0] == '{"i": 0, "name": "item-0"}'
+            async with http.stream("GET", "/bytes/5000000") as response:
+                async for piece in response.aiter_raw():
+                    assert piece == pattern(len(piece))
+                    break
+            assert response.is_closed
+            assert (await http.get("/bytes/7")).content == pattern(7)
+
+    run_on(backend, main)
+    assert app_server.connections_accepted == 2  # the unfinished body's connection closed
+
+
+def test_exception_types(backend: str, kind: str, app_server: AppServer, closed_port: int) -> None:
+    async def main() -> None:
+        async with client(kind, app_server, timeout=0.2) as http:
+            with pytest.raises(httpx.ReadTimeout) as info:
+                await http.get("/slow-headers?delay=3")
+            assert info.value.request.url.path == "/slow-headers"
+            async with http.stream("GET", "/slow-body?n=2000&delay=3") as response:
+                with pytest.raises(httpx.ReadTimeout):
+                    await response.aread()
+            with pytest.raises(httpx.ConnectError) as connect:
+                await http.get(f"http://127.0.0.1:{closed_port}/")
+            assert connect.value.request.url.port == closed_port
+
+    run_on(backend, main)
+
+
+def test_pool_timeout_and_concurrency(backend: str, kind: str, app_server: AppServer) -> None:
+    async def main() -> None:
+        limits = httpx.Limits(max_connections=1)
+        timeout = httpx.Timeout(5.0, pool=0.2)
+        async with client(kind, app_server, limits=limits, timeout=timeout) as http:
+            async with http.stream("GET", "/bytes/10"):
+                with pytest.raises(httpx.PoolTimeout):
+                    await http.get("/bytes/10")
+            assert (await http.get("/bytes/3")).content == pattern(3)
+        async with client(kind, app_server) as http:
+
+            def fetch(size: int) -> typing.Callable[[], typing.Awaitable[bytes]]:
+                async def get() -> bytes:
+                    return (await http.get(f"/bytes/{size}")).content
+
+                return get
+
+            bodies = await gather(*(fetch(1000 + i) for i in range(32)))
+            assert bodies == [pattern(1000 + i) for i in range(32)]
+
+    run_on(backend, main)
+    assert app_server.connections_accepted <= 1 + 1 + 32
+
+
+def test_http2_prior_knowledge_multiplexed(backend: str, kind: str) -> None:
+    async def main(url: str) -> None:
+        async with httpx.AsyncClient(transport=transport(kind, http1=False, http2=True)) as http:
+
+            def fetch(size: int) -> typing.Callable[[], typing.Awaitable[httpx.Response]]:
+                async def get() -> httpx.Response:
+                    return await http.get(f"{url}/bytes/{size}")
+
+                return get
+
+            responses = await gather(*(fetch(10_000 + i) for i in range(8)))
+            assert [r.content for r in responses] == [h2_raw.pattern(10_000 + i) for i in range(8)]
+            assert {r.http_version for r in responses} == {"HTTP/2"}
+            assert (await http.get(f"{url}/gzip/3000")).content == h2_raw.pattern(3000)
+
+    with h2_raw.H2Server() as server:
+        run_on(backend, main, f"http://127.0.0.1:{server.port}")
+    assert server.connections_accepted == 1
