@@ -7,6 +7,9 @@ Environment switches (build time):
   (CI and cibuildwheel set it, so a release can never ship without its compiled modules).
   Without it every extension is optional: a machine with no compiler still installs.
 * ``FASTSTREAM_DEBUG_BUILD=1`` compiles with ``-O0 -g3`` and assertions on.
+* ``FASTSTREAM_RELEASE_BUILD=1`` compiles and links without debug information (``-g0``, the
+  linker's ``-S``), whatever the interpreter's own CFLAGS say: a wheel a quarter of the size,
+  with the same code (the release workflow and tools/release-check set it).
 * ``FASTSTREAM_CYTHON_TRACE=1`` adds line tracing for coverage runs (never in a release).
 """
 
@@ -27,18 +30,28 @@ NO_EXTENSIONS = _flag("FASTSTREAM_NO_EXTENSIONS") or sys.implementation.name != 
 REQUIRE = _flag("FASTSTREAM_REQUIRE_EXTENSIONS")
 DEBUG = _flag("FASTSTREAM_DEBUG_BUILD")
 TRACE = _flag("FASTSTREAM_CYTHON_TRACE")
+RELEASE = _flag("FASTSTREAM_RELEASE_BUILD")
 
 if NO_EXTENSIONS and REQUIRE:
     raise SystemExit("FASTSTREAM_NO_EXTENSIONS and FASTSTREAM_REQUIRE_EXTENSIONS are both set")
+if RELEASE and (DEBUG or TRACE):
+    raise SystemExit("FASTSTREAM_RELEASE_BUILD excludes FASTSTREAM_DEBUG_BUILD and _CYTHON_TRACE")
 
 
 def _extensions() -> list[Extension]:
     from Cython.Build import cythonize
 
     extra_compile_args: list[str] = []
+    extra_link_args: list[str] = []
     macros: list[tuple[str, str | None]] = []
     if DEBUG and sys.platform != "win32":
         extra_compile_args += ["-O0", "-g3", "-UNDEBUG"]
+    if RELEASE and sys.platform != "win32":
+        # after the interpreter's CFLAGS (which often carry -g), so the last -g option wins;
+        # GNU ld and Apple's ld both read -S as "no debug information in the output".
+        # (MSVC puts debug information in a separate .pdb, never in the .pyd.)
+        extra_compile_args += ["-g0"]
+        extra_link_args += ["-Wl,-S"]
     if TRACE:
         macros += [("CYTHON_TRACE_NOGIL", "1"), ("CYTHON_USE_SYS_MONITORING", "0")]
 
@@ -59,6 +72,7 @@ def _extensions() -> list[Extension]:
                 libraries=libraries,
                 define_macros=mod_macros,
                 extra_compile_args=extra_compile_args,
+                extra_link_args=extra_link_args,
             )
         )
 

@@ -31,6 +31,7 @@ REQUIRED = [
     "pyproject.toml",
     "setup.py",
     "requirements/cython.txt",
+    "requirements/build.txt",
     "tools/unasync.py",
     "tools/fuzz-asan",
     "src/faststream/py.typed",
