@@ -145,6 +145,8 @@ def plan_ranges(url: str, shards: int, timeout: float = 30.0) -> list[tuple[int,
     Asks the size with HEAD; the server must serve byte ranges (``Accept-Ranges: bytes``)
     and send the stored bytes (no content coding, so offsets address them).
     """
+    if shards < 1:
+        raise ValueError(f"shards must be at least 1, not {shards}")
     response = faststream.head(url, headers={"Accept-Encoding": "identity"}, timeout=timeout)
     response.raise_for_status()
     if response.headers.get("Accept-Ranges", "").lower() != "bytes":
@@ -164,6 +166,9 @@ def _fetch(
         content_range = response.headers.get("Content-Range", "")
         if response.status_code != 206 or not content_range.startswith(f"bytes {first}-{last}/"):
             raise RuntimeError(f"{url}: asked bytes {first}-{last}, got {content_range!r}")
+        # Offsets address the stored bytes only when they arrive as stored.
+        if response.headers.get("Content-Encoding", "identity").lower() != "identity":
+            raise RuntimeError(f"{url}: byte ranges of an encoded representation")
         yield from response.iter_raw()
 
 

@@ -12,7 +12,6 @@ import json
 import logging
 import os
 import re
-import signal
 import threading
 import time
 from collections import Counter
@@ -227,6 +226,16 @@ def test_urls_each_record_once_with_a_retried_task(
     assert sorted(p.name for p in tmp_path.iterdir()) == [f"shard-{n:05d}.jsonl" for n in range(6)]
 
 
+def test_a_shard_that_keeps_failing_raises_after_its_retries(
+    two_workers: DaskClient, server: Server, tmp_path: Path
+) -> None:
+    urls = [server.url("/shard/30"), server.url("/missing/31")]
+    with pytest.raises(faststream.HTTPStatusError, match="404 Not Found"):
+        dask_ingest.ingest_urls(two_workers, urls, tmp_path, retries=2, timeout=10)
+    assert server.requests["/missing/31"] == 3  # the first attempt and two retries
+    assert not (tmp_path / "shard-00001.jsonl").exists()
+
+
 def test_a_worker_killed_mid_task(two_workers: DaskClient, server: Server, tmp_path: Path) -> None:
     urls = [server.url(f"/shard/{n}") for n in range(10, 13)] + [server.url("/slow/13")]
     with ThreadPoolExecutor(1) as pool:
@@ -246,7 +255,7 @@ def test_a_worker_killed_mid_task(two_workers: DaskClient, server: Server, tmp_p
         while not list(tmp_path.glob(".shard-00003.jsonl.*.tmp")):
             assert time.monotonic() < deadline, "the slow task never started writing"
             time.sleep(0.01)
-        os.kill(victims[0], signal.SIGKILL)
+        psutil.Process(victims[0]).kill()  # SIGKILL (TerminateProcess on Windows)
         server.release.set()
         summaries = job.result(timeout=90)
 
