@@ -20,7 +20,7 @@ from collections.abc import Iterator
 
 import anyio
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 import faststream
 from faststream import _jsonl
@@ -489,6 +489,117 @@ def test_every_split_gives_the_reference_result(
     got = read(pieces, skip)
     want = reference(body, skip)
     assert same(got[0], want[0]) and got[1:] == want[1:], (body, pieces)
+
+
+# -- the batch scanner: json.loads's values and errors, line by line -------------------------------
+
+# JSON whitespace that may stand between tokens (and around a value) inside one line
+gaps = st.text(alphabet=" \t", max_size=2)
+
+
+@st.composite
+def spaced_json(draw: st.DrawFn) -> str:
+    """One JSON value (ASCII, as json.dumps writes it) with random whitespace between tokens."""
+    item, key = draw(gaps), draw(gaps)
+    return json.dumps(draw(json_values), separators=(f"{item},{draw(gaps)}", f"{key}:{key}"))
+
+
+@st.composite
+def ascii_lines(draw: st.DrawFn) -> str:
+    """A line that is a value, or a value with whitespace or other text around it."""
+    value = draw(spaced_json())
+    kind = draw(st.sampled_from(["bare", "bare", "bare", "spaced", "suffix", "prefix", "cut"]))
+    if kind == "spaced":
+        return draw(gaps) + value + draw(gaps)
+    if kind == "suffix":
+        return value + draw(st.sampled_from(["x", "]", "}", ",1", " 2", '""', "\x00", "\x0b"]))
+    if kind == "prefix":
+        return draw(st.sampled_from(["x", "[", ",", "\x00", "+"])) + value
+    if kind == "cut":
+        return value[: draw(st.integers(0, max(0, len(value) - 1)))]
+    return value
+
+
+def loads_each(lines: list[str]) -> list[typing.Any]:
+    return [json.loads(line) for line in lines]
+
+
+@settings(max_examples=60)
+@given(st.lists(ascii_lines(), max_size=20))
+def test_the_batch_scanner_gives_json_loads_values_or_declines(lines: list[str]) -> None:
+    try:
+        expected: list[typing.Any] | None = loads_each(lines)
+    except (ValueError, RecursionError):
+        expected = None
+    try:
+        got = _jsonl._scan_batch(lines)
+    except (ValueError, RecursionError):
+        # declining is right for a line json.loads refuses, or one with whitespace around its
+        # value; a batch of bare values must be taken whole
+        bare = all(line == line.strip(" \t") and line for line in lines)
+        assert expected is None or not bare, lines
+        return
+    assert expected is not None, lines
+    assert same(got, expected)
+
+
+@settings(max_examples=40)
+@given(st.lists(spaced_json(), min_size=1, max_size=20))
+def test_the_batch_scanner_takes_bare_values_whole(lines: list[str]) -> None:
+    assert same(_jsonl._scan_batch(lines), loads_each(lines))
+
+
+def test_json_alone_parses_a_batch_of_values_with_the_scanner(
+    parser: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+
+    def counted(lines: list[str]) -> list[typing.Any]:
+        calls.append(len(lines))
+        return scan_batch(lines)
+
+    scan_batch = _jsonl._scan_batch
+    monkeypatch.setattr(_jsonl, "_scan_batch", counted)
+    body = b"".join(b'{"id": %d}\n' % i for i in range(1000))
+    assert read([body]) == ([{"id": i} for i in range(1000)], None, 0)
+    assert sum(calls) == (1000 if parser == "json" else 0)
+
+
+@st.composite
+def long_bodies(draw: st.DrawFn) -> tuple[bytes, list[bytes], list[str]]:
+    """Hundreds of ASCII value lines (whole batches of them), a few of them odd, in pieces."""
+    count = draw(st.integers(1, 600))
+    lines = [json.dumps({"id": i, "pad": "x" * (i % 50)}) for i in range(count)]
+    for _ in range(draw(st.integers(0, 3))):
+        lines[draw(st.integers(0, count - 1))] = draw(ascii_lines())
+    body = "\n".join(lines).encode() + draw(st.sampled_from([b"", b"\n"]))
+    cuts = sorted(draw(st.lists(st.integers(0, len(body)), max_size=6)))
+    points = [0, *cuts, len(body)]
+    return body, [body[a:b] for a, b in zip(points, points[1:], strict=False)], lines
+
+
+@settings(max_examples=40)
+@given(long_bodies(), st.booleans())
+def test_batches_of_many_lines_give_json_loads_values_and_errors(
+    case: tuple[bytes, list[bytes], list[str]], skip: bool
+) -> None:
+    body, pieces, lines = case
+    r = response(pieces)
+    values: list[typing.Any] = []
+    it = r.iter_json(on_error="skip" if skip else "raise")
+    cause: BaseException | None = None
+    line = None
+    try:
+        values.extend(it)
+    except faststream.DecodingError as exc:
+        line, cause = error_line(exc), exc.__cause__
+    want = reference(body, skip)
+    assert same(values, want[0]) and (line, it.skipped) == want[1:]
+    if line is not None:
+        # the error shown is json.loads's own for that line
+        with pytest.raises((ValueError, RecursionError)) as raised:
+            json.loads(lines[line - 1])
+        assert str(cause) == str(raised.value)
 
 
 # -- async ---------------------------------------------------------------------------------------
