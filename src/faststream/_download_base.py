@@ -15,9 +15,11 @@ it) drive a `Plan`, which decides what to ask for and checks what came back:
 * resume: ``Range: bytes=n-`` with ``If-Range`` (a strong ETag, else Last-Modified); 206 must
   start at n and keep the total, 200 starts over, 416 with ``bytes */n`` means complete;
 * the sha256 of the stored bytes (and the `checksum` algorithm's digest) is computed as the
-  bytes are written; a resumed part is hashed first (one read of the part, never of the
-  network); segments arrive out of order, so their part is hashed once it is complete (one
-  read of the part, from the page cache while it is fresh);
+  bytes are written -- one stream's pieces are written and hashed by a `PartWriter` thread,
+  behind the receive, drained before anything reads the offset; a resumed part is hashed
+  first (one read of the part, never of the network); segments arrive out of order, so their
+  part is hashed once it is complete (one read of the part, from the page cache while it is
+  fresh);
 * segments: a one-byte probe (``Range: bytes=0-0``) learns the total and range support (a
   200 to it is simply the whole body, one stream); the body is cut into pieces (about 8 per
   connection) that the connections take in order; the part is preallocated and each piece is
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import bisect
 import collections
+import contextlib
 import hashlib
 import json
 import math
@@ -47,6 +50,7 @@ from ._download_names import (
     validator_of,
 )
 from ._download_progress import DownloadProgress, Progress, ProgressArg
+from ._download_writer import PartWriter
 from ._exceptions import ChecksumMismatch, RemoteProtocolError
 
 if typing.TYPE_CHECKING:
@@ -106,6 +110,10 @@ SEGMENTS = "segments"  # close this response and fetch the ranges on several con
 class Plan:
     """The state of one download: target, part, sidecar, offset, hashes, what to ask next."""
 
+    #: One stream's pieces are written and hashed on a `PartWriter` thread, behind the
+    #: receive; False does both inline, in the receiving thread (the benchmark compares).
+    write_behind: typing.ClassVar[bool] = True
+
     def __init__(
         self,
         path: str | os.PathLike[str],
@@ -149,6 +157,7 @@ class Plan:
         self.segmented: list[list[int]] | None = None  # [next, end) per segment
         self._probing = False
         self._file: typing.BinaryIO | None = None
+        self._writer: PartWriter | None = None
         self._reset_hashes()
         self._hash_lock = threading.Lock()
         self._piece_lock = threading.Lock()
@@ -175,6 +184,7 @@ class Plan:
     def headers(self, url: URL | str) -> dict[str, str]:
         """The headers this plan adds to the next request (Range, If-Range, Accept-Encoding)."""
         self.url = str(url)
+        self._drain()  # the offset counts bytes in the part
         if self.target is not None and not self._loaded:
             self._load()
         headers: dict[str, str] = {}
@@ -366,6 +376,18 @@ class Plan:
         # `chunk_size`: the write buffer; bytes reach the file at least that many at a time
         buffering = self.chunk_size if self.chunk_size > 1 else 0  # 1 means lines: not for bytes
         self._file = open(self.part, "ab" if append else "wb", buffering=buffering)  # noqa: SIM115
+        if self.write_behind:
+            hashes = [self._sha] if self._check is None else [self._sha, self._check]
+            self._writer = PartWriter(self._file, hashes, self._wrap_disk_error)
+
+    def _wrap_disk_error(self, exc: OSError) -> BaseException:
+        return _disk_error(exc, self.part)
+
+    def _drain(self) -> None:
+        """Wait until the pieces written so far are in the part and hashed (raising a write
+        error that happened meanwhile)."""
+        if self._writer is not None:
+            self._writer.drain()
 
     def _error(self, message: str, response: Response) -> _ContentRangeError:
         error = _ContentRangeError(message)
@@ -373,19 +395,27 @@ class Plan:
         return error
 
     def write(self, chunk: bytes) -> None:
-        assert self._file is not None
-        try:
-            self._file.write(chunk)
-        except OSError as exc:
-            raise _disk_error(exc, self.part) from exc
+        """Append one piece of the body: handed to the writer thread, which writes and hashes
+        it behind the receive (a write error it hit is raised here, at the next piece), or
+        written and hashed here."""
+        writer = self._writer
+        if writer is not None:
+            writer.put(chunk)
+        else:
+            assert self._file is not None
+            try:
+                self._file.write(chunk)
+            except OSError as exc:
+                raise _disk_error(exc, self.part) from exc
+            self._sha.update(chunk)
+            if self._check is not None:
+                self._check.update(chunk)
         self.offset += len(chunk)
-        self._sha.update(chunk)
-        if self._check is not None:
-            self._check.update(chunk)
         self.progress.add(len(chunk))
 
     def body_done(self) -> str:
         """After a whole body: DONE, or AGAIN when the server sent less than the rest."""
+        self._drain()
         if self.total is not None and self.offset < self.total:
             return AGAIN
         return DONE
@@ -406,12 +436,21 @@ class Plan:
 
     def close_file(self) -> None:
         """Flush what was written (kept for the next resume)."""
-        if self._file is not None:
+        writer, self._writer = self._writer, None
+        file, self._file = self._file, None
+        try:
+            if writer is not None:
+                writer.close()
+        except BaseException:
+            if file is not None:
+                with contextlib.suppress(OSError):  # the writer's error is the one to report
+                    file.close()
+            raise
+        if file is not None:
             try:
-                self._file.close()
+                file.close()
             except OSError as exc:  # the buffered tail did not fit
                 raise _disk_error(exc, self.part) from exc
-            self._file = None
 
     # segments
 
