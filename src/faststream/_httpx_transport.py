@@ -118,26 +118,42 @@ class _AsyncRequestBody(AsyncByteStream):
 
 
 class _SyncResponseBody(httpx.SyncByteStream):
-    """faststream's raw response body as httpx's response stream."""
+    """faststream's raw response body as httpx's response stream.
+
+    One iterator over faststream's stream, made on first use: iterating again continues where
+    the last iteration stopped, as httpx's own transport streams do (SDKs drain a stream they
+    stopped reading by iterating it again). `close()` closes that iterator too, so an early
+    exit leaves no generator behind for the garbage collector (or, async, for the event
+    loop, which trio warns about)."""
 
     def __init__(self, stream: SyncByteStream, request: httpx.Request) -> None:
         self._stream = stream
         self._request = request
+        self._iterator: Iterator[bytes] | None = None
 
     def __iter__(self) -> Iterator[bytes]:
+        if self._iterator is None:
+            self._iterator = iter(self._stream)
+        return self
+
+    def __next__(self) -> bytes:
+        if self._iterator is None:
+            self._iterator = iter(self._stream)
         try:
-            yield from self._stream
+            return next(self._iterator)
         except RequestError as exc:
             raise _mapped(exc, self._request) from exc
 
     def close(self) -> None:
+        iterator, self._iterator = self._iterator, None
+        close = getattr(iterator, "close", None)
+        if close is not None:
+            close()
         self._stream.close()
 
 
 class _AsyncResponseBody(httpx.AsyncByteStream):
-    """An iterator class, not an async generator: `aclose()` also closes the iterator over
-    faststream's stream that it holds, so an early exit (a `break` out of `aiter_raw()`)
-    leaves no async generator for the event loop to finalize (trio warns about those)."""
+    """The async twin of `_SyncResponseBody`."""
 
     def __init__(self, stream: AsyncByteStream, request: httpx.Request) -> None:
         self._stream = stream
@@ -145,11 +161,13 @@ class _AsyncResponseBody(httpx.AsyncByteStream):
         self._iterator: AsyncIterator[bytes] | None = None
 
     def __aiter__(self) -> AsyncIterator[bytes]:
-        self._iterator = self._stream.__aiter__()
+        if self._iterator is None:
+            self._iterator = self._stream.__aiter__()
         return self
 
     async def __anext__(self) -> bytes:
-        assert self._iterator is not None
+        if self._iterator is None:
+            self._iterator = self._stream.__aiter__()
         try:
             return await self._iterator.__anext__()
         except RequestError as exc:

@@ -205,6 +205,19 @@ def test_closed_mid_stream_then_the_client_goes_on(kind: str, app_server: AppSer
     assert app_server.connections_accepted == 2
 
 
+def test_iterating_the_stream_again_continues_it(kind: str, app_server: AppServer) -> None:
+    # SDKs drain a response they stopped reading by iterating `response.stream` once more
+    with client(kind, app_server) as http:
+        with http.stream("GET", "/bytes/300000") as response:
+            stream = typing.cast(typing.Iterable[bytes], response.stream)
+            iterator = iter(stream)
+            first = next(iterator)
+            rest = b"".join(stream)
+        assert first + rest == pattern(300_000)
+        assert http.get("/bytes/5").content == pattern(5)
+    assert app_server.connections_accepted == 1
+
+
 def test_read_then_reuse_the_connection(kind: str, app_server: AppServer) -> None:
     with client(kind, app_server) as http:
         for size in (1, 70_000, 3):

@@ -81,6 +81,23 @@ def test_streaming_and_close_mid_stream(backend: str, kind: str, app_server: App
     assert app_server.connections_accepted == 2  # the unfinished body's connection closed
 
 
+def test_iterating_the_stream_again_continues_it(
+    backend: str, kind: str, app_server: AppServer
+) -> None:
+    async def main() -> None:
+        async with client(kind, app_server) as http:
+            async with http.stream("GET", "/bytes/300000") as response:
+                stream = typing.cast(typing.AsyncIterable[bytes], response.stream)
+                iterator = aiter(stream)
+                first = await anext(iterator)
+                rest = b"".join([piece async for piece in stream])
+            assert first + rest == pattern(300_000)
+            assert (await http.get("/bytes/5")).content == pattern(5)
+
+    run_on(backend, main)
+    assert app_server.connections_accepted == 1
+
+
 def test_exception_types(backend: str, kind: str, app_server: AppServer, closed_port: int) -> None:
     async def main() -> None:
         async with client(kind, app_server, timeout=0.2) as http:
