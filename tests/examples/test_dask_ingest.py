@@ -12,6 +12,8 @@ import json
 import logging
 import os
 import re
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -177,7 +179,7 @@ def dask_client() -> Iterator[DaskClient]:
         processes=True,
         threads_per_worker=1,
         host="127.0.0.1",
-        dashboard_address=None,
+        dashboard_address="127.0.0.1:0",  # None means port 8787, which another run may hold
         silence_logs=logging.CRITICAL,
     )
     try:
@@ -325,14 +327,23 @@ def test_download_files(two_workers: DaskClient, server: Server, tmp_path: Path)
         assert (tmp_path / name).read_bytes() == name.encode() * 5000
 
 
-def test_main_on_a_running_scheduler(
-    two_workers: DaskClient, server: Server, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_the_script_on_a_running_scheduler(
+    two_workers: DaskClient, server: Server, tmp_path: Path
 ) -> None:
+    """Run as a user would copy it: a script, whose functions Dask ships by value."""
+    script = Path(__file__).resolve().parents[2] / "examples" / "dask_ingest.py"
     address = str(two_workers.scheduler_info()["address"])
     urls = [server.url("/shard/20"), server.url("/shard/21")]
-    dask_ingest.main([str(tmp_path), "--scheduler", address, *urls])
+    done = subprocess.run(
+        [sys.executable, str(script), str(tmp_path), "--scheduler", address, *urls],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
-    lines = capsys.readouterr().out.splitlines()
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
     assert len(lines) == 2
     assert lines[0].split() == [
         str(RECORDS_PER_SHARD),
