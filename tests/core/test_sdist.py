@@ -34,6 +34,7 @@ REQUIRED = [
     "requirements/build.txt",
     "tools/unasync.py",
     "tools/fuzz-asan",
+    "tools/release-check",
     "src/faststream/py.typed",
     "src/_cstream/py.typed",
 ]
