@@ -9,6 +9,7 @@ behaviours are those httpx's own client tests check through a transport.
 from __future__ import annotations
 
 import gzip
+import ssl
 import sys
 import typing
 
@@ -21,6 +22,7 @@ from tests.servers import h2_raw
 from tests.servers.app import AppServer, Exchange, pattern
 from tests.servers.proxy import ProxyServer
 from tests.servers.routes import gzip_text
+from tests.servers.tls import TLSFiles
 
 TEXT = "".join(f"line {i}: the quick brown fox\n" for i in range(2000))
 
@@ -32,9 +34,8 @@ def transport(kind: str, **kwargs: typing.Any) -> httpx.BaseTransport:
 
 
 def client(kind: str, server: AppServer, **kwargs: typing.Any) -> httpx.Client:
-    transport_options = {
-        name: kwargs.pop(name) for name in ("limits", "http1", "http2", "proxy") if name in kwargs
-    }
+    options = ("limits", "http1", "http2", "proxy", "verify", "local_address", "retries")
+    transport_options = {name: kwargs.pop(name) for name in options if name in kwargs}
     return httpx.Client(
         transport=transport(kind, **transport_options), base_url=server.url, **kwargs
     )
@@ -176,6 +177,51 @@ def test_cookies_set_by_a_redirect_are_sent_by_httpx(kind: str, app_server: AppS
     assert response.json() == {"cookies": {"a": "1", "b": "two"}}
 
 
+def test_head_204_and_304_have_no_body(kind: str, app_server: AppServer) -> None:
+    with client(kind, app_server) as http:
+        head = http.head("/bytes/5000")
+        no_content = http.get("/status/204")
+        not_modified = http.get("/status/304")
+        after = http.get("/bytes/3")
+    assert head.headers["content-length"] == "5000"
+    assert head.content == b""
+    assert (no_content.status_code, no_content.content) == (204, b"")
+    assert (not_modified.status_code, not_modified.content) == (304, b"")
+    assert after.content == pattern(3)
+    assert app_server.connections_accepted == 1
+
+
+def test_auth_flows_resend_the_request(kind: str, app_server: AppServer) -> None:
+    with client(kind, app_server) as http:
+        basic = http.get("/basic-auth/u/p", auth=("u", "p"))
+        digest = http.post(
+            "/digest-auth/auth/u/p", content=b"body", auth=httpx.DigestAuth("u", "p")
+        )
+        refused = http.get("/basic-auth/u/p", auth=("u", "wrong"))
+    assert basic.json() == {"authenticated": True, "user": "u"}
+    assert digest.status_code == 200
+    assert [r.status_code for r in digest.history] == [401]
+    assert refused.status_code == 401
+
+
+def test_event_hooks_see_request_and_response(kind: str, app_server: AppServer) -> None:
+    seen: list[str] = []
+
+    def on_request(request: httpx.Request) -> None:
+        seen.append(f"request {request.url.path}")
+
+    def on_response(response: httpx.Response) -> None:
+        response.read()
+        seen.append(f"response {response.status_code} {len(response.content)}")
+
+    hooks = {"request": [on_request], "response": [on_response]}
+    with client(kind, app_server, event_hooks=hooks) as http:
+        response = http.get("/bytes/100")
+        assert response.elapsed.total_seconds() > 0
+        assert response.num_bytes_downloaded == 100
+    assert seen == ["request /bytes/100", "response 200 100"]
+
+
 # -- streaming -------------------------------------------------------------------------------
 
 
@@ -303,6 +349,46 @@ def test_through_an_http_proxy(kind: str, app_server: AppServer, proxy_server: P
     with client(kind, app_server, proxy=proxy_server.url) as http:
         assert http.get("/bytes/1000").content == pattern(1000)
     assert proxy_server.seen[0].target == f"{app_server.url}/bytes/1000"
+
+
+def test_https_proxy_refusing_the_tunnel_is_a_proxy_error(kind: str, tls_files: TLSFiles) -> None:
+    with ProxyServer(auth=("user", "secret")) as proxy, tls_files.server() as server:
+        with httpx.Client(transport=transport(kind, proxy=proxy.url)) as http:
+            with pytest.raises(httpx.ProxyError):
+                http.get(server.url.replace("http://", "https://") + "/bytes/5")
+
+
+def test_tls_verified_with_the_transports_context(kind: str, tls_files: TLSFiles) -> None:
+    with tls_files.server() as server:
+        url = f"https://localhost:{server.port}/bytes/70000"
+        with httpx.Client(transport=transport(kind, verify=tls_files.client_context())) as http:
+            response = http.get(url)
+            ssl_object = response.extensions["network_stream"].get_extra_info("ssl_object")
+            assert ssl_object.version().startswith("TLS")
+        assert response.content == pattern(70_000)
+        with httpx.Client(transport=transport(kind)) as http:  # the system CAs: not trusted
+            with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+                http.get(url)
+
+
+def test_http2_over_tls_by_alpn(kind: str, tls_files: TLSFiles) -> None:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls_files.ca.issue_cert("localhost", "127.0.0.1").configure_cert(context)
+    context.set_alpn_protocols(["h2", "http/1.1"])
+    verify = tls_files.client_context()
+    with h2_raw.H2Server(ssl_context=context) as server:
+        with httpx.Client(transport=transport(kind, http2=True, verify=verify)) as http:
+            response = http.get(f"https://127.0.0.1:{server.port}/gzip/20000")
+    assert response.http_version == "HTTP/2"
+    assert response.content == h2_raw.pattern(20_000)
+
+
+def test_transport_options(kind: str, app_server: AppServer, closed_port: int) -> None:
+    with client(kind, app_server, local_address="127.0.0.1", retries=1) as http:
+        response = http.get("/bytes/5")
+        assert response.extensions["network_stream"].get_extra_info("client_addr")[0] == "127.0.0.1"
+        with pytest.raises(httpx.ConnectError):  # after one retry
+            http.get(f"http://127.0.0.1:{closed_port}/")
 
 
 # -- faststream's transport itself -----------------------------------------------------------
