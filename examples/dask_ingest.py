@@ -97,9 +97,12 @@ def write_records(output: Path, records: Iterable[Any]) -> int:
     return count
 
 
-def remove_stale_temporaries(out_dir: Path) -> None:
-    """Remove temporary files that killed attempts left behind (call once all tasks ended)."""
-    for leftover in out_dir.glob(".*.tmp"):
+def remove_stale_temporaries(out_dir: Path, prefix: str) -> None:
+    """Remove the temporary files of ``prefix*`` outputs that killed attempts left behind.
+
+    Call it once every task has ended: then no attempt still writes to one of them.
+    """
+    for leftover in out_dir.glob(f".{prefix}*.tmp"):
         leftover.unlink(missing_ok=True)
 
 
@@ -132,7 +135,7 @@ def ingest_urls(
         ingest_url, urls, outputs, timeout=timeout, retries=retries, pure=False
     )
     summaries: list[ShardSummary] = dask_client.gather(futures)
-    remove_stale_temporaries(directory)
+    remove_stale_temporaries(directory, "shard-")
     return summaries
 
 
@@ -258,7 +261,7 @@ def ingest_ranges(
         for index, (start, end) in enumerate(ranges)
     ]
     summaries: list[ShardSummary] = dask_client.gather(futures)
-    remove_stale_temporaries(directory)
+    remove_stale_temporaries(directory, "range-")
     return summaries
 
 

@@ -217,6 +217,7 @@ def test_urls_each_record_once_with_a_retried_task(
     two_workers: DaskClient, server: Server, tmp_path: Path
 ) -> None:
     urls = [server.url(f"/shard/{n}") for n in range(5)] + [server.url("/flaky/5")]
+    (tmp_path / ".unrelated.tmp").write_text("not the recipe's")
     summaries = dask_ingest.ingest_urls(two_workers, urls, tmp_path, retries=2, timeout=10)
 
     assert [s.records for s in summaries] == [RECORDS_PER_SHARD] * 6
@@ -225,7 +226,8 @@ def test_urls_each_record_once_with_a_retried_task(
     assert_exactly_once(read_outputs(tmp_path, "shard-*.jsonl"), expected)
     # The 503 made the first attempt raise; Dask ran the task again.
     assert server.requests["/flaky/5"] == 2
-    assert sorted(p.name for p in tmp_path.iterdir()) == [f"shard-{n:05d}.jsonl" for n in range(6)]
+    shards = [f"shard-{n:05d}.jsonl" for n in range(6)]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".unrelated.tmp", *shards]
 
 
 def test_a_shard_that_keeps_failing_raises_after_its_retries(
