@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -57,3 +58,55 @@ def closed_port() -> int:
 @pytest.fixture(scope="session")
 def tls_files(tmp_path_factory: pytest.TempPathFactory) -> TLSFiles:
     return TLSFiles.create(Path(tmp_path_factory.mktemp("tls")))
+
+
+class StreamingUploadServer:
+    """One connection on 127.0.0.1: it reads a chunked request, sets `first_seen` once the
+    first chunk (`FIRST`) has arrived, answers 200 with the body length once the request has
+    ended. A client that buffered the whole body before sending would never see `first_seen`
+    set while its body generator waits for it. Bounded: 10 s of socket time."""
+
+    FIRST = b"first piece"
+
+    def __init__(self) -> None:
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(10.0)
+        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}/"
+        self.first_seen = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        try:
+            conn, _ = self._listener.accept()
+        except OSError:
+            return
+        with conn:
+            conn.settimeout(10.0)
+            data = b""
+            try:
+                while not data.endswith(b"\r\n0\r\n\r\n"):
+                    received = conn.recv(65536)
+                    if not received:
+                        return
+                    data += received
+                    if self.FIRST in data:
+                        self.first_seen.set()
+                body = data.split(b"\r\n\r\n", 1)[1]
+                conn.sendall(
+                    b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%d"
+                    % (len(str(len(body))), len(body))
+                )
+            except OSError:
+                return
+
+    def close(self) -> None:
+        self._listener.close()
+        self._thread.join(15)
+
+
+@pytest.fixture
+def upload_server() -> Iterator[StreamingUploadServer]:
+    server = StreamingUploadServer()
+    yield server
+    server.close()

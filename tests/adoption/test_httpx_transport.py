@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 import faststream
+from tests.adoption.conftest import StreamingUploadServer
 from tests.servers import h2_raw
 from tests.servers.app import AppServer, Exchange, pattern
 from tests.servers.proxy import ProxyServer
@@ -128,6 +129,18 @@ def test_streamed_upload_is_sent_chunked_piece_by_piece(kind: str, app_server: A
     assert dict(sent["headers"])["Transfer-Encoding"] == "chunked"
     assert sent["body_length"] == sum(10_000 + i for i in range(50))
     assert produced == list(range(50))
+
+
+def test_streamed_upload_is_not_buffered(kind: str, upload_server: StreamingUploadServer) -> None:
+    def body() -> typing.Iterator[bytes]:
+        yield upload_server.FIRST
+        # the server must have the first piece before the second is produced
+        assert upload_server.first_seen.wait(5.0), "the first piece was not sent on its own"
+        yield b"second"
+
+    with httpx.Client(transport=transport(kind)) as http:
+        response = http.post(upload_server.url, content=body())
+    assert response.text == str(len(b"b\r\nfirst piece\r\n6\r\nsecond\r\n0\r\n\r\n"))
 
 
 def test_streamed_upload_with_content_length(kind: str, app_server: AppServer) -> None:

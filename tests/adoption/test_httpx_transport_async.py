@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import typing
 
+import anyio
 import httpx
 import pytest
 
 import faststream
+from tests.adoption.conftest import StreamingUploadServer
 from tests.client._backends import BACKENDS, gather, run_on
 from tests.servers import h2_raw
 from tests.servers.app import AppServer, pattern
@@ -61,6 +63,24 @@ def test_requests_bodies_and_decoding(backend: str, kind: str, app_server: AppSe
 
     run_on(backend, main)
     assert app_server.connections_accepted == 1
+
+
+def test_streamed_upload_is_not_buffered(
+    backend: str, kind: str, upload_server: StreamingUploadServer
+) -> None:
+    async def body() -> typing.AsyncIterator[bytes]:
+        yield upload_server.FIRST
+        # the server must have the first piece before the second is produced
+        with anyio.fail_after(5.0):
+            while not upload_server.first_seen.is_set():
+                await anyio.sleep(0.01)
+        yield b"second"
+
+    async def main() -> str:
+        async with httpx.AsyncClient(transport=transport(kind)) as http:
+            return (await http.post(upload_server.url, content=body())).text
+
+    assert run_on(backend, main) == str(len(b"b\r\nfirst piece\r\n6\r\nsecond\r\n0\r\n\r\n"))
 
 
 def test_streaming_and_close_mid_stream(backend: str, kind: str, app_server: AppServer) -> None:
