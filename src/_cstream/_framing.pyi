@@ -14,6 +14,10 @@ the body bytes: those that followed the head first, then whatever the socket del
 * ``error``: the message of the `FramingError` the reader has hit (set by the feed() that
   found it, even when that feed() returned pieces and held the error back), else None.
 * ``done``: the message is complete. ``received``: body bytes delivered so far.
+* ``advance(n)`` (Content-Length and close-delimited readers): `n` body bytes arrived outside
+  ``feed`` -- a backend received them straight into the caller's buffer; they are counted
+  as ``feed`` would count them, and no piece is made. Content-Length's ``remaining`` bounds
+  such a read, so that it never takes a byte past the body.
 * ``surplus``: bytes received after the end of the message. Non-empty means the connection
   must not be reused (a second response smuggled after this one must never be read).
 * ``suspicious``: the reader saw something that must stop the connection being pooled
@@ -72,6 +76,13 @@ class ContentLengthReader(_Reader):
     """A body of exactly `length` bytes (any size: nothing is allocated from it)."""
 
     def __init__(self, length: int) -> None: ...
+    @property
+    def remaining(self) -> int:
+        """Body bytes still to come."""
+    def advance(self, n: int) -> None:
+        """Count `n` body bytes that were received outside `feed` (straight into a caller's
+        buffer), at most `remaining`: the reader is then where `feed` of those bytes would
+        have left it, without making a piece. ValueError past the end."""
 
 @final
 class ChunkedReader(_Reader):
@@ -89,3 +100,6 @@ class CloseDelimitedReader(_Reader):
     """A body that ends when the peer closes (no Content-Length, no chunked); `feed_eof` ends it."""
 
     def __init__(self) -> None: ...
+    def advance(self, n: int) -> None:
+        """Count `n` body bytes that were received outside `feed` (straight into a caller's
+        buffer), as `feed` of them would, without making a piece."""

@@ -178,6 +178,20 @@ cdef class ContentLengthReader(_Reader):
     cdef _eof(self):
         raise FramingError(INCOMPLETE_LENGTH.format(self._received, self._py_length))
 
+    @property
+    def remaining(self) -> int:
+        return self._py_length - self._received
+
+    def advance(self, n: int) -> None:
+        """Count `n` body bytes received outside feed(), at most `remaining`."""
+        if self._error is not None:
+            raise FramingError(self._error)
+        if n < 0 or n > self.remaining:
+            raise ValueError("advance() past the end of the body")
+        self._remaining -= <unsigned long long>n
+        self._received += <unsigned long long>n
+        self._done = self._remaining == 0
+
 
 @cython.final
 cdef class CloseDelimitedReader(_Reader):
@@ -192,6 +206,15 @@ cdef class CloseDelimitedReader(_Reader):
 
     cdef _eof(self):
         self._done = True
+
+    def advance(self, n: int) -> None:
+        """Count `n` body bytes received outside feed()."""
+        if self._error is not None:
+            raise FramingError(self._error)
+        if n < 0:
+            raise ValueError("advance() needs n >= 0")
+        if not self._done:
+            self._received += <unsigned long long>n
 
 
 cdef inline int _hex(unsigned char c) noexcept:

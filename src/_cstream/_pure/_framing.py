@@ -155,6 +155,19 @@ class ContentLengthReader(_Reader):
     def _eof(self) -> None:
         raise FramingError(INCOMPLETE_LENGTH.format(self._received, self._length))
 
+    @property
+    def remaining(self) -> int:
+        return self._length - self._received
+
+    def advance(self, n: int) -> None:
+        if self._error is not None:
+            raise FramingError(self._error)
+        if n < 0 or n > self._remaining:
+            raise ValueError("advance() past the end of the body")
+        self._remaining -= n
+        self._received += n
+        self._done = self._remaining == 0
+
 
 class CloseDelimitedReader(_Reader):
     def _feed(self, data: bytes, out: list[bytes]) -> None:
@@ -164,6 +177,14 @@ class CloseDelimitedReader(_Reader):
 
     def _eof(self) -> None:
         self._done = True
+
+    def advance(self, n: int) -> None:
+        if self._error is not None:
+            raise FramingError(self._error)
+        if n < 0:
+            raise ValueError("advance() needs n >= 0")
+        if not self._done:
+            self._received += n
 
 
 # ChunkedReader states

@@ -10,8 +10,9 @@ every call, which costs a system call per read on a stream and two per small req
 Reads: a chunked body is read with `recv_into` into one buffer per connection, and the reader
 cuts the chunk data out of it; a Content-Length or close-delimited body is read with `recv`
 into a new bytes object per read, which the reader passes on as the piece itself (no copy
-after the kernel's). Reads start at `FIRST_BUFFER` bytes and double up to `MAX_BUFFER` while
-they keep coming full, so small responses never pay for large ones.
+after the kernel's), or, for `Response.readinto`, with `recv_into` straight into the caller's
+buffer (`receive_into`). Reads start at `FIRST_BUFFER` bytes and double up to `MAX_BUFFER`
+while they keep coming full, so small responses never pay for large ones.
 """
 
 from __future__ import annotations
@@ -268,6 +269,35 @@ class Connection(exchange.ExchangeState):
                 self._read_body(functools.partial(recv, body.read_size), read_timeout)
             )
         return pieces
+
+    #: `receive_into` works on every socket this backend uses (plain, TLS, TLS in TLS).
+    direct_reads = True
+
+    def receive_into(self, target: memoryview, read_timeout: float | None) -> int:
+        """Body bytes of the current response received straight into `target` by the kernel
+        (or the TLS layer), with no bytes object in between; 0 once the body is complete.
+
+        Only for a Content-Length or close-delimited body whose held bytes were handed out
+        (`Body.pending()` gave None). A Content-Length read asks for at most the bytes the
+        body still has, so it never takes a byte of what follows the body. `ReadTimeout`,
+        `ReadError`; `RemoteProtocolError` for a Content-Length body cut short.
+        """
+        body = self.body
+        assert body is not None
+        reader = body.reader
+        assert not isinstance(reader, _cstream.ChunkedReader)  # chunked data is cut out
+        size = target.nbytes
+        if isinstance(reader, _cstream.ContentLengthReader) and reader.remaining < size:
+            size = reader.remaining
+        if size == 0 or reader.done:
+            return 0
+        view = target[:size] if size < target.nbytes else target
+        n = self._read_body(functools.partial(self.sock.recv_into, view), read_timeout)
+        if not n:
+            body.feed_eof()  # the end of a close-delimited body; an error for the others
+            return 0
+        reader.advance(n)
+        return n
 
     def _read_body(self, read: typing.Callable[[], _R], timeout: float | None) -> _R:
         """One read of a body: `ReadTimeout`, `ReadError` (a reset included)."""

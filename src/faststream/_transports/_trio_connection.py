@@ -3,7 +3,8 @@
 Imported only when the caller runs on trio. The exchange (what to send, how to frame the body,
 what the connection may do next) is `_http11_exchange.py`; this module only moves bytes:
 every read is `receive_some` into a new bytes object that the body reader passes on as the
-piece itself, and every phase's timeout is a cancel scope around the one await it limits.
+piece itself (or, for `Response.areadinto` on plain TCP, `recv_into` the caller's buffer),
+and every phase's timeout is a cancel scope around the one await it limits.
 
 Cancellation: a cancelled scope mid-exchange leaves the stream in an unknown state, so the
 caller closes the connection; `close()` is synchronous (it closes the socket at once), so
@@ -18,6 +19,8 @@ import ssl
 import typing
 
 import trio
+
+import _cstream
 
 from .._exceptions import (
     ConnectError,
@@ -236,6 +239,42 @@ class TrioConnection(exchange.ExchangeState):
         while pieces is None:
             pieces = body.received(await self._read(body.read_size, read_timeout, -1))
         return pieces
+
+    @property
+    def direct_reads(self) -> bool:
+        """Whether `receive_into` can be used: on a plain TCP stream (trio's TLS stream
+        only hands out new bytes objects)."""
+        return isinstance(self.stream, trio.SocketStream)
+
+    async def receive_into(self, target: memoryview, read_timeout: float | None) -> int:
+        """Body bytes of the current response received straight into `target` by the
+        kernel; 0 once the body is complete. Only when `direct_reads`, for a Content-Length
+        or close-delimited body whose held bytes were handed out (`Body.pending()` gave
+        None); a Content-Length read never asks for more than the body still has.
+        `ReadTimeout`, `ReadError`; `RemoteProtocolError` for a body cut short."""
+        body = self.body
+        assert body is not None
+        reader = body.reader
+        assert not isinstance(reader, _cstream.ChunkedReader)  # chunked data is cut out
+        size = target.nbytes
+        if isinstance(reader, _cstream.ContentLengthReader) and reader.remaining < size:
+            size = reader.remaining
+        if size == 0 or reader.done:
+            return 0
+        view = target[:size] if size < target.nbytes else target
+        n = -1
+        try:
+            with trio.move_on_after(_limit(read_timeout)):
+                n = await self.socket.recv_into(view)
+        except (trio.BrokenResourceError, trio.ClosedResourceError, OSError) as exc:
+            raise ReadError(str(_cause(exc))) from exc
+        if n < 0:
+            raise ReadTimeout("timed out")
+        if not n:
+            body.feed_eof()  # the end of a close-delimited body; an error for the others
+            return 0
+        reader.advance(n)
+        return n
 
 
 class TrioNetworkStream:
