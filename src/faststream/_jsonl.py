@@ -103,8 +103,20 @@ _value = operator.itemgetter(0)
 _end = operator.itemgetter(1)
 
 
+def _as_utf8(lines: list[str]) -> list[str] | None:
+    """The lines as text: the Latin-1 lines themselves when all are ASCII, else the whole
+    batch decoded as UTF-8 at once (one decode, not one a line); None if it is not UTF-8."""
+    if all(map(str.isascii, lines)):
+        return lines
+    try:
+        # no line holds "\n" (the splitter ended lines there), so the join splits back
+        return "\n".join(lines).encode("latin-1").decode("utf-8").split("\n")
+    except UnicodeDecodeError:
+        return None
+
+
 def _scan_batch(lines: list[str]) -> list[typing.Any]:
-    """The values of `lines` (ASCII strs), or ValueError where one line's value would not be
+    """The values of `lines`, or ValueError where one line's value would not be
     ``json.loads(line)``: it starts with whitespace, has text after its value, is blank or
     malformed. The caller then parses the lines one by one, and `json` reports the error."""
     # the scanner signals "no value here" with StopIteration, which ends `map` early: a short
@@ -207,13 +219,13 @@ class _JSONStage:
         careful = self._careful > 0
         if careful:
             self._careful -= 1
-        elif all(map(str.isascii, lines)):
-            # The common batch: every line ASCII and a value. C-level loops only; any failure
-            # (a blank or malformed line, NaN for orjson) sends the batch the slow way.
+        elif (text := _as_utf8(lines)) is not None:
+            # The common batch: valid UTF-8 and a value on every line. C-level loops only; any
+            # failure (a blank or malformed line, NaN for orjson) sends the batch the slow way.
             try:
                 if self._orjson is not None:
-                    return list(map(self._orjson.loads, lines))
-                return _scan_batch(lines)
+                    return list(map(self._orjson.loads, text))
+                return _scan_batch(text)
             except (ValueError, RecursionError):
                 pass
         return self._parse_each(lines, first, careful)

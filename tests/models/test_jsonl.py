@@ -499,9 +499,14 @@ gaps = st.text(alphabet=" \t", max_size=2)
 
 @st.composite
 def spaced_json(draw: st.DrawFn) -> str:
-    """One JSON value (ASCII, as json.dumps writes it) with random whitespace between tokens."""
+    """One JSON value as json.dumps writes it (ASCII or not) with random whitespace between
+    tokens."""
     item, key = draw(gaps), draw(gaps)
-    return json.dumps(draw(json_values), separators=(f"{item},{draw(gaps)}", f"{key}:{key}"))
+    return json.dumps(
+        draw(json_values),
+        separators=(f"{item},{draw(gaps)}", f"{key}:{key}"),
+        ensure_ascii=draw(st.booleans()),
+    )
 
 
 @st.composite
@@ -560,19 +565,28 @@ def test_json_alone_parses_a_batch_of_values_with_the_scanner(
 
     scan_batch = _jsonl._scan_batch
     monkeypatch.setattr(_jsonl, "_scan_batch", counted)
-    body = b"".join(b'{"id": %d}\n' % i for i in range(1000))
-    assert read([body]) == ([{"id": i} for i in range(1000)], None, 0)
-    assert sum(calls) == (1000 if parser == "json" else 0)
+    # ASCII, then UTF-8 text beyond ASCII (decoded a batch at a time)
+    for text in ("x", "\u00e9\u2028\U0001f600"):
+        calls.clear()
+        body = b"".join(b'{"id": %d, "t": "%s"}\n' % (i, text.encode()) for i in range(1000))
+        assert read([body]) == ([{"id": i, "t": text} for i in range(1000)], None, 0)
+        assert sum(calls) == (1000 if parser == "json" else 0)
 
 
 @st.composite
-def long_bodies(draw: st.DrawFn) -> tuple[bytes, list[bytes], list[str]]:
-    """Hundreds of ASCII value lines (whole batches of them), a few of them odd, in pieces."""
+def long_bodies(draw: st.DrawFn) -> tuple[bytes, list[bytes], list[bytes]]:
+    """Hundreds of value lines (whole batches of them; ASCII or not), a few of them odd (not
+    UTF-8 among them), in pieces."""
     count = draw(st.integers(1, 600))
-    lines = [json.dumps({"id": i, "pad": "x" * (i % 50)}) for i in range(count)]
+    text = draw(st.sampled_from(["x", "\u00e9\u20ac\u2028\U0001f600"]))
+    lines = [
+        json.dumps({"id": i, "pad": text * (i % 50)}, ensure_ascii=False).encode()
+        for i in range(count)
+    ]
+    odd = ascii_lines().map(str.encode) | st.sampled_from([b'"\xff"', b'["\xc3"]', b"\xe2\x82"])
     for _ in range(draw(st.integers(0, 3))):
-        lines[draw(st.integers(0, count - 1))] = draw(ascii_lines())
-    body = "\n".join(lines).encode() + draw(st.sampled_from([b"", b"\n"]))
+        lines[draw(st.integers(0, count - 1))] = draw(odd)
+    body = b"\n".join(lines) + draw(st.sampled_from([b"", b"\n"]))
     cuts = sorted(draw(st.lists(st.integers(0, len(body)), max_size=6)))
     points = [0, *cuts, len(body)]
     return body, [body[a:b] for a, b in zip(points, points[1:], strict=False)], lines
@@ -581,7 +595,7 @@ def long_bodies(draw: st.DrawFn) -> tuple[bytes, list[bytes], list[str]]:
 @settings(max_examples=40)
 @given(long_bodies(), st.booleans())
 def test_batches_of_many_lines_give_json_loads_values_and_errors(
-    case: tuple[bytes, list[bytes], list[str]], skip: bool
+    case: tuple[bytes, list[bytes], list[bytes]], skip: bool
 ) -> None:
     body, pieces, lines = case
     r = response(pieces)
@@ -596,10 +610,10 @@ def test_batches_of_many_lines_give_json_loads_values_and_errors(
     want = reference(body, skip)
     assert same(values, want[0]) and (line, it.skipped) == want[1:]
     if line is not None:
-        # the error shown is json.loads's own for that line
+        # the error shown is json.loads's own for that line (or the UTF-8 decoder's)
         with pytest.raises((ValueError, RecursionError)) as raised:
-            json.loads(lines[line - 1])
-        assert str(cause) == str(raised.value)
+            json.loads(lines[line - 1].decode())
+        assert type(cause) is type(raised.value) and str(cause) == str(raised.value)
 
 
 # -- async ---------------------------------------------------------------------------------------
