@@ -181,6 +181,13 @@ def _needs(code: str) -> None:
             pytest.importorskip(module, reason=f"the example needs {module}")
 
 
+def test_no_page_holds_an_unfilled_placeholder() -> None:
+    pages = [ROOT / "README.md", *(ROOT / "docs").rglob("*.md")]
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert not re.search(r"^[A-Z][A-Z0-9]*_[A-Z0-9_]+$", text, re.MULTILINE), page
+
+
 def test_there_are_examples() -> None:
     assert len(SCRIPTS) >= 20
     assert len(TEST_EXAMPLES) >= 3
