@@ -35,6 +35,9 @@ REQUIRED = [
     "tools/unasync.py",
     "tools/fuzz-asan",
     "tools/release-check",
+    "tools/readme_example.py",
+    "mkdocs.yml",
+    "docs/index.md",
     "src/faststream/py.typed",
     "src/_cstream/py.typed",
 ]
