@@ -22,6 +22,7 @@ from examples import (
     async_download,
     download_progress,
     json_lines,
+    paginated_api,
     readinto_hash,
     resumable_download,
     safe_download,
@@ -242,6 +243,34 @@ def test_size_decision_by_cap(
     code, out = run(size_decision, [app.url + "/bomb", str(path), "--limit", "100000"], capsys)
     assert (code, out) == (0, [f"Large file, streamed to disk: {len(big)} bytes"])
     assert path.read_bytes() == big
+
+
+# -- a paginated API: bounded pages, and an error is not the end --------------------------------
+
+
+def test_paginated_api(app: AppServer, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = run(paginated_api, [app.url + "/items"], capsys)
+    assert code == 0
+    assert out == [f"Item: {{'id': {i}, 'page': {i // 3 + 1}}}" for i in range(9)] + ["9 items"]
+
+    @app.route("/flaky")
+    def flaky(ex: Exchange) -> None:
+        page = ex.int_param("page", 1)
+        if page == 2:
+            ex.respond(500, "oops")
+        else:
+            ex.respond_json({"items": [page]})
+
+    code, out = run(paginated_api, [app.url + "/flaky"], capsys)
+    assert (code, out) == (1, ["Item: 1", "Stopped after 1 items: HTTP 500"])
+
+    @app.route("/huge")
+    def huge(ex: Exchange) -> None:
+        ex.respond_json({"items": ["x" * 100] * (1 if ex.int_param("page", 1) == 1 else 1000)})
+
+    code, out = run(paginated_api, [app.url + "/huge", "--max-page-bytes", "10000"], capsys)
+    assert code == 1 and out[0] == "Item: " + "x" * 100
+    assert out[1].startswith("Stopped after 1 items: ") and "10000" in out[1]
 
 
 # -- errors and the deadline ---------------------------------------------------------------------
