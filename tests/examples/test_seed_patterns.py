@@ -218,6 +218,38 @@ def test_json_lines_runs_as_a_script(records: str) -> None:
     assert out.stdout.splitlines()[-1] == "3 records, 1 malformed lines skipped"
 
 
+SCRIPTS = [
+    "as_file_csv",
+    "async_download",
+    "download_progress",
+    "json_lines",
+    "paginated_api",
+    "readinto_hash",
+    "resumable_download",
+    "safe_download",
+    "size_decision",
+    "sse_events",
+]
+
+
+def test_the_scripts_list_is_complete() -> None:
+    found = {p.stem for p in (ROOT / "examples").glob("*.py") if not p.stem.startswith("dask_")}
+    assert found == set(SCRIPTS)
+
+
+@pytest.mark.parametrize("name", SCRIPTS)
+def test_every_example_starts_as_a_script(name: str) -> None:
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / f"{name}.py"), "--help"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("usage: ") and "url" in out.stdout
+
+
 # -- the size decision: a cap decides, not Content-Length ----------------------------------------
 
 
