@@ -34,6 +34,7 @@ import httpx
 
 from ._config import DEFAULT_LIMITS, Limits, Proxy
 from ._exceptions import RequestError
+from ._headers import Headers
 from ._models import Request, Response
 from ._streams import AsyncByteStream, ByteStream, SyncByteStream, aclose_iterator
 from ._transports._async_http11 import AsyncHTTPTransport
@@ -75,11 +76,16 @@ def _request(request: httpx.Request, stream: SyncByteStream | AsyncByteStream) -
     """faststream's request for httpx's `request`, with the body `stream` (already wrapped).
 
     The headers are httpx's as they are (httpx set Host, Content-Length or chunked framing):
-    a request built with a ready-made stream gets no automatic header."""
+    a request built with a ready-made stream gets no automatic header. They are taken as
+    bytes without faststream's per-field checks: the request serialiser validates every
+    field before anything is sent, as it does for every request."""
+    headers = Headers._from_parsed(
+        [(name, name.lower(), value) for name, value in request.headers.raw]
+    )
     return Request(
         request.method,
         URL(str(request.url)),
-        headers=request.headers.raw,
+        headers=headers,
         stream=stream,
         extensions=request.extensions,
     )

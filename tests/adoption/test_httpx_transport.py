@@ -310,6 +310,20 @@ def test_body_cut_short_is_a_remote_protocol_error(kind: str, app_server: AppSer
             http.get("/short")
 
 
+@pytest.mark.parametrize(
+    "headers",
+    [{"X": "a\r\nInjected: 1"}, {"X y": "v"}, {"X": "a\x00b"}],
+    ids=["crlf", "space", "nul"],
+)
+def test_invalid_header_fields_are_refused_before_sending(
+    kind: str, app_server: AppServer, headers: dict[str, str]
+) -> None:
+    with client(kind, app_server) as http:
+        with pytest.raises(httpx.LocalProtocolError, match="Illegal header"):
+            http.get("/echo", headers=headers)
+    assert app_server.requests == []
+
+
 def test_connect_error(kind: str, closed_port: int) -> None:
     with httpx.Client(transport=transport(kind), timeout=2.0) as http:
         with pytest.raises(httpx.ConnectError) as info:
