@@ -122,7 +122,9 @@ class _Items(itertools.chain[T]):
 
 # Not pickled: the stream and the extensions (which may hold live objects), and readinto's
 # position in the body (a live iterator and a view of the piece in hand).
-_UNPICKLED = frozenset(("extensions", "stream", "is_closed", "_reader", "_areader", "_pending"))
+_UNPICKLED = frozenset(
+    ("extensions", "stream", "is_closed", "_reader", "_areader", "_pending", "_direct")
+)
 
 
 class Response:
@@ -484,15 +486,25 @@ class Response:
         of the body (or for an empty `buffer`). Returns as soon as some bytes are there, like
         a raw file's readinto: it may fill less than the buffer before the end.
 
-        Copies: each decoded piece (with no content coding, the piece the transport received)
-        is copied once into `buffer`, straight from the piece, with no intermediate bytes
-        object; what does not fit stays as a view of that piece for the next call. A read
-        response copies from its stored content. Caps apply as in `iter_bytes`; the response
-        is closed once the end is reached.
+        Copies: with no content coding and no cap, on a transport stream that can (HTTP/1.1
+        Content-Length and close-delimited bodies), the socket receives straight into
+        `buffer` -- no bytes object at all. Otherwise each decoded piece is copied once into
+        `buffer`, straight from the piece; what does not fit stays as a view of that piece
+        for the next call. A read response copies from its stored content. Caps apply as in
+        `iter_bytes`; the response is closed once the end is reached.
         """
         target = _writable(buffer)
         if not target.nbytes:
             return 0
+        direct = self.__dict__.get("_direct")
+        if direct is None:
+            direct = self._direct = self._can_read_directly(SyncByteStream)
+        if direct:
+            count: int = typing.cast(typing.Any, self.stream).readinto(target)
+            self._num_bytes_downloaded += count
+            if not count:
+                self.close()
+            return count
         pending = self._pending_piece()
         if not pending:
             if self._content is not None:
@@ -511,6 +523,15 @@ class Response:
         target = _writable(buffer)
         if not target.nbytes:
             return 0
+        direct = self.__dict__.get("_direct")
+        if direct is None:
+            direct = self._direct = self._can_read_directly(AsyncByteStream)
+        if direct:
+            count: int = await typing.cast(typing.Any, self.stream).readinto(target)
+            self._num_bytes_downloaded += count
+            if not count:
+                await self.aclose()
+            return count
         pending = self._pending_piece()
         if not pending:
             if self._content is not None:
@@ -524,6 +545,26 @@ class Response:
                 return 0
             pending = memoryview(piece)
         return self._copy_out(pending, target)
+
+    def _can_read_directly(self, kind: type[SyncByteStream] | type[AsyncByteStream]) -> bool:
+        # Decided at the first readinto: a fresh stream of the right kind, from a transport
+        # that reads into buffers, whose bytes are the body as it is (no coding, no cap to
+        # count against).
+        stream = self.stream
+        if (
+            self._content is not None
+            or self.is_stream_consumed
+            or self.is_closed
+            or not isinstance(stream, kind)
+            or not callable(getattr(stream, "readinto", None))
+            or self.headers._has_any(_CONTENT_ENCODING)
+            or self._caps is not None
+        ):
+            return False
+        self._check_stream(kind)
+        self.is_stream_consumed = True
+        self._num_bytes_downloaded = 0
+        return True
 
     def _pending_piece(self) -> memoryview:
         # What the last readinto left over; a read response starts with its whole content.

@@ -8,6 +8,8 @@ The exchange (what to send, how to frame the body, what the connection may do ne
   the head parser (while the head is incomplete) or to the response's `Body`, whose pieces
   are the one copy of each byte. The buffer starts at `FIRST_BUFFER` bytes and doubles up to
   `MAX_BUFFER` while reads fill it.
+* `Response.areadinto` with nothing queued: `get_buffer()` hands the loop the caller's buffer
+  instead (`receive_into`), so the bytes land there with no piece made.
 * Body pieces wait in a list for the consumer, which takes them all at once. When more than
   `HIGH_WATER` bytes wait, reading pauses until the consumer has taken them: never an
   unbounded buffer.
@@ -27,6 +29,8 @@ import ssl
 import sys
 import typing
 from types import TracebackType
+
+import _cstream
 
 from .._exceptions import (
     ConnectError,
@@ -158,6 +162,11 @@ class AsyncioConnection(exchange.ExchangeState, asyncio.BufferedProtocol):
         self.write_paused = False
         self.drain_waiter: asyncio.Future[bool] | None = None
         self.lost: BaseException | None = None
+        # `receive_into`: the caller's buffer the next read goes to, whether the last
+        # get_buffer() handed it out, and the bytes received into it
+        self.target: memoryview | None = None
+        self.target_out = False
+        self.direct = 0
         self.raw: list[bytes] = []  # bytes received in raw mode (a proxy handshake)
         self.raw_eof = False
         # The `network_stream` extension of every response on this connection.
@@ -169,6 +178,13 @@ class AsyncioConnection(exchange.ExchangeState, asyncio.BufferedProtocol):
         self.transport = typing.cast(asyncio.Transport, transport)
 
     def get_buffer(self, sizehint: int) -> memoryview:
+        target = self.target
+        if target is not None:
+            # A consumer waits in `receive_into` with nothing queued: this read goes
+            # straight into its buffer (sized to what the body still has).
+            self.target_out = True
+            return target
+        self.target_out = False
         if self.grow:
             # Swapped here, not in buffer_updated: an event loop may still hold the buffer it
             # got from us while it calls buffer_updated (uvloop does), so the old view cannot
@@ -187,6 +203,9 @@ class AsyncioConnection(exchange.ExchangeState, asyncio.BufferedProtocol):
                 # Bytes after the end of the message: the connection will not be reused.
                 self.broken = True
                 body.unfit()
+                return
+            if self.target_out:
+                self._received_into(nbytes, body)
                 return
             try:
                 pieces = body.feed(self.view[:nbytes])
@@ -251,6 +270,22 @@ class AsyncioConnection(exchange.ExchangeState, asyncio.BufferedProtocol):
             self._fail(exc)
             return
         self._deliver(pieces or [], body)
+
+    def _received_into(self, nbytes: int, body: exchange.Body) -> None:
+        # `nbytes` body bytes went into the waiting consumer's buffer: counted by the reader
+        # (the buffer never holds more than the body still has). Reading pauses until the
+        # consumer comes back, so that its next buffer takes the next bytes.
+        self.target = None
+        self.target_out = False
+        reader = body.reader
+        assert not isinstance(reader, _cstream.ChunkedReader)
+        reader.advance(nbytes)
+        self.direct += nbytes
+        self.done = reader.done
+        if not self.paused and not self.done:
+            self.paused = True
+            self.transport.pause_reading()
+        self._wake()
 
     def _deliver(self, pieces: list[bytes], body: exchange.Body) -> None:
         if pieces:
@@ -446,6 +481,48 @@ class AsyncioConnection(exchange.ExchangeState, asyncio.BufferedProtocol):
             if self.done:
                 return pieces
             await self._wait(read_timeout)
+
+    async def receive_into(
+        self, target: memoryview, read_timeout: float | None
+    ) -> int | list[bytes]:
+        """The next body bytes: when none are waiting, the next read goes straight into
+        `target` (`get_buffer` hands it to the event loop) and their count (> 0) is
+        returned; otherwise -- bytes queued, the body chunked, complete or failed -- what
+        `read_pieces` gives (an empty list at the end).
+
+        A Content-Length read is offered at most the bytes the body still has, so it never
+        takes a byte of what follows the body. `ReadTimeout`; the failures of `read_pieces`.
+        """
+        body = self.body
+        assert body is not None
+        reader = body.reader
+        if (
+            self.pieces
+            or self.error is not None
+            or self.done
+            or self.mode != _BODY
+            or isinstance(reader, _cstream.ChunkedReader)
+        ):
+            return await self.read_pieces(read_timeout)
+        size = target.nbytes
+        if isinstance(reader, _cstream.ContentLengthReader) and reader.remaining < size:
+            size = reader.remaining
+        self.target = target[:size] if size < target.nbytes else target
+        self.direct = 0
+        try:
+            while not self._news():
+                await self._wait(read_timeout)
+        finally:
+            # Not handed out again: the loop may ask for a buffer after we stop waiting.
+            self.target = None
+        count, self.direct = self.direct, 0
+        if count:
+            return count
+        return await self.read_pieces(read_timeout)
+
+    def _news(self) -> bool:
+        """Bytes received into the target, pieces queued, the end or a failure."""
+        return bool(self.direct or self.pieces or self.error is not None or self.done)
 
     async def _wait(self, timeout: float | None) -> None:
         """Wait for the callbacks to deliver something; `ReadTimeout` after `timeout`."""

@@ -270,32 +270,34 @@ class Connection(exchange.ExchangeState):
             )
         return pieces
 
-    #: `receive_into` works on every socket this backend uses (plain, TLS, TLS in TLS).
-    direct_reads = True
+    def receive_into(self, target: memoryview, read_timeout: float | None) -> int | list[bytes]:
+        """The next body bytes of the current response: received straight into `target` by
+        the kernel (or the TLS layer), with no bytes object in between -- their count, > 0;
+        or, when bytes are held already (those that came with the head) or the body is
+        chunked, what `read_pieces` gives (an empty list once the body is complete).
 
-    def receive_into(self, target: memoryview, read_timeout: float | None) -> int:
-        """Body bytes of the current response received straight into `target` by the kernel
-        (or the TLS layer), with no bytes object in between; 0 once the body is complete.
-
-        Only for a Content-Length or close-delimited body whose held bytes were handed out
-        (`Body.pending()` gave None). A Content-Length read asks for at most the bytes the
-        body still has, so it never takes a byte of what follows the body. `ReadTimeout`,
-        `ReadError`; `RemoteProtocolError` for a Content-Length body cut short.
+        A Content-Length read asks for at most the bytes the body still has, so it never
+        takes a byte of what follows the body. `ReadTimeout`, `ReadError`;
+        `RemoteProtocolError` for a body cut short.
         """
         body = self.body
         assert body is not None
+        pieces = body.pending()
+        if pieces is not None:
+            return pieces
         reader = body.reader
-        assert not isinstance(reader, _cstream.ChunkedReader)  # chunked data is cut out
+        if isinstance(reader, _cstream.ChunkedReader):  # chunk data is cut out of reads
+            return self.read_pieces(read_timeout)
         size = target.nbytes
         if isinstance(reader, _cstream.ContentLengthReader) and reader.remaining < size:
             size = reader.remaining
         if size == 0 or reader.done:
-            return 0
+            return []
         view = target[:size] if size < target.nbytes else target
         n = self._read_body(functools.partial(self.sock.recv_into, view), read_timeout)
         if not n:
             body.feed_eof()  # the end of a close-delimited body; an error for the others
-            return 0
+            return []
         reader.advance(n)
         return n
 

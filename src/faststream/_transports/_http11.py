@@ -34,6 +34,7 @@ cancelled connection attempt gives its slot back; a cancelled exchange closes it
 
 from __future__ import annotations
 
+import collections
 import ssl
 import time
 import typing
@@ -408,6 +409,10 @@ class ResponseStream(PooledStream, SyncByteStream):
     #: The total deadline and rate window, when the request set them: each read's timeout is
     #: then bounded by them, checked once before the loop so that without them it is unchanged.
     deadlines: Deadlines | None = None
+    #: `readinto`: what it took from pieces and has not handed out yet; the body was read to
+    #: its end (so a further call returns 0, not an error).
+    _held: collections.deque[memoryview] | None = None
+    _ended = False
 
     def __init__(
         self,
@@ -471,6 +476,66 @@ class ResponseStream(PooledStream, SyncByteStream):
             raise
         self.trailers = reader.trailers
         self._finish(body.reusable())
+
+    def readinto(self, target: memoryview) -> int:
+        """The next body bytes into `target` (a flat, writable byte view, not empty): their
+        count, 0 at the end (the connection then goes back as after `__iter__`).
+
+        A backend with `receive_into` receives straight into `target` when it can (an
+        HTTP/1.1 Content-Length or close-delimited body with no bytes waiting); otherwise
+        the next pieces are copied in, and what does not fit is held for the next call.
+        Deadlines, errors and closing are as for `__iter__`.
+        """
+        held = self._held
+        if held:
+            piece = held[0]
+            count = min(piece.nbytes, target.nbytes)
+            target[:count] = piece[:count]
+            if count == piece.nbytes:
+                held.popleft()
+            else:
+                held[0] = piece[count:]
+            return count
+        connection = self._connection
+        if connection is None:
+            if self._ended:
+                return 0
+            raise RuntimeError("The response stream was closed.")
+        body = connection.body
+        assert body is not None  # set by receive_head
+        reader = body.reader
+        deadlines = self.deadlines
+        timeout = self._read_timeout if deadlines is None else deadlines.wait(self._read_timeout)
+        try:
+            try:
+                receive_into = getattr(connection, "receive_into", None)
+                if receive_into is not None:
+                    got: int | list[bytes] = receive_into(target, timeout)
+                else:
+                    got = connection.read_pieces(timeout)
+            except TimeoutException as exc:
+                if deadlines is not None:
+                    deadlines.expired(exc)
+                raise
+        except BaseException as exc:
+            if isinstance(exc, RequestError) and exc._request is None:
+                exc.request = self._request
+            self._finish(False)
+            raise
+        if isinstance(got, int):  # received straight into `target`
+            if deadlines is not None and deadlines.rate is not None:
+                deadlines.received((target[:got],))  # type: ignore[arg-type]
+            return got
+        pieces = got
+        if deadlines is not None and deadlines.rate is not None:
+            deadlines.received(pieces)
+        if not pieces:
+            self.trailers = reader.trailers
+            self._ended = True
+            self._finish(body.reusable())
+            return 0
+        self._held = collections.deque(memoryview(piece) for piece in pieces)
+        return self.readinto(target)
 
     def close(self) -> None:
         self._finish(False)

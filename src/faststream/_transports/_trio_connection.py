@@ -240,27 +240,31 @@ class TrioConnection(exchange.ExchangeState):
             pieces = body.received(await self._read(body.read_size, read_timeout, -1))
         return pieces
 
-    @property
-    def direct_reads(self) -> bool:
-        """Whether `receive_into` can be used: on a plain TCP stream (trio's TLS stream
-        only hands out new bytes objects)."""
-        return isinstance(self.stream, trio.SocketStream)
+    async def receive_into(
+        self, target: memoryview, read_timeout: float | None
+    ) -> int | list[bytes]:
+        """The next body bytes of the current response: received straight into `target` by
+        the kernel on plain TCP (their count, > 0); or, when bytes are held already (those
+        that came with the head), the body is chunked or the stream is TLS (trio's hands out
+        new bytes objects only), what `read_pieces` gives (an empty list at the end).
 
-    async def receive_into(self, target: memoryview, read_timeout: float | None) -> int:
-        """Body bytes of the current response received straight into `target` by the
-        kernel; 0 once the body is complete. Only when `direct_reads`, for a Content-Length
-        or close-delimited body whose held bytes were handed out (`Body.pending()` gave
-        None); a Content-Length read never asks for more than the body still has.
-        `ReadTimeout`, `ReadError`; `RemoteProtocolError` for a body cut short."""
+        A Content-Length read never asks for more than the body still has. `ReadTimeout`,
+        `ReadError`; `RemoteProtocolError` for a body cut short."""
         body = self.body
         assert body is not None
+        pieces = body.pending()
+        if pieces is not None:
+            return pieces
         reader = body.reader
-        assert not isinstance(reader, _cstream.ChunkedReader)  # chunked data is cut out
+        if isinstance(reader, _cstream.ChunkedReader) or not isinstance(
+            self.stream, trio.SocketStream
+        ):
+            return await self.read_pieces(read_timeout)
         size = target.nbytes
         if isinstance(reader, _cstream.ContentLengthReader) and reader.remaining < size:
             size = reader.remaining
         if size == 0 or reader.done:
-            return 0
+            return []
         view = target[:size] if size < target.nbytes else target
         n = -1
         try:
@@ -272,7 +276,7 @@ class TrioConnection(exchange.ExchangeState):
             raise ReadTimeout("timed out")
         if not n:
             body.feed_eof()  # the end of a close-delimited body; an error for the others
-            return 0
+            return []
         reader.advance(n)
         return n
 
