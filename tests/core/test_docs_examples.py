@@ -174,7 +174,8 @@ def servers() -> Iterator[Servers]:
 
 
 def _needs(code: str) -> None:
-    for module in ("anthropic", "httpx", "respx", "pytest_httpx", "trio", "socksio", "h2"):
+    modules = ("anthropic", "openai", "httpx", "respx", "pytest_httpx", "trio", "socksio", "h2")
+    for module in modules:
         if re.search(rf"^(import|from) {module}\b", code, re.MULTILINE) or (
             module == "socksio" and "socks5" in code
         ):
@@ -200,7 +201,8 @@ def test_example_runs(
     _needs(example.code)
     code = servers.localised(example.code)
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")  # constructing the SDK's client only
+    for key in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY"):  # the SDK examples build clients only
+        monkeypatch.setenv(key, "test-key")
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
         monkeypatch.delenv(name, raising=False)
         monkeypatch.delenv(name.lower(), raising=False)
