@@ -160,15 +160,19 @@ def plan_ranges(url: str, shards: int, timeout: float = 30.0) -> list[tuple[int,
 
 
 def _fetch(
-    client: faststream.Client, url: str, first: int, last: int
+    client: faststream.Client, url: str, first: int, last: int, size: int
 ) -> Generator[bytes, None, None]:
-    """The bytes ``first..last`` (inclusive) of ``url``, checked to be exactly those."""
+    """The bytes ``first..last`` (inclusive) of ``url``, checked to be exactly those.
+
+    The total in ``Content-Range`` must still be ``size``: a resource that changed since
+    the plan was made would give shards that no longer fit together.
+    """
     headers = {"Range": f"bytes={first}-{last}", "Accept-Encoding": "identity"}
     with client.stream("GET", url, headers=headers) as response:
         response.raise_for_status()
         content_range = response.headers.get("Content-Range", "")
-        if response.status_code != 206 or not content_range.startswith(f"bytes {first}-{last}/"):
-            raise RuntimeError(f"{url}: asked bytes {first}-{last}, got {content_range!r}")
+        if response.status_code != 206 or content_range != f"bytes {first}-{last}/{size}":
+            raise RuntimeError(f"{url}: asked bytes {first}-{last}/{size}, got {content_range!r}")
         # Offsets address the stored bytes only when they arrive as stored.
         if response.headers.get("Content-Encoding", "identity").lower() != "identity":
             raise RuntimeError(f"{url}: byte ranges of an encoded representation")
@@ -193,7 +197,7 @@ def owned_lines(
     last = min(end - 1 + read_past, size - 1)
     while first <= last:
         # closing(): returning early must close the response, not wait for the collector.
-        with contextlib.closing(_fetch(client, url, first, last)) as chunks:
+        with contextlib.closing(_fetch(client, url, first, last, size)) as chunks:
             for chunk in chunks:
                 pending += chunk
                 while (newline := pending.find(b"\n", searched)) >= 0:

@@ -34,6 +34,7 @@ from examples import dask_ingest
 pytestmark = pytest.mark.timeout(120)
 
 RECORDS_PER_SHARD = 400
+SMALL = 400  # bytes of /small, every one a cut point in a test
 SLOW_RELEASE_TIMEOUT = 30.0  # the slow shard never blocks a handler thread longer than this
 
 
@@ -64,7 +65,8 @@ class Server:
     ``/shard/N``: shard N's JSON lines. ``/flaky/N``: 503 the first time, then shard N.
     ``/slow/N``: the first time, half of shard N, then it waits for ``release`` (the rest
     then goes to a connection that is usually dead); later, all of shard N. ``/big``: a
-    JSON-lines resource serving HEAD and single byte ranges. ``/file/NAME``: a binary file.
+    JSON-lines resource serving HEAD and single byte ranges; ``/small``: its first ``SMALL``
+    bytes, the same way. ``/file/NAME``: a binary file.
     """
 
     def __init__(self) -> None:
@@ -107,7 +109,9 @@ class Server:
                 elif kind == "slow":
                     self.slow(int(arg), first=count == 1)
                 elif kind == "big":
-                    self.big_range()
+                    self.ranges(owner.big)
+                elif kind == "small":
+                    self.ranges(owner.big[:SMALL])
                 elif kind == "file":
                     self.send_body(200, arg.encode() * 5000, {})
                 else:
@@ -132,8 +136,7 @@ class Server:
                     pass  # the worker that asked was killed
                 self.close_connection = True
 
-            def big_range(self) -> None:
-                body = owner.big
+            def ranges(self, body: bytes) -> None:
                 common = {"Accept-Ranges": "bytes"}
                 match = re.fullmatch(r"bytes=(\d+)-(\d+)", self.headers.get("Range", ""))
                 if match is None:
@@ -290,7 +293,7 @@ def test_byte_ranges_on_the_cluster(
 @pytest.mark.parametrize("read_past", [7, 64, 1 << 20])
 def test_owned_lines_every_cut_point(server: Server, read_past: int) -> None:
     """Wherever the boundary falls, the two shards' lines are the resource's lines, in order."""
-    body = server.big[:400]  # the range logic itself, in this process: no cluster needed
+    body = server.big[:SMALL]  # the range logic itself, in this process: no cluster needed
     size = len(body)
     lines = body.split(b"\n")
     if body.endswith(b"\n"):
@@ -303,10 +306,17 @@ def test_owned_lines_every_cut_point(server: Server, read_past: int) -> None:
                 for start, end in shards
                 if start < end
                 for line in dask_ingest.owned_lines(
-                    client, server.url("/big"), start, end, size, read_past
+                    client, server.url("/small"), start, end, size, read_past
                 )
             ]
             assert got == lines, cut
+
+
+def test_owned_lines_refuse_a_resource_that_changed_size(server: Server) -> None:
+    with faststream.Client(timeout=10) as client:
+        lines = dask_ingest.owned_lines(client, server.url("/small"), 0, 100, SMALL + 1, 64)
+        with pytest.raises(RuntimeError, match=f"got 'bytes 0-163/{SMALL}'"):
+            next(lines)
 
 
 def test_plan_ranges_cover_the_resource(server: Server) -> None:
