@@ -6,6 +6,7 @@ pieces as before. Same bytes, same end, same errors, caps and deadlines on every
 
 from __future__ import annotations
 
+import ssl
 import time
 import typing
 
@@ -169,11 +170,10 @@ def test_gzip_body_is_decoded(mode: str, app_server: AppServer) -> None:
         assert plain == client.get(app_server.url + "/gzip/20000").content
 
 
-def test_the_socket_receives_into_the_callers_buffer(
-    mode: str, app_server: AppServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The buffer the caller passed is the one the backend receives into, for every byte
-    that did not come in the same read as the head."""
+@pytest.fixture
+def direct(mode: str, monkeypatch: pytest.MonkeyPatch) -> list[tuple[object, int]]:
+    """Each read the backend received straight into a buffer: (the object whose buffer it
+    was, the count), recorded at the backend's `receive_into`."""
     cls: typing.Any
     if mode == "sync":
         cls = _connection.Connection
@@ -207,6 +207,15 @@ def test_the_socket_receives_into_the_callers_buffer(
             return got
 
     monkeypatch.setattr(cls, "receive_into", spy)
+    return seen
+
+
+def test_the_socket_receives_into_the_callers_buffer(
+    mode: str, app_server: AppServer, direct: list[tuple[object, int]]
+) -> None:
+    """The buffer the caller passed is the one the backend receives into, for every byte
+    that did not come in the same read as the head."""
+    seen = direct
     size = 2_000_000
     buffer = bytearray(1 << 20)
     url = app_server.url + f"/bytes/{size}"
@@ -241,3 +250,23 @@ def test_the_socket_receives_into_the_callers_buffer(
         # The event loop may read before the consumer is back: those bytes are queued as
         # pieces and copied; most go straight into the buffer all the same.
         assert received >= size // 2
+
+
+def test_tls_body(
+    mode: str,
+    tls_server: AppServer,
+    tls_client_context: ssl.SSLContext,
+    direct: list[tuple[object, int]],
+) -> None:
+    """Over TLS: the sync socket and asyncio's protocol receive into the buffer as well, trio
+    copies from its pieces; the same bytes either way."""
+    outcome = read_twice(mode, tls_server, f"/bytes/{SIZE}", 65_536, verify=tls_client_context)
+    assert outcome.body == pattern(SIZE)
+    assert outcome.counts[-2:] == [0, 0]
+    assert outcome.in_use == 0
+    assert outcome.connections == 1
+    received = sum(count for _, count in direct)
+    if mode == "trio":
+        assert received == 0
+    else:
+        assert received >= SIZE // 2  # (the second request's body is read whole, not here)
