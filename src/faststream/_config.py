@@ -69,9 +69,9 @@ class Timeout:
       N s exceeded") -- also while a `stream()` loop is still running, and also when a
       server drips bytes fast enough to keep every single read under the read timeout.
     - `min_rate=(bytes, seconds)`: `ReadTimeout` when fewer than `bytes` body bytes arrive
-      within `seconds` (curl's `--speed-limit`/`--speed-time`). The window opens when the
-      response head arrives and opens anew each time `bytes` have arrived in it, so the
-      check is O(1) per read; time the caller spends between reads counts too.
+      in any window of `seconds` from the response head on (curl's `--speed-limit` /
+      `--speed-time`). The window slides in steps of 1/32 of `seconds` (so it may reach
+      back that much further, never less); time the caller spends between reads counts too.
 
     Both apply to the network transports (HTTP/1.1 and HTTP/2 bodies); the ASGI, WSGI and
     mock transports ignore them, as they ignore the other timeouts. Any timeout raised once

@@ -154,3 +154,40 @@ def test_http2_body_that_stalls_past_a_deadline(timeout: dict[str, object], mess
         with client, pytest.raises(lib.ReadTimeout, match=message):
             client.get(url)
     assert time.monotonic() - start < 3.0  # not the 5 s read timeout
+
+
+def test_min_rate_window_slides_over_a_burst_then_a_stall() -> None:
+    # 9 bytes at once, 1 more at 1.8 s (10 within the first 2 s), then nothing until 3 s:
+    # the window (0.2 s, 2.2 s] holds only the 1 byte, so the check fails at about 2.1 s,
+    # before the last 10 bytes come (a window that restarted when the 10th byte arrived
+    # would have let the stall pass).
+    lib = FASTSTREAM
+    script: Script = [
+        Recv(),
+        Send(b"HTTP/1.1 200 OK\r\nContent-Length: 20\r\n\r\n" + b"x" * 9),
+        Sleep(1.8),
+        Send(b"x"),
+        Sleep(1.2),
+        Send(b"x" * 10),
+    ]
+    start = time.monotonic()
+    with RawServer([script]) as server:
+        with lib.Client(timeout=lib.Timeout(10.0, min_rate=(10, 2.0))) as client:
+            with pytest.raises(lib.ReadTimeout, match=r"transfer rate below 10 bytes in 2 s"):
+                client.get(server.url)
+        elapsed = time.monotonic() - start
+    assert 1.9 <= elapsed < 2.95
+
+
+def test_min_rate_counts_every_window_from_the_head_of_a_body_read_in_small_steps() -> None:
+    # 20 bytes a second in 40 reads of 1 byte: every 1 s window holds about 20, the rate
+    # asks for 10, so the body completes (the buckets add reads up, they never drop one).
+    lib = FASTSTREAM
+    steps: Script = [
+        Recv(),
+        Send(b"HTTP/1.1 200 OK\r\nContent-Length: 40\r\n\r\n"),
+        *drip(40, 0.05),
+    ]
+    with RawServer([steps]) as server:
+        with lib.Client(timeout=lib.Timeout(10.0, min_rate=(10, 1.0))) as client:
+            assert client.get(server.url).content == b"x" * 40

@@ -9,6 +9,7 @@ loops run exactly as before; the object is never created.
 
 from __future__ import annotations
 
+import collections
 import time
 import typing
 
@@ -32,19 +33,36 @@ def _fmt(seconds: float) -> str:
     return f"{seconds:g}"
 
 
+# The rate window is kept as this many buckets of `seconds / _BUCKETS` each (plus the one
+# being filled): memory and the work per read stay bounded however many reads a window holds.
+_BUCKETS = 32
+
+
 class Deadlines:
     """The total deadline and the rate window of one exchange (a monotonic clock).
 
-    The rate window opens when the response head arrives (`start_body`) and opens anew each
-    time `min_rate[0]` bytes have arrived in it; a window that closes short of them is a
-    `ReadTimeout`. Restarting the window at each success keeps the bookkeeping O(1) per read.
+    The rate check slides: from the response head on (`start_body`), every stretch of
+    `min_rate[1]` seconds must bring at least `min_rate[0]` bytes. Arrivals are counted in
+    buckets of 1/32 of the window, so a window may reach back up to one bucket further than
+    `min_rate[1]` (never a false failure; a slow transfer fails at most one bucket late).
 
     `limit` is the earliest instant at which either could expire (infinity: neither), so that
     the body loop does one clock read and one comparison per read (`wait`), and calls
     `received` only when `rate` is set.
     """
 
-    __slots__ = ("_bytes", "_deadline", "_timeouts", "_total", "_window_end", "limit", "rate")
+    __slots__ = (
+        "_buckets",
+        "_deadline",
+        "_head",
+        "_sum",
+        "_timeouts",
+        "_total",
+        "_width",
+        "_window_end",
+        "limit",
+        "rate",
+    )
 
     def __init__(self, timeouts: typing.Mapping[str, typing.Any]) -> None:
         self._timeouts = timeouts
@@ -56,7 +74,11 @@ class Deadlines:
         self._deadline: float = _NEVER if deadline is None else deadline
         self.rate: tuple[int, float] | None = timeouts.get("min_rate")
         self._window_end = _NEVER
-        self._bytes = 0
+        # [bucket number counted from the head, bytes in it], oldest first
+        self._buckets: collections.deque[list[int]] = collections.deque()
+        self._sum = 0  # the bytes in `_buckets`
+        self._head = 0.0
+        self._width = 1.0
         self.limit = self._deadline
 
     def bounded(self) -> dict[str, typing.Any]:
@@ -71,10 +93,14 @@ class Deadlines:
         return timeouts
 
     def start_body(self) -> None:
-        """The response head has arrived: the first rate window opens."""
-        if self.rate is not None:
-            self._window_end = time.monotonic() + self.rate[1]
-            self._bytes = 0
+        """The response head has arrived: the rate check starts (a first window from now)."""
+        rate = self.rate
+        if rate is not None:
+            self._head = time.monotonic()
+            self._width = rate[1] / _BUCKETS  # both parts of min_rate are positive
+            self._buckets.clear()
+            self._sum = 0
+            self._window_end = self._head + rate[1]
             self.limit = min(self._deadline, self._window_end)
 
     def wait(self, read: float | None) -> float | None:
@@ -88,16 +114,37 @@ class Deadlines:
         return left if read is None or left < read else read
 
     def received(self, pieces: typing.Iterable[bytes]) -> None:
-        """Count body bytes towards the rate window (opening a new one once it is met)."""
+        """Count body bytes towards the rate window, and move `limit` to the instant the
+        window would hold too few of them if nothing more came."""
         rate = self.rate
         if rate is None:
             return
+        count = 0
         for piece in pieces:
-            self._bytes += len(piece)
-        if self._bytes >= rate[0]:
-            self._window_end = time.monotonic() + rate[1]
-            self._bytes = 0
-            self.limit = min(self._deadline, self._window_end)
+            count += len(piece)
+        buckets = self._buckets
+        index = int((time.monotonic() - self._head) / self._width)
+        if buckets and buckets[-1][0] == index:
+            buckets[-1][1] += count
+        else:
+            buckets.append([index, count])
+        total = self._sum + count
+        oldest = index - _BUCKETS  # buckets older than this are out of every window from now
+        while buckets[0][0] < oldest:
+            total -= buckets.popleft()[1]
+        self._sum = total
+        # The newest buckets that still hold `rate[0]` bytes together: the window fails once
+        # the oldest of them has slid out of it.
+        need = rate[0]
+        held = 0
+        end = self._head + rate[1]  # never before a whole window from the head
+        for number, size in reversed(buckets):
+            held += size
+            if held >= need:
+                end = max(end, self._head + (number + _BUCKETS + 1) * self._width)
+                break
+        self._window_end = end
+        self.limit = min(self._deadline, end)
 
     def expired(self, exc: BaseException) -> None:
         """After a timeout `exc`: raise the deadline's `ReadTimeout` if one has passed.
