@@ -21,6 +21,7 @@ Errors: `SSEError` when the media type is not ``text/event-stream`` (raised by t
 
 from __future__ import annotations
 
+import random
 import typing
 from collections.abc import AsyncIterator, Generator, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -67,6 +68,8 @@ _MEDIA_TYPE = "text/event-stream"
 RECONNECTABLE = (NetworkError, TimeoutException, RemoteProtocolError)
 # The least wait between two attempts, whatever the server's retry says: never a hot loop.
 _MIN_WAIT = 0.1
+# Each wait is drawn from [wait, wait * (1 + _JITTER)] (then capped by max_wait).
+_JITTER = 0.2
 
 
 class ServerSentEvent(_cstream.ServerSentEvent):
@@ -235,9 +238,10 @@ class Reconnection:
     One decoder serves every connection of the session, so the last event ID (sent as
     ``Last-Event-ID``) and the server's ``retry`` carry over, as in a browser's EventSource.
     The wait before a reconnection is the server's ``retry`` (else `retry` seconds), times
-    `backoff` for each further attempt in a row that brought no event, at least 0.1 s and at
-    most `max_wait`. `max_reconnects` bounds the attempts in a row without an event (None: no
-    bound); an event resets the count.
+    `backoff` for each further attempt in a row that brought no event, at least 0.1 s, plus a
+    random 0-20 % (so that clients cut off together spread out), and at most `max_wait`.
+    `max_reconnects` bounds the attempts in a row without an event (None: no bound); an event
+    resets the count.
     """
 
     def __init__(
@@ -317,4 +321,7 @@ class Reconnection:
             wait = max(base, _MIN_WAIT) * self._backoff ** (self._attempts - 1)
         except OverflowError:  # a very long run of failures: the cap applies
             wait = self._max_wait
+        # Jitter, upwards only (never sooner than the server asked): clients that one server
+        # restart cut off together do not all come back at the same instant.
+        wait *= random.uniform(1.0, 1.0 + _JITTER)
         return min(self._max_wait, wait)

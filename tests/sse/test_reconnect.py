@@ -10,6 +10,7 @@ import typing
 import pytest
 
 import faststream
+from faststream._sse import Reconnection
 from tests.client._backends import run_on
 from tests.wire._raw_server import Close, Recv, Send, Sleep, StartServer, response
 
@@ -245,3 +246,27 @@ def test_max_wait_caps_the_servers_retry(raw_server: StartServer) -> None:
     events, error, seconds = read("sync", server.url, max_wait=0.2)
     assert (events, error) == ([("message", "a", "", 100000)], None)
     assert 0.2 <= seconds < 2.0
+
+
+def test_the_default_wait_is_three_seconds(raw_server: StartServer) -> None:
+    # no retry field from the server and no retry keyword: a browser's 3 s (plus jitter)
+    server = raw_server([Recv(), head(), END, Close()], [Recv(), NO_CONTENT, Close()])
+    _, error, seconds = read("sync", server.url)
+    assert error is None
+    assert server.accepted == 2
+    assert 3.0 <= seconds < 5.0
+
+
+def test_waits_spread_upwards_and_stay_under_the_cap() -> None:
+    plan = Reconnection(
+        last_event_id=None, max_reconnects=None, retry=1.0, max_wait=30.0, backoff=1.0,
+        max_event_size=None,
+    )  # fmt: skip
+    waits = [plan.wait(None) for _ in range(40)]
+    assert all(w is not None and 1.0 <= w <= 1.2 for w in waits)  # never sooner than asked
+    assert len(set(waits)) > 1  # clients cut off together do not return together
+    capped = Reconnection(
+        last_event_id=None, max_reconnects=None, retry=1.0, max_wait=0.5, backoff=2.0,
+        max_event_size=None,
+    )  # fmt: skip
+    assert {capped.wait(None) for _ in range(10)} == {0.5}
