@@ -191,8 +191,10 @@ def line_stage(encoding: str, max_line_length: int | None = None) -> Stage[str]:
     characters on the text path; a longer one raises `LineTooLongError` as soon as the part
     buffered exceeds it, so memory stays bounded."""
     if _cstream.bytes_lines_supported(encoding):
-        splitter = _cstream.ByteLineDecoder(encoding, max_line_length)
-        return Stage(splitter.decode, splitter.flush)
+        if max_line_length is None:
+            splitter = _cstream.ByteLineDecoder(encoding, None)
+            return Stage(splitter.decode, splitter.flush)
+        return _capped_byte_lines(encoding, max_line_length)
     decoder = _cstream.TextDecoder(encoding)
     lines = _cstream.LineDecoder(max_line_length)
     decode, split = decoder.decode, lines.decode
@@ -210,29 +212,111 @@ def line_stage(encoding: str, max_line_length: int | None = None) -> Stage[str]:
 _TERMINATOR = re.compile(rb"[\r\n]")
 
 
+class LinesBeforeTooLong(_cstream.LineTooLongError):
+    """A line past the cap, raised by a stage's step together with `items`, what the lines
+    before it in the same piece completed: `Pipeline` hands those out first, then raises."""
+
+    def __init__(self, message: str, items: list[typing.Any]) -> None:
+        super().__init__(message)
+        self.items = items
+
+
 def line_capped(stage: Stage[T], max_line_length: int) -> Stage[T]:
     """`stage` behind a check that no line of the bytes it is given (ending at \\n or \\r) is
     longer than `max_line_length` bytes, terminator excluded: `LineTooLongError` as soon as
-    the part seen exceeds it. For stages that split lines themselves (server-sent events)."""
-    step = stage.step
+    the part seen exceeds it (so the stage never buffers more than the cap plus one piece).
+
+    The lines of the piece before the over-long one still reach the stage, and the stage is
+    then ended (a line held back at a CR is complete: the error ends the body anyway); their
+    items travel in `LinesBeforeTooLong`. Any later call raises the same error again."""
+    step, end = stage.step, stage.end
     run = 0  # bytes of the line in progress, before the next piece
+    failed: _cstream.LineTooLongError | None = None
+
+    def first_long_line(piece: bytes, before: int) -> int:
+        # where the first line longer than the cap starts in `piece` (`before`: the bytes of
+        # its first line that came in earlier pieces)
+        start, length = 0, before
+        for match in _TERMINATOR.finditer(piece):
+            if length + match.start() - start > max_line_length:
+                return start
+            start, length = match.end(), 0
+        return start  # the unterminated rest
 
     def checked(piece: bytes) -> list[T]:
-        nonlocal run
+        nonlocal run, failed
+        if failed is not None:
+            raise failed
         parts = _TERMINATOR.split(piece)
+        before = run
         if len(parts) == 1:
+            fits = run + len(piece) <= max_line_length
             run += len(piece)
-        elif run + len(parts[0]) > max_line_length or (
-            len(parts) > 2 and max(map(len, parts[1:-1])) > max_line_length
-        ):
-            run = max_line_length + 1
         else:
+            fits = (
+                run + len(parts[0]) <= max_line_length
+                and len(parts[-1]) <= max_line_length
+                and (len(parts) == 2 or max(map(len, parts[1:-1])) <= max_line_length)
+            )
             run = len(parts[-1])
-        if run > max_line_length:
-            raise _cstream.LineTooLongError(f"line longer than {max_line_length} bytes")
-        return step(piece)
+        if fits:
+            return step(piece)
+        message = f"line longer than {max_line_length} bytes"
+        failed = _cstream.LineTooLongError(message)
+        at = first_long_line(piece, before)
+        if at == 0 and before:
+            raise failed  # the stage holds the start of the over-long line: nothing to end
+        items = (step(piece[:at]) if at else []) + end()
+        if not items:
+            raise failed
+        raise LinesBeforeTooLong(message, items)
 
-    return Stage(checked, stage.end)
+    def ended() -> list[T]:
+        if failed is not None:
+            raise failed
+        return end()
+
+    return Stage(checked, ended)
+
+
+def _capped_byte_lines(encoding: str, max_line_length: int) -> Stage[str]:
+    """`iter_lines` on the bytes path under a line cap: the compiled splitter checks the cap;
+    when a piece crosses it, the lines of that piece before the over-long one are split again
+    from the bytes the splitter had not handed out yet (kept here as `tail`: the line in
+    progress, or one held back at a final CR), and travel in `LinesBeforeTooLong`."""
+    splitter = _cstream.ByteLineDecoder(encoding, max_line_length)
+    decode = splitter.decode
+    tail: list[bytes] = []  # the stream's bytes after its last handed-out line
+
+    def step(piece: bytes) -> list[str]:
+        try:
+            lines: list[str] = decode(piece)
+        except _cstream.LineTooLongError as exc:
+            rest = b"".join(tail) + piece
+            fresh = _cstream.ByteLineDecoder(encoding, None)
+            stage = line_capped(Stage(fresh.decode, fresh.flush), max_line_length)
+            try:
+                stage.step(rest)
+            except LinesBeforeTooLong as cut:
+                raise LinesBeforeTooLong(str(exc), cut.items) from None
+            raise
+        if tail and tail[-1].endswith(b"\r"):
+            tail.clear()  # the line held back at that CR went out with this piece's first byte
+        # two scans from the end of the piece: the work per piece does not grow with its lines
+        end = len(piece) - 1 if piece.endswith(b"\r") else len(piece)
+        last = max(piece.rfind(b"\n", 0, end), piece.rfind(b"\r", 0, end))
+        if last < 0:
+            tail.append(piece)
+        else:
+            tail[:] = (piece[last + 1 :],)
+        return lines
+
+    return Stage(step, splitter.flush)
+
+
+def _then_raise(exc: LinesBeforeTooLong) -> Iterator[list[T]]:
+    yield exc.items
+    raise exc
 
 
 class Pipeline(typing.Generic[T]):
@@ -268,14 +352,21 @@ class Pipeline(typing.Generic[T]):
             # path).
             self.feed = self._feed_identity if decoder is None else self._feed_decoded
 
-    def _feed_identity(self, raw: bytes) -> tuple[list[T]]:
-        return (self._stage.step(raw),)
+    def _feed_identity(self, raw: bytes) -> Iterable[list[T]]:
+        try:
+            return (self._stage.step(raw),)
+        except LinesBeforeTooLong as exc:
+            return _then_raise(exc)
 
     def _feed_decoded(self, raw: bytes) -> Iterator[list[T]]:
         assert self._decoder is not None
         step = self._stage.step
         for piece in self._decoder.decode(raw):
-            yield step(piece)
+            try:
+                batch = step(piece)
+            except LinesBeforeTooLong as exc:
+                yield from _then_raise(exc)
+            yield batch
 
     def _feed_capped(self, raw: bytes) -> Iterator[list[T]]:
         pieces: Iterable[bytes] = (raw,) if self._decoder is None else self._decoder.decode(raw)
@@ -287,13 +378,17 @@ class Pipeline(typing.Generic[T]):
         step = self._stage.step
         for piece in pieces:
             room = typing.cast(int, self._room)
-            if len(piece) > room:
-                if room:
-                    self._room = 0
-                    yield step(piece[:room])
-                raise CapExceeded(f"response body exceeded max_decoded_bytes={self._cap}")
-            self._room = room - len(piece)
-            yield step(piece)
+            try:
+                if len(piece) > room:
+                    if room:
+                        self._room = 0
+                        yield step(piece[:room])
+                    raise CapExceeded(f"response body exceeded max_decoded_bytes={self._cap}")
+                self._room = room - len(piece)
+                batch = step(piece)
+            except LinesBeforeTooLong as exc:
+                yield from _then_raise(exc)
+            yield batch
 
     def finish(self) -> Iterator[list[T]]:
         if self._decoder is not None:
@@ -302,12 +397,21 @@ class Pipeline(typing.Generic[T]):
                 yield from self._capped(self._decoder.flush())
             else:
                 for piece in self._decoder.flush():
-                    yield step(piece)
+                    try:
+                        batch = step(piece)
+                    except LinesBeforeTooLong as exc:
+                        yield from _then_raise(exc)
+                    yield batch
         yield self._stage.end()
 
 
 def replay(stage: Stage[T], content: bytes) -> Iterator[T]:
     """A stage run over a body already read: `content` as one piece, then the end."""
     if content:
-        yield from stage.step(content)
+        try:
+            items = stage.step(content)
+        except LinesBeforeTooLong as exc:
+            yield from exc.items
+            raise
+        yield from items
     yield from stage.end()
