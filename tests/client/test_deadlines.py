@@ -191,3 +191,18 @@ def test_min_rate_counts_every_window_from_the_head_of_a_body_read_in_small_step
     with RawServer([steps]) as server:
         with lib.Client(timeout=lib.Timeout(10.0, min_rate=(10, 1.0))) as client:
             assert client.get(server.url).content == b"x" * 40
+
+
+def test_total_covers_the_wait_for_a_pool_slot() -> None:
+    # one connection, held by an open stream: the second request waits for the pool, and the
+    # total deadline ends that wait, not the much longer pool timeout
+    lib = FASTSTREAM
+    script: Script = [Recv(), Send(HEAD_10 + b"12345"), Sleep(5.0)]
+    limits = lib.Limits(max_connections=1)
+    with RawServer([script, script]) as server:
+        with lib.Client(timeout=lib.Timeout(5.0), limits=limits) as client:
+            with client.stream("GET", server.url):
+                start = time.monotonic()
+                with pytest.raises(lib.ReadTimeout, match=r"total deadline of 0\.5 s exceeded"):
+                    client.get(server.url, timeout=lib.Timeout(5.0, total=0.5))
+                assert time.monotonic() - start < 3.0
