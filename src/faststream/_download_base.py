@@ -259,6 +259,12 @@ class Plan:
     def _reset_hashes(self) -> None:
         self._sha = hashlib.sha256()
         self._check = hashlib.new(self.expected[0]) if self.expected else None
+        if self._check is not None and self._check.name == self._sha.name:
+            self._check = self._sha  # a sha256 checksum: one digest, computed once
+        # every distinct digest the stored bytes go through
+        self._digests = [self._sha]
+        if self._check is not None and self._check is not self._sha:
+            self._digests.append(self._check)
         self._frontier = 0  # segments: every byte before it is hashed
 
     def _hash_existing(self, size: int) -> None:
@@ -269,9 +275,8 @@ class Plan:
                 if not block:
                     break
                 remaining -= len(block)
-                self._sha.update(block)
-                if self._check is not None:
-                    self._check.update(block)
+                for digest in self._digests:
+                    digest.update(block)
 
     # the response
 
@@ -377,8 +382,7 @@ class Plan:
         buffering = self.chunk_size if self.chunk_size > 1 else 0  # 1 means lines: not for bytes
         self._file = open(self.part, "ab" if append else "wb", buffering=buffering)  # noqa: SIM115
         if self.write_behind:
-            hashes = [self._sha] if self._check is None else [self._sha, self._check]
-            self._writer = PartWriter(self._file, hashes, self._wrap_disk_error)
+            self._writer = PartWriter(self._file, self._digests, self._wrap_disk_error)
 
     def _wrap_disk_error(self, exc: OSError) -> BaseException:
         return _disk_error(exc, self.part)
@@ -407,9 +411,8 @@ class Plan:
                 self._file.write(chunk)
             except OSError as exc:
                 raise _disk_error(exc, self.part) from exc
-            self._sha.update(chunk)
-            if self._check is not None:
-                self._check.update(chunk)
+            for digest in self._digests:
+                digest.update(chunk)
         self.offset += len(chunk)
         self.progress.add(len(chunk))
 
@@ -569,9 +572,8 @@ class Plan:
                 block = os.pread(fd, n, self._frontier)
                 if len(block) != n:
                     raise OSError(f"{self.part}: shorter than its written segments")
-                self._sha.update(block)
-                if self._check is not None:
-                    self._check.update(block)
+                for digest in self._digests:
+                    digest.update(block)
                 self._frontier += n
         finally:
             self._hash_lock.release()

@@ -7,6 +7,7 @@ import hashlib
 import io
 import os
 import threading
+import types
 import typing
 from pathlib import Path
 
@@ -166,3 +167,49 @@ def test_download_with_and_without_the_writer_thread(
     assert result.sha256 == sha256(body)
     ranges = [r.headers.get("range") for r in server.requests]
     assert ranges == [None, "bytes=400000-", "bytes=800000-", "bytes=1200000-"]
+
+
+class CountingHash:
+    """A hashlib object that counts the bytes it is given."""
+
+    hashed: typing.ClassVar[list[int]] = []
+
+    def __init__(self, inner: typing.Any) -> None:
+        self._inner = inner
+        self.name = inner.name
+
+    def update(self, data: typing.Any) -> None:
+        CountingHash.hashed.append(len(memoryview(data)))
+        self._inner.update(data)
+
+    def hexdigest(self) -> str:
+        return typing.cast(str, self._inner.hexdigest())
+
+
+@pytest.mark.parametrize(("algorithm", "passes"), [("sha256", 1), ("md5", 2)])
+@pytest.mark.parametrize("segments", [1, 4])
+def test_a_sha256_checksum_hashes_each_byte_once(
+    server: RangeServer,
+    body: bytes,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    algorithm: str,
+    passes: int,
+    segments: int,
+) -> None:
+    """The result's sha256 and a sha256 checksum are one digest: the body goes through sha256
+    once, not twice; another algorithm is a second pass."""
+    counting = types.SimpleNamespace(
+        sha256=lambda: CountingHash(hashlib.sha256()),
+        new=lambda name: CountingHash(hashlib.new(name)),
+    )
+    monkeypatch.setattr(_download_base, "hashlib", counting)
+    monkeypatch.setattr(CountingHash, "hashed", [])
+    digest = hashlib.new(algorithm, body).hexdigest()
+    target = tmp_path / "out.bin"
+    result = fetch(
+        "sync", server.url + "/f", target, checksum=f"{algorithm}:{digest}", segments=segments
+    )
+    assert result.sha256 == sha256(body)
+    assert target.read_bytes() == body
+    assert sum(CountingHash.hashed) == passes * len(body)
