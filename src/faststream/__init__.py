@@ -160,31 +160,43 @@ for _name in __all__:
         _locals[_name].__module__ = "faststream"
 del _locals, _name
 
-# faststream as an httpx transport (for code that requires an `httpx.Client`): imported on
-# first use, because it imports httpx, which faststream never depends on. Not in `__all__`
-# (a star import must not need httpx) and not cached in the namespace, which holds exactly
-# `__all__`'s names.
+# faststream as an httpx (or httpx2) transport, for code that requires an `httpx.Client` (or
+# an `httpx2.Client`): imported on first use, because each imports its library, which
+# faststream never depends on. Not in `__all__` (a star import must need neither) and not
+# cached in the namespace, which holds exactly `__all__`'s names.
 import typing as _typing  # noqa: E402
 
 if _typing.TYPE_CHECKING:
+    from ._httpx2_transport import (
+        AsyncHTTPX2Transport as AsyncHTTPX2Transport,
+        HTTPX2Transport as HTTPX2Transport,
+    )
     from ._httpx_transport import (
         AsyncHTTPXTransport as AsyncHTTPXTransport,
         HTTPXTransport as HTTPXTransport,
     )
 else:
+    # lazy name: (the library it needs, faststream's module that binds it)
+    _TRANSPORTS = {
+        "HTTPXTransport": ("httpx", "_httpx_transport"),
+        "AsyncHTTPXTransport": ("httpx", "_httpx_transport"),
+        "HTTPX2Transport": ("httpx2", "_httpx2_transport"),
+        "AsyncHTTPX2Transport": ("httpx2", "_httpx2_transport"),
+    }
 
     def __getattr__(name: str) -> object:
-        if name in ("HTTPXTransport", "AsyncHTTPXTransport"):
+        if name in _TRANSPORTS:
+            import importlib
+
+            library, module = _TRANSPORTS[name]
             try:
-                import httpx  # noqa: F401
+                importlib.import_module(library)
             except ImportError:
                 raise ImportError(
-                    f"faststream.{name} is faststream as an httpx transport and needs httpx: "
-                    "pip install httpx"
+                    f"faststream.{name} is faststream as an {library} transport and needs "
+                    f"{library}: pip install {library}"
                 ) from None
-            from . import _httpx_transport
-
-            return getattr(_httpx_transport, name)
+            return getattr(importlib.import_module(f".{module}", __name__), name)
         raise AttributeError(f"module 'faststream' has no attribute {name!r}")
 
 
