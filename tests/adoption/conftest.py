@@ -3,6 +3,9 @@
 * `kind`: "httpx" (httpx's own default transport, the oracle) or "faststream"
   (`faststream.HTTPXTransport` / `AsyncHTTPXTransport`); a differential scenario runs with
   both and asserts the same observable results.
+* `hx`: the library the client comes from, httpx 0.28 or httpx2 (same transport API): the
+  oracle is that library's own transport, faststream's is `HTTPXTransport` or
+  `HTTPX2Transport` (and the async twins).
 * `app_server`: tests/servers/app.py's server, fresh per test; `proxy_server`: a forward proxy;
   `tls_files` (session): a trustme CA and a certificate for 127.0.0.1 and localhost.
 * No proxy or CA environment variables (autouse `clean_environment`), so the machine's
@@ -11,8 +14,10 @@
 
 from __future__ import annotations
 
+import importlib
 import socket
 import threading
+import types
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,6 +36,11 @@ KINDS = ["httpx", "faststream"]
 @pytest.fixture(params=KINDS)
 def kind(request: pytest.FixtureRequest) -> str:
     return str(request.param)
+
+
+@pytest.fixture(params=["httpx", "httpx2"])
+def hx(request: pytest.FixtureRequest) -> types.ModuleType:
+    return importlib.import_module(request.param)
 
 
 @pytest.fixture

@@ -1,13 +1,15 @@
 """`httpx.AsyncClient(transport=faststream.AsyncHTTPXTransport())` against
-`httpx.AsyncClient()`, on asyncio, uvloop and trio (`backend`).
+`httpx.AsyncClient()` (and the same with httpx2, `hx`), on asyncio, uvloop and trio
+(`backend`).
 
-The same observable results through httpx's default transport (the oracle) and faststream's
-(`kind`): bodies, decoding by httpx, streaming, connection reuse, exception types, pool
+The same observable results through the library's default transport (the oracle) and
+faststream's (`kind`): bodies, decoding by httpx, streaming, connection reuse, exception types, pool
 limits, concurrency and HTTP/2.
 """
 
 from __future__ import annotations
 
+import types
 import typing
 
 import anyio
@@ -27,26 +29,30 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-def transport(kind: str, **kwargs: typing.Any) -> httpx.AsyncBaseTransport:
+def transport(hx: types.ModuleType, kind: str, **kwargs: typing.Any) -> typing.Any:
+    """`hx`'s own default transport (the oracle) or faststream's transport for `hx`."""
     if kind == "faststream":
-        return faststream.AsyncHTTPXTransport(**kwargs)
-    return httpx.AsyncHTTPTransport(**kwargs)
+        ours = faststream.AsyncHTTPXTransport if hx is httpx else faststream.AsyncHTTPX2Transport
+        return ours(**kwargs)
+    return hx.AsyncHTTPTransport(**kwargs)
 
 
-def client(kind: str, server: AppServer, **kwargs: typing.Any) -> httpx.AsyncClient:
-    limits = kwargs.pop("limits", httpx.Limits(max_connections=100, max_keepalive_connections=20))
-    return httpx.AsyncClient(
-        transport=transport(kind, limits=limits), base_url=server.url, **kwargs
+def client(hx: types.ModuleType, kind: str, server: AppServer, **kwargs: typing.Any) -> typing.Any:
+    limits = kwargs.pop("limits", hx.Limits(max_connections=100, max_keepalive_connections=20))
+    return hx.AsyncClient(
+        transport=transport(hx, kind, limits=limits), base_url=server.url, **kwargs
     )
 
 
-def test_requests_bodies_and_decoding(backend: str, kind: str, app_server: AppServer) -> None:
+def test_requests_bodies_and_decoding(
+    backend: str, hx: types.ModuleType, kind: str, app_server: AppServer
+) -> None:
     async def upload() -> typing.AsyncIterator[bytes]:
         for i in range(20):
             yield pattern(5000 + i)
 
     async def main() -> None:
-        async with client(kind, app_server, follow_redirects=True) as http:
+        async with client(hx, kind, app_server, follow_redirects=True) as http:
             response = await http.get("/bytes/200000")
             assert response.content == pattern(200_000)
             assert response.http_version == "HTTP/1.1"
@@ -66,7 +72,7 @@ def test_requests_bodies_and_decoding(backend: str, kind: str, app_server: AppSe
 
 
 def test_streamed_upload_is_not_buffered(
-    backend: str, kind: str, upload_server: StreamingUploadServer
+    backend: str, hx: types.ModuleType, kind: str, upload_server: StreamingUploadServer
 ) -> None:
     async def body() -> typing.AsyncIterator[bytes]:
         yield upload_server.FIRST
@@ -77,15 +83,26 @@ def test_streamed_upload_is_not_buffered(
         yield b"second"
 
     async def main() -> str:
-        async with httpx.AsyncClient(transport=transport(kind)) as http:
-            return (await http.post(upload_server.url, content=body())).text
+        async with hx.AsyncClient(transport=transport(hx, kind)) as http:
+            return str((await http.post(upload_server.url, content=body())).text)
 
     assert run_on(backend, main) == str(len(b"b\r\nfirst piece\r\n6\r\nsecond\r\n0\r\n\r\n"))
 
 
-def test_streaming_and_close_mid_stream(backend: str, kind: str, app_server: AppServer) -> None:
+# httpx2's own async generators (`Response.aiter_raw`, the client's bound stream, httpcore2's
+# body) are left unfinished by a loop that stops early and are not closed by httpx2; trio warns
+# when it finalizes them, whatever the transport (httpx2's own too). faststream's are closed.
+IGNORE_HTTPX2_GENERATORS = pytest.mark.filterwarnings(
+    "ignore:Async generator '(httpx2|httpcore2)\\.:ResourceWarning"
+)
+
+
+@IGNORE_HTTPX2_GENERATORS
+def test_streaming_and_close_mid_stream(
+    backend: str, hx: types.ModuleType, kind: str, app_server: AppServer
+) -> None:
     async def main() -> None:
-        async with client(kind, app_server) as http:
+        async with client(hx, kind, app_server) as http:
             async with http.stream("GET", "/jsonl/200") as response:
                 lines = [line async for line in response.aiter_lines()]
             assert len(lines) == 200
@@ -101,11 +118,12 @@ def test_streaming_and_close_mid_stream(backend: str, kind: str, app_server: App
     assert app_server.connections_accepted == 2  # the unfinished body's connection closed
 
 
+@IGNORE_HTTPX2_GENERATORS
 def test_iterating_the_stream_again_continues_it(
-    backend: str, kind: str, app_server: AppServer
+    backend: str, hx: types.ModuleType, kind: str, app_server: AppServer
 ) -> None:
     async def main() -> None:
-        async with client(kind, app_server) as http:
+        async with client(hx, kind, app_server) as http:
             async with http.stream("GET", "/bytes/300000") as response:
                 stream = typing.cast(typing.AsyncIterable[bytes], response.stream)
                 iterator = aiter(stream)
@@ -118,36 +136,40 @@ def test_iterating_the_stream_again_continues_it(
     assert app_server.connections_accepted == 1
 
 
-def test_exception_types(backend: str, kind: str, app_server: AppServer, closed_port: int) -> None:
+def test_exception_types(
+    backend: str, hx: types.ModuleType, kind: str, app_server: AppServer, closed_port: int
+) -> None:
     async def main() -> None:
-        async with client(kind, app_server, timeout=0.2) as http:
-            with pytest.raises(httpx.ReadTimeout) as info:
+        async with client(hx, kind, app_server, timeout=0.2) as http:
+            with pytest.raises(hx.ReadTimeout) as info:
                 await http.get("/slow-headers?delay=3")
             assert info.value.request.url.path == "/slow-headers"
             async with http.stream("GET", "/slow-body?n=2000&delay=3") as response:
-                with pytest.raises(httpx.ReadTimeout):
+                with pytest.raises(hx.ReadTimeout):
                     await response.aread()
-            with pytest.raises(httpx.ConnectError) as connect:
+            with pytest.raises(hx.ConnectError) as connect:
                 await http.get(f"http://127.0.0.1:{closed_port}/")
             assert connect.value.request.url.port == closed_port
 
     run_on(backend, main)
 
 
-def test_pool_timeout_and_concurrency(backend: str, kind: str, app_server: AppServer) -> None:
+def test_pool_timeout_and_concurrency(
+    backend: str, hx: types.ModuleType, kind: str, app_server: AppServer
+) -> None:
     async def main() -> None:
-        limits = httpx.Limits(max_connections=1)
-        timeout = httpx.Timeout(5.0, pool=0.2)
-        async with client(kind, app_server, limits=limits, timeout=timeout) as http:
+        limits = hx.Limits(max_connections=1)
+        timeout = hx.Timeout(5.0, pool=0.2)
+        async with client(hx, kind, app_server, limits=limits, timeout=timeout) as http:
             async with http.stream("GET", "/bytes/10"):
-                with pytest.raises(httpx.PoolTimeout):
+                with pytest.raises(hx.PoolTimeout):
                     await http.get("/bytes/10")
             assert (await http.get("/bytes/3")).content == pattern(3)
-        async with client(kind, app_server) as http:
+        async with client(hx, kind, app_server) as http:
 
             def fetch(size: int) -> typing.Callable[[], typing.Awaitable[bytes]]:
                 async def get() -> bytes:
-                    return (await http.get(f"/bytes/{size}")).content
+                    return bytes((await http.get(f"/bytes/{size}")).content)
 
                 return get
 
@@ -162,12 +184,12 @@ def test_pool_timeout_and_concurrency(backend: str, kind: str, app_server: AppSe
 # out waiting for the server's SETTINGS when it opens an h2c connection to this test server
 # (about 1 run in 15; never in 25 runs on asyncio) -- a backend issue this module is not about.
 @pytest.mark.parametrize("backend", ["asyncio", "trio"])
-def test_http2_prior_knowledge_multiplexed(backend: str, kind: str) -> None:
+def test_http2_prior_knowledge_multiplexed(backend: str, hx: types.ModuleType, kind: str) -> None:
     async def main(url: str) -> None:
-        async with httpx.AsyncClient(transport=transport(kind, http1=False, http2=True)) as http:
+        async with hx.AsyncClient(transport=transport(hx, kind, http1=False, http2=True)) as http:
 
-            def fetch(size: int) -> typing.Callable[[], typing.Awaitable[httpx.Response]]:
-                async def get() -> httpx.Response:
+            def fetch(size: int) -> typing.Callable[[], typing.Awaitable[typing.Any]]:
+                async def get() -> typing.Any:
                     return await http.get(f"{url}/bytes/{size}")
 
                 return get
