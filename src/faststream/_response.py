@@ -555,8 +555,7 @@ class Response:
             self._content is not None
             or self.is_stream_consumed
             or self.is_closed
-            or not isinstance(stream, kind)
-            or not callable(getattr(stream, "readinto", None))
+            or not isinstance(stream, _buffer_reading_streams(kind))
             or self.headers._has_any(_CONTENT_ENCODING)
             or self._caps is not None
         ):
@@ -867,6 +866,20 @@ class Response:
         self.extensions = {}
         # Unread streaming content is gone: reading raises StreamClosed.
         self.stream = UnattachedStream()
+
+
+def _buffer_reading_streams(
+    kind: type[SyncByteStream] | type[AsyncByteStream],
+) -> type[SyncByteStream] | type[AsyncByteStream]:
+    # The transport streams whose `readinto` receives into a caller's buffer (imported
+    # here: the transports import this module).
+    if kind is SyncByteStream:
+        from ._transports._http11 import ResponseStream
+
+        return ResponseStream
+    from ._transports._async_http11 import AsyncResponseStream
+
+    return AsyncResponseStream
 
 
 def _writable(buffer: WritableBuffer) -> memoryview:
