@@ -339,9 +339,9 @@ class Response:
 
     @property
     def trailers(self) -> Headers:
-        """The trailer fields of an HTTP/1.1 chunked body (names lowercased), once the body
-        has been read to its end; empty before, and for a body without trailers. Never merged
-        into `headers`."""
+        """The trailer fields of an HTTP/1.1 chunked body or HTTP/2 trailing HEADERS (names
+        lowercased), once the body has been read to its end; empty before, and for a body
+        without trailers. Never merged into `headers`."""
         fields: typing.Sequence[tuple[bytes, bytes]] = getattr(self.stream, "trailers", ())
         return Headers(list(fields))
 

@@ -44,6 +44,21 @@ def pattern(n: int) -> bytes:
     return (b"abcdefghijklmnopqrstuvwxyz" * (n // 26 + 1))[:n]
 
 
+def _linger(sock: socket.socket) -> None:
+    """Half-closes `sock` and reads until the client closes too (at most a second)."""
+    try:
+        sock.shutdown(socket.SHUT_WR)
+        deadline = time.monotonic() + 1.0
+        while time.monotonic() < deadline:
+            try:
+                if not sock.recv(65536):
+                    return
+            except (TimeoutError, BlockingIOError):
+                continue
+    except OSError:
+        return
+
+
 class H2Server:
     """`with H2Server() as server:` serves on `server.port` until the block ends."""
 
@@ -139,8 +154,13 @@ class H2Server:
                 for event in conn.receive_data(data):
                     self._event(conn, state, event)
                 self.peak_streams = max(self.peak_streams, conn.open_inbound_streams)
-        except (OSError, h2.exceptions.ProtocolError):
-            return  # the client went away or broke the protocol: this connection ends
+        except OSError:
+            return  # the client went away: this connection ends
+        except h2.exceptions.ProtocolError:
+            # The client broke the protocol, or sent on after our GOAWAY: this connection
+            # ends, gracefully, so that what we sent before (a GOAWAY) is not lost to a TCP
+            # reset for the bytes left unread.
+            _linger(sock)
         finally:
             sock.close()
 

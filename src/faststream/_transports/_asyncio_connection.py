@@ -61,6 +61,7 @@ HIGH_WATER = 2 * exchange.MAX_BUFFER  # body bytes waiting for the consumer befo
 WRITE_SLICE = 256 * 1024
 
 _IDLE, _HEAD, _BODY, _RAW = 0, 1, 2, 3
+_EARLY_READS = 16  # reads kept from a new connection before its first raw read
 _T = typing.TypeVar("_T")
 
 
@@ -226,7 +227,12 @@ class AsyncioConnection(exchange.ExchangeState, asyncio.BufferedProtocol):
             parser.feed(self.view[:nbytes])
             self._parse_head()
         else:
+            # Bytes nobody asked for: the connection is not reused for HTTP/1.1. On a new
+            # connection they may be an HTTP/2 server's SETTINGS, sent before our preface
+            # switched to raw mode: kept (a bounded number of reads) for `receive_raw`.
             self.broken = True
+            if not self.responses and len(self.raw) < _EARLY_READS:
+                self.raw.append(bytes(self.view[:nbytes]))
 
     def eof_received(self) -> bool:
         self._end(None)
@@ -310,6 +316,7 @@ class AsyncioConnection(exchange.ExchangeState, asyncio.BufferedProtocol):
             return
         if mode == _IDLE or self.error is not None:
             self.broken = True
+            self.raw_eof = True  # a later raw read sees the end
             return
         if mode == _HEAD:
             if self.received == 0 and (

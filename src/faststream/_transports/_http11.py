@@ -243,6 +243,8 @@ class HTTPTransport(BaseTransport):
         assert http2 is not None
         pool = self._pool
         refused = 0
+        pool_timeout = timeouts.get("pool")
+        deadline = None if pool_timeout is None else time.monotonic() + pool_timeout
         while True:
             multiplexed = http2.find(key)
             if multiplexed is not None:
@@ -255,6 +257,8 @@ class HTTPTransport(BaseTransport):
                 continue
             if http2.speaks_http1(key):
                 return None
+            if http2.wait_for_stream(key, backend, pool_timeout, deadline):
+                continue  # a stream was given back on a full connection: look again
             if http2.wait_for_opening(key, backend, timeouts.get("pool")):
                 continue  # another request opened a connection to this origin: look again
             http1 = False  # the origin answered in HTTP/1.1

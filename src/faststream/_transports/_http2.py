@@ -33,6 +33,7 @@ import typing
 from collections.abc import Iterator
 
 from .._exceptions import (
+    ConnectTimeout,
     PoolTimeout,
     ReadTimeout,
     RemoteProtocolError,
@@ -109,9 +110,22 @@ class HTTP2Connection:
     # -- the connection --------------------------------------------------------------------
 
     def start(self, timeout: float | None) -> None:
-        """Sends the connection preface and our SETTINGS."""
+        """Sends the connection preface and our SETTINGS, and waits for the server's SETTINGS
+        (the first frame it sends): until then its stream limit is unknown, and a burst of
+        requests over that limit would be refused, or end the connection on some servers."""
         # Before any stream: nobody else reads or writes yet.
-        self.network.send_raw(self.exchange.initiate(), timeout)
+        exchange = self.exchange
+        deadline = None if timeout is None else time.monotonic() + timeout
+        self.network.send_raw(exchange.initiate(), timeout)
+        while not exchange.settings:
+            try:
+                data = self.network.receive_raw(_remaining(deadline), _READ)
+            except ReadTimeout as exc:  # still opening the connection
+                raise ConnectTimeout(str(exc)) from None
+            if not data:
+                raise RemoteProtocolError("Server disconnected before its HTTP/2 SETTINGS.")
+            exchange.received(data)
+        self._flush(timeout)  # our acknowledgement of them
 
     @property
     def accepts_streams(self) -> bool:
@@ -242,14 +256,16 @@ class HTTP2Connection:
                 self._reading = True
                 waiter = None
         if waiter is not None:
+            woken = True  # `done` alone cannot tell: giving up sets it too
             try:
                 waiter.wait(_remaining(deadline))
             finally:
                 with self._lock:
                     if not waiter.done:
+                        woken = False
                         waiter.give_up()
                         self._waiters.remove(waiter)
-            if not waiter.done and deadline is not None and time.monotonic() >= deadline:
+            if not woken and deadline is not None and time.monotonic() >= deadline:
                 raise ReadTimeout("timed out")
             return
         try:
@@ -328,6 +344,8 @@ class HTTP2Routes:
         self._connections: dict[typing.Hashable, list[HTTP2Connection]] = {}
         self._opening: dict[typing.Hashable, list[typing.Any]] = {}  # key -> waiters
         self._http1: set[typing.Hashable] = set()  # origins that chose HTTP/1.1
+        # key -> requests waiting for a stream on that origin's full connections
+        self._stream_waiters: dict[typing.Hashable, list[typing.Any]] = {}
         self._lock = threading.Lock()
 
     def _waiter(self, backend: SyncBackend) -> typing.Any:
@@ -350,15 +368,17 @@ class HTTP2Routes:
                 return False
             waiter = self._waiter(backend)
             waiters.append(waiter)
+        woken = True  # `done` alone cannot tell: giving up sets it too
         try:
             waiter.wait(timeout)
         finally:
             with self._lock:
                 if not waiter.done:
+                    woken = False
                     waiter.give_up()
                     if waiter in waiters:
                         waiters.remove(waiter)
-        if not waiter.done:
+        if not woken:
             raise PoolTimeout(
                 f"Timed out after {timeout} s waiting for a new connection to the same origin."
             )
@@ -373,6 +393,63 @@ class HTTP2Routes:
                 self._http1.add(key)
         for waiter in waiters:
             waiter.grant(None)
+
+    def wait_for_stream(
+        self,
+        key: typing.Hashable,
+        backend: SyncBackend,
+        timeout: float | None,
+        deadline: float | None,
+    ) -> bool:
+        """Waits for a stream to free up on the open connections to `key` when every one of
+        them is at its server's stream limit and the pool has no room for another: True
+        after waiting (look again), False when there is no reason to wait (no connection to
+        `key`, one has room, or the pool can open a new one). `PoolTimeout` at `deadline`
+        (`timeout` after the request began waiting).
+
+        The check and the waiter's registration happen under the lock that `_freed` takes
+        after a stream is given back, so a stream freed meanwhile is never missed."""
+        with self._lock:
+            connections = self._connections.get(key)
+            if not connections or self._pool.has_room:
+                return False
+            for connection in connections:
+                if connection.accepts_streams:
+                    return False
+            waiter = self._waiter(backend)
+            self._stream_waiters.setdefault(key, []).append(waiter)
+        woken = True  # `done` alone cannot tell: giving up sets it too
+        try:
+            waiter.wait(_remaining(deadline))
+        finally:
+            with self._lock:
+                if not waiter.done:
+                    woken = False
+                    waiter.give_up()
+                    waiters = self._stream_waiters.get(key)
+                    if waiters is not None and waiter in waiters:
+                        waiters.remove(waiter)
+                        if not waiters:
+                            del self._stream_waiters[key]
+        if not woken:
+            pool = self._pool
+            raise PoolTimeout(
+                f"Timed out after {timeout} s waiting for a connection from the pool: "
+                f"{pool.connections_in_use}"
+                f" of max_connections={pool._max} connections are in use, each carrying as"
+                " many streams as its server allows (a response that is never closed keeps"
+                " its stream)."
+            )
+        return True
+
+    def _freed(self, key: typing.Hashable) -> None:
+        """A stream (or a whole connection) to `key` was given back: every request waiting
+        for a stream looks again (one takes it, the others wait again)."""
+        with self._lock:
+            waiters = self._stream_waiters.pop(key, None)
+        if waiters:
+            for waiter in waiters:
+                waiter.grant(None)
 
     def find(self, key: typing.Hashable) -> HTTP2Connection | None:
         for connection in list(self._connections.get(key, ())):
@@ -442,11 +519,13 @@ class HTTP2Routes:
             )
         except StreamRefused:
             self._check(key, connection)
+            self._freed(key)
             return None
         except BaseException as exc:
             if isinstance(exc, RequestError) and exc._request is None:
                 exc.request = request
             self._check(key, connection)
+            self._freed(key)
             raise
         assert h2_stream.headers is not None
         return Response._from_transport(
@@ -465,6 +544,7 @@ class HTTP2Routes:
     ) -> None:
         connection.close_stream(stream)
         self._check(key, connection)
+        self._freed(key)
 
     def _check(self, key: typing.Hashable, connection: HTTP2Connection) -> None:
         """Closes a connection that takes no more streams once its last one is done, and
@@ -495,6 +575,9 @@ class HTTP2ResponseStream(SyncByteStream):
     #: The total deadline and rate window, when the request set them (see the HTTP/1.1
     #: response stream): chosen once before the read loop, so without them it is unchanged.
     deadlines: Deadlines | None = None
+    #: The trailing HEADERS' fields (name, value), set once the body has been read to its end
+    #: (`Response.trailers`), as the HTTP/1.1 stream sets its chunked trailers.
+    trailers: typing.Sequence[tuple[bytes, bytes]] = ()
 
     def __init__(
         self,
@@ -547,6 +630,8 @@ class HTTP2ResponseStream(SyncByteStream):
                 exc.request = self._request
             self._finish()
             raise
+        if stream.trailers is not None:
+            self.trailers = stream.trailers.raw
         self._finish()
 
     def close(self) -> None:

@@ -148,7 +148,7 @@ class H2Exchange:
     `streams[stream_id]`, taking body pieces with `take` so their window reopens.
     """
 
-    __slots__ = ("_conn", "_control", "error", "goaway", "max_fields", "streams")
+    __slots__ = ("_conn", "_control", "error", "goaway", "max_fields", "settings", "streams")
 
     def __init__(self, max_fields: int = MAX_HEADERS) -> None:
         config = h2.config.H2Configuration(
@@ -166,6 +166,8 @@ class H2Exchange:
         self.error: RemoteProtocolError | None = None  # the connection failed
         self.goaway: int | None = None  # the last-stream-id of the server's GOAWAY
         self._control = 0  # control frames since the last HEADERS or DATA
+        # The server's first SETTINGS arrived: its stream limit is known from then on.
+        self.settings = False
 
     # -- the connection --------------------------------------------------------------------
 
@@ -447,6 +449,8 @@ class H2Exchange:
                     RemoteProtocolError(f"The server closed the connection: {_code_name(reason)}.")
                 )
         elif type(event) in _CONTROL_EVENTS:
+            if type(event) is h2.events.RemoteSettingsChanged:
+                self.settings = True
             self._control += 1
             if self._control > MAX_CONTROL_FRAMES:
                 raise RemoteProtocolError(

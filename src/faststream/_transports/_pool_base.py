@@ -65,6 +65,11 @@ class PoolBase(typing.Generic[C]):
         """Connections open or being opened (idle ones included)."""
         return self._count
 
+    @property
+    def has_room(self) -> bool:
+        """A new connection could be opened now: a free slot, or an idle one to close."""
+        return self._max is None or self._count < self._max or bool(self._by_age)
+
     def _timeout_message(self, timeout: float | None) -> str:
         return (
             f"Timed out after {timeout} s waiting for a connection from the pool: "
