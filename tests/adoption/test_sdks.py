@@ -145,7 +145,9 @@ def openai_chat(ex: Exchange) -> None:
 
 def anthropic_messages(ex: Exchange) -> None:
     request = json.loads(ex.body)
-    assert ex.header("x-api-key") == "test-key"
+    # anthropic 2.x sends the key as a bearer token, earlier releases in x-api-key
+    keys = (ex.header("x-api-key"), str(ex.header("Authorization")).removeprefix("Bearer "))
+    assert "test-key" in keys
     message = {
         "id": "msg_1",
         "type": "message",
