@@ -31,6 +31,7 @@ from __future__ import annotations
 import bisect
 import collections
 import contextlib
+import errno
 import hashlib
 import json
 import math
@@ -138,6 +139,9 @@ class Plan:
         given = Path(path)
         if given.is_dir():
             self.directory = given
+        elif _names_a_directory(path):
+            # "out/" means a directory; storing the body as a file named "out" would surprise
+            raise FileNotFoundError(errno.ENOENT, "the download directory does not exist", path)
         else:
             self.target = given
         self.resume = resume
@@ -650,6 +654,12 @@ class Plan:
         if self.target is not None:
             self.part.unlink(missing_ok=True)
             self.sidecar.unlink(missing_ok=True)
+
+
+def _names_a_directory(path: str | os.PathLike[str]) -> bool:
+    """A path written with a trailing separator names a directory, existing or not."""
+    text = os.fspath(path)
+    return text.endswith(os.sep) or (os.altsep is not None and text.endswith(os.altsep))
 
 
 def _is_size(value: object) -> bool:

@@ -142,3 +142,13 @@ def test_raw_nul_in_the_header_is_refused_and_nothing_is_written(
     with pytest.raises(faststream.RemoteProtocolError, match="header"):
         fetch(mode, server.url + "/f", tmp_path)
     assert leftovers(tmp_path) == []
+
+
+def test_a_missing_directory_written_with_a_slash_is_an_error(
+    mode: str, server: RangeServer, tmp_path: Path
+) -> None:
+    # "out/" names a directory: the body must not be stored as a file called "out"
+    with pytest.raises(FileNotFoundError, match="download directory does not exist"):
+        fetch(mode, server.url + "/f", str(tmp_path / "out") + "/")
+    assert leftovers(tmp_path) == []
+    assert server.requests == []  # refused before anything is sent
