@@ -55,7 +55,6 @@ class Deadlines:
         "_buckets",
         "_deadline",
         "_head",
-        "_sum",
         "_timeouts",
         "_total",
         "_width",
@@ -76,7 +75,6 @@ class Deadlines:
         self._window_end = _NEVER
         # [bucket number counted from the head, bytes in it], oldest first
         self._buckets: collections.deque[list[int]] = collections.deque()
-        self._sum = 0  # the bytes in `_buckets`
         self._head = 0.0
         self._width = 1.0
         self.limit = self._deadline
@@ -99,7 +97,6 @@ class Deadlines:
             self._head = time.monotonic()
             self._width = rate[1] / _BUCKETS  # both parts of min_rate are positive
             self._buckets.clear()
-            self._sum = 0
             self._window_end = self._head + rate[1]
             self.limit = min(self._deadline, self._window_end)
 
@@ -119,20 +116,20 @@ class Deadlines:
         rate = self.rate
         if rate is None:
             return
-        count = 0
-        for piece in pieces:
-            count += len(piece)
-        buckets = self._buckets
+        count = sum(map(len, pieces))
         index = int((time.monotonic() - self._head) / self._width)
+        buckets = self._buckets
         if buckets and buckets[-1][0] == index:
-            buckets[-1][1] += count
+            newest = buckets[-1]
+            met = newest[1] >= rate[0]
+            newest[1] += count
+            if met:
+                return  # the newest bucket alone holds the rate: `limit` already follows it
         else:
             buckets.append([index, count])
-        total = self._sum + count
-        oldest = index - _BUCKETS  # buckets older than this are out of every window from now
-        while buckets[0][0] < oldest:
-            total -= buckets.popleft()[1]
-        self._sum = total
+            oldest = index - _BUCKETS  # older buckets are out of every window from now on
+            while buckets[0][0] < oldest:
+                buckets.popleft()
         # The newest buckets that still hold `rate[0]` bytes together: the window fails once
         # the oldest of them has slid out of it.
         need = rate[0]
