@@ -410,10 +410,13 @@ def test_http2_prior_knowledge(hx: types.ModuleType, kind: str) -> None:
     assert server.connections_accepted == 1
 
 
+@pytest.mark.parametrize("form", ["str", "URL", "Proxy"])
 def test_through_an_http_proxy(
-    hx: types.ModuleType, kind: str, app_server: AppServer, proxy_server: ProxyServer
+    hx: types.ModuleType, kind: str, app_server: AppServer, proxy_server: ProxyServer, form: str
 ) -> None:
-    with client(hx, kind, app_server, proxy=proxy_server.url) as http:
+    # the proxy as a string, or as the library's own URL or Proxy object
+    proxy = proxy_server.url if form == "str" else getattr(hx, form)(proxy_server.url)
+    with client(hx, kind, app_server, proxy=proxy) as http:
         assert http.get("/bytes/1000").content == pattern(1000)
     assert proxy_server.seen[0].target == f"{app_server.url}/bytes/1000"
 
