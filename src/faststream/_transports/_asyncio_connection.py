@@ -95,11 +95,22 @@ def _set_none(future: asyncio.Future[None]) -> None:
         future.set_result(None)
 
 
+_SPAWNED: set[asyncio.Task[None]] = set()
+
+
 class AsyncioBackend:
     """Opens connections on the running asyncio loop (uvloop included)."""
 
     Waiter = AsyncioWaiter
     sleep = staticmethod(asyncio.sleep)
+
+    @staticmethod
+    def spawn(afn: typing.Callable[[], typing.Coroutine[typing.Any, typing.Any, None]]) -> None:
+        """Runs `afn()` in a task of its own on the running loop, so the caller need not wait
+        (an HTTP/2 reset to send); `afn` handles its own errors."""
+        task = asyncio.get_running_loop().create_task(afn())
+        _SPAWNED.add(task)  # the loop keeps only a weak reference to a task
+        task.add_done_callback(_SPAWNED.discard)
 
     @staticmethod
     async def connect(dial: Dial, settings: TransportSettings) -> AsyncioConnection:

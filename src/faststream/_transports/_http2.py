@@ -61,6 +61,7 @@ def _remaining(deadline: float | None) -> float | None:
 
 _HEAD, _DATA, _WINDOW = 0, 1, 2  # what a stream waits for
 _READ = 256 * 1024  # the most one socket read takes: a quarter of a stream's window
+_RESET_TIMEOUT = 5.0  # the most a reset's write may take before the connection is closed
 
 
 class _NoLock:
@@ -229,11 +230,24 @@ class HTTP2Connection:
         return pieces
 
     def close_stream(self, stream: H2Stream) -> None:
-        """Gives a stream back: reset (RST_STREAM CANCEL) unless it ended. Never waits; the
-        reset goes out with the connection's next write."""
+        """Gives a stream back: reset (RST_STREAM CANCEL) unless it ended. The reset goes
+        out at once, even on an otherwise idle connection, so the server stops sending what
+        nobody reads: from a task of its own on an event loop (the caller never waits, so a
+        cancelled caller cannot cut the write short), else from the calling thread (its
+        write bounded by `_RESET_TIMEOUT`)."""
         with self._lock:
+            unfinished = not stream.finished and stream.stream_id in self.exchange.streams
             self.exchange.reset(stream.stream_id)
             self.idle_since = time.monotonic()
+            sending = unfinished and not self._writing and not self.closed
+        if sending:
+            self._send_reset()
+
+    def _send_reset(self) -> None:
+        try:
+            self._flush(_RESET_TIMEOUT)
+        except Exception:  # noqa: S110 - the write failed: _flush closed the connection
+            pass
 
     # -- the socket ------------------------------------------------------------------------
 

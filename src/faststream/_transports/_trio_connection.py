@@ -71,6 +71,13 @@ class TrioBackend:
     sleep = staticmethod(trio.sleep)
 
     @staticmethod
+    def spawn(afn: typing.Callable[[], typing.Coroutine[typing.Any, typing.Any, None]]) -> None:
+        """Runs `afn()` as a system task of the running trio run, so the caller need not wait
+        (an HTTP/2 reset to send); `afn` handles its own errors (a system task's error
+        would end the run)."""
+        trio.lowlevel.spawn_system_task(afn)
+
+    @staticmethod
     async def connect(dial: Dial, settings: TransportSettings) -> TrioConnection:
         """A connection as `dial` says: `ConnectError`; `ConnectTimeout` after its timeout."""
         connection: TrioConnection | None = None
