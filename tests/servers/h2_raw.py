@@ -9,6 +9,13 @@ Routes (any method):
 * `/lines`: 200, `LINES` as the body, sent in 7-byte DATA frames.
 * `/reset`: 200, some body, then RST_STREAM (INTERNAL_ERROR).
 * `/bad-header`: 200 with a `Connection` field, which HTTP/2 forbids.
+* `/upper-header`, `/te-header`, `/late-pseudo`: a head with an uppercase field name, a
+  `Transfer-Encoding` field, or `:status` after a regular field (all forbidden in HTTP/2).
+* `/header-bomb`: a head whose fields decode to more than 100 KiB (over CONTINUATION frames).
+* Raw frames written past h2 (what a hostile server sends):
+  `/continuation-flood`: HEADERS without END_HEADERS, then CONTINUATION frames without end;
+  `/window-overrun`: 200, then DATA beyond the stream's flow-control window;
+  `/ping-flood`, `/settings-flood`: 200, then thousands of PING (SETTINGS) frames.
 * anything else: 404, empty.
 
 It records what a test asserts on: connections accepted, the most streams open at once on
@@ -42,6 +49,23 @@ _LIFETIME = 60.0  # no connection thread outlives this
 def pattern(n: int) -> bytes:
     """The body of `/bytes/N`: a repeating alphabet, so misplaced bytes show."""
     return (b"abcdefghijklmnopqrstuvwxyz" * (n // 26 + 1))[:n]
+
+
+_BAD_HEADS = {
+    b"/upper-header": [(b":status", b"200"), (b"X-Upper", b"1")],
+    b"/te-header": [(b":status", b"200"), (b"transfer-encoding", b"chunked")],
+    b"/late-pseudo": [(b"x-first", b"1"), (b":status", b"200")],
+}
+
+
+def _frame(kind: int, flags: int, stream_id: int, payload: bytes) -> bytes:
+    """One HTTP/2 frame, as bytes (RFC 9113 4.1)."""
+    return (
+        len(payload).to_bytes(3, "big")
+        + bytes([kind, flags])
+        + stream_id.to_bytes(4, "big")
+        + payload
+    )
 
 
 def _linger(sock: socket.socket) -> None:
@@ -133,7 +157,7 @@ class H2Server:
             },
         )
         conn.initiate_connection()
-        state = types.SimpleNamespace(paths={}, bodies={}, outgoing={}, held=set())
+        state = types.SimpleNamespace(paths={}, bodies={}, outgoing={}, held=set(), raw=bytearray())
         sock.settimeout(_POLL)
         deadline = time.monotonic() + _LIFETIME
         try:
@@ -143,6 +167,9 @@ class H2Server:
                 out = conn.data_to_send()
                 if out:
                     sock.sendall(out)
+                if state.raw:
+                    raw, state.raw = bytes(state.raw), bytearray()
+                    sock.sendall(raw)
                 # bodies still to send: look for window updates without waiting long
                 sock.settimeout(0.001 if state.outgoing else _POLL)
                 try:
@@ -213,6 +240,31 @@ class H2Server:
             for offset in range(0, len(LINES), 7):
                 last = offset + 7 >= len(LINES)
                 conn.send_data(stream_id, LINES[offset : offset + 7], end_stream=last)
+            return
+        elif path in _BAD_HEADS:
+            conn.send_headers(stream_id, _BAD_HEADS[path], end_stream=True)
+            return
+        elif path == b"/header-bomb":
+            fields = [(b":status", b"200")]
+            fields += [(f"x-bomb-{i}".encode(), b"v" * 8000) for i in range(20)]
+            conn.send_headers(stream_id, fields, end_stream=True)
+            return
+        elif path == b"/continuation-flood":
+            # A literal field ("a: b") per frame, the block never ended.
+            state.raw += _frame(0x1, 0, stream_id, b"\x88")  # :status 200, no END_HEADERS
+            state.raw += _frame(0x9, 0, stream_id, b"\x00\x01a\x01b") * 20_000
+            return
+        elif path == b"/window-overrun":
+            conn.send_headers(stream_id, [(b":status", b"200")])
+            piece = _frame(0x0, 0, stream_id, b"x" * 16_384)
+            state.raw += piece * (2 * 1024 * 1024 // 16_384)  # twice the client's window
+            return
+        elif path in (b"/ping-flood", b"/settings-flood"):
+            conn.send_headers(stream_id, [(b":status", b"200")])
+            if path == b"/ping-flood":
+                state.raw += _frame(0x6, 0, 0, b"12345678") * 5000
+            else:
+                state.raw += _frame(0x4, 0, 0, b"") * 5000
             return
         elif path == b"/hold":
             conn.send_headers(stream_id, [(b":status", b"200")])
