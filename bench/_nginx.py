@@ -1,0 +1,192 @@
+"""nginx as the benchmark server: static files from bench/.data, configured from a temp dir.
+
+Why nginx: at small-request rates (tens of thousands per second over loopback) the Python
+server of bench/_server.py saturates its core before the fastest clients do. nginx runs one
+worker on 127.0.0.1 with keep-alive (no request limit), sendfile for the fixed-length bodies
+and no access log. Targets (the same bytes for every client):
+
+* ``/small`` -- a 1 KiB 200 response (``return 200``; no file read);
+* ``/identity`` -- ``size`` bytes with Content-Length (sendfile);
+* ``/chunked`` -- the same bytes with ``Transfer-Encoding: chunked``: the file goes through
+  the SSI filter (no directives in it), which drops the length, so nginx frames each output
+  buffer as a chunk; ``output_buffers 1 <chunk>`` and ``sendfile off`` make that buffer
+  ``chunk`` bytes (nginx may merge or split chunks at its buffer boundaries: the framing is
+  checked only by the clients, which must agree on the decoded byte count);
+* ``/jsonl`` -- the JSONL corpus of bench/_data.py with Content-Length;
+* ``/gzip``, ``/br`` -- that corpus pre-compressed (gzip level 6, brotli quality 5) and sent
+  with ``Content-Encoding`` set whatever the request's Accept-Encoding says, so every client
+  decodes the same compressed bytes.
+
+``serve()`` yields a ``Server`` with ``base_url`` and ``cpu_times()`` (the worker's user and
+system CPU seconds from /proc), the interface of bench/_server.py's.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import _data
+
+SMALL_BODY = b"x" * 1023 + b"\n"
+
+
+def available() -> str | None:
+    """The nginx binary, or None."""
+    return shutil.which("nginx") or next(
+        (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.access(p, os.X_OK)), None
+    )
+
+
+def identity_file(size: int) -> Path:
+    """A `size`-byte file of a repeated 1 MiB pseudo-random block, cached in bench/.data."""
+    path = _data.DATA_DIR / f"identity-{size}.bin"
+    if path.exists() and path.stat().st_size == size:
+        return path
+    _data.DATA_DIR.mkdir(parents=True, exist_ok=True)
+    block = bytes((i * 7919 + (i >> 8) * 31) & 0xFF for i in range(1 << 20))
+    with path.open("wb") as f:
+        left = size
+        while left > 0:
+            f.write(block[: min(left, len(block))])
+            left -= len(block)
+    return path
+
+
+def brotli_file(size_mb: int) -> Path:
+    """The JSONL corpus of `size_mb` MiB compressed with brotli (quality 5), cached."""
+    path = _data.DATA_DIR / f"jsonl-{size_mb}mb.jsonl.br"
+    if not path.exists():
+        try:
+            import brotli
+        except ImportError:
+            import brotlicffi as brotli
+        path.write_bytes(brotli.compress(_data.jsonl(size_mb), quality=5))
+    return path
+
+
+def gzip_file(size_mb: int) -> Path:
+    _data.gzipped(size_mb)
+    return _data.DATA_DIR / f"jsonl-{size_mb}mb.jsonl.gz"
+
+
+def jsonl_file(size_mb: int) -> Path:
+    _data.jsonl(size_mb)
+    return _data.DATA_DIR / f"jsonl-{size_mb}mb.jsonl"
+
+
+@dataclass
+class Server:
+    base_url: str
+    pid: int  # the worker's
+
+    def cpu_times(self) -> tuple[float, float] | None:
+        """(user, system) CPU seconds used so far by the nginx worker (Linux /proc)."""
+        try:
+            stat = Path(f"/proc/{self.pid}/stat").read_text()
+        except OSError:
+            return None
+        fields = stat.rsplit(")", 1)[1].split()
+        tick = os.sysconf("SC_CLK_TCK")
+        return int(fields[11]) / tick, int(fields[12]) / tick  # utime, stime
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _config(tmp: Path, port: int, files: dict[str, Path], chunk: int) -> str:
+    user = "user root root;" if os.geteuid() == 0 else ""
+    small = SMALL_BODY.decode()
+    locations = [f'location = /small {{ default_type text/plain; return 200 "{small}"; }}']
+    for name, path in files.items():
+        extra = ""
+        if name == "chunked":
+            extra = f"ssi on; ssi_types *; sendfile off; output_buffers 1 {chunk};"
+        elif name in ("gzip", "br"):
+            extra = f"add_header Content-Encoding {'gzip' if name == 'gzip' else 'br'};"
+        locations.append(f"location = /{name} {{ alias {path}; {extra} }}")
+    body = "\n    ".join(locations)
+    return f"""{user}
+worker_processes 1;
+daemon off;
+pid {tmp}/nginx.pid;
+error_log {tmp}/error.log error;
+events {{ worker_connections 4096; multi_accept on; }}
+http {{
+  access_log off;
+  default_type application/octet-stream;
+  sendfile on;
+  tcp_nopush on;
+  tcp_nodelay on;
+  keepalive_requests 100000000;
+  keepalive_timeout 600s;
+  client_body_temp_path {tmp}/body;
+  proxy_temp_path {tmp}/proxy;
+  fastcgi_temp_path {tmp}/fastcgi;
+  uwsgi_temp_path {tmp}/uwsgi;
+  scgi_temp_path {tmp}/scgi;
+  server {{
+    listen 127.0.0.1:{port} backlog=4096;
+    {body}
+  }}
+}}
+"""
+
+
+def _worker_pid(master: int, timeout: float = 10.0) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+        except OSError:
+            children = []
+        if children:
+            return int(children[0])
+        time.sleep(0.05)
+    raise RuntimeError("nginx started no worker")
+
+
+@contextmanager
+def serve(files: dict[str, Path], chunk: int = 16 * 1024) -> Iterator[Server]:
+    """Run nginx serving `files` (target name -> path) on a free loopback port."""
+    binary = available()
+    if binary is None:
+        raise RuntimeError("nginx is not installed")
+    with tempfile.TemporaryDirectory(prefix="faststream-bench-nginx-") as tmp_name:
+        tmp = Path(tmp_name)
+        port = _free_port()
+        conf = tmp / "nginx.conf"
+        conf.write_text(_config(tmp, port, files, chunk))
+        proc = subprocess.Popen([binary, "-p", str(tmp), "-c", str(conf)], stderr=subprocess.PIPE)
+        try:
+            deadline = time.monotonic() + 10.0
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1.0).close()
+                    break
+                except OSError:
+                    if proc.poll() is not None or time.monotonic() > deadline:
+                        err = proc.stderr.read().decode() if proc.stderr else ""
+                        raise RuntimeError(f"nginx did not start: {err}") from None
+                    time.sleep(0.05)
+            yield Server(f"http://127.0.0.1:{port}", _worker_pid(proc.pid))
+        finally:
+            proc.send_signal(signal.SIGQUIT)  # graceful stop
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
