@@ -4,8 +4,9 @@ Usage: ``python bench/peers.py [--size-mb 1024] [--jsonl-mb 200] [--requests 500
 [--only small,small-32,...] [--server auto|nginx|python] [--json out.json]``.
 
 The server is nginx (bench/_nginx.py: one worker, keep-alive, sendfile, pre-compressed
-bodies) when it is installed, else bench/_server.py (which has no brotli body and may be the
-bottleneck at small-request rates: its CPU share is printed for every case either way). Each
+bodies) when it is installed, else bench/_server.py for the bodies (it has no brotli body) and
+bench/_small_server.py (a uvloop raw protocol) for small requests; the server's CPU share is
+printed for every case so a saturated server shows. Each
 case runs in a child process of its own; cases are interleaved round-robin over ``--runs``
 rounds and the tables give medians. Client CPU (all threads: pyreqwest's runtime thread
 included) and the server worker's CPU are measured per case.
@@ -43,6 +44,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import importlib.util
 import json
 import os
 import platform
@@ -61,6 +64,7 @@ sys.path.insert(0, str(HERE))
 import _data  # noqa: E402
 import _nginx  # noqa: E402
 import _server  # noqa: E402
+import _small_server  # noqa: E402
 import e2e  # noqa: E402
 
 LIMIT = "limit"
@@ -581,6 +585,12 @@ def main(argv: list[str] | None = None) -> int:
     if kind == "python" and "br" in workloads:
         workloads.remove("br")
         print("note: bench/_server.py has no brotli body: the br rows need nginx")
+    small_uvloop = kind == "python" and importlib.util.find_spec("uvloop") is not None
+    if kind == "python":
+        print(
+            "note: no nginx: bodies from bench/_server.py, small requests from "
+            + ("bench/_small_server.py (uvloop)" if small_uvloop else "bench/_server.py")
+        )
     impls, notes = _available(IMPLS)
     for note in notes:
         print(f"note: {note}")
@@ -598,27 +608,33 @@ def main(argv: list[str] | None = None) -> int:
         f"--server-kind={kind}",
     ]
     results: dict[tuple[str, str], list[dict[str, float]]] = {}
-    if kind == "nginx":
-        size = args.size_mb * 2**20
-        files = {
-            "identity": _nginx.identity_file(size),
-            "chunked": _nginx.identity_file(size),
-            "jsonl": _nginx.jsonl_file(args.jsonl_mb),
-            "gzip": _nginx.gzip_file(args.jsonl_mb),
-            "br": _nginx.brotli_file(args.jsonl_mb),
-        }
-        server_cm: Any = _nginx.serve(files, chunk=args.chunk_kb * 1024)
-    else:
-        targets = _targets(kind, args)
-        preload = sorted({targets[w] for w in workloads if not w.startswith("small")})
-        server_cm = _server.serve(preload=preload)
-    with server_cm as server:
+    server: Any
+    small_server: Any
+    with contextlib.ExitStack() as stack:
+        if kind == "nginx":
+            size = args.size_mb * 2**20
+            files = {
+                "identity": _nginx.identity_file(size),
+                "chunked": _nginx.identity_file(size),
+                "jsonl": _nginx.jsonl_file(args.jsonl_mb),
+                "gzip": _nginx.gzip_file(args.jsonl_mb),
+                "br": _nginx.brotli_file(args.jsonl_mb),
+            }
+            server = stack.enter_context(_nginx.serve(files, chunk=args.chunk_kb * 1024))
+            small_server = server
+        else:
+            targets = _targets(kind, args)
+            preload = sorted({targets[w] for w in workloads if not w.startswith("small")})
+            server = small_server = stack.enter_context(_server.serve(preload=preload))
+            if small_uvloop:
+                small_server = stack.enter_context(_small_server.serve())
         for r in range(args.runs):
             print(f"run {r + 1}/{args.runs} ...", file=sys.stderr, flush=True)
             for workload in workloads:
+                srv = small_server if workload.startswith("small") else server
                 for impl in RUNS[workload]:
                     if impl in impls:
-                        res = _run_child(impl, workload, server, child_argv, e2e.CHILD_TIMEOUT)
+                        res = _run_child(impl, workload, srv, child_argv, e2e.CHILD_TIMEOUT)
                         results.setdefault((workload, impl), []).append(res)
     for workload in workloads:
         # decoded bytes or lines must agree; small: requests made and body bytes (where counted)
