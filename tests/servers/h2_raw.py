@@ -19,7 +19,7 @@ Routes (any method):
 * anything else: 404, empty.
 
 It records what a test asserts on: connections accepted, the most streams open at once on
-one connection, and the streams the client reset (with their error codes).
+one connection, the streams the client reset and the GOAWAYs it sent (their error codes).
 """
 
 from __future__ import annotations
@@ -104,6 +104,7 @@ class H2Server:
         self.connections_accepted = 0
         self.peak_streams = 0
         self.resets: list[int] = []  # error codes of the client's RST_STREAMs
+        self.goaways: list[int] = []  # error codes of the client's GOAWAYs
         self.body_bytes_sent = 0  # response body bytes handed to h2, all connections
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -206,6 +207,8 @@ class H2Server:
         elif isinstance(event, h2.events.StreamEnded):
             assert event.stream_id is not None
             self._respond(conn, state, event.stream_id)
+        elif isinstance(event, h2.events.ConnectionTerminated):
+            self.goaways.append(int(event.error_code or 0))
         elif isinstance(event, h2.events.StreamReset):
             assert event.stream_id is not None
             state.outgoing.pop(event.stream_id, None)

@@ -149,6 +149,25 @@ class AsyncHTTP2Connection:
             for waiter in waiters:
                 waiter.grant(None)
 
+    def retire(self, done: typing.Callable[[], None]) -> None:
+        """Ends a connection that nobody uses any more (no stream open, and none will be
+        started: the routes forgot it) politely: a GOAWAY, then the socket closes and
+        `done()` runs. On an event loop the caller does not wait for the write."""
+        self._backend.spawn(lambda: self._goodbye(done))  # unasync: async-only
+        # unasync: sync-only: self._goodbye(done)
+
+    async def _goodbye(self, done: typing.Callable[[], None]) -> None:
+        try:
+            with self._lock:
+                data = b"" if self.closed or self._writing else self.exchange.close()
+            if data:
+                await self.network.send_raw(data, _RESET_TIMEOUT)
+        except Exception:  # noqa: S110 - the peer went away first: nothing to tell it
+            pass
+        finally:
+            self.close()
+            done()
+
     # -- a request -------------------------------------------------------------------------
 
     async def request(
@@ -469,11 +488,34 @@ class AsyncHTTP2Routes:
                 waiter.grant(None)
 
     def find(self, key: typing.Hashable) -> AsyncHTTP2Connection | None:
+        """A connection to `key` that takes a new stream now. One left idle (no stream) for
+        longer than the pool's `keepalive_expiry` is retired instead, as the pool drops idle
+        HTTP/1.1 connections: a server may have forgotten it, and it holds a pool slot."""
         for connection in list(self._connections.get(key, ())):
             if connection.accepts_streams:
+                expiry = self._pool._expiry
+                if (
+                    expiry is not None
+                    and not connection.active
+                    and connection.idle_since <= time.monotonic() - expiry
+                ):
+                    self._retire(key, connection)
+                    continue
                 return connection
             self._check(key, connection)
         return None
+
+    def _retire(self, key: typing.Hashable, connection: AsyncHTTP2Connection) -> None:
+        """Forgets an idle connection, says GOAWAY on it and gives its pool slot back."""
+        with self._lock:
+            connections = self._connections.get(key)
+            if connections is None or connection not in connections:
+                return  # another caller retired it already
+            connections.remove(connection)
+            if not connections:
+                del self._connections[key]
+        network = connection.network
+        connection.retire(lambda: self._pool.discard(network))
 
     @staticmethod
     def negotiated(network: AsyncConnection, scheme: str, http1: bool) -> bool:

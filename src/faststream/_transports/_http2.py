@@ -150,6 +150,24 @@ class HTTP2Connection:
             for waiter in waiters:
                 waiter.grant(None)
 
+    def retire(self, done: typing.Callable[[], None]) -> None:
+        """Ends a connection that nobody uses any more (no stream open, and none will be
+        started: the routes forgot it) politely: a GOAWAY, then the socket closes and
+        `done()` runs. On an event loop the caller does not wait for the write."""
+        self._goodbye(done)
+
+    def _goodbye(self, done: typing.Callable[[], None]) -> None:
+        try:
+            with self._lock:
+                data = b"" if self.closed or self._writing else self.exchange.close()
+            if data:
+                self.network.send_raw(data, _RESET_TIMEOUT)
+        except Exception:  # noqa: S110 - the peer went away first: nothing to tell it
+            pass
+        finally:
+            self.close()
+            done()
+
     # -- a request -------------------------------------------------------------------------
 
     def request(
@@ -466,11 +484,34 @@ class HTTP2Routes:
                 waiter.grant(None)
 
     def find(self, key: typing.Hashable) -> HTTP2Connection | None:
+        """A connection to `key` that takes a new stream now. One left idle (no stream) for
+        longer than the pool's `keepalive_expiry` is retired instead, as the pool drops idle
+        HTTP/1.1 connections: a server may have forgotten it, and it holds a pool slot."""
         for connection in list(self._connections.get(key, ())):
             if connection.accepts_streams:
+                expiry = self._pool._expiry
+                if (
+                    expiry is not None
+                    and not connection.active
+                    and connection.idle_since <= time.monotonic() - expiry
+                ):
+                    self._retire(key, connection)
+                    continue
                 return connection
             self._check(key, connection)
         return None
+
+    def _retire(self, key: typing.Hashable, connection: HTTP2Connection) -> None:
+        """Forgets an idle connection, says GOAWAY on it and gives its pool slot back."""
+        with self._lock:
+            connections = self._connections.get(key)
+            if connections is None or connection not in connections:
+                return  # another caller retired it already
+            connections.remove(connection)
+            if not connections:
+                del self._connections[key]
+        network = connection.network
+        connection.retire(lambda: self._pool.discard(network))
 
     @staticmethod
     def negotiated(network: Connection, scheme: str, http1: bool) -> bool:
