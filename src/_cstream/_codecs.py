@@ -330,10 +330,20 @@ class _PieceDecoder:
         pass
 
 
-def _join(parts: list[bytes]) -> bytes | None:
+def _join(parts: list[bytes] | list[bytes | memoryview]) -> bytes | None:
+    # A part may be a view into a library's output: the piece is then copied from it once,
+    # by the join (or by bytes() for a lone view), never sliced into bytes and joined again.
     if not parts:
         return None
-    return parts[0] if len(parts) == 1 else b"".join(parts)
+    if len(parts) == 1:
+        part = parts[0]
+        return part if type(part) is bytes else bytes(part)
+    return b"".join(parts)
+
+
+def _part(out: bytes, pos: int, end: int) -> bytes | memoryview:
+    """`out[pos:end]` for `_join`: `out` itself when whole, else a view (no copy yet)."""
+    return out if pos == 0 and end == len(out) else memoryview(out)[pos:end]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -545,7 +555,7 @@ class ZstdDecoder(_PieceDecoder):
         return dctx.decompressobj()  # stops at the end of the frame: its rest is unused_data
 
     def _produce(self, limit: int) -> bytes | None:
-        parts: list[bytes] = []
+        parts: list[bytes | memoryview] = []
         room = self._max_length
         bounded = self._lib.bounded
         error = self._lib.module.ZstdError
@@ -553,7 +563,7 @@ class ZstdDecoder(_PieceDecoder):
             out, pos = self._out, self._out_pos
             if pos < len(out):
                 end = min(len(out), pos + room)
-                parts.append(out if pos == 0 and end == len(out) else out[pos:end])
+                parts.append(_part(out, pos, end))
                 room -= end - pos
                 self._out_pos = end
                 continue
@@ -656,14 +666,14 @@ class BrotliDecoder(_PieceDecoder):
         self._slice = 1  # input slice for a library without an output limit
 
     def _produce(self, limit: int) -> bytes | None:
-        parts: list[bytes] = []
+        parts: list[bytes | memoryview] = []
         room = self._max_length
         bounded = self._lib.bounded
         while room:
             out, pos = self._out, self._out_pos
             if pos < len(out):
                 end = min(len(out), pos + room)
-                parts.append(out if pos == 0 and end == len(out) else out[pos:end])
+                parts.append(_part(out, pos, end))
                 room -= end - pos
                 self._out_pos = end
                 continue
