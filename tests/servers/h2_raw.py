@@ -5,6 +5,8 @@ Routes (any method):
 * `/bytes/N`: 200 with N bytes (`pattern(N)`), sent as the client's windows allow.
 * `/echo`: 200 with the request body, once the request has ended.
 * `/hold`: 200, one byte of body, then nothing more until the client resets the stream.
+* `/endless`: 200, then zeros as fast as the client's windows allow, until it resets the
+  stream (no body is held in memory: for memory measurements of the client).
 * `/gzip/N`: 200, `pattern(N)` gzip-compressed, with `Content-Encoding: gzip`.
 * `/lines`: 200, `LINES` as the body, sent in 7-byte DATA frames.
 * `/reset`: 200, some body, then RST_STREAM (INTERNAL_ERROR).
@@ -162,15 +164,15 @@ class H2Server:
         sock.settimeout(_POLL)
         deadline = time.monotonic() + _LIFETIME
         try:
-            sock.sendall(conn.data_to_send())
+            self._send_all(sock, conn.data_to_send())
             while not self._stop.is_set() and time.monotonic() < deadline:
                 self._send_bodies(conn, state)
                 out = conn.data_to_send()
                 if out:
-                    sock.sendall(out)
+                    self._send_all(sock, out)
                 if state.raw:
                     raw, state.raw = bytes(state.raw), bytearray()
-                    sock.sendall(raw)
+                    self._send_all(sock, raw)
                 # bodies still to send: look for window updates without waiting long
                 sock.settimeout(0.001 if state.outgoing else _POLL)
                 try:
@@ -191,6 +193,19 @@ class H2Server:
             _linger(sock)
         finally:
             sock.close()
+
+    def _send_all(self, sock: socket.socket, data: bytes) -> None:
+        """Sends `data`, however long a client that reads slowly (or not at all) takes, until
+        the server stops: a short socket timeout is no failure here."""
+        view = memoryview(data)
+        sock.settimeout(_POLL)
+        while view:
+            if self._stop.is_set():
+                raise OSError("the server is stopping")
+            try:
+                view = view[sock.send(view) :]
+            except (TimeoutError, BlockingIOError):
+                continue
 
     def _event(
         self, conn: h2.connection.H2Connection, state: types.SimpleNamespace, event: object
@@ -269,6 +284,10 @@ class H2Server:
             else:
                 state.raw += _frame(0x4, 0, 0, b"") * 5000
             return
+        elif path == b"/endless":
+            conn.send_headers(stream_id, [(b":status", b"200")])
+            state.outgoing[stream_id] = None  # see _send_bodies
+            return
         elif path == b"/hold":
             conn.send_headers(stream_id, [(b":status", b"200")])
             conn.send_data(stream_id, b"h")
@@ -287,6 +306,12 @@ class H2Server:
             window = min(
                 conn.local_flow_control_window(stream_id), 16 * conn.max_outbound_frame_size
             )
+            if view is None:  # an endless body: zeros as the window allows
+                frame = conn.max_outbound_frame_size
+                for _ in range(window // frame):
+                    conn.send_data(stream_id, bytes(frame))
+                    self.body_bytes_sent += frame
+                continue
             size = min(window, len(view))
             offset = 0
             while offset < size:
