@@ -9,9 +9,10 @@ and no access log. Targets (the same bytes for every client):
 * ``/identity`` -- ``size`` bytes with Content-Length (sendfile);
 * ``/chunked`` -- the same bytes with ``Transfer-Encoding: chunked``: the file goes through
   the SSI filter (no directives in it), which drops the length, so nginx frames each output
-  buffer as a chunk; ``output_buffers 1 <chunk>`` and ``sendfile off`` make that buffer
-  ``chunk`` bytes (nginx may merge or split chunks at its buffer boundaries: the framing is
-  checked only by the clients, which must agree on the decoded byte count);
+  buffer as a chunk; ``sendfile off`` and ``output_buffers 16 <chunk>`` make each buffer
+  ``chunk`` bytes (checked on the wire: 16 KiB chunks) and keep 16 of them in flight (one
+  buffer capped every client near 350 MB/s: nginx waited for each write before the next
+  read; 8 to 32 buffers ran 2-3x faster here); the clients must agree on the decoded bytes;
 * ``/jsonl`` -- the JSONL corpus of bench/_data.py with Content-Length;
 * ``/gzip``, ``/br`` -- that corpus pre-compressed (gzip level 6, brotli quality 5) and sent
   with ``Content-Encoding`` set whatever the request's Accept-Encoding says, so every client
@@ -114,7 +115,7 @@ def _config(tmp: Path, port: int, files: dict[str, Path], chunk: int) -> str:
     for name, path in files.items():
         extra = ""
         if name == "chunked":
-            extra = f"ssi on; ssi_types *; sendfile off; output_buffers 1 {chunk};"
+            extra = f"ssi on; ssi_types *; sendfile off; output_buffers 16 {chunk};"
         elif name in ("gzip", "br"):
             extra = f"add_header Content-Encoding {'gzip' if name == 'gzip' else 'br'};"
         locations.append(f"location = /{name} {{ alias {path}; {extra} }}")
@@ -170,7 +171,10 @@ def serve(files: dict[str, Path], chunk: int = 16 * 1024) -> Iterator[Server]:
         port = _free_port()
         conf = tmp / "nginx.conf"
         conf.write_text(_config(tmp, port, files, chunk))
-        proc = subprocess.Popen([binary, "-p", str(tmp), "-c", str(conf)], stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            [binary, "-p", str(tmp), "-e", str(tmp / "error.log"), "-c", str(conf)],
+            stderr=subprocess.PIPE,
+        )
         try:
             deadline = time.monotonic() + 10.0
             while True:
