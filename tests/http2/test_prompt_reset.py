@@ -1,9 +1,12 @@
 """A response closed (or cancelled) mid-body resets its HTTP/2 stream at once, even when the
 connection has nothing else to send: the server sees RST_STREAM CANCEL with no later request
-to carry it, stops sending, and the connection stays usable."""
+to carry it, stops sending, and the connection stays usable. A response garbage-collected
+unclosed resets its stream too (on an event loop at once, in the sync client at the
+connection's next use)."""
 
 from __future__ import annotations
 
+import gc
 import time
 
 import pytest
@@ -63,4 +66,46 @@ def test_async_close_and_cancel_reset_the_stream_at_once(backend: str) -> None:
     with H2Server() as server:
         url = f"http://127.0.0.1:{server.port}"
         run_on(backend, main)
+        assert server.connections_accepted == 1
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_async_dropped_response_resets_its_stream(backend: str) -> None:
+    """A streamed response garbage-collected unclosed warns, and its stream is reset on the
+    event loop at once; the connection goes on."""
+
+    async def main() -> None:
+        async with faststream.AsyncClient(http1=False, http2=True) as client:
+            request = client.build_request("GET", f"{url}/hold")
+            response = await client.send(request, stream=True)
+            assert response.status_code == 200
+            with pytest.warns(ResourceWarning, match="Unclosed response to GET"):
+                del response
+                gc.collect()
+            with anyio.move_on_after(PROMPT):
+                while not _reset_seen(server, 1):
+                    await anyio.sleep(0.01)  # the client does nothing meanwhile
+            assert _reset_seen(server, 1)
+            assert (await client.get(f"{url}/bytes/3")).content == b"abc"
+
+    with H2Server() as server:
+        url = f"http://127.0.0.1:{server.port}"
+        run_on(backend, main)
+        assert server.connections_accepted == 1
+
+
+def test_sync_dropped_response_resets_its_stream_at_next_use() -> None:
+    with H2Server() as server:
+        url = f"http://127.0.0.1:{server.port}"
+        with faststream.Client(http1=False, http2=True) as client:
+            response = client.send(client.build_request("GET", f"{url}/hold"), stream=True)
+            assert response.status_code == 200
+            with pytest.warns(ResourceWarning, match="Unclosed response to GET"):
+                del response
+                gc.collect()
+            assert client.get(f"{url}/bytes/3").content == b"abc"
+            deadline = time.monotonic() + PROMPT
+            while not _reset_seen(server, 1) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert _reset_seen(server, 1)
         assert server.connections_accepted == 1

@@ -27,9 +27,11 @@ through a connection of a network backend (`send_raw` / `receive_raw`) and lets 
 
 from __future__ import annotations
 
+import collections
 import threading
 import time
 import typing
+import warnings
 from collections.abc import Iterator
 
 from .._exceptions import (
@@ -107,6 +109,10 @@ class HTTP2Connection:
         self._waiters: list[typing.Any] = []  # PoolWaiter: the backend's, or ThreadWaiter
         self.closed = False
         self.idle_since = time.monotonic()
+        # Streams whose responses were garbage-collected unclosed, for the sync client to
+        # give back at the connection's next use (a collector may run on any thread, with
+        # any lock held: it only appends here).
+        self.abandoned: collections.deque[H2Stream] = collections.deque()
 
     # -- the connection --------------------------------------------------------------------
 
@@ -488,6 +494,8 @@ class HTTP2Routes:
         longer than the pool's `keepalive_expiry` is retired instead, as the pool drops idle
         HTTP/1.1 connections: a server may have forgotten it, and it holds a pool slot."""
         for connection in list(self._connections.get(key, ())):
+            while connection.abandoned:
+                self.finished(key, connection, connection.abandoned.popleft())
             if connection.accepts_streams:
                 expiry = self._pool._expiry
                 if (
@@ -623,6 +631,9 @@ class HTTP2Routes:
                 self._check(key, connection)
 
 
+_CLOSE_ADVICE = "use `with client.stream(...)` or call `response.close()`"
+
+
 class HTTP2ResponseStream(SyncByteStream):
     """The body of a response on an HTTP/2 stream. Reading it to the end, closing it, an error
     or a cancellation gives the stream back (reset when unfinished); never twice."""
@@ -691,6 +702,23 @@ class HTTP2ResponseStream(SyncByteStream):
 
     def close(self) -> None:
         self._finish()
+
+    def __del__(self) -> None:
+        connection = self._connection
+        if connection is None:
+            return
+        self._connection = None
+        # Garbage-collected unclosed: the collector may run anywhere, with any lock held, so
+        # the stream is given back where the connection is used: on its event loop at once
+        # (the server stops sending), in the sync client at the connection's next use.
+        connection.abandoned.append(self._stream)
+        warnings.warn(
+            f"Unclosed response to {self._request.method} {self._request.url}: its HTTP/2 "
+            "stream is reset as the response was garbage-collected. Close responses "
+            f"({_CLOSE_ADVICE}).",
+            ResourceWarning,
+            stacklevel=1,
+        )
 
     def _finish(self) -> None:
         connection = self._connection
