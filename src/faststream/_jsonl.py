@@ -42,7 +42,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterable, 
 
 import _cstream
 
-from ._decoders import Stage, decoding_error
+from ._decoders import LinesBeforeTooLong, Stage, decoding_error, line_stage
 from ._exceptions import DecodingError
 
 if typing.TYPE_CHECKING:
@@ -137,8 +137,10 @@ class _JSONStage:
     """Decoded body pieces in, parsed values out (a `Stage`), counting lines and skips."""
 
     __slots__ = (
+        "_capped",
         "_careful",
-        "_lines",
+        "_decode",
+        "_flush",
         "_orjson",
         "_skip",
         "_stop_inside",
@@ -153,8 +155,22 @@ class _JSONStage:
     def __init__(self, skip: bool, stop_inside: bool, max_line_length: int | None = None) -> None:
         # Latin-1 hands over each line's bytes one character per byte, so an ASCII line is a
         # str the parser takes as it is and any other is re-encoded and decoded as UTF-8.
-        # `max_line_length` bounds a line in bytes (a longer one: ResponseTooLarge).
-        self._lines = _cstream.ByteLineDecoder("latin-1", max_line_length)
+        # `max_line_length` bounds a line in bytes (a longer one: ResponseTooLarge). Under a
+        # cap the splitter is the capped line stage: when a piece crosses the cap, it hands
+        # over the lines of that piece before the over-long one with its error.
+        self._decode: typing.Callable[[bytes | memoryview], list[str]]
+        self._flush: typing.Callable[[], list[str]]
+        if max_line_length is None:
+            lines = _cstream.ByteLineDecoder("latin-1", None)
+            self._decode, self._flush = lines.decode, lines.flush
+        else:
+            capped = line_stage("latin-1", max_line_length)
+            # whole pieces only reach it: under a cap a piece is not parsed a slice at a time
+            self._decode = typing.cast(
+                "typing.Callable[[bytes | memoryview], list[str]]", capped.step
+            )
+            self._flush = capped.end
+        self._capped = max_line_length is not None
         self._orjson = _orjson
         self._skip = skip
         self._stop_inside = stop_inside  # raise _Stop from a lazily parsed batch (async)
@@ -170,7 +186,9 @@ class _JSONStage:
         return Stage(typing.cast("typing.Callable[[bytes], list[typing.Any]]", self.step), self.end)
 
     def step(self, piece: bytes) -> Iterable[typing.Any]:
-        if len(piece) <= _SLICE:
+        # Under a line cap a piece is parsed at once: a crossed cap then raises from here,
+        # where the body's loop hands out the values it carries before raising.
+        if len(piece) <= _SLICE or self._capped:
             return self._step(piece)
         # A large piece (an identity body read in big gulps) is parsed a slice at a time as
         # it is consumed: a batch of thousands of values held at once costs more in cache
@@ -190,10 +208,22 @@ class _JSONStage:
     def _step(self, piece: bytes | memoryview) -> list[typing.Any]:
         if self._orjson is not None:
             self._look_for_long_integers(piece)
-        return self._checked(self._parse(self._lines.decode(piece)))
+        try:
+            lines = self._decode(piece)
+        except LinesBeforeTooLong as exc:
+            # The lines before the over-long one are parsed as any batch. A malformed one
+            # among them ends the stream first, with its own error (or is skipped).
+            values = self._parse(exc.items)
+            if self.error is not None:
+                return self._checked(values)
+            raise LinesBeforeTooLong(str(exc), self._checked(values)) from None
+        return self._checked(self._parse(lines))
 
     def end(self) -> list[typing.Any]:
-        return self._checked(self._parse(self._lines.flush()))
+        if self.error is not None:
+            # stopped at a malformed line: the splitter may hold what came after it
+            raise _Stop("stopped at a malformed line")
+        return self._checked(self._parse(self._flush()))
 
     def _checked(self, values: list[typing.Any]) -> list[typing.Any]:
         if self.error is not None and not values:
@@ -293,10 +323,18 @@ def _read_batches(
 ) -> Iterator[Iterable[typing.Any]]:
     """The batches of a body already read (nothing to close), up to a malformed line."""
     try:
-        yield stage.step(content)
+        if stage._capped:
+            # a slice at a time, as `step` does without a cap (which it cannot do under one)
+            for start in range(0, len(content), _SLICE):
+                yield stage.step(content[start : start + _SLICE])
+        else:
+            yield stage.step(content)
         yield stage.end()
     except _Stop:
         return
+    except LinesBeforeTooLong as exc:
+        yield exc.items
+        raise decoding_error(exc, response._request) from exc
     except _cstream.LineTooLongError as exc:
         raise decoding_error(exc, response._request) from exc
 

@@ -374,7 +374,8 @@ def test_line_cap_on_a_read_response() -> None:
         with pytest.raises(faststream.ResponseTooLarge) as info:
             list(response.iter_lines(max_line_length=99))
         assert info.value.request.url == "http://example.org/read"
-        with pytest.raises(faststream.ResponseTooLarge):
+        # "short" is not JSON: that first line ends the stream before the over-long one
+        with pytest.raises(faststream.DecodingError, match="line 1 is not valid JSON"):
             list(response.iter_json(max_line_length=99))
 
 
@@ -390,7 +391,7 @@ def test_line_cap_of_iter_json(split: str) -> None:
             with pytest.raises(faststream.ResponseTooLarge):
                 for value in response.iter_json():
                     values.append(value)
-            assert values in ([], [{"a": 1}])
+            assert values == [{"a": 1}]
             assert response.is_closed
         with client.stream("GET", "http://example.org/") as response:
             assert list(response.iter_json(max_line_length=long_line)) == [
