@@ -51,6 +51,7 @@ from ._content import UnattachedStream, encode_response
 from ._cookies import Cookies
 from ._decoders import (
     Caps,
+    LinesBeforeTooLong,
     Pipeline,
     Stage,
     byte_stage,
@@ -839,13 +840,20 @@ class Response:
 
     # -- shared -------------------------------------------------------------------------------
 
-    def _replay(self, stage: Stage[T], content: bytes) -> tuple[list[T], list[T]]:
+    def _replay(self, stage: Stage[T], content: bytes) -> Iterable[list[T]]:
         # A read body through a stage, as two batches made at once (the stage's step returns
-        # its items as a list anyway); a line cap crossed here raises as on a stream.
+        # its items as a list anyway); a line cap crossed here raises as on a stream, after
+        # the items of the lines before the over-long one.
         try:
             return (stage.step(content) if content else [], stage.end())
+        except LinesBeforeTooLong as exc:
+            return self._replay_cut_short(exc.items, exc)
         except _cstream.DecodeError as exc:
             raise decoding_error(exc, self._request) from exc
+
+    def _replay_cut_short(self, items: list[T], exc: LinesBeforeTooLong) -> Iterator[list[T]]:
+        yield items
+        raise decoding_error(exc, self._request) from exc
 
     def _check_stream(self, kind: type[SyncByteStream] | type[AsyncByteStream]) -> None:
         if self.is_stream_consumed:
