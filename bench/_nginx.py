@@ -101,6 +101,23 @@ class Server:
         return int(fields[11]) / tick, int(fields[12]) / tick  # utime, stime
 
 
+def run_queue_wait(pid: int) -> float | None:
+    """Seconds the threads of `pid` have spent runnable but waiting for a core (Linux
+    /proc/<pid>/task/*/schedstat, second field, ns): on oversubscribed cores a server can pace
+    its clients while its CPU share stays well under one core."""
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return None
+    total = 0
+    for task in tasks:
+        try:
+            total += int((task / "schedstat").read_text().split()[1])
+        except (OSError, IndexError, ValueError):
+            continue  # a thread that ended meanwhile
+    return total / 1e9
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

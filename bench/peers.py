@@ -97,6 +97,7 @@ RUNS: dict[str, tuple[str, ...]] = {
     "identity-async": (FS, PYREQWEST, HTTPX),
 }
 TIMEOUT = e2e.TIMEOUT
+nan = float("nan")
 CURL_BUFFER = 512 * 1024
 # compressed bytes per decoder call for the in-memory limits: ~5:1 on this JSONL, so each
 # output stays under glibc's 128 KiB mmap threshold (larger outputs can be mmapped and faulted
@@ -442,6 +443,7 @@ def _run_child(
     for name in ("FASTSTREAM_NO_EXTENSIONS", "FASTSTREAM_INFLATE_BACKEND"):
         env.pop(name, None)
     cpu0 = server.cpu_times()
+    wait0 = _nginx.run_queue_wait(server.pid)
     out = subprocess.run(
         [sys.executable, __file__, *argv, "--child", impl, workload, server.base_url],
         env=env,
@@ -452,7 +454,11 @@ def _run_child(
     if out.returncode != 0:
         raise SystemExit(f"{impl} / {workload} failed:\n{out.stderr}")
     cpu1 = server.cpu_times()
+    wait1 = _nginx.run_queue_wait(server.pid)
     result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    result["server_wait"] = (
+        wait1 - wait0 if wait0 is not None and wait1 is not None else float("nan")
+    )
     result["server_cpu"] = (
         sum(cpu1) - sum(cpu0) if cpu0 is not None and cpu1 is not None else float("nan")
     )
@@ -502,16 +508,23 @@ def _report(
                 )
         cpu_col = "CPU us/req" if small else "CPU s/GiB"
         print(f"\n{workload}  ({unit}; client {cpu_col}; server = the server worker's CPU share)")
-        print(f"  {'client':<14} {unit:>10} {'vs fs':>7} {cpu_col:>11} {'server %core':>13}")
+        print(
+            f"  {'client':<14} {unit:>10} {'vs fs':>7} {cpu_col:>11} {'server %core':>13}"
+            f" {'srv wait':>9}"
+        )
         base = rates.get((workload, FS))
         for impl in impls:
             runs = results[(workload, impl)]
             rate = rates[(workload, impl)]
             cpu = cpus[(workload, impl)] * (1e6 if small else 1.0)
             share = statistics.median(r["server_cpu"] / r["seconds"] for r in runs) * 100
+            wait = statistics.median(r.get("server_wait", nan) / r["seconds"] for r in runs) * 100
             vs = rate / base if base else float("nan")
             note = " (in memory)" if impl == LIMIT and workload in ("gzip", "br") else ""
-            print(f"  {impl:<14} {rate:10.2f} {vs:6.2f}x {cpu:11.3f} {share:12.0f}%{note}")
+            print(
+                f"  {impl:<14} {rate:10.2f} {vs:6.2f}x {cpu:11.3f} {share:12.0f}%"
+                f" {wait:8.0f}%{note}"
+            )
             rows.append(
                 {
                     "workload": workload,
@@ -520,6 +533,7 @@ def _report(
                     "median": rate,
                     "cpu_us_per_request" if small else "cpu_s_per_gib": cpu,
                     "server_core_share": share / 100,
+                    "server_run_queue_wait_share": wait / 100,
                     "runs": runs,
                 }
             )
@@ -664,7 +678,9 @@ def main(argv: list[str] | None = None) -> int:
     ratios = _ratios(table)
     print(
         "\nserver %core: the server worker's CPU seconds / transfer seconds (100% = it saturates"
-        " a core and is the bottleneck); vs fs: rate / faststream C's"
+        " a core and is the bottleneck); srv wait: the server's time runnable but waiting for a"
+        " core / transfer seconds (high when other processes crowd the cores: the server may"
+        " then pace the clients below 100%); vs fs: rate / faststream C's"
     )
     if args.json is not None:
         args.json.parent.mkdir(parents=True, exist_ok=True)
