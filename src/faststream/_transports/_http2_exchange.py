@@ -36,6 +36,7 @@ import h2.errors
 import h2.events
 import h2.exceptions
 import h2.settings
+import hyperframe.frame
 
 from .._exceptions import LocalProtocolError, RemoteProtocolError
 from .._headers import Headers
@@ -76,13 +77,54 @@ class StreamRefused(RemoteProtocolError):
     request may be sent again on another connection."""
 
 
+class _QuietRepr:
+    """A received frame's repr without its payload (see `_Connection`)."""
+
+    stream_id: int
+    body_len: int
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(stream_id={self.stream_id}, length={self.body_len})"
+
+
+class _QuietDataFrame(_QuietRepr, hyperframe.frame.DataFrame):
+    pass
+
+
+class _QuietHeadersFrame(_QuietRepr, hyperframe.frame.HeadersFrame):
+    pass
+
+
+# h2 formats every received frame for its trace log before dispatching it, whether or not
+# anything logs; a DATA frame's repr serializes and hex-encodes its whole payload (a copy and
+# a double-size string per 16 KiB frame), a third of the CPU a large download costs. The
+# frames are given a class whose repr is a constant-size summary; h2 dispatches them as before.
+_QUIET_FRAMES: dict[type, type] = {
+    hyperframe.frame.DataFrame: _QuietDataFrame,
+    hyperframe.frame.HeadersFrame: _QuietHeadersFrame,
+}
+
+
 class _Connection(h2.connection.H2Connection):
-    """h2's connection, kept open for the streams a graceful GOAWAY lets finish.
+    """h2's connection, kept open for the streams a graceful GOAWAY lets finish, and received
+    DATA/HEADERS frames without a payload-sized repr.
 
     h2 refuses every frame after a GOAWAY, yet RFC 9113 6.8 has the streams at or below its
     last-stream-id complete. After a NO_ERROR GOAWAY the state goes back to open; the exchange
     itself starts no new stream once `goaway` is set.
     """
+
+    def __init__(self, config: h2.config.H2Configuration) -> None:
+        super().__init__(config=config)
+        table = self._frame_dispatch_table
+        for plain, quiet in _QUIET_FRAMES.items():
+            table[quiet] = table[plain]
+
+    def _receive_frame(self, frame: typing.Any) -> typing.Any:
+        quiet = _QUIET_FRAMES.get(frame.__class__)
+        if quiet is not None:
+            frame.__class__ = quiet
+        return super()._receive_frame(frame)
 
     def _receive_goaway_frame(self, frame: typing.Any) -> typing.Any:
         result = super()._receive_goaway_frame(frame)
