@@ -173,6 +173,53 @@ def test_async_read_timeout_fails_that_stream_only(backend: str, server: H2Serve
     run_on(backend, main)
 
 
+class CountingNetwork:
+    """A backend connection that records every write it is given."""
+
+    def __init__(self, network: typing.Any) -> None:
+        self.network = network
+        self.writes: list[bytes] = []
+
+    async def send_raw(self, data: bytes, timeout: float | None) -> None:
+        self.writes.append(data)
+        await self.network.send_raw(data, timeout)
+
+    def __getattr__(self, name: str) -> typing.Any:
+        return getattr(self.network, name)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_async_requests_started_together_go_out_in_one_write(
+    backend: str, server: H2Server
+) -> None:
+    """32 requests begun in the same turn of the loop send their HEADERS in a write or two,
+    not one write each: the server reads them, and answers them, as one batch."""
+    results: list[tuple[int, bytes]] = []
+    counting: list[CountingNetwork] = []
+
+    async def main() -> None:
+        connection = await open_async(server)
+        network = CountingNetwork(connection.network)
+        connection.network = network
+        counting.append(network)
+
+        async def one() -> None:
+            results.append(await fetch_async(connection, b"/bytes/100"))
+
+        try:
+            with anyio.fail_after(30):
+                async with anyio.create_task_group() as group:
+                    for _ in range(32):
+                        group.start_soon(one)
+        finally:
+            connection.close()
+
+    run_on(backend, main)
+    assert results == [(200, pattern(100))] * 32
+    assert server.peak_streams > 16
+    assert len(counting[0].writes) <= 4, [len(write) for write in counting[0].writes]
+
+
 # -- sync -----------------------------------------------------------------------------------
 
 

@@ -196,6 +196,10 @@ class HTTP2Connection:
             )
             stream = self.exchange.streams[stream_id]
         try:
+            # On an event loop, requests started together (a gather of many) go out in one
+            # write: each yields once before flushing, so the first flush carries the HEADERS
+            # of every request begun in the same turn of the loop, and the server reads and
+            # answers them as one batch rather than waking once per request.
             self._flush(write_timeout)
             if body:
                 if in_memory:
