@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("h2", reason="HTTP/2 needs the h2 package (the http2 extra)")
-pytest.importorskip("hypercorn", reason="the HTTP/2 server of these tests (the test extra)")
 
 import anyio  # noqa: E402
 
