@@ -624,8 +624,13 @@ cdef class ByteLineDecoder:
             if i >= n:
                 break
             if self._buf.size == 0:
-                self._check(i - pos)
-                line = self._decode(p + pos, i - pos, high)
+                if self._max >= 0:
+                    self._check(i - pos)
+                # an ASCII line (the common case) without a call: one str, one copy
+                if high:
+                    line = self._decode(p + pos, i - pos, True)
+                else:
+                    line = _ascii_str(p + pos, i - pos)
             else:
                 self._check(self._buf.size + (i - pos))
                 _buf_append_bytes(&self._buf, p + pos, i - pos)
