@@ -14,7 +14,7 @@
 #
 # Complexity contract: linear in the input, whatever the line lengths and piece sizes.
 # * A piece is scanned from the start of a line to its terminator and the next scan starts
-#   after it, so the scanner reads a byte once (plus, once per line, the rest of the 16-byte
+#   after it, so the scanner reads a byte once (plus, once per line, the rest of the 32-byte
 #   or 32-character block the terminator sat in). The byte scanner (fs_scan) also tells
 #   whether the line holds a byte >= 0x80, so ASCII lines, the common case, become a str by
 #   one copy; other lines are decoded once, in at most two passes over their bytes.
