@@ -5,6 +5,8 @@ faststream vs httpx[http2], same run, same loopback h2c server (prior knowledge)
 
 * `large`: `Client(http1=False, http2=True).stream("GET", ...)` read with `iter_bytes()`;
   MB/s, median of `--runs`.
+  The `faststream HTTP/1.1` row reads the same body from the same server process over
+  HTTP/1.1 (`Client()`), the rate the HTTP/2 path is measured against.
 * `small`: `AsyncClient(http1=False, http2=True)` on asyncio, `--inflight` GETs of a 100-byte
   body at once, `--rounds` times; requests/s, median of `--runs`.
 
@@ -35,7 +37,37 @@ import h2.exceptions
 _BLOCK = b"x" * (1 << 20)
 
 
+_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+
+
+def _serve_http11(sock: socket.socket) -> None:
+    """HTTP/1.1 keep-alive: `GET /bytes/N` answered with N bytes, written 1 MiB at a time."""
+    buffered = b""
+    while True:
+        while b"\r\n\r\n" not in buffered:
+            received = sock.recv(1 << 16)
+            if not received:
+                return
+            buffered += received
+        head, buffered = buffered.split(b"\r\n\r\n", 1)
+        size = int(head.split(b" ", 2)[1].rsplit(b"/", 1)[1])
+        sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % size)
+        while size:
+            sent = min(size, len(_BLOCK))
+            sock.sendall(_BLOCK[:sent])
+            size -= sent
+
+
 def _serve_connection(sock: socket.socket) -> None:
+    start = b""
+    while len(start) < len(_PREFACE) and _PREFACE.startswith(start):
+        received = sock.recv(len(_PREFACE) - len(start), socket.MSG_PEEK | socket.MSG_WAITALL)
+        if not received:
+            return
+        start = received
+    if not start.startswith(_PREFACE):
+        _serve_http11(sock)
+        return
     conn = h2.connection.H2Connection(
         h2.config.H2Configuration(client_side=False, header_encoding=None)
     )
@@ -119,6 +151,20 @@ def large(module: typing.Any, url: str) -> float:
     return elapsed
 
 
+def large_http11(url: str) -> float:
+    """Seconds for faststream to read the body over HTTP/1.1 with iter_bytes."""
+    import faststream
+
+    with faststream.Client(timeout=60) as client:
+        start = time.perf_counter()
+        with client.stream("GET", url) as response:
+            assert response.http_version == "HTTP/1.1"
+            total = sum(len(piece) for piece in response.iter_bytes())
+        elapsed = time.perf_counter() - start
+    assert total == int(url.rsplit("/", 1)[1]), total
+    return elapsed
+
+
 def small(module: typing.Any, url: str, inflight: int, rounds: int) -> float:
     """Seconds for `rounds` batches of `inflight` concurrent GETs on one connection."""
 
@@ -154,12 +200,17 @@ def main() -> None:
         base = f"http://127.0.0.1:{port}"
         size = args.mib << 20
         print(f"large: {args.mib} MiB over one stream, median of {args.runs}")
-        for name, module in (("faststream", faststream), ("httpx", httpx)):
+        cases: list[tuple[str, typing.Callable[[str], float]]] = [
+            ("faststream", lambda url: large(faststream, url)),
+            ("httpx", lambda url: large(httpx, url)),
+            ("faststream HTTP/1.1", large_http11),
+        ]
+        for name, case in cases:
             cpu = _cpu(process.pid or 0)
-            times = [large(module, f"{base}/bytes/{size}") for _ in range(args.runs)]
+            times = [case(f"{base}/bytes/{size}") for _ in range(args.runs)]
             server = (_cpu(process.pid or 0) - cpu) / sum(times)
             rate = size / statistics.median(times) / 1e6
-            print(f"  {name:<11} {rate:8.1f} MB/s   (server CPU {server:.0%})")
+            print(f"  {name:<20} {rate:8.1f} MB/s   (server CPU {server:.0%})")
         count = args.inflight * args.rounds
         print(f"small: {args.rounds} x {args.inflight} concurrent GETs, median of {args.runs}")
         for name, module in (("faststream", faststream), ("httpx", httpx)):
@@ -170,7 +221,7 @@ def main() -> None:
             ]
             server = (_cpu(process.pid or 0) - cpu) / sum(times)
             rate = count / statistics.median(times)
-            print(f"  {name:<11} {rate:8.0f} req/s  (server CPU {server:.0%})")
+            print(f"  {name:<20} {rate:8.0f} req/s  (server CPU {server:.0%})")
     finally:
         process.kill()
 
