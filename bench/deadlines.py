@@ -19,7 +19,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _server  # noqa: E402
-
 import faststream  # noqa: E402
 
 SETTINGS: dict[str, faststream.Timeout] = {
