@@ -44,6 +44,7 @@ from .._headers import Headers
 __all__ = [
     "CONNECTION_WINDOW",
     "MAX_CONTROL_FRAMES",
+    "MAX_FRAME_SIZE",
     "MAX_HEADER_LIST_SIZE",
     "STREAM_WINDOW",
     "H2Exchange",
@@ -53,6 +54,10 @@ __all__ = [
 
 MAX_HEADER_LIST_SIZE = 100 * 1024  # decoded size of one header block, as HTTP/1.1's head cap
 STREAM_WINDOW = 1024 * 1024  # a stream's receive window: the most buffered for one stream
+# The largest frame we accept (RFC 9113 allows 16 KiB to 16 MiB). h2 costs the same per frame
+# whatever its size, so a server that sends frames this large costs a sixteenth per byte of
+# what 16 KiB frames do; a frame is buffered whole, a quarter of one stream's window at most.
+MAX_FRAME_SIZE = 256 * 1024
 CONNECTION_WINDOW = 2**31 - 1  # the largest window RFC 9113 allows
 MAX_CONTROL_FRAMES = 1000  # PING/SETTINGS frames in a row with no HEADERS or DATA
 MAX_INFORMATIONAL = 100  # 1xx heads on one stream, as HTTP/1.1 allows
@@ -222,9 +227,14 @@ class H2Exchange:
                 h2.settings.SettingCodes.ENABLE_PUSH: 0,
                 h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS: 100,
                 h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: STREAM_WINDOW,
+                h2.settings.SettingCodes.MAX_FRAME_SIZE: MAX_FRAME_SIZE,
                 h2.settings.SettingCodes.MAX_HEADER_LIST_SIZE: MAX_HEADER_LIST_SIZE,
             },
         )
+        # Settings given as initial values are never "changed" by the server's acknowledgement,
+        # so h2 would keep the default frame limit: ours applies from the start (a server may
+        # use it only once it has read our SETTINGS; a larger frame before is still bounded).
+        conn.max_inbound_frame_size = MAX_FRAME_SIZE
         conn.initiate_connection()
         conn.increment_flow_control_window(CONNECTION_WINDOW - _DEFAULT_WINDOW)
         return conn.data_to_send()
