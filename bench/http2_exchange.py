@@ -6,11 +6,12 @@ MiB of received DATA and one small request cost in instructions, for bench/BUDGE
     valgrind --tool=callgrind python bench/http2_exchange.py request 0
     valgrind --tool=callgrind python bench/http2_exchange.py request 300  # 300 requests
 
-(count(N) - count(0)) / N is the cost per MiB (per request). `data` feeds 16 KiB DATA frames
-in 64 KiB reads and takes the pieces after each read, as the shell does. `request` sends a GET
-and feeds a canned response (HEADERS + a 100-byte DATA with END_STREAM, as a real h2 server
-encodes it once HPACK's dynamic table is warm); the server's own cost is not counted.
-`--plain` leaves h2's received-frame repr as it is (the cost before that was avoided).
+(count(N) - count(0)) / N is the cost per MiB (per request). `data` feeds DATA frames of
+`--frame-kib` KiB (16, h2's default; 256, the most faststream accepts), four to a read, and
+takes the pieces after each read, as the shell does. `request` sends a GET and feeds a canned
+response (HEADERS + a 100-byte DATA with END_STREAM, as a real h2 server encodes it once
+HPACK's dynamic table is warm); the server's own cost is not counted. `--plain` leaves h2's
+received-frame repr as it is (the cost before that was avoided).
 """
 
 from __future__ import annotations
@@ -53,14 +54,14 @@ def _connected() -> tuple[_http2_exchange.H2Exchange, h2.connection.H2Connection
     return exchange, server
 
 
-def data(mib: int) -> None:
+def data(mib: int, frame_kib: int) -> None:
     exchange, server = _connected()
     stream_id = exchange.start_request(b"GET", b"http", b"h", b"/", [], True)
     server.receive_data(exchange.data_to_send())
     server.send_headers(stream_id, [(b":status", b"200")])
     exchange.received(server.data_to_send())
-    read = b"".join(_frame(0, 0, stream_id, b"x" * 16384) for _ in range(4))
-    for _ in range(mib * 16):
+    read = b"".join(_frame(0, 0, stream_id, b"x" * (frame_kib << 10)) for _ in range(4))
+    for _ in range(mib * 256 // frame_kib):
         exchange.received(read)
         exchange.take(stream_id)
         exchange.data_to_send()
@@ -100,10 +101,14 @@ def main() -> None:
     parser.add_argument("case", choices=["data", "request"])
     parser.add_argument("count", type=int)
     parser.add_argument("--plain", action="store_true")
+    parser.add_argument("--frame-kib", type=int, default=16, help="DATA frame size (data)")
     args = parser.parse_args()
     if args.plain:
         _http2_exchange._QUIET_FRAMES.clear()
-    (data if args.case == "data" else request)(args.count)
+    if args.case == "data":
+        data(args.count, args.frame_kib)
+    else:
+        request(args.count)
 
 
 if __name__ == "__main__":
