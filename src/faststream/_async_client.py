@@ -252,7 +252,8 @@ class AsyncClient(BaseClient[AsyncBaseTransport]):
             if isinstance(follow_redirects, UseClientDefault)
             else follow_redirects
         )
-        self._set_timeout(request)
+        if "timeout" not in request.extensions:
+            self._set_timeout(request)
         timeouts = request.extensions["timeout"]
         if len(timeouts) > 4 and timeouts.get("total") is not None:
             # One total deadline for the whole call: the redirects and auth requests that
@@ -260,8 +261,17 @@ class AsyncClient(BaseClient[AsyncBaseTransport]):
             deadline = time.monotonic() + timeouts["total"]
             timeouts = {**timeouts, "deadline": deadline}
             request.extensions = {**request.extensions, "timeout": timeouts}
-        chosen_auth = self._build_request_auth(request, auth)
-        response = await self._send_handling_auth(request, chosen_auth, follow, [])
+        if (
+            self._auth is None
+            and isinstance(auth, UseClientDefault)
+            and not request.url._parts.userinfo
+        ):
+            # No authentication (what `_build_request_auth` finds, decided inline): the
+            # request goes straight to the redirect loop.
+            response = await self._send_handling_redirects(request, follow, [])
+        else:
+            chosen_auth = self._build_request_auth(request, auth)
+            response = await self._send_handling_auth(request, chosen_auth, follow, [])
         try:
             if not stream:
                 await response.aread()
@@ -320,7 +330,8 @@ class AsyncClient(BaseClient[AsyncBaseTransport]):
                 raise
 
     async def _send_single_request(self, request: Request) -> Response:
-        transport = self._transport_for_url(request.url)
+        # No mounts (the usual client): the default transport, without looking it up.
+        transport = self._transport_for_url(request.url) if self._mounted else self._transport
         if not isinstance(request.stream, AsyncByteStream):
             raise RuntimeError("Attempted to send an sync request with an AsyncClient instance.")
         start = time.perf_counter()

@@ -186,12 +186,17 @@ class RedirectBody:
             response._content = b"".join(self._pieces)
 
 
+# The URL strings a client keeps parsed and merged (see `_remember_url`).
+_BUILT_URLS = 256
+
+
 class BaseClient(typing.Generic[_T]):
     """The I/O-free part of a client, shared by the sync and async clients. `_T` is the
     transport type (`BaseTransport` or `AsyncBaseTransport`)."""
 
     _transport: _T
     _mounts: MountTable[_T]
+    _mounted: bool
 
     def __init__(
         self,
@@ -226,6 +231,13 @@ class BaseClient(typing.Generic[_T]):
         self._trust_env = trust_env
         self._default_encoding = default_encoding
         self._state = ClientState.UNOPENED
+        self._built_urls: dict[str, tuple[URL, URL, tuple[bytes, bytes, bytes] | None]] = {}
+        # `build_request` merges a plain call itself, unless a subclass merges its own way.
+        cls = type(self)
+        self._plain_merges = all(
+            getattr(cls, name) is getattr(BaseClient, name)
+            for name in ("_merge_url", "_merge_headers", "_merge_cookies", "_merge_queryparams")
+        )
 
     # -- options ------------------------------------------------------------------------------
 
@@ -333,6 +345,29 @@ class BaseClient(typing.Generic[_T]):
     ) -> Request:
         """The request `request()` would send: the client's base URL, params, headers,
         cookies and timeout merged with the given ones."""
+        if (
+            type(url) is str
+            and headers is None
+            and params is None
+            and cookies is None
+            and extensions is None
+            and content is None
+            and data is None
+            and files is None
+            and json is None
+            and self._plain_merges
+            and not self._params
+            and not self._cookies
+        ):
+            # The common call (a URL string, nothing else): nothing to merge but the URL,
+            # parsed and merged once per client and base URL, with its Host field.
+            known = self._built_urls.get(url)
+            if known is None or known[0] is not self._base_url:
+                known = self._remember_url(url)
+            chosen = self._timeout if isinstance(timeout, UseClientDefault) else Timeout(timeout)
+            return Request._bodiless(
+                method, known[1], known[2], self._headers, {"timeout": chosen.as_dict()}
+            )
         merged_extensions = {} if extensions is None else dict(extensions)
         if "timeout" not in merged_extensions:
             chosen = self._timeout if isinstance(timeout, UseClientDefault) else Timeout(timeout)
@@ -349,6 +384,18 @@ class BaseClient(typing.Generic[_T]):
             cookies=self._merge_cookies(cookies),
             extensions=merged_extensions,
         )
+
+    def _remember_url(self, url: str) -> tuple[URL, URL, tuple[bytes, bytes, bytes] | None]:
+        """`(base URL, merged URL, Host field or None)` for `url`, kept for the next request
+        to the same URL string (URLs are immutable: the requests share it). The entries
+        are for one base URL: a new base URL replaces them."""
+        merged = self._merge_url(url)
+        host = (b"Host", b"host", merged.netloc) if merged.host else None
+        known = (self._base_url, merged, host)
+        if len(self._built_urls) >= _BUILT_URLS:
+            self._built_urls.clear()  # many different URLs: start again, bounded
+        self._built_urls[url] = known
+        return known
 
     def _merge_url(self, url: URL | str) -> URL:
         merged = URL(url)
@@ -508,6 +555,7 @@ class BaseClient(typing.Generic[_T]):
         if mounts is not None:
             table.update(mounts)
         self._mounts = MountTable(table)
+        self._mounted = bool(table)  # False: every request goes to the default transport
 
     @staticmethod
     def _proxy_map(proxy: ProxyTypes | None, allow_env_proxies: bool) -> dict[str, Proxy | None]:

@@ -106,6 +106,47 @@ class Request:
         if isinstance(self.stream, ByteStream):
             self.read()
 
+    @classmethod
+    def _bodiless(
+        cls,
+        method: str,
+        url: URL,
+        host: tuple[bytes, bytes, bytes] | None,
+        headers: Headers,
+        extensions: dict[str, typing.Any],
+    ) -> Request:
+        """`Request(method, url, headers=headers, extensions=extensions)` with no body, no
+        params and no cookies, for a client that built `url` and its `Host` field `host`
+        (raw name, lower-cased name, value; None when the URL has no host) once: the same
+        request, without `__init__`'s dispatch. `extensions` is taken, not copied."""
+        request = cls.__new__(cls)
+        method = method.upper()
+        request.method = method
+        request.url = url
+        fields = headers._fields
+        # What `_add_automatic_headers(None)` prepends, in its order.
+        leading: list[tuple[bytes, bytes, bytes]] = []
+        if host is not None or method in _BODY_METHODS:
+            present = {field[1] for field in fields}
+            if host is not None and b"host" not in present:
+                leading.append(host)
+            if (
+                method in _BODY_METHODS
+                and b"content-length" not in present
+                and b"transfer-encoding" not in present
+            ):
+                leading.append((b"Content-Length", b"content-length", b"0"))
+        copied = Headers.__new__(Headers)
+        # A copy's encoding is detected anew (not chosen), as `Headers(headers)` gives.
+        copied._fields = leading + fields if leading else list(fields)
+        copied._encoding = None
+        copied._chosen = False
+        request.headers = copied
+        request.extensions = extensions
+        request.stream = ByteStream(b"")
+        request._content = b""
+        return request
+
     def _add_automatic_headers(self, body_headers: dict[str, str] | None) -> None:
         headers = self.headers
         if body_headers:

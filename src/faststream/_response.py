@@ -440,14 +440,19 @@ class Response:
                 # give, without its per-piece machinery).
                 self.is_stream_consumed = True
                 self._num_bytes_downloaded = 0
-                pieces = []
+                pieces: list[bytes] = []
+                read_to_end = getattr(stream, "_read_to_end", None)
                 try:
-                    for raw in stream:
-                        self._num_bytes_downloaded += len(raw)
-                        pieces.append(raw)
+                    if read_to_end is not None:
+                        read_to_end(pieces)  # a transport's own stream: no generator
+                    else:
+                        for raw in stream:
+                            pieces.append(raw)
                 except RequestError as exc:
                     _attach(exc, self._request)
                     raise
+                finally:
+                    self._num_bytes_downloaded = sum(map(len, pieces))
                 self._content = b"".join(pieces)
                 self.close()
             else:
@@ -468,11 +473,19 @@ class Response:
                 # No content coding: the raw pieces are the body (as in `read()`).
                 self.is_stream_consumed = True
                 self._num_bytes_downloaded = 0
-                pieces = []
-                with request_context(self._request):
-                    async for raw in stream:
-                        self._num_bytes_downloaded += len(raw)
-                        pieces.append(raw)
+                pieces: list[bytes] = []
+                read_to_end = getattr(stream, "_read_to_end", None)
+                try:
+                    if read_to_end is not None:
+                        await read_to_end(pieces)  # a transport's own stream: no generator
+                    else:
+                        async for raw in stream:
+                            pieces.append(raw)
+                except RequestError as exc:
+                    _attach(exc, self._request)
+                    raise
+                finally:
+                    self._num_bytes_downloaded = sum(map(len, pieces))
                 self._content = b"".join(pieces)
                 await self.aclose()
             else:
@@ -786,8 +799,11 @@ class Response:
         if not self.is_closed:
             self.is_closed = True
             self._stop_clock()
-            with request_context(self._request):
+            try:
                 await self.stream.aclose()
+            except RequestError as exc:
+                _attach(exc, self._request)
+                raise
 
     async def _acapped_raw(self, raw_iter: AsyncIterator[bytes], cap: int) -> AsyncIterator[bytes]:
         # `_capped_raw` for an async stream.

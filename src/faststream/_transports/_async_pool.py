@@ -41,6 +41,13 @@ class AsyncConnectionPool(PoolBase["AsyncConnection"]):
         self._waiters: collections.deque[PoolWaiter] = collections.deque()
         self._waiting = 0  # live waiters in `_waiters`
 
+    def lend_now(self, key: typing.Hashable) -> AsyncConnection | None:
+        """An idle connection for `key` when there is one (a plain call: a free connection
+        is handed over without a coroutine or a wait); None: call `acquire`."""
+        if self._by_age and not self.closed:
+            return self._lend_idle(key)
+        return None
+
     async def acquire(
         self, key: typing.Hashable, timeout: float | None, backend: AsyncBackend
     ) -> AsyncConnection | None:

@@ -176,9 +176,15 @@ class HTTPTransport(BaseTransport):
         retried = False
         while True:
             try:
-                connection = pool.acquire(key, timeouts.get("pool"), backend)
+                # An idle connection is handed over by a plain call; else wait for one or
+                # for a slot to open a new one in.
+                connection = pool.lend_now(key)
                 if connection is None:
-                    connection = self._fill_slot(backend, scheme, host, port, key, timeouts)
+                    connection = pool.acquire(key, timeouts.get("pool"), backend)
+                    if connection is None:
+                        connection = self._fill_slot(
+                            backend, scheme, host, port, key, timeouts
+                        )
             except TimeoutException as exc:
                 if deadlines is not None:
                     deadlines.expired(exc)
@@ -473,6 +479,37 @@ class ResponseStream(PooledStream, SyncByteStream):
                         yield piece
                     if last:
                         break
+        except BaseException as exc:
+            if isinstance(exc, RequestError) and exc._request is None:
+                exc.request = self._request
+            self._finish(False)
+            raise
+        self.trailers = reader.trailers
+        self._finish(body.reusable())
+
+    def _read_to_end(self, pieces: list[bytes]) -> None:
+        """Append the rest of the body to `pieces`: what `__iter__` yields, for a caller
+        that wants it all (`Response.read`), without a generator per response. Errors,
+        closing and the connection's return are as for `__iter__`."""
+        connection = self._connection
+        if connection is None or self.deadlines is not None:
+            for piece in self:  # the deadlines bound each read there
+                pieces.append(piece)
+            return
+        read_pieces = connection.read_pieces
+        body = connection.body
+        assert body is not None  # set by receive_head
+        reader = body.reader
+        timeout = self._read_timeout
+        try:
+            while True:
+                got = read_pieces(timeout)
+                if not got:
+                    break
+                last = reader.done  # as in `__iter__`: read before the pieces are handed on
+                pieces += got
+                if last:
+                    break
         except BaseException as exc:
             if isinstance(exc, RequestError) and exc._request is None:
                 exc.request = self._request

@@ -42,6 +42,17 @@ class ConnectionPool(PoolBase[Connection]):
         # cycle cannot have its socket finalized before the response closes it properly.
         self._lent: set[Connection] = set()
 
+    def lend_now(self, key: typing.Hashable) -> Connection | None:
+        """An idle connection for `key` when there is one at once; None: call `acquire`
+        (which also frees the slots of abandoned connections first)."""
+        with self._lock:
+            if self._by_age and not self.closed and not self._abandoned:
+                connection = self._lend_idle(key)
+                if connection is not None:
+                    self._lent.add(connection)
+                return connection
+        return None
+
     def acquire(
         self, key: typing.Hashable, timeout: float | None, backend: object = None
     ) -> Connection | None:
