@@ -6,13 +6,15 @@ the same on every run (the kernel's share, about the same for every client, is n
 This script starts the loopback server of bench/e2e.py, runs itself under valgrind with 0 and
 with N requests for each case, and prints (count(N) - count(0)) / N:
 
-    python bench/small_callgrind.py [--requests 300]
+    python bench/small_callgrind.py [--requests 300] [--async] [--cases faststream,build]
 
 Cases: `faststream` (Client.get), `httpx` (httpx.Client.get), `h11` (a fresh h11 connection
 serialising a GET and parsing a canned response head, no network: what h11 costs a request),
 `head` (the same with faststream's compiled `serialize_request` and `ResponseHeadParser`, which
 replaced h11 on that path with the same strictness). With `--async`, also `faststream-asyncio`
 and `faststream-trio` (AsyncClient.get; the event loop's own instructions included).
+`build` is `Client.build_request` alone (Request, URL and header building, no network): with
+`head`, it splits a request's budget (bench/BUDGET-small.md). `--cases` picks cases by name.
 """
 
 from __future__ import annotations
@@ -47,6 +49,17 @@ def _run_case(case: str, url: str, count: int) -> None:
             state.receive_data(_RESPONSE)
             while not isinstance(state.next_event(), h11.Response):
                 pass
+        return
+    if case == "build":
+        import e2e
+
+        e2e._import_faststream()
+        import faststream
+
+        with faststream.Client(timeout=60) as client:
+            client.build_request("GET", url)
+            for _ in range(count):
+                client.build_request("GET", url)
         return
     if case == "head":
         import e2e
@@ -128,6 +141,9 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also count AsyncClient on asyncio (and on trio, when installed)",
     )
+    parser.add_argument(
+        "--cases", help="comma-separated cases to count (default: all that apply)", default=None
+    )
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -139,16 +155,20 @@ def main(argv: list[str] | None = None) -> int:
     with _server.serve() as server:
         url = server.base_url + "/small"
         per_request: dict[str, float] = {}
-        cases = ["faststream", "httpx", "h11", "head"]
+        cases = ["faststream", "httpx", "h11", "head", "build"]
         if args.async_cases:
             cases.append("faststream-asyncio")
             if importlib.util.find_spec("trio") is not None:
                 cases.append("faststream-trio")
+        if args.cases is not None:
+            cases = args.cases.split(",")
         for case in cases:
             base = _instructions(case, url, 0)
             total = _instructions(case, url, args.requests)
             per_request[case] = (total - base) / args.requests
             print(f"{case:<18} {per_request[case] / 1000:8.1f} K instructions per request")
+    if not {"httpx", "faststream", "head", "h11"} <= per_request.keys():
+        return 0
     print(
         f"httpx / faststream: {per_request['httpx'] / per_request['faststream']:.2f}x; "
         f"the compiled head path costs {per_request['head'] / per_request['faststream']:.0%} of a "
