@@ -55,6 +55,7 @@ class Deadlines:
         "_buckets",
         "_deadline",
         "_head",
+        "_met",
         "_timeouts",
         "_total",
         "_width",
@@ -77,6 +78,7 @@ class Deadlines:
         self._buckets: collections.deque[list[int]] = collections.deque()
         self._head = 0.0
         self._width = 1.0
+        self._met = -1  # the newest bucket's number once it alone holds min_rate[0] bytes
         self.limit = self._deadline
 
     def bounded(self) -> dict[str, typing.Any]:
@@ -97,6 +99,7 @@ class Deadlines:
             self._head = time.monotonic()
             self._width = rate[1] / _BUCKETS  # both parts of min_rate are positive
             self._buckets.clear()
+            self._met = -1
             self._window_end = self._head + rate[1]
             self.limit = min(self._deadline, self._window_end)
 
@@ -116,17 +119,22 @@ class Deadlines:
         rate = self.rate
         if rate is None:
             return
-        count = sum(map(len, pieces))
         index = int((time.monotonic() - self._head) / self._width)
+        if index == self._met:
+            # The newest bucket alone holds the rate: `limit` already follows it, and how far
+            # past `rate[0]` it goes changes no window (each stops counting at this bucket).
+            return
+        count = sum(map(len, pieces))
         buckets = self._buckets
         if buckets and buckets[-1][0] == index:
             newest = buckets[-1]
-            met = newest[1] >= rate[0]
             newest[1] += count
-            if met:
-                return  # the newest bucket alone holds the rate: `limit` already follows it
+            if newest[1] >= rate[0]:
+                self._met = index
         else:
             buckets.append([index, count])
+            if count >= rate[0]:
+                self._met = index
             oldest = index - _BUCKETS  # older buckets are out of every window from now on
             while buckets[0][0] < oldest:
                 buckets.popleft()
