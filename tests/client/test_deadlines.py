@@ -207,3 +207,21 @@ def test_total_covers_the_wait_for_a_pool_slot() -> None:
                 with pytest.raises(lib.ReadTimeout, match=r"total deadline of 0\.5 s exceeded"):
                     client.get(server.url, timeout=lib.Timeout(5.0, total=0.5))
                 assert time.monotonic() - start < 3.0
+
+
+@pytest.mark.parametrize(
+    ("timeout", "message"),
+    [
+        ({"read": 5.0, "total": 0.5}, r"total deadline of 0\.5 s exceeded"),
+        ({"total": 0.5}, r"total deadline of 0\.5 s exceeded"),
+        ({"read": 5.0, "min_rate": (2, 0.5)}, r"transfer rate below 2 bytes in 0\.5 s"),
+    ],
+)
+def test_a_timeout_extension_with_fewer_keys_still_sets_deadlines(
+    timeout: dict[str, object], message: str
+) -> None:
+    # a hand-written extension names only some of httpx's four phases
+    lib = FASTSTREAM
+    with RawServer([[Recv(), Send(HEAD_10), Send(b"x"), Sleep(5.0)]]) as server:
+        with lib.Client() as client, pytest.raises(lib.ReadTimeout, match=message):
+            client.get(server.url, extensions={"timeout": timeout})

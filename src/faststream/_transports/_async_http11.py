@@ -146,7 +146,7 @@ class AsyncHTTPTransport(AsyncBaseTransport):
         scheme, host, port, key, method, target, headers = self._settings.route(request)
         timeouts: Timeouts = request.extensions.get("timeout") or {}
         deadlines = None
-        if len(timeouts) > 4 and has_deadlines(timeouts):
+        if has_deadlines(timeouts):
             # `total`/`min_rate` set: every wait is bounded by the time left (see Deadlines).
             deadlines = Deadlines(timeouts)
             timeouts = deadlines.bounded()
