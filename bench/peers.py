@@ -234,7 +234,7 @@ def _httpx_api(impl: str, workload: str, url: str, base_url: str, args: argparse
 
 
 def _pycurl(workload: str, url: str, args: argparse.Namespace) -> dict[str, float]:
-    import pycurl  # type: ignore[import-untyped]
+    import pycurl
 
     if workload in ("small-32", "small-256"):
         return _pycurl_multi(url, _in_flight(workload), args)
