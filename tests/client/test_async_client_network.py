@@ -377,15 +377,20 @@ def test_cancelled_stream_releases_its_connection(backend: str, app_server: AppS
     async def main() -> tuple[bool, int]:
         transport = faststream.AsyncHTTPTransport(limits=faststream.Limits(max_connections=1))
         async with faststream.AsyncClient(transport=transport) as client, open_tasks() as tasks:
+            started = anyio.Event()
 
             async def reader() -> None:
                 async with client.stream("GET", f"{app_server.url}/bytes/50000000") as r:
                     async with user_closing(r.aiter_bytes()) as chunks:
                         async for _ in chunks:
-                            await anyio.sleep(0)
+                            started.set()
+                            # a slow consumer: the body is far from read when the task is
+                            # cancelled, however fast the machine
+                            await anyio.sleep(0.01)
 
             task = tasks.start(reader)
-            await anyio.sleep(0.05)
+            with anyio.fail_after(30):
+                await started.wait()
             task.cancel()
             await task.wait()
             # With one connection allowed, this only works if the slot came back.
