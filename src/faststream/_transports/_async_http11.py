@@ -478,9 +478,7 @@ class AsyncResponseStream(PooledStream, AsyncByteStream):
                     if last:
                         break
         except BaseException as exc:
-            if isinstance(exc, RequestError) and exc._request is None:
-                exc.request = self._request
-            self._finish(False)
+            self._failed(exc)
             raise
         self.trailers = reader.trailers
         self._finish(body.reusable())
@@ -509,9 +507,7 @@ class AsyncResponseStream(PooledStream, AsyncByteStream):
                 if last:
                     break
         except BaseException as exc:
-            if isinstance(exc, RequestError) and exc._request is None:
-                exc.request = self._request
-            self._finish(False)
+            self._failed(exc)
             raise
         self.trailers = reader.trailers
         self._finish(body.reusable())
@@ -557,9 +553,7 @@ class AsyncResponseStream(PooledStream, AsyncByteStream):
                     deadlines.expired(exc)
                 raise
         except BaseException as exc:
-            if isinstance(exc, RequestError) and exc._request is None:
-                exc.request = self._request
-            self._finish(False)
+            self._failed(exc)
             raise
         if isinstance(got, int):  # received straight into `target`
             if deadlines is not None and deadlines.rate is not None:
@@ -575,6 +569,12 @@ class AsyncResponseStream(PooledStream, AsyncByteStream):
             return 0
         self._held = collections.deque(memoryview(piece) for piece in pieces)
         return await self.readinto(target)
+
+    def _failed(self, exc: BaseException) -> None:
+        """The body read failed with `exc`: name this request in it, drop the connection."""
+        if isinstance(exc, RequestError) and exc._request is None:
+            exc.request = self._request
+        self._finish(False)
 
     async def aclose(self) -> None:
         self._finish(False)

@@ -480,9 +480,7 @@ class ResponseStream(PooledStream, SyncByteStream):
                     if last:
                         break
         except BaseException as exc:
-            if isinstance(exc, RequestError) and exc._request is None:
-                exc.request = self._request
-            self._finish(False)
+            self._failed(exc)
             raise
         self.trailers = reader.trailers
         self._finish(body.reusable())
@@ -511,9 +509,7 @@ class ResponseStream(PooledStream, SyncByteStream):
                 if last:
                     break
         except BaseException as exc:
-            if isinstance(exc, RequestError) and exc._request is None:
-                exc.request = self._request
-            self._finish(False)
+            self._failed(exc)
             raise
         self.trailers = reader.trailers
         self._finish(body.reusable())
@@ -559,9 +555,7 @@ class ResponseStream(PooledStream, SyncByteStream):
                     deadlines.expired(exc)
                 raise
         except BaseException as exc:
-            if isinstance(exc, RequestError) and exc._request is None:
-                exc.request = self._request
-            self._finish(False)
+            self._failed(exc)
             raise
         if isinstance(got, int):  # received straight into `target`
             if deadlines is not None and deadlines.rate is not None:
@@ -577,6 +571,12 @@ class ResponseStream(PooledStream, SyncByteStream):
             return 0
         self._held = collections.deque(memoryview(piece) for piece in pieces)
         return self.readinto(target)
+
+    def _failed(self, exc: BaseException) -> None:
+        """The body read failed with `exc`: name this request in it, drop the connection."""
+        if isinstance(exc, RequestError) and exc._request is None:
+            exc.request = self._request
+        self._finish(False)
 
     def close(self) -> None:
         self._finish(False)
