@@ -12,18 +12,16 @@ import sys
 import time
 import typing
 
+import anyio
+import h2  # noqa: F401  # the http2 extra, installed wherever these tests run: missing is an error
+import httpx
 import pytest
 
-pytest.importorskip("h2", reason="HTTP/2 needs the h2 package (the http2 extra)")
-
-import anyio  # noqa: E402
-import httpx  # noqa: E402
-
-import faststream  # noqa: E402
-from faststream._transports._http2_exchange import STREAM_WINDOW  # noqa: E402
-from tests.client._backends import BACKENDS, run_on  # noqa: E402
-from tests.servers.h2_raw import H2Server, pattern  # noqa: E402
-from tests.servers.tls import TLSFiles  # noqa: E402
+import faststream
+from faststream._transports._http2_exchange import STREAM_WINDOW
+from tests.client._backends import BACKENDS, run_on
+from tests.servers.h2_raw import H2Server, pattern
+from tests.servers.tls import TLSFiles
 
 BIG = 2 * 1024 * 1024 + 3
 

@@ -10,19 +10,17 @@ from __future__ import annotations
 import concurrent.futures
 import typing
 
+import anyio
+import h2  # noqa: F401  # the http2 extra, installed wherever these tests run: missing is an error
 import pytest
 
-pytest.importorskip("h2", reason="HTTP/2 needs the h2 package (the http2 extra)")
-
-import anyio  # noqa: E402
-
-import faststream  # noqa: E402
-from faststream._transports import _backends  # noqa: E402
-from faststream._transports._async_http2 import AsyncHTTP2Connection  # noqa: E402
-from faststream._transports._http2 import HTTP2Connection  # noqa: E402
-from faststream._transports._settings import Dial, TransportSettings  # noqa: E402
-from tests.client._backends import BACKENDS, run_on  # noqa: E402
-from tests.servers.h2_raw import H2Server, pattern  # noqa: E402
+import faststream
+from faststream._transports import _backends
+from faststream._transports._async_http2 import AsyncHTTP2Connection
+from faststream._transports._http2 import HTTP2Connection
+from faststream._transports._settings import Dial, TransportSettings
+from tests.client._backends import BACKENDS, run_on
+from tests.servers.h2_raw import H2Server, pattern
 
 CANCEL = 0x8
 BIG = 3 * 1024 * 1024 + 7  # three stream windows and a bit

@@ -4,17 +4,14 @@ that ends the connection (the frame is never buffered past the limit)."""
 
 from __future__ import annotations
 
+import h2.errors
+import h2.events
+import hyperframe.frame
 import pytest
 
-pytest.importorskip("h2", reason="HTTP/2 needs the h2 package (the http2 extra)")
-
-import h2.errors  # noqa: E402
-import h2.events  # noqa: E402
-import hyperframe.frame  # noqa: E402
-
-import faststream  # noqa: E402
-from faststream._transports import _http2_exchange as h2x  # noqa: E402
-from tests.wire.test_http2_exchange import Server  # noqa: E402
+import faststream
+from faststream._transports import _http2_exchange as h2x
+from tests.wire.test_http2_exchange import Server
 
 
 def test_the_server_may_send_frames_up_to_our_limit() -> None:

@@ -13,17 +13,15 @@ import typing
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import anyio
+import h2  # noqa: F401  # the http2 extra, installed wherever these tests run: missing is an error
 import pytest
 
-pytest.importorskip("h2", reason="HTTP/2 needs the h2 package (the http2 extra)")
-
-import anyio  # noqa: E402
-
-from tests.client._async_adapter import MODE_NAMES, Mode, mode_param  # noqa: E402
-from tests.client._backends import BACKENDS, run_on  # noqa: E402
-from tests.client._helpers import Lib  # noqa: E402
-from tests.servers.hypercorn_h2 import HypercornServer, pattern  # noqa: E402
-from tests.servers.tls import TLSFiles  # noqa: E402
+from tests.client._async_adapter import MODE_NAMES, Mode, mode_param
+from tests.client._backends import BACKENDS, run_on
+from tests.client._helpers import Lib
+from tests.servers.hypercorn_h2 import HypercornServer, pattern
+from tests.servers.tls import TLSFiles
 
 BIG = 300_000  # several DATA frames and reads, less than a stream window
 

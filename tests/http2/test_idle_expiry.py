@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import time
 
+import anyio
+import h2  # noqa: F401  # the http2 extra, installed wherever these tests run: missing is an error
 import pytest
 
-pytest.importorskip("h2", reason="HTTP/2 needs the h2 package (the http2 extra)")
-
-import anyio  # noqa: E402
-
-import faststream  # noqa: E402
-from tests.client._backends import BACKENDS, run_on  # noqa: E402
-from tests.servers.h2_raw import H2Server  # noqa: E402
+import faststream
+from tests.client._backends import BACKENDS, run_on
+from tests.servers.h2_raw import H2Server
 
 EXPIRY = 0.3
 NO_ERROR = 0x0

@@ -9,15 +9,13 @@ from __future__ import annotations
 import gc
 import time
 
+import anyio
+import h2  # noqa: F401  # the http2 extra, installed wherever these tests run: missing is an error
 import pytest
 
-pytest.importorskip("h2", reason="HTTP/2 needs the h2 package (the http2 extra)")
-
-import anyio  # noqa: E402
-
-import faststream  # noqa: E402
-from tests.client._backends import BACKENDS, run_on, user_closing  # noqa: E402
-from tests.servers.h2_raw import H2Server  # noqa: E402
+import faststream
+from tests.client._backends import BACKENDS, run_on, user_closing
+from tests.servers.h2_raw import H2Server
 
 CANCEL = 0x8
 PROMPT = 2.0  # seconds: far more than a loopback write takes, far less than any timeout

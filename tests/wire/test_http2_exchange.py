@@ -8,20 +8,17 @@ response fields). Frames h2 refuses to send are built by hand with hyperframe.
 
 from __future__ import annotations
 
+import h2.config
+import h2.connection
+import h2.errors
+import h2.events
+import h2.settings
+import hpack
+import hyperframe.frame
 import pytest
 
-pytest.importorskip("h2", reason="HTTP/2 needs the h2 package (the http2 extra)")
-
-import h2.config  # noqa: E402
-import h2.connection  # noqa: E402
-import h2.errors  # noqa: E402
-import h2.events  # noqa: E402
-import h2.settings  # noqa: E402
-import hpack  # noqa: E402
-import hyperframe.frame  # noqa: E402
-
-import faststream  # noqa: E402
-from faststream._transports import _http2_exchange as h2x  # noqa: E402
+import faststream
+from faststream._transports import _http2_exchange as h2x
 
 GET_FIELDS = [(b"Host", b"example.org"), (b"Accept", b"*/*")]
 
