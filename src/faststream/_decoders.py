@@ -28,6 +28,7 @@ import codecs
 import re
 import typing
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 import _cstream
 
@@ -197,7 +198,12 @@ def line_stage(encoding: str, max_line_length: int | None = None) -> Stage[str]:
         return _capped_byte_lines(encoding, max_line_length)
     decoder = _cstream.TextDecoder(encoding)
     lines = _cstream.LineDecoder(max_line_length)
-    decode, split = decoder.decode, lines.decode
+    decode = decoder.decode
+    split: Callable[[str], list[str]] = lines.decode
+    if max_line_length is not None:
+        split = _cut_at_long_line(
+            split, lambda: _cstream.LineDecoder(None), max_line_length, "characters"
+        )
 
     def step(piece: bytes) -> list[str]:
         return split(decode(piece))
@@ -210,6 +216,8 @@ def line_stage(encoding: str, max_line_length: int | None = None) -> Stage[str]:
 
 
 _TERMINATOR = re.compile(rb"[\r\n]")
+_TEXT_TERMINATOR = re.compile(r"[\r\n]")
+_NL_CR: dict[bool, typing.Any] = {False: (b"\n", b"\r"), True: ("\n", "\r")}  # by isinstance(str)
 
 
 class LinesBeforeTooLong(_cstream.LineTooLongError):
@@ -221,7 +229,7 @@ class LinesBeforeTooLong(_cstream.LineTooLongError):
         self.items = items
 
 
-def line_capped(stage: Stage[T], max_line_length: int) -> Stage[T]:
+def line_capped(stage: Stage[T], max_line_length: int, unit: str = "bytes") -> Stage[T]:
     """`stage` behind a check that no line of the bytes it is given (ending at \\n or \\r) is
     longer than `max_line_length` bytes, terminator excluded: `LineTooLongError` as soon as
     the part seen exceeds it (so the stage never buffers more than the cap plus one piece).
@@ -233,21 +241,21 @@ def line_capped(stage: Stage[T], max_line_length: int) -> Stage[T]:
     run = 0  # bytes of the line in progress, before the next piece
     failed: _cstream.LineTooLongError | None = None
 
-    def first_long_line(piece: bytes, before: int) -> int:
+    def first_long_line(piece: Any, before: int) -> int:
         # where the first line longer than the cap starts in `piece` (`before`: the bytes of
         # its first line that came in earlier pieces)
         start, length = 0, before
-        for match in _TERMINATOR.finditer(piece):
+        for match in _terminator(piece).finditer(piece):
             if length + match.start() - start > max_line_length:
                 return start
             start, length = match.end(), 0
         return start  # the unterminated rest
 
-    def checked(piece: bytes) -> list[T]:
+    def checked(piece: Any) -> list[T]:
         nonlocal run, failed
         if failed is not None:
             raise failed
-        parts = _TERMINATOR.split(piece)
+        parts = _terminator(piece).split(piece)
         before = run
         if len(parts) == 1:
             fits = run + len(piece) <= max_line_length
@@ -261,7 +269,7 @@ def line_capped(stage: Stage[T], max_line_length: int) -> Stage[T]:
             run = len(parts[-1])
         if fits:
             return step(piece)
-        message = f"line longer than {max_line_length} bytes"
+        message = f"line longer than {max_line_length} {unit}"
         failed = _cstream.LineTooLongError(message)
         at = first_long_line(piece, before)
         if at == 0 and before:
@@ -279,39 +287,59 @@ def line_capped(stage: Stage[T], max_line_length: int) -> Stage[T]:
     return Stage(checked, ended)
 
 
-def _capped_byte_lines(encoding: str, max_line_length: int) -> Stage[str]:
-    """`iter_lines` on the bytes path under a line cap: the compiled splitter checks the cap;
-    when a piece crosses it, the lines of that piece before the over-long one are split again
-    from the bytes the splitter had not handed out yet (kept here as `tail`: the line in
-    progress, or one held back at a final CR), and travel in `LinesBeforeTooLong`."""
-    splitter = _cstream.ByteLineDecoder(encoding, max_line_length)
-    decode = splitter.decode
-    tail: list[bytes] = []  # the stream's bytes after its last handed-out line
+def _terminator(piece: bytes | str) -> re.Pattern[Any]:
+    return _TEXT_TERMINATOR if isinstance(piece, str) else _TERMINATOR
 
-    def step(piece: bytes) -> list[str]:
+
+def _capped_byte_lines(encoding: str, max_line_length: int) -> Stage[str]:
+    """`iter_lines` on the bytes path under a line cap (the compiled splitter checks it)."""
+    splitter = _cstream.ByteLineDecoder(encoding, max_line_length)
+    step = _cut_at_long_line(
+        splitter.decode, lambda: _cstream.ByteLineDecoder(encoding, None), max_line_length, "bytes"
+    )
+    return Stage(step, splitter.flush)
+
+
+def _cut_at_long_line(
+    split: Callable[[Any], list[str]],
+    fresh: Callable[[], Any],
+    max_line_length: int,
+    unit: str,
+) -> Callable[[Any], list[str]]:
+    """`split`, a capped line splitter's decode, made to hand out the lines before an
+    over-long one: when a piece crosses the cap, the lines of that piece before the long one
+    are split again from what `split` had not handed out yet (kept here as `tail`: the line
+    in progress, or one held back at a final CR) by a `fresh()` uncapped splitter under
+    `line_capped`, and travel in `LinesBeforeTooLong`."""
+    tail: list[Any] = []  # the input after the last handed-out line (bytes or str, as pieces)
+
+    def step(piece: Any) -> list[str]:
         try:
-            lines: list[str] = decode(piece)
+            lines = split(piece)
         except _cstream.LineTooLongError as exc:
-            rest = b"".join(tail) + piece
-            fresh = _cstream.ByteLineDecoder(encoding, None)
-            stage = line_capped(Stage(fresh.decode, fresh.flush), max_line_length)
+            rest = piece[:0].join(tail) + piece
+            again = fresh()
+            stage = line_capped(Stage(again.decode, again.flush), max_line_length, unit)
             try:
                 stage.step(rest)
             except LinesBeforeTooLong as cut:
                 raise LinesBeforeTooLong(str(exc), cut.items) from None
             raise
-        if tail and tail[-1].endswith(b"\r"):
-            tail.clear()  # the line held back at that CR went out with this piece's first byte
+        if not piece:
+            return lines  # (a text decoder holding part of a character gives "")
+        nl, cr = _NL_CR[isinstance(piece, str)]
+        if tail and tail[-1].endswith(cr):
+            tail.clear()  # the line held back at that CR went out with this piece's first unit
         # two scans from the end of the piece: the work per piece does not grow with its lines
-        end = len(piece) - 1 if piece.endswith(b"\r") else len(piece)
-        last = max(piece.rfind(b"\n", 0, end), piece.rfind(b"\r", 0, end))
+        end = len(piece) - 1 if piece.endswith(cr) else len(piece)
+        last = max(piece.rfind(nl, 0, end), piece.rfind(cr, 0, end))
         if last < 0:
             tail.append(piece)
         else:
             tail[:] = (piece[last + 1 :],)
         return lines
 
-    return Stage(step, splitter.flush)
+    return step
 
 
 def _then_raise(exc: LinesBeforeTooLong) -> Iterator[list[T]]:

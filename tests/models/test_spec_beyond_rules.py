@@ -1,5 +1,6 @@
 """SPEC rules the other model tests leave unchecked: a line cap raises at the line that
-crosses it, after every line before it (for every cut of the body into pieces)."""
+crosses it, after every line before it (for every cut of the body into pieces), on the bytes
+path and on the text path of encodings that are not ASCII-compatible."""
 
 from __future__ import annotations
 
@@ -60,6 +61,26 @@ def test_iter_lines_hands_out_every_line_before_the_long_one(data: bytes) -> Non
         want = expected(data, cap)
         for pieces in cuts(data):
             assert lines_of(pieces, cap) == want, (pieces, cap)
+
+
+@pytest.mark.parametrize("data", CORPUS)
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-32-be"])
+def test_iter_lines_on_the_text_path_hands_out_every_line_before_the_long_one(
+    data: bytes, encoding: str
+) -> None:
+    # an encoding that is not ASCII-compatible is decoded to text before it is split; the cap
+    # counts characters, and the cuts fall inside code units too
+    encoded = data.decode().encode(encoding)
+    want = expected(data, 5)
+    for pieces in cuts(encoded):
+        response = faststream.Response(
+            200, headers={"Content-Type": f"text/plain; charset={encoding}"}, content=iter(pieces)
+        )
+        out: list[str] = []
+        with pytest.raises(faststream.ResponseTooLarge) if want[1] else nullcontext():
+            for line in response.iter_lines(max_line_length=5):
+                out.append(line)
+        assert out == want[0], pieces
 
 
 def test_aiter_lines_hands_out_every_line_before_the_long_one() -> None:
