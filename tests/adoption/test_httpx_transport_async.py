@@ -180,10 +180,6 @@ def test_pool_timeout_and_concurrency(
     assert app_server.connections_accepted <= 1 + 1 + 32
 
 
-# asyncio and trio: on uvloop, faststream's own AsyncClient (no httpx involved) sometimes times
-# out waiting for the server's SETTINGS when it opens an h2c connection to this test server
-# (about 1 run in 15; never in 25 runs on asyncio) -- a backend issue this module is not about.
-@pytest.mark.parametrize("backend", ["asyncio", "trio"])
 def test_http2_prior_knowledge_multiplexed(backend: str, hx: types.ModuleType, kind: str) -> None:
     async def main(url: str) -> None:
         async with hx.AsyncClient(transport=transport(hx, kind, http1=False, http2=True)) as http:
