@@ -1,229 +1,289 @@
 """HTTP/2: one large body over one stream, and small GETs multiplexed on one connection;
-faststream vs httpx[http2], same run, same loopback h2c server (prior knowledge).
+faststream vs httpx[http2] vs faststream's own HTTP/1.1, same run, same loopback server.
 
-    python bench/http2.py [--mib 1024] [--runs 3] [--inflight 32] [--rounds 20]
+    python bench/http2.py [--server custom|nginx] [--mib 1024] [--requests 5000]
+                          [--inflight 1,32,256] [--runs 5] [--json out.json]
 
-* `large`: `Client(http1=False, http2=True).stream("GET", ...)` read with `iter_bytes()`;
-  MB/s, median of `--runs`.
-  The `faststream HTTP/1.1` row reads the same body from the same server process over
-  HTTP/1.1 (`Client()`), the rate the HTTP/2 path is measured against.
-* `small`: `AsyncClient(http1=False, http2=True)` on asyncio, `--inflight` GETs of a 100-byte
-  body at once, `--rounds` times; requests/s, median of `--runs`.
+Servers (each its own process; its CPU share is printed beside every figure, so a row the
+server limits shows as such -- a server near 100 % of a core is the limit, not the client):
 
-The server is h2 (Python) in its own process, sending DATA frames as fast as the client's
-windows allow; its CPU seconds are printed with each case, so a server-bound figure shows as
-such (a server near 100 % of a core is the limit, not the client).
+* `custom` (default): bench/_h2_server.py, h2c with prior knowledge; the body goes out as
+  prebuilt DATA frames as large as the client's SETTINGS_MAX_FRAME_SIZE allows, within the
+  client's flow-control windows. HTTP/1.1 on the same port (a plain `sendall` loop) gives the
+  `faststream HTTP/1.1` large row.
+* `nginx`: nginx with http2 (bench/_nginx.py), h2c on one port and HTTP/1.1 on another of the
+  same worker; DATA frames of `--nginx-chunk-kib` (nginx's `http2_chunk_size`; it does not
+  take the client's larger frame size on its own). The HTTP/1.1 rows include the small GETs
+  (faststream's pool, one connection per request in flight).
+
+Cases, run round-robin `--runs` times (medians):
+
+* `large`: `Client(http1=False, http2=True).stream("GET", ...)` read with `iter_bytes()`, a new
+  client (and connection) per run; MB/s. The HTTP/1.1 row: `Client()` on the same server.
+* `small`: `AsyncClient(http1=False, http2=True)` on asyncio, one connection opened before the
+  clock starts, `--requests` GETs of a 100-byte body with N in flight (N tasks each looping);
+  requests/s.
+
+Printed per row: the rate, the client's CPU seconds per GiB or microseconds per request (its
+process time: steadier than wall time on a shared machine), the server's CPU share; then the
+ratios the HTTP/2 work is judged by (1 GiB >= 3x httpx[http2] and >= 80 % of faststream's
+HTTP/1.1; 32 in flight >= 10x httpx[http2]), from the rates and from the client CPU.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import multiprocessing
+import contextlib
+import functools
+import json
 import os
-import select
-import socket
 import statistics
-import threading
+import subprocess
+import sys
 import time
 import typing
-from multiprocessing.connection import Connection
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
-import h2.config
-import h2.connection
-import h2.events
-import h2.exceptions
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
 
-_BLOCK = b"x" * (1 << 20)
+import _data  # noqa: E402
+import _nginx  # noqa: E402
 
-
-_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
-
-
-def _serve_http11(sock: socket.socket) -> None:
-    """HTTP/1.1 keep-alive: `GET /bytes/N` answered with N bytes, written 1 MiB at a time."""
-    buffered = b""
-    while True:
-        while b"\r\n\r\n" not in buffered:
-            received = sock.recv(1 << 16)
-            if not received:
-                return
-            buffered += received
-        head, buffered = buffered.split(b"\r\n\r\n", 1)
-        size = int(head.split(b" ", 2)[1].rsplit(b"/", 1)[1])
-        sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % size)
-        while size:
-            sent = min(size, len(_BLOCK))
-            sock.sendall(_BLOCK[:sent])
-            size -= sent
+SMALL = 100  # bytes in a small response's body
 
 
-def _serve_connection(sock: socket.socket) -> None:
-    start = b""
-    while len(start) < len(_PREFACE) and _PREFACE.startswith(start):
-        received = sock.recv(len(_PREFACE) - len(start), socket.MSG_PEEK | socket.MSG_WAITALL)
-        if not received:
-            return
-        start = received
-    if not start.startswith(_PREFACE):
-        _serve_http11(sock)
-        return
-    conn = h2.connection.H2Connection(
-        h2.config.H2Configuration(client_side=False, header_encoding=None)
-    )
-    conn.initiate_connection()
-    sock.sendall(conn.data_to_send())
-    outgoing: dict[int, int] = {}  # stream -> bytes left to send
-    while True:
-        if outgoing:
-            for stream_id, left in list(outgoing.items()):
-                frame = conn.max_outbound_frame_size
-                window = conn.local_flow_control_window(stream_id)
-                while left and window:
-                    size = min(left, window, frame)
-                    left -= size
-                    window -= size
-                    conn.send_data(stream_id, _BLOCK[:size], end_stream=not left)
-                if left:
-                    outgoing[stream_id] = left
-                else:
-                    del outgoing[stream_id]
-            data = conn.data_to_send()
-            if data:
-                sock.sendall(data)
-        # Data still to send and a window open somewhere: only look for what came in.
-        if any(conn.local_flow_control_window(stream_id) for stream_id in outgoing):
-            if not select.select([sock], [], [], 0)[0]:
-                continue
-        received = sock.recv(1 << 16)
-        if not received:
-            return
-        for event in conn.receive_data(received):
-            if isinstance(event, h2.events.RequestReceived):
-                assert event.headers is not None
-                path = dict(event.headers)[b":path"]
-                size = int(path.rsplit(b"/", 1)[1])
-                conn.send_headers(
-                    event.stream_id,
-                    [(b":status", b"200"), (b"content-length", str(size).encode())],
-                    end_stream=not size,
-                )
-                if size:
-                    outgoing[event.stream_id] = size
-        data = conn.data_to_send()
-        if data:
-            sock.sendall(data)
-
-
-def _server(ready: Connection) -> None:
-    listener = socket.create_server(("127.0.0.1", 0))
-    ready.send(listener.getsockname()[1])
-    while True:
-        sock, _ = listener.accept()
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-        def serve(sock: socket.socket = sock) -> None:
-            try:
-                _serve_connection(sock)
-            except (OSError, h2.exceptions.ProtocolError):
-                pass  # the client went away
-            finally:
-                sock.close()
-
-        threading.Thread(target=serve, daemon=True).start()
+@dataclass
+class Target:
+    h2_url: str  # base URL, h2c with prior knowledge
+    h11_url: str  # base URL, HTTP/1.1 (same server process)
+    pid: int  # the process whose CPU is the server's
+    large: str  # path of the large body
+    small: str  # path of the SMALL-byte body
+    small_http11: bool  # whether the HTTP/1.1 small rows are worth running on this server
 
 
 def _cpu(pid: int) -> float:
+    """User + system CPU seconds of `pid` so far (Linux /proc), all its threads."""
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def large(module: typing.Any, url: str) -> float:
-    """Seconds to read the body with iter_bytes."""
-    with module.Client(http1=False, http2=True, timeout=60) as client:
-        start = time.perf_counter()
+@contextlib.contextmanager
+def custom_server(size: int) -> Iterator[Target]:
+    proc = subprocess.Popen(
+        [sys.executable, str(HERE / "_h2_server.py")], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        port = int(proc.stdout.readline())
+        base = f"http://127.0.0.1:{port}"
+        yield Target(base, base, proc.pid, f"/bytes/{size}", f"/bytes/{SMALL}", False)
+    finally:
+        proc.kill()
+        proc.wait(10)
+
+
+@contextlib.contextmanager
+def nginx_server(size: int, chunk: int) -> Iterator[Target]:
+    small = _data.DATA_DIR / f"small-{SMALL}.bin"
+    small.parent.mkdir(parents=True, exist_ok=True)
+    small.write_bytes(b"x" * SMALL)
+    files = {"identity": _nginx.identity_file(size), "small100": small}
+    with _nginx.serve(files, http2=True, http2_chunk=chunk) as server:
+        assert server.h2_base_url is not None
+        yield Target(
+            server.h2_base_url, server.base_url, server.pid, "/identity", "/small100", True
+        )
+
+
+# --- the cases: each returns (seconds, client CPU seconds) --------------------------------------
+
+
+def large(module: typing.Any, url: str, size: int, http2: bool) -> tuple[float, float]:
+    """Read the body with iter_bytes on a new client."""
+    version = "HTTP/2" if http2 else "HTTP/1.1"
+    with module.Client(http1=not http2, http2=http2, timeout=60) as client:
+        start, cpu = time.perf_counter(), time.process_time()
         with client.stream("GET", url) as response:
-            assert response.http_version == "HTTP/2"
+            assert response.http_version == version, response.http_version
             total = sum(len(piece) for piece in response.iter_bytes())
-        elapsed = time.perf_counter() - start
-    assert total == int(url.rsplit("/", 1)[1]), total
-    return elapsed
+        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+    assert total == size, total
+    return elapsed, cpu
 
 
-def large_http11(url: str) -> float:
-    """Seconds for faststream to read the body over HTTP/1.1 with iter_bytes."""
-    import faststream
+def small(
+    module: typing.Any, url: str, requests: int, inflight: int, http2: bool
+) -> tuple[float, float]:
+    """`requests` GETs, `inflight` at a time (one task each), on one client."""
+    version = "HTTP/2" if http2 else "HTTP/1.1"
 
-    with faststream.Client(timeout=60) as client:
-        start = time.perf_counter()
-        with client.stream("GET", url) as response:
-            assert response.http_version == "HTTP/1.1"
-            total = sum(len(piece) for piece in response.iter_bytes())
-        elapsed = time.perf_counter() - start
-    assert total == int(url.rsplit("/", 1)[1]), total
-    return elapsed
+    async def main() -> tuple[float, float]:
+        async with module.AsyncClient(http1=not http2, http2=http2, timeout=60) as client:
+            assert (await client.get(url)).http_version == version  # connection opened
+            left = requests
 
+            async def worker() -> None:
+                nonlocal left
+                while left > 0:
+                    left -= 1
+                    response = await client.get(url)
+                    assert response.status_code == 200 and len(response.content) == SMALL
+                    assert response.http_version == version
 
-def small(module: typing.Any, url: str, inflight: int, rounds: int) -> float:
-    """Seconds for `rounds` batches of `inflight` concurrent GETs on one connection."""
-
-    async def main() -> float:
-        async with module.AsyncClient(http1=False, http2=True, timeout=60) as client:
-            await client.get(url)  # the connection, opened once
-            start = time.perf_counter()
-            for _ in range(rounds):
-                responses = await asyncio.gather(*(client.get(url) for _ in range(inflight)))
-                assert all(r.http_version == "HTTP/2" and len(r.content) == 100 for r in responses)
-            return time.perf_counter() - start
+            start, cpu = time.perf_counter(), time.process_time()
+            await asyncio.gather(*(worker() for _ in range(inflight)))
+            return time.perf_counter() - start, time.process_time() - cpu
 
     return asyncio.run(main())
 
 
+@dataclass
+class Case:
+    workload: str  # "large" or "small N"
+    client: str  # "faststream", "httpx", "faststream HTTP/1.1"
+    run: Callable[[], tuple[float, float]]
+    amount: float  # bytes or requests per run
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--server", choices=("custom", "nginx"), default="custom")
+    parser.add_argument("--nginx-chunk-kib", type=int, default=256)
     parser.add_argument("--mib", type=int, default=1024)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--inflight", type=int, default=32)
-    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--requests", type=int, default=5000)
+    parser.add_argument("--inflight", default="1,32,256")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--only", choices=("large", "small"), default=None)
+    parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
 
     import httpx
 
     import faststream
 
-    ready, child = multiprocessing.Pipe()
-    process = multiprocessing.Process(target=_server, args=(child,), daemon=True)
-    process.start()
-    try:
-        port = ready.recv()
-        base = f"http://127.0.0.1:{port}"
-        size = args.mib << 20
-        print(f"large: {args.mib} MiB over one stream, median of {args.runs}")
-        cases: list[tuple[str, typing.Callable[[str], float]]] = [
-            ("faststream", lambda url: large(faststream, url)),
-            ("httpx", lambda url: large(httpx, url)),
-            ("faststream HTTP/1.1", large_http11),
-        ]
-        for name, case in cases:
-            cpu = _cpu(process.pid or 0)
-            times = [case(f"{base}/bytes/{size}") for _ in range(args.runs)]
-            server = (_cpu(process.pid or 0) - cpu) / sum(times)
-            rate = size / statistics.median(times) / 1e6
-            print(f"  {name:<20} {rate:8.1f} MB/s   (server CPU {server:.0%})")
-        count = args.inflight * args.rounds
-        print(f"small: {args.rounds} x {args.inflight} concurrent GETs, median of {args.runs}")
-        for name, module in (("faststream", faststream), ("httpx", httpx)):
-            cpu = _cpu(process.pid or 0)
-            times = [
-                small(module, f"{base}/bytes/100", args.inflight, args.rounds)
-                for _ in range(args.runs)
-            ]
-            server = (_cpu(process.pid or 0) - cpu) / sum(times)
-            rate = count / statistics.median(times)
-            print(f"  {name:<20} {rate:8.0f} req/s  (server CPU {server:.0%})")
-    finally:
-        process.kill()
+    size = args.mib << 20
+    inflights = [int(n) for n in args.inflight.split(",")]
+    server = (
+        custom_server(size)
+        if args.server == "custom"
+        else nginx_server(size, args.nginx_chunk_kib << 10)
+    )
+    print(f"server: {args.server}; load average {os.getloadavg()[0]:.1f} at start")
+    with server as target:
+        cases: list[Case] = []
+        if args.only in (None, "large"):
+            big_h2, big_h11 = target.h2_url + target.large, target.h11_url + target.large
+            for name, module, url, http2 in (
+                ("faststream", faststream, big_h2, True),
+                ("httpx", httpx, big_h2, True),
+                ("faststream HTTP/1.1", faststream, big_h11, False),
+            ):
+                run = functools.partial(large, module, url, size, http2)
+                cases.append(Case("large", name, run, size))
+        if args.only in (None, "small"):
+            h2, h11 = target.h2_url + target.small, target.h11_url + target.small
+            n = args.requests
+            for k in inflights:
+                clients: list[tuple[str, typing.Any, str, bool]] = [
+                    ("faststream", faststream, h2, True),
+                    ("httpx", httpx, h2, True),
+                ]
+                if target.small_http11:
+                    clients.append(("faststream HTTP/1.1", faststream, h11, False))
+                for name, module, url, http2 in clients:
+                    run = functools.partial(small, module, url, n, k, http2)
+                    cases.append(Case(f"small {k}", name, run, n))
+        results: dict[tuple[str, str], list[dict[str, float]]] = {}
+        for _ in range(args.runs):  # round-robin: load changes hit every case alike
+            for case in cases:
+                server_cpu = _cpu(target.pid)
+                seconds, cpu = case.run()
+                share = (_cpu(target.pid) - server_cpu) / seconds
+                results.setdefault((case.workload, case.client), []).append(
+                    {"seconds": seconds, "cpu": cpu, "server": share}
+                )
+    print(f"load average {os.getloadavg()[0]:.1f} at end; medians of {args.runs} runs")
+    rates: dict[tuple[str, str], float] = {}
+    cpus: dict[tuple[str, str], float] = {}
+    rows: list[dict[str, typing.Any]] = []
+    for case in cases:
+        key = (case.workload, case.client)
+        if key in rates:
+            continue
+        runs = results[key]
+        large_case = case.workload == "large"
+        unit = "MB/s" if large_case else "req/s"
+        rate = statistics.median(case.amount / r["seconds"] for r in runs) / (
+            1e6 if large_case else 1
+        )
+        cpu = statistics.median(r["cpu"] / case.amount for r in runs) * (
+            2**30 if large_case else 1e6
+        )
+        share = statistics.median(r["server"] for r in runs)
+        rates[key], cpus[key] = rate, cpu
+        if case.client == "faststream":
+            what = (
+                f"{args.mib} MiB, one stream"
+                if large_case
+                else (f"{args.requests} GETs, {case.workload.split()[1]} in flight")
+            )
+            print(f"{case.workload}: {what}")
+        cpu_unit = "client CPU s/GiB" if large_case else "client CPU us/req"
+        print(
+            f"  {case.client:<20} {rate:9.1f} {unit:<6} {cpu:8.2f} {cpu_unit:<18}"
+            f" server CPU {share:4.0%}"
+        )
+        rows.append(
+            {
+                "workload": case.workload,
+                "client": case.client,
+                "rate": rate,
+                "unit": unit,
+                "client_cpu": cpu,
+                "server_cpu_share": share,
+                "runs": runs,
+            }
+        )
+    ratios: list[dict[str, typing.Any]] = []
+    print("ratios (rate; the same from client CPU)")
+    wanted: list[tuple[str, str, str, float | None]] = [
+        ("large", "faststream", "httpx", 3.0),
+        ("large", "faststream", "faststream HTTP/1.1", 0.8),
+    ]
+    wanted += [(f"small {k}", "faststream", "httpx", 10.0 if k == 32 else None) for k in inflights]
+    wanted += [(f"small {k}", "faststream", "faststream HTTP/1.1", None) for k in inflights]
+    for workload, num, den, goal in wanted:
+        if (workload, num) not in rates or (workload, den) not in rates:
+            continue
+        ratio = rates[(workload, num)] / rates[(workload, den)]
+        by_cpu = cpus[(workload, den)] / cpus[(workload, num)]
+        verdict = (
+            "" if goal is None else f"  goal >= {goal:.1f}x {'met' if ratio >= goal else 'NOT met'}"
+        )
+        print(f"  {workload:<9} {num} / {den:<20} {ratio:6.2f}x  by CPU {by_cpu:6.2f}x{verdict}")
+        ratios.append(
+            {
+                "workload": workload,
+                "of": num,
+                "to": den,
+                "ratio": ratio,
+                "by_cpu": by_cpu,
+                "goal": goal,
+            }
+        )
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                {"args": vars(args) | {"json": str(args.json)}, "rows": rows, "ratios": ratios},
+                indent=1,
+            )
+        )
 
 
 if __name__ == "__main__":
