@@ -2,7 +2,7 @@
 faststream vs httpx[http2] vs faststream's own HTTP/1.1, same run, same loopback server.
 
     python bench/http2.py [--server custom|nginx] [--mib 1024] [--requests 5000]
-                          [--inflight 1,32,256] [--runs 5] [--json out.json]
+                          [--inflight 1,32,256] [--runs 5] [--json out.json] [--profile cpu|wall]
 
 Servers (each its own process; its CPU share is printed beside every figure, so a row the
 server limits shows as such -- a server near 100 % of a core is the limit, not the client):
@@ -28,6 +28,10 @@ Printed per row: the rate, the client's CPU seconds per GiB or microseconds per 
 process time: steadier than wall time on a shared machine), the server's CPU share; then the
 ratios the HTTP/2 work is judged by (1 GiB >= 3x httpx[http2] and >= 80 % of faststream's
 HTTP/1.1; 32 in flight >= 10x httpx[http2]), from the rates and from the client CPU.
+
+`--profile cpu` (or `wall`) runs each faststream HTTP/2 case once under cProfile instead,
+counting the client's CPU (or wall) time, and prints that time by group (h2's Python,
+faststream, asyncio, built-ins such as the socket calls) and the top functions.
 """
 
 from __future__ import annotations
@@ -151,6 +155,49 @@ class Case:
     amount: float  # bytes or requests per run
 
 
+# cProfile groups, by the function's file: the first whose marker is in the path
+_GROUPS = (
+    ("h2's Python (h2, hpack, hyperframe)", ("/h2/", "/hpack/", "/hyperframe/")),
+    ("faststream (Python; compiled _cstream time counts to its callers)", ("/faststream/",)),
+    ("_cstream (Python parts)", ("/_cstream/",)),
+    ("asyncio", ("/asyncio/",)),
+    ("built-ins (socket, poll, bytes, ...)", ("~",)),
+)
+
+
+def profile(case: Case, clock: str) -> None:
+    """Run `case` once under cProfile; print its own time by group and the top functions.
+
+    With `clock` "cpu" the profile counts the client's CPU time (a `send` that wakes the
+    server and waits for a core counts only its own work); with "wall", wall time."""
+    import cProfile
+    import pstats
+
+    timer = time.process_time if clock == "cpu" else time.perf_counter
+    profiler = cProfile.Profile(timer)
+    seconds, _ = profiler.runcall(case.run)
+    stats: dict[tuple[str, int, str], tuple[int, int, float, float, typing.Any]]
+    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    total = sum(entry[2] for entry in stats.values())
+    groups: dict[str, float] = {}
+    for (filename, _, _), entry in stats.items():
+        group = next((g for g, marks in _GROUPS if any(m in filename for m in marks)), "other")
+        groups[group] = groups.get(group, 0.0) + entry[2]
+    rate = case.amount / seconds / (1e6 if case.workload == "large" else 1)
+    unit = "MB/s" if case.workload == "large" else "req/s"
+    print(
+        f"{case.workload}, {case.client}: {rate:.1f} {unit} under cProfile,"
+        f" {total:.2f} s of {clock} time"
+    )
+    for group, spent in sorted(groups.items(), key=lambda item: -item[1]):
+        print(f"  {spent / total:6.1%}  {group}")
+    print("  top functions by own time:")
+    top = sorted(stats.items(), key=lambda item: -item[1][2])[:15]
+    for (filename, line, name), entry in top:
+        where = "/".join(filename.split("/")[-2:]) + f":{line}" if filename != "~" else ""
+        print(f"  {entry[2] / total:6.1%}  {entry[1]:>8} calls  {name}  {where}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--server", choices=("custom", "nginx"), default="custom")
@@ -161,6 +208,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--only", choices=("large", "small"), default=None)
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument(
+        "--profile",
+        choices=("cpu", "wall"),
+        default=None,
+        help="instead: run each faststream HTTP/2 case once under cProfile (counting CPU or "
+        "wall time) and print where its time goes (h2's Python, faststream, asyncio, sockets)",
+    )
     args = parser.parse_args()
 
     import httpx
@@ -199,6 +253,11 @@ def main() -> None:
                 for name, module, url, http2 in clients:
                     run = functools.partial(small, module, url, n, k, http2)
                     cases.append(Case(f"small {k}", name, run, n))
+        if args.profile:
+            for case in cases:
+                if case.client == "faststream":
+                    profile(case, args.profile)
+            return
         results: dict[tuple[str, str], list[dict[str, float]]] = {}
         for _ in range(args.runs):  # round-robin: load changes hit every case alike
             for case in cases:
