@@ -26,6 +26,7 @@ import ssl
 import typing
 
 from .._streams import AsyncByteStream, aclose_iterator
+from ._allocator import raise_mmap_threshold
 from ._connection import Connection, SyncBackend
 from ._http11_exchange import RequestBody, encode_end, encode_piece
 
@@ -46,6 +47,8 @@ __all__ = [
     "write_request",
 ]
 
+
+raise_mmap_threshold()  # once, before any backend reads a large body (see _allocator)
 
 Stream: typing.TypeAlias = AsyncByteStream | None  # a request body to send (None: none)
 Timeout: typing.TypeAlias = float | None
