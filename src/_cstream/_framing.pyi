@@ -14,10 +14,11 @@ the body bytes: those that followed the head first, then whatever the socket del
 * ``error``: the message of the `FramingError` the reader has hit (set by the feed() that
   found it, even when that feed() returned pieces and held the error back), else None.
 * ``done``: the message is complete. ``received``: body bytes delivered so far.
-* ``advance(n)`` (Content-Length and close-delimited readers): `n` body bytes arrived outside
-  ``feed`` -- a backend received them straight into the caller's buffer; they are counted
-  as ``feed`` would count them, and no piece is made. Content-Length's ``remaining`` bounds
-  such a read, so that it never takes a byte past the body.
+* ``advance(n)``: `n` body bytes arrived outside ``feed`` -- a backend received them straight
+  into the caller's buffer or an object of its own; they are counted as ``feed`` would count
+  them, and no piece is made. ``remaining`` (Content-Length and chunked readers) bounds such a
+  read, so that it never takes a byte past the body (Content-Length) or past the current
+  chunk's data (chunked: the framing between chunks always goes through ``feed``).
 * ``surplus``: bytes received after the end of the message. Non-empty means the connection
   must not be reused (a second response smuggled after this one must never be read).
 * ``suspicious``: the reader saw something that must stop the connection being pooled
@@ -94,6 +95,17 @@ class ChunkedReader(_Reader):
     """
 
     def __init__(self, max_trailer_size: int = 16384, max_line_size: int = 16384) -> None: ...
+    @property
+    def remaining(self) -> int:
+        """Bytes of the current chunk's data still to come: what a transport may receive
+        outside `feed` (straight into an object of its own) and report with `advance`. 0
+        while a chunk-size line, a CRLF or the trailers are due, once `done`, or after an
+        error: those bytes must go through `feed`."""
+    def advance(self, n: int) -> None:
+        """Count `n` bytes of the current chunk's data received outside `feed`, at most
+        `remaining`: the reader is then where `feed` of those bytes would have left it (the
+        chunk's CRLF is due once `remaining` is 0), without making a piece. ValueError past
+        the chunk's end; FramingError (again) once the reader has hit one."""
 
 @final
 class CloseDelimitedReader(_Reader):

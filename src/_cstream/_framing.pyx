@@ -15,10 +15,12 @@
 #
 # Complexity contract: linear in the input. Chunk data is never searched: it is cut out of the
 # piece as one bytes object per chunk (the piece itself if it is all data), so a feed() costs
-# O(number of chunks in it) Python objects. The chunk-size line is searched with memchr from
-# where the last search stopped and only a line split across pieces is buffered (capped by
-# max_line_size); the trailer block is buffered up to max_trailer_size + 1 bytes and searched
-# from two bytes before the end of the previous search.
+# O(number of chunks in it) Python objects; or a transport receives it itself, into objects
+# of its own, bounded by `remaining`, and reports it with advance() (the reader then expects
+# the CRLF after the chunk, as if feed() had cut the data). The chunk-size line is searched
+# with memchr from where the last search stopped and only a line split across pieces is
+# buffered (capped by max_line_size); the trailer block is buffered up to max_trailer_size + 1
+# bytes and searched from two bytes before the end of the previous search.
 
 from cpython.buffer cimport PyBUF_SIMPLE, PyBuffer_Release, PyObject_GetBuffer
 from cpython.bytes cimport PyBytes_FromStringAndSize
@@ -372,3 +374,24 @@ cdef class ChunkedReader(_Reader):
 
     cdef _eof(self):
         raise FramingError(INCOMPLETE_CHUNKED)
+
+    @property
+    def remaining(self) -> int:
+        # Only chunk data can be received outside feed(): sizes, CRLFs and trailers are
+        # parsed here. A dead reader takes nothing more.
+        if self._state != S_DATA or self._error is not None:
+            return 0
+        return self._left
+
+    def advance(self, n: int) -> None:
+        """Count `n` bytes of the current chunk's data received outside feed()."""
+        cdef unsigned long long k
+        if self._error is not None:
+            raise FramingError(self._error)
+        if n < 0 or n > self.remaining:
+            raise ValueError("advance() past the end of the chunk")
+        k = n
+        self._left -= k
+        self._received += k
+        if self._left == 0 and self._state == S_DATA:
+            self._state = S_CR

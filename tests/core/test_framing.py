@@ -428,6 +428,61 @@ def test_c_equals_pure_random_splits(
     assert run(C.CloseDelimitedReader(), pieces) == run(PY.CloseDelimitedReader(), [body])
 
 
+def run_receiving(reader: Any, body: bytes, takes: list[tuple[int, int]]) -> tuple[Any, ...]:
+    """Deliver `body` as a transport with receive-into does: framing bytes through `feed`, in
+    pieces of the given sizes; whenever the reader has chunk data due, (when the step says so)
+    up to `remaining` bytes received outside it and reported with `advance`. The outcome as
+    `run` gives it, plus the states seen after each step."""
+    out: list[bytes] = []
+    seen: list[tuple[Any, ...]] = []
+    err = None
+    pos = 0
+    steps = iter(takes)
+    try:
+        while pos < len(body):
+            size, direct = next(steps, (len(body), 0))
+            size = max(size, 1)
+            if direct and reader.remaining:
+                n = min(size, reader.remaining, len(body) - pos)
+                reader.advance(n)
+                out.append(body[pos : pos + n])
+            else:
+                n = min(size, len(body) - pos)
+                got = reader.feed(body[pos : pos + n])
+                assert all(isinstance(p, bytes) and p for p in got)
+                out += got
+            pos += n
+            seen.append((reader.remaining, reader.received, reader.done, reader.error))
+        reader.feed_eof()
+    except FramingError as exc:
+        err = str(exc)
+    seen.append((reader.remaining, reader.received, reader.done, reader.error))
+    return (b"".join(out), reader.trailers, reader.done, reader.surplus, err), seen
+
+
+@settings(deadline=None)
+@given(rng=st.randoms(use_true_random=False), draw=st.data())
+def test_c_equals_pure_receiving_chunk_data_outside(
+    both: tuple[types.ModuleType, types.ModuleType], rng: random.Random, draw: st.DataObject
+) -> None:
+    # Chunk data taken by advance() instead of feed(), at random points and in random sizes,
+    # leaves the same outcome as feeding everything (the same data, trailers, surplus, error
+    # message), and both implementations pass through the same states.
+    C, PY = both
+    body = random_chunked(rng) if rng.random() < 0.9 else draw.draw(st.binary(max_size=60))
+    takes = draw.draw(st.lists(st.tuples(st.integers(1, 24), st.integers(0, 1)), max_size=40))
+    whole = run(PY.ChunkedReader(max_trailer_size=40, max_line_size=12), [body])
+    got_c = run_receiving(C.ChunkedReader(max_trailer_size=40, max_line_size=12), body, takes)
+    got_py = run_receiving(PY.ChunkedReader(max_trailer_size=40, max_line_size=12), body, takes)
+    assert got_c == got_py
+    outcome = got_c[0]
+    if whole[4] is None:
+        assert outcome == whole
+    else:
+        # Data up to the error is the same; the error is the same, raised at the same place.
+        assert (outcome[4], outcome[0]) == (whole[4], whole[0])
+
+
 @pytest.mark.timeout(120)
 def test_100mb_in_1k_pieces(fr: types.ModuleType) -> None:
     chunk = b"x" * 65536

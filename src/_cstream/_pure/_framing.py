@@ -27,6 +27,11 @@ error returns the pieces, and the next call raises.
 Complexity contract: linear in the input. A byte is searched at most once (the line buffer
 remembers how far it was scanned; the trailer scan resumes two bytes before the end of what it
 already searched, the length of its terminator minus one), and chunk data is never searched.
+
+Receive-into: a transport may receive the current chunk's data itself (into objects of its
+own, at most `remaining` bytes) and report it with ``advance(n)``; the reader is then where
+``feed`` of those bytes would have left it, expecting the CRLF after the chunk once
+`remaining` reaches 0. The framing bytes (sizes, CRLFs, trailers) always go through ``feed``.
 """
 
 from __future__ import annotations
@@ -189,6 +194,7 @@ class CloseDelimitedReader(_Reader):
 
 # ChunkedReader states
 _SIZE, _DATA, _CR, _LF, _TRAILER = range(5)
+_SIZE_CAP = 2**64 - 1  # the largest chunk size kept exactly
 
 
 class ChunkedReader(_Reader):
@@ -245,7 +251,9 @@ class ChunkedReader(_Reader):
         if ext:
             self._suspicious = True
         if size:
-            self._state, self._left = _DATA, size
+            # Saturated as the compiled reader keeps it (2**64 - 1 bytes can never arrive;
+            # `remaining` shows the value).
+            self._state, self._left = _DATA, min(size, _SIZE_CAP)
         else:
             self._state, self._searched = _TRAILER, 0
         return end
@@ -273,3 +281,21 @@ class ChunkedReader(_Reader):
 
     def _eof(self) -> None:
         raise FramingError(INCOMPLETE_CHUNKED)
+
+    @property
+    def remaining(self) -> int:
+        # Only chunk data can be received outside feed(): sizes, CRLFs and trailers are
+        # parsed here. A dead reader takes nothing more.
+        if self._state != _DATA or self._error is not None:
+            return 0
+        return self._left
+
+    def advance(self, n: int) -> None:
+        if self._error is not None:
+            raise FramingError(self._error)
+        if n < 0 or n > self.remaining:
+            raise ValueError("advance() past the end of the chunk")
+        self._left -= n
+        self._received += n
+        if self._left == 0 and self._state == _DATA:
+            self._state = _CR
