@@ -25,7 +25,9 @@ Cases, run round-robin `--runs` times (medians):
   requests/s.
 
 Printed per row: the rate, the client's CPU seconds per GiB or microseconds per request (its
-process time: steadier than wall time on a shared machine), the server's CPU share; then the
+process time: steadier than wall time on a shared machine), the server's CPU share, and the
+share of the time the server's and the client's threads were runnable but waiting for a core
+(Linux schedstat: the load of other processes, which depresses wall rates); then the
 ratios the HTTP/2 work is judged by (1 GiB >= 3x httpx[http2] and >= 80 % of faststream's
 HTTP/1.1; 32 in flight >= 10x httpx[http2]), from the rates and from the client CPU.
 
@@ -75,6 +77,12 @@ def _cpu(pid: int) -> float:
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _queued(pid: int) -> float:
+    """Seconds the threads of `pid` have been runnable but waiting for a core (Linux
+    schedstat): on a loaded machine a server can pace the client at a small CPU share."""
+    return _nginx.run_queue_wait(pid) or 0.0
 
 
 @contextlib.contextmanager
@@ -262,10 +270,19 @@ def main() -> None:
         for _ in range(args.runs):  # round-robin: load changes hit every case alike
             for case in cases:
                 server_cpu = _cpu(target.pid)
+                queued = _queued(target.pid), _queued(os.getpid())
                 seconds, cpu = case.run()
                 share = (_cpu(target.pid) - server_cpu) / seconds
+                server_queued = (_queued(target.pid) - queued[0]) / seconds
+                client_queued = (_queued(os.getpid()) - queued[1]) / seconds
                 results.setdefault((case.workload, case.client), []).append(
-                    {"seconds": seconds, "cpu": cpu, "server": share}
+                    {
+                        "seconds": seconds,
+                        "cpu": cpu,
+                        "server": share,
+                        "server_queued": server_queued,
+                        "client_queued": client_queued,
+                    }
                 )
     print(f"load average {os.getloadavg()[0]:.1f} at end; medians of {args.runs} runs")
     rates: dict[tuple[str, str], float] = {}
@@ -285,6 +302,8 @@ def main() -> None:
             2**30 if large_case else 1e6
         )
         share = statistics.median(r["server"] for r in runs)
+        server_queued = statistics.median(r["server_queued"] for r in runs)
+        client_queued = statistics.median(r["client_queued"] for r in runs)
         rates[key], cpus[key] = rate, cpu
         if case.client == "faststream":
             what = (
@@ -296,7 +315,8 @@ def main() -> None:
         cpu_unit = "client CPU s/GiB" if large_case else "client CPU us/req"
         print(
             f"  {case.client:<20} {rate:9.1f} {unit:<6} {cpu:8.2f} {cpu_unit:<18}"
-            f" server CPU {share:4.0%}"
+            f" server CPU {share:4.0%}  waiting for a core: server {server_queued:4.0%},"
+            f" client {client_queued:4.0%}"
         )
         rows.append(
             {
@@ -306,6 +326,8 @@ def main() -> None:
                 "unit": unit,
                 "client_cpu": cpu,
                 "server_cpu_share": share,
+                "server_queued_share": server_queued,
+                "client_queued_share": client_queued,
                 "runs": runs,
             }
         )
