@@ -98,16 +98,54 @@ class RequestBody:
         self.remaining = max(framing, 0)
 
 
+# Request heads by header fields. A client sends the same fields with every plain request (its
+# defaults and the URL's Host), so they are validated and encoded once: a head is then the
+# request line joined to the kept bytes. The head is a pure function of method, target and
+# fields, and the fields' bytes do not depend on the other two, so a kept entry is byte for
+# byte what serialising again would give; a change of any field is another key. Bounded: at
+# most `_KEPT_HEADS` entries of at most `_KEPT_HEAD_SIZE` bytes each.
+_KEPT_HEADS = 128
+_KEPT_HEAD_SIZE = 4096
+_kept_heads: dict[tuple[tuple[bytes, bytes], ...], tuple[bytes, int, bool]] = {}
+# The fields of the latest `request_writes` and whether they ask to close: each backend calls
+# `asks_close` with the same list right after `request_writes`, without changing it.
+_latest_close: tuple[object, bool] = (None, False)
+# What a method (a token) and a request target (visible ASCII) may hold, as h11 requires:
+# deleting these from a valid one leaves nothing.
+_TOKEN_BYTES = b"!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_TARGET_BYTES = bytes(range(0x21, 0x7F))
+
+
 def request_writes(
     method: bytes, target: bytes, headers: Fields, stream: object
 ) -> tuple[list[bytes], RequestBody | None]:
     """The writes that send a request: its head, with the body when that is in memory (or
     there is none); and the framing of a body still to be streamed from `stream` (None when
     the writes carry all of it)."""
-    try:
-        head, framing = _cstream.serialize_request(method, target, headers)
-    except _cstream.HeadError as exc:
-        raise LocalProtocolError(str(exc)) from None
+    global _latest_close
+    key = tuple(headers)
+    kept = _kept_heads.get(key)
+    if (
+        kept is not None
+        and method
+        and target
+        and not method.translate(None, _TOKEN_BYTES)
+        and not target.translate(None, _TARGET_BYTES)
+    ):
+        fields, framing, close = kept
+        head = b"".join((method, b" ", target, b" HTTP/1.1\r\n", fields))
+    else:
+        try:
+            head, framing = _cstream.serialize_request(method, target, headers)
+        except _cstream.HeadError as exc:
+            raise LocalProtocolError(str(exc)) from None
+        close = _asks_close(headers)
+        fields = head[len(method) + len(target) + 12 :]  # after "<method> <target> HTTP/1.1\r\n"
+        if len(fields) <= _KEPT_HEAD_SIZE:
+            if len(_kept_heads) >= _KEPT_HEADS:
+                _kept_heads.clear()  # many different header sets: start again, bounded
+            _kept_heads[key] = (fields, framing, close)
+    _latest_close = (headers, close)
     if framing == 0 and (stream is None or (type(stream) is ByteStream and not stream._stream)):
         return [head], None  # no body: the common GET, with nothing more to frame
     body = RequestBody(framing)
@@ -155,6 +193,13 @@ def encode_end(body: RequestBody) -> bytes:
 
 def asks_close(headers: Fields) -> bool:
     """The request's `Connection` header has the `close` token (h11's keep-alive rule)."""
+    latest = _latest_close
+    if latest[0] is headers:
+        return latest[1]  # found by `request_writes` for these very fields
+    return _asks_close(headers)
+
+
+def _asks_close(headers: Fields) -> bool:
     for name, value in headers:
         if len(name) == 10 and name.lower() == b"connection" and b"close" in value.lower():
             if any(token.strip() == b"close" for token in value.lower().split(b",")):

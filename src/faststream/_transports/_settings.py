@@ -33,11 +33,15 @@ __all__ = [
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 _FORWARD_KEY = ("proxy",)
+_KNOWN_ROUTES = 256  # URLs whose route a transport keeps (see `TransportSettings.route`)
 
 
 # Where and how a request goes: scheme, host, port, the pool key, method, request target and
 # head fields. A plain tuple: the transports unpack it at once.
 Route = tuple[str, str, int, typing.Hashable, bytes, bytes, list[tuple[bytes, bytes]]]
+# The part of a route that depends on the URL alone: the URL itself, scheme, host, port, pool
+# key, request target, and whether it goes to an http proxy in absolute form.
+_KnownRoute = tuple[URL, str, str, int, typing.Hashable, bytes, bool]
 
 
 class Dial(typing.NamedTuple):
@@ -116,6 +120,7 @@ class TransportSettings:
                 token = base64.b64encode(b":".join(proxy.raw_auth))
                 self.proxy_headers.append((b"Proxy-Authorization", b"Basic " + token))
             self.proxy_headers.extend(proxy.headers.raw)
+        self._routes: dict[int, _KnownRoute] = {}
 
     def ssl_context(self) -> ssl.SSLContext:
         if self._context is None:
@@ -133,6 +138,22 @@ class TransportSettings:
         absolute form with the proxy's headers; everything else is pooled per origin.
         """
         url = request.url
+        # What depends on the URL alone is kept per URL object: URLs are immutable and a
+        # client hands the same one to every request for the same URL string.
+        known = self._routes.get(id(url))
+        if known is None or known[0] is not url:
+            known = self._remember_route(url)
+        method = request.method.encode("ascii")
+        if known[6]:
+            headers = request.headers.raw + self.proxy_headers
+        else:
+            headers = request.headers.raw
+        return known[1], known[2], known[3], known[4], method, known[5], headers
+
+    def _remember_route(self, url: URL) -> _KnownRoute:
+        """`(url, scheme, host, port, pool key, target, forwarded)` for `url`, kept for the
+        next request (the entry holds `url`, so its id cannot be reused meanwhile). A URL
+        faststream cannot fetch raises and is not kept."""
         scheme = url.scheme
         if scheme not in DEFAULT_PORTS:
             if not scheme:
@@ -144,12 +165,17 @@ class TransportSettings:
         if not host:
             raise UnsupportedProtocol("Request URL is missing a host.")
         port = url.port or DEFAULT_PORTS[scheme]
-        method = request.method.encode("ascii")
-        headers = request.headers.raw
+        known: _KnownRoute
         if self.proxy is not None and scheme == "http" and not self.socks:
             target = bytes(str(url.copy_with(fragment=None)), "ascii")
-            return scheme, host, port, _FORWARD_KEY, method, target, headers + self.proxy_headers
-        return scheme, host, port, (scheme, host, port), method, url.raw_path, headers
+            known = (url, scheme, host, port, _FORWARD_KEY, target, True)
+        else:
+            known = (url, scheme, host, port, (scheme, host, port), url.raw_path, False)
+        routes = self._routes
+        if len(routes) >= _KNOWN_ROUTES:
+            routes.clear()  # many different URLs: start again, bounded
+        routes[id(url)] = known
+        return known
 
 
 class PooledStream:
