@@ -159,6 +159,12 @@ class Client(BaseClient[BaseTransport]):
             )
 
         self._init_transports(make, transport, proxy, mounts, trust_env, http2)
+        # `send` runs the redirect loop's first turn itself, unless a subclass changes it.
+        cls = type(self)
+        self._plain_sends = all(
+            getattr(cls, name) is getattr(Client, name)
+            for name in ("_send_handling_redirects", "_send_single_request", "_next_hop")
+        )
 
     # -- sending ------------------------------------------------------------------------------
 
@@ -269,7 +275,15 @@ class Client(BaseClient[BaseTransport]):
         ):
             # No authentication (what `_build_request_auth` finds, decided inline): the
             # request goes straight to the redirect loop.
-            response = self._send_handling_redirects(request, follow, [])
+            if self._plain_sends and not self._event_hooks["request"] and self.max_redirects >= 0:
+                # The loop's first turn inline, as the loop would run it with no request
+                # hook: send, then (response hooks or a redirect) the rest of the loop.
+                response = self._send_single_request(request)
+                response.history = []
+                if self._event_hooks["response"] or response.has_redirect_location:
+                    response = self._send_handling_redirects(request, follow, [], response)
+            else:
+                response = self._send_handling_redirects(request, follow, [])
         else:
             chosen_auth = self._build_request_auth(request, auth)
             response = self._send_handling_auth(request, chosen_auth, follow, [])
@@ -309,14 +323,22 @@ class Client(BaseClient[BaseTransport]):
             flow.close()
 
     def _send_handling_redirects(
-        self, request: Request, follow: bool, history: list[Response]
+        self,
+        request: Request,
+        follow: bool,
+        history: list[Response],
+        received: Response | None = None,
     ) -> Response:
+        """Send `request` and follow its redirects; `received`: the response to `request`
+        when it was sent already (the loop then starts at its response hooks)."""
+        response = received
         while True:
-            if len(history) > self.max_redirects:
-                raise TooManyRedirects("Exceeded maximum allowed redirects.", request=request)
-            for hook in self._event_hooks["request"]:
-                hook(request)
-            response = self._send_single_request(request)
+            if response is None:
+                if len(history) > self.max_redirects:
+                    raise TooManyRedirects("Exceeded maximum allowed redirects.", request=request)
+                for hook in self._event_hooks["request"]:
+                    hook(request)
+                response = self._send_single_request(request)
             try:
                 for hook in self._event_hooks["response"]:
                     hook(response)
@@ -329,6 +351,7 @@ class Client(BaseClient[BaseTransport]):
             except BaseException:
                 response.close()
                 raise
+            response = None
 
     def _send_single_request(self, request: Request) -> Response:
         # No mounts (the usual client): the default transport, without looking it up.

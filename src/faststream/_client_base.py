@@ -38,7 +38,7 @@ from ._exceptions import (
 )
 from ._headers import Headers
 from ._request import Request
-from ._response import Response, time_on_close
+from ._response import Response
 from ._status_codes import codes
 from ._urls import URL, QueryParams, QueryParamTypes
 from ._version import __version__
@@ -594,7 +594,8 @@ class BaseClient(typing.Generic[_T]):
     def _received(self, request: Request, response: Response, start: float) -> None:
         """Attach `request` to a transport's `response`, time it, take its cookies, log it."""
         response._request = request
-        time_on_close(response, start)
+        if not response.is_closed:
+            response._clock = start  # what `time_on_close` does, without the call
         self._cookies.extract_cookies(response)
         response.default_encoding = self._default_encoding
         # A request's `extensions` may set or lift (None) any of the client's caps. Inline
