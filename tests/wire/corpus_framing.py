@@ -578,3 +578,71 @@ FRAMING_CASES += [
         deviation=SURPLUS,
     ),
 ]
+
+
+# -- chunks big enough to be received outside the framing reader (sync sockets, trio): the
+# framing after each is read on its own; every check and outcome is the one of small chunks
+BIG_A = bytes(range(256)) * 1200  # 307,200 bytes: a read that ends in it leaves >= 64 KiB
+BIG_B = bytes(range(255, -1, -1)) * 800  # 204,800 bytes
+
+
+def big_chunk(data: bytes, size_format: bytes = b"%x") -> bytes:
+    return size_format % len(data) + b"\r\n" + data + b"\r\n"
+
+
+FRAMING_CASES += [
+    pair(
+        "T8-big-chunks",
+        "T8",
+        head(TE_CHUNKED)
+        + big_chunk(BIG_A)
+        + b"3\r\nabc\r\n"
+        + big_chunk(BIG_B, b"%08X")
+        + b"0\r\n\r\n",
+        Ok(BIG_A + b"abc" + BIG_B),
+        reused=True,
+    ),
+    pair(
+        "T8-big-chunks-read",
+        "T8",
+        head(TE_CHUNKED) + big_chunk(BIG_A) + big_chunk(BIG_B) + b"0\r\n\r\n",
+        Ok(BIG_A + BIG_B),
+        reused=True,
+        read="read",
+    ),
+    pair(
+        "T11-bad-size-after-big-chunk",
+        "T11",
+        head(TE_CHUNKED) + big_chunk(BIG_A) + b"zz\r\n" + BIG_B + b"\r\n0\r\n\r\n",
+        rpe("illegal chunk header"),
+        reused=False,
+    ),
+    pair(
+        "T13-big-chunk-footer-junk",
+        "T13",
+        head(TE_CHUNKED) + big_chunk(BIG_A)[:-2] + b"XX0\r\n\r\n",
+        rpe("malformed chunk footer"),
+        reused=False,
+    ),
+    pair(
+        "T14-close-mid-big-chunk",
+        "T14",
+        (Send(head(TE_CHUNKED) + big_chunk(BIG_A) + b"%x\r\n" % (2 * len(BIG_B)) + BIG_B), Close()),
+        rpe(PEER_CLOSED),
+        reused=False,
+    ),
+    pair(
+        "T22-trailers-after-big-chunk",
+        "T22",
+        head(TE_CHUNKED) + big_chunk(BIG_A) + b"0\r\nX-Trailer: t\r\n\r\n",
+        Ok(BIG_A, absent=("x-trailer",)),
+        reused=True,
+        fs_reused=False,
+        deviation=NOT_POOLED_ANY,
+    ),
+    poison(
+        "T24-big-chunked-surplus",
+        head(TE_CHUNKED) + big_chunk(BIG_A) + big_chunk(BIG_B) + b"0\r\n\r\n" + POISON,
+        Ok(BIG_A + BIG_B),
+    ),
+]

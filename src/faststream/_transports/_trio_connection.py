@@ -32,6 +32,7 @@ from .._exceptions import (
 )
 from . import _http11_exchange as exchange
 from ._backends import Stream, Timeout, write_request
+from ._connection import BIG_CHUNK, FRAMING_READ, after_framing
 from ._http11_exchange import Fields
 from ._sockets import first_address, socket_extra_info
 from ._waiter import PoolWaiter
@@ -134,6 +135,9 @@ class TrioConnection(exchange.ExchangeState):
         self.socket = stream.socket
         self._start_state(key)
         self.token = trio.lowlevel.current_trio_token()
+        # > 0 after a big chunk went out in pieces of its own: the size of the read that
+        # takes the framing after it (as in the sync backend).
+        self.framing = 0
         # The `network_stream` extension of every response on this connection.
         self.network_stream = TrioNetworkStream(self)
 
@@ -234,6 +238,7 @@ class TrioConnection(exchange.ExchangeState):
             head = parser.received(data)
             if head is not None:
                 self.body = exchange.Body(head, self.close_requested)
+                self.framing = 0
                 return head
 
     async def read_pieces(self, read_timeout: float | None) -> list[bytes]:
@@ -243,32 +248,79 @@ class TrioConnection(exchange.ExchangeState):
         body = self.body
         assert body is not None
         pieces = body.pending()
+        if pieces is None and type(body.reader) is _cstream.ChunkedReader:
+            pieces = await self._read_chunked(body, read_timeout)
         while pieces is None:
             pieces = body.received(await self._read(body.read_size, read_timeout, -1))
         return pieces
+
+    async def _read_chunked(self, body: exchange.Body, timeout: float | None) -> list[bytes] | None:
+        """A chunked body: the data of a big chunk as pieces of their own (one read each,
+        never past the chunk), the framing after it in reads of its last size (see the sync
+        backend); None: read as for small chunks (the reader cuts them out of each read)."""
+        reader = typing.cast(_cstream.ChunkedReader, body.reader)
+        if self.framing and not reader.remaining:
+            pieces = await self._read_framing(body, timeout)
+            if pieces is not None:
+                return pieces
+        left = reader.remaining
+        if left < BIG_CHUNK and not (self.framing and left):
+            self.framing = 0
+            return None
+        size = min(left, body.read_size)
+        data = await self._read(size, timeout, -1)
+        if not data:
+            body.feed_eof()  # raises: the body is cut short
+            return []
+        reader.advance(len(data))
+        if len(data) == body.read_size and body.read_size < exchange.MAX_BUFFER:
+            body.read_size *= 2
+        self.framing = self.framing or FRAMING_READ
+        return [data if type(data) is bytes else bytes(data)]
+
+    async def _read_framing(self, body: exchange.Body, timeout: float | None) -> list[bytes] | None:
+        """The framing after a big chunk, in reads of its last size (see the sync backend)."""
+        reader = typing.cast(_cstream.ChunkedReader, body.reader)
+        spent = 0
+        while True:
+            data = await self._read(self.framing, timeout, -1)
+            pieces, self.framing = after_framing(body, data, spent)
+            if pieces is not None or not self.framing or reader.remaining:
+                return pieces
+            spent += len(data)
 
     async def receive_into(
         self, target: memoryview, read_timeout: float | None
     ) -> int | list[bytes]:
         """The next body bytes of the current response: received straight into `target` by
         the kernel on plain TCP (their count, > 0); or, when bytes are held already (those
-        that came with the head), the body is chunked or the stream is TLS (trio's hands out
-        new bytes objects only), what `read_pieces` gives (an empty list at the end).
+        that came with the head), the body is chunked in small chunks or the stream is TLS
+        (trio's hands out new bytes objects only), what `read_pieces` gives (an empty list
+        at the end).
 
-        A Content-Length read never asks for more than the body still has. `ReadTimeout`,
-        `ReadError`; `RemoteProtocolError` for a body cut short."""
+        A Content-Length read never asks for more than the body still has, a read of a big
+        chunk's data never more than the chunk still has. `ReadTimeout`, `ReadError`;
+        `RemoteProtocolError` for a body cut short."""
         body = self.body
         assert body is not None
         pieces = body.pending()
         if pieces is not None:
             return pieces
         reader = body.reader
-        if isinstance(reader, _cstream.ChunkedReader) or not isinstance(
-            self.stream, trio.SocketStream
-        ):
+        if not isinstance(self.stream, trio.SocketStream):
             return await self.read_pieces(read_timeout)
         size = target.nbytes
-        if isinstance(reader, _cstream.ContentLengthReader) and reader.remaining < size:
+        if isinstance(reader, _cstream.ChunkedReader):
+            if self.framing and not reader.remaining:
+                pieces = await self._read_framing(body, read_timeout)
+                if pieces is not None:
+                    return pieces
+            left = reader.remaining
+            if left < BIG_CHUNK and not (self.framing and left):
+                return await self.read_pieces(read_timeout)  # small chunks: cut out of reads
+            self.framing = self.framing or FRAMING_READ
+            size = min(size, left)
+        elif isinstance(reader, _cstream.ContentLengthReader) and reader.remaining < size:
             size = reader.remaining
         if size == 0 or reader.done:
             return []
