@@ -12,11 +12,16 @@ anything else is written or read, and while some wait, `ready()` is true so a co
 about to wait for a response calls `recv` instead (which sends them first, or raises
 `SSLWantWriteError`). An EOF without the origin's close_notify reads as an empty result, as
 `SSLSocket` does by default.
+
+An HTTP/2 connection is read by one thread while others write: `send`, `recv` and `recv_into`
+each hold a lock for their whole call (none of them waits, the sockets are non-blocking), so
+the inner session, its buffers and the outer socket are used by one thread at a time.
 """
 
 from __future__ import annotations
 
 import ssl
+import threading
 import time
 import typing
 
@@ -42,7 +47,7 @@ class OuterWaiter(typing.Protocol):
 class LayeredTLS:
     """A TLS session (`ssl_object`) over the TLS socket `outer`, used as a non-blocking socket."""
 
-    __slots__ = ("_eof", "_incoming", "_outgoing", "outer", "ssl_object", "unsent")
+    __slots__ = ("_eof", "_incoming", "_lock", "_outgoing", "outer", "ssl_object", "unsent")
 
     def __init__(self, outer: ssl.SSLSocket, context: ssl.SSLContext, server_hostname: str):
         self.outer = outer
@@ -53,6 +58,7 @@ class LayeredTLS:
         )
         self.unsent = b""
         self._eof = False
+        self._lock = threading.Lock()
 
     # -- socket methods the connection uses ----------------------------------------------
 
@@ -74,20 +80,23 @@ class LayeredTLS:
         """Encrypt up to `MAX_WRITE` bytes of `data` and send what the outer socket takes:
         the count of `data` consumed. `SSLWantWriteError` (nothing consumed) while earlier
         bytes are still unsent."""
-        if self.unsent:
-            self.flush()
-        written = self.ssl_object.write(data[:MAX_WRITE])
-        self._queue()
-        return written
+        with self._lock:
+            if self.unsent:
+                self.flush()
+            written = self.ssl_object.write(data[:MAX_WRITE])
+            self._queue()
+            return written
 
     def recv(self, size: int) -> bytes:
         """Up to `size` decrypted bytes; empty at EOF. `SSLWantReadError` when the outer
         socket has nothing yet."""
-        return typing.cast(bytes, self._read(size, None))
+        with self._lock:
+            return typing.cast(bytes, self._read(size, None))
 
     def recv_into(self, buffer: typing.Any) -> int:
         """Decrypt into `buffer`: the count (0 at EOF). `SSLWantReadError` as `recv`."""
-        return typing.cast(int, self._read(len(buffer), buffer))
+        with self._lock:
+            return typing.cast(int, self._read(len(buffer), buffer))
 
     # -- pumping ------------------------------------------------------------------------
 
