@@ -4,7 +4,8 @@ http/1.1) or in cleartext, where hypercorn answers h2c by prior knowledge (and H
 clients that speak it).
 
 `with HypercornServer(tls_files) as server:` serves on `server.url` (https) until the block
-ends; `HypercornServer()` serves http. The app's routes (any method):
+ends (`alpn=("http/1.1",)`: a TLS server that never picks h2); `HypercornServer()` serves
+http. The app's routes (any method):
 
 * `/bytes/N`: 200 with `pattern(N)`, sent in 64 KiB pieces.
 * `/echo`: 200 with the request body; `x-method` tells the method.
@@ -30,6 +31,7 @@ import logging
 import socket
 import threading
 import typing
+from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import parse_qsl
 
@@ -77,7 +79,12 @@ async def _respond(
 class HypercornServer:
     """hypercorn serving the app above on 127.0.0.1 in a thread; a context manager."""
 
-    def __init__(self, tls_files: TLSFiles | None = None, directory: Path | None = None) -> None:
+    def __init__(
+        self,
+        tls_files: TLSFiles | None = None,
+        directory: Path | None = None,
+        alpn: Sequence[str] = ("h2", "http/1.1"),
+    ) -> None:
         self.versions: list[str] = []
         self._config = Config()
         self._config.accesslog = None
@@ -97,7 +104,7 @@ class HypercornServer:
             cert.private_key_and_cert_chain_pem.write_to_path(str(pem))
             self._config.certfile = str(pem)
             self._config.keyfile = str(pem)
-            self._config.alpn_protocols = ["h2", "http/1.1"]
+            self._config.alpn_protocols = list(alpn)
             scheme = "https"
         self.url = f"{scheme}://127.0.0.1:{self.port}"
         self._loop: asyncio.AbstractEventLoop | None = None

@@ -12,7 +12,8 @@
   speaks TLS (an `https://` proxy): its clients' requests, and the tunnels' bytes, arrive
   inside that TLS session; a tunnel's bytes (an origin's own TLS, say) are relayed untouched.
 
-`proxy.seen` lists every request head the proxy received (`ProxyRecord`);
+`proxy.seen` lists every request head the proxy received (`ProxyRecord`); `proxy.alpn` the
+protocol each of its TLS sessions agreed by ALPN (None: none);
 `proxy.connections_accepted` counts client connections.
 """
 
@@ -108,10 +109,13 @@ class _Handler(socketserver.BaseRequestHandler):
     def handle(self) -> None:
         client: socket.socket = self.request
         client.settimeout(10.0)
+        # Relayed writes are small (HTTP/2 frames in a tunnel): no Nagle delay on either side.
+        client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         context = self.proxy.ssl_context
         if context is not None:
             # A failed handshake (the client rejected the certificate) ends the connection.
             client = context.wrap_socket(client, server_side=True)
+            self.proxy.alpn.append(client.selected_alpn_protocol())
             with self.proxy._lock:  # the TLS socket now owns the descriptor: stop() shuts it
                 self.proxy._open.discard(self.request)
                 self.proxy._open.add(client)
@@ -146,6 +150,7 @@ class _Handler(socketserver.BaseRequestHandler):
             except OSError:
                 self._reply(502, "Bad Gateway")
                 return
+            upstream.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             with upstream:
                 client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
                 if rest:
@@ -193,6 +198,7 @@ class ProxyServer(ProxyBase):
         self.ssl_context = ssl_context
         self.scheme = "http" if ssl_context is None else "https"
         self.seen: list[ProxyRecord] = []
+        self.alpn: list[str | None] = []  # the protocol each TLS session agreed by ALPN
         super().__init__(_Handler)
         self.url = f"{self.scheme}://127.0.0.1:{self.port}"
 

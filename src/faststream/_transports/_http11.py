@@ -18,7 +18,10 @@ were the origin; `socks5` resolves the host name here and sends the proxy an add
 tunnel, with the proxy's credentials on the CONNECT request only, never on the request to
 the origin. Through an https proxy, the origin's TLS session runs inside the proxy's (TLS
 inside TLS): the connection to the proxy is verified with the proxy's `ssl_context` (or the
-transport's), the origin with the transport's, as for a direct request.
+transport's), the origin with the transport's, as for a direct request. With `http2=True` the
+origin's TLS session, inside a tunnel or through SOCKS, offers h2 by ALPN as a direct one does,
+and an origin that picks it gets an HTTP/2 connection pooled and multiplexed as a direct one;
+the proxy's own TLS session offers http/1.1 alone (the CONNECT is HTTP/1.1).
 
 Retries: `retries=N` retries a connection attempt that failed (`ConnectError`,
 `ConnectTimeout`) up to N times, waiting 0, 0.5, 1, 2... seconds, as httpx. Beyond httpx: a
@@ -82,6 +85,12 @@ def _remaining(deadline: float | None) -> float | None:
     return None if deadline is None else max(0.0, deadline - time.monotonic())
 
 
+def _alpn(connection: Connection) -> str | None:
+    """The protocol the TLS session of `connection` (its innermost one) agreed by ALPN."""
+    ssl_object = connection.network_stream.get_extra_info("ssl_object")
+    return None if ssl_object is None else ssl_object.selected_alpn_protocol()
+
+
 if typing.TYPE_CHECKING:
     from .._request import Request
     from .._types import CertTypes, ProxyTypes
@@ -133,7 +142,9 @@ class HTTPTransport(BaseTransport):
         )
         self._pool = ConnectionPool(limits)
         self._http2 = HTTP2Routes(self._pool, max_header_fields) if http2 else None
-        self._http1 = http1 or self._settings.proxy is not None  # h2c only straight to the origin
+        # h2c by prior knowledge straight to the origin or through a SOCKS proxy (as httpx); an
+        # http proxy gets http:// requests in absolute form, in HTTP/1.1.
+        self._http1 = http1 or (self._settings.proxy is not None and not self._settings.socks)
         _mocking.notice_test_doubles()
 
     # -- the transport API ------------------------------------------------------------------
@@ -158,6 +169,7 @@ class HTTPTransport(BaseTransport):
 
         backend = SYNC_BACKEND
         pool = self._pool
+        http11: Connection | None = None  # lent by `_via_http2` for HTTP/1.1
         if self._http2 is not None:
             try:
                 response = self._via_http2(
@@ -167,18 +179,19 @@ class HTTPTransport(BaseTransport):
                 if deadlines is not None:
                     deadlines.expired(exc)
                 raise
-            if response is not None:
+            if isinstance(response, Response):
                 if deadlines is not None and isinstance(response.stream, HTTP2ResponseStream):
                     deadlines.start_body()
                     response.stream.deadlines = deadlines
                 return response
-            # The origin answered in HTTP/1.1: its connection waits idle in the pool.
+            http11 = response  # the origin speaks HTTP/1.1
         retried = False
         while True:
             try:
                 # An idle connection is handed over by a plain call; else wait for one or
                 # for a slot to open a new one in.
-                connection = pool.lend_now(key)
+                connection = http11 or pool.lend_now(key)
+                http11 = None
                 if connection is None:
                     connection = pool.acquire(key, timeouts.get("pool"), backend)
                     if connection is None:
@@ -241,10 +254,12 @@ class HTTPTransport(BaseTransport):
         headers: list[tuple[bytes, bytes]],
         request: Request,
         timeouts: Timeouts,
-    ) -> Response | None:
+    ) -> Response | Connection | None:
         """The response over an HTTP/2 connection to the origin (an open one with room, else
-        a new one), or None when the origin speaks HTTP/1.1: the connection just opened to
-        find that out is left idle in the pool for the HTTP/1.1 exchange."""
+        a new one), or, when the origin speaks HTTP/1.1, the connection just opened to find
+        that out (or an idle one), lent for the HTTP/1.1 exchange: handed over as it is, since
+        an idle check would take the TLS session tickets that arrive after the handshake for
+        a sign of a dead connection. None: the origin answered in HTTP/1.1 before."""
         http2 = self._http2
         assert http2 is not None
         pool = self._pool
@@ -275,11 +290,8 @@ class HTTPTransport(BaseTransport):
                     if http2.negotiated(connection, scheme, self._http1):
                         http2.adopt(connection, backend, key, timeouts.get("connect"))
                         continue
-                    pool.release(connection, True)
-                else:
-                    pool.release(connection, True)  # an idle HTTP/1.1 connection: as it was
                 http1 = True
-                return None
+                return connection
             finally:
                 http2.opening_done(key, http1)
 
@@ -331,9 +343,17 @@ class HTTPTransport(BaseTransport):
         proxy_port = proxy_url.port or DEFAULT_PORTS[proxy_url.scheme]
         context = None
         if proxy_url.scheme == "https":
-            context = proxy.ssl_context or settings.ssl_context()
+            context = proxy.ssl_context or settings.proxy_ssl_context()
         dial = Dial(key, proxy_url.host, proxy_port, timeout, context, None)
         connection = backend.connect(dial, settings)
+        if context is not None and _alpn(connection) == "h2":
+            # Only when the proxy's context offered h2 (the caller's own, shared with the
+            # origins): the proxy speaks HTTP/2, and CONNECT here is HTTP/1.1.
+            connection.close()
+            raise ProxyError(
+                "The https proxy chose HTTP/2 for its own TLS session; give the proxy an"
+                " ssl_context of its own (Proxy(ssl_context=...)) that does not offer h2."
+            )
         if scheme == "https":
             try:
                 self._tunnel(connection, host, port, timeout)

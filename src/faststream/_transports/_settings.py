@@ -107,6 +107,7 @@ class TransportSettings:
         self.cert = cert
         self.trust_env = trust_env
         self._context: ssl.SSLContext | None = None
+        self._proxy_context: ssl.SSLContext | None = None  # see `proxy_ssl_context`
         if isinstance(verify, str) or cert:
             self._context = create_ssl_context(verify, cert, trust_env)
         self.proxy = proxy
@@ -123,13 +124,26 @@ class TransportSettings:
         self._routes: dict[int, _KnownRoute] = {}
 
     def ssl_context(self) -> ssl.SSLContext:
+        """The origins' TLS context. With `http2=True` its ALPN offers h2, straight to the
+        origin and inside a proxy's tunnel alike (as httpx): the origin picks."""
         if self._context is None:
             self._context = create_ssl_context(self.verify, self.cert, self.trust_env)
-            if self.http2 and self.proxy is None:
-                # ALPN: the server picks h2 or HTTP/1.1. Through a proxy, HTTP/1.1 only.
+            if self.http2:
                 protocols = ["h2", "http/1.1"] if self.http1 else ["h2"]
                 self._context.set_alpn_protocols(protocols)
         return self._context
+
+    def proxy_ssl_context(self) -> ssl.SSLContext:
+        """The TLS context of an https proxy's own session, when the proxy has none: the
+        origins' verification without h2 in its ALPN (the CONNECT is HTTP/1.1). With
+        `http2=True` that takes a second context built alike; a caller's own context (or a
+        client certificate in it) cannot be copied, so the proxy is offered h2 too then."""
+        if not self.http2 or not isinstance(self.verify, bool) or self.cert:
+            return self.ssl_context()
+        if self._proxy_context is None:
+            self._proxy_context = create_ssl_context(self.verify, None, self.trust_env)
+            self._proxy_context.set_alpn_protocols(["http/1.1"])
+        return self._proxy_context
 
     def route(self, request: Request) -> Route:
         """The route of `request`; `UnsupportedProtocol` for a URL faststream cannot fetch.
