@@ -2,7 +2,8 @@
 faststream vs httpx[http2] vs faststream's own HTTP/1.1, same run, same loopback server.
 
     python bench/http2.py [--server custom|nginx] [--mib 1024] [--requests 5000]
-                          [--inflight 1,32,256] [--runs 5] [--json out.json] [--profile cpu|wall]
+                          [--inflight 1,32,256] [--loop asyncio|uvloop] [--runs 5]
+                          [--json out.json] [--profile cpu|wall]
 
 Servers (each its own process; its CPU share is printed beside every figure, so a row the
 server limits shows as such -- a server near 100 % of a core is the limit, not the client):
@@ -20,9 +21,9 @@ Cases, run round-robin `--runs` times (medians):
 
 * `large`: `Client(http1=False, http2=True).stream("GET", ...)` read with `iter_bytes()`, a new
   client (and connection) per run; MB/s. The HTTP/1.1 row: `Client()` on the same server.
-* `small`: `AsyncClient(http1=False, http2=True)` on asyncio, one connection opened before the
-  clock starts, `--requests` GETs of a 100-byte body with N in flight (N tasks each looping);
-  requests/s.
+* `small`: `AsyncClient(http1=False, http2=True)` on asyncio (`--loop uvloop`: uvloop), one
+  connection opened before the clock starts, `--requests` GETs of a 100-byte body with N in
+  flight (N tasks each looping); requests/s.
 
 Printed per row: the rate, the client's CPU seconds per GiB or microseconds per request (its
 process time: steadier than wall time on a shared machine), the server's CPU share, and the
@@ -130,9 +131,10 @@ def large(module: typing.Any, url: str, size: int, http2: bool) -> tuple[float, 
 
 
 def small(
-    module: typing.Any, url: str, requests: int, inflight: int, http2: bool
+    module: typing.Any, url: str, requests: int, inflight: int, http2: bool, loop: str
 ) -> tuple[float, float]:
-    """`requests` GETs, `inflight` at a time (one task each), on one client."""
+    """`requests` GETs, `inflight` at a time (one task each), on one client, on an asyncio
+    event loop (`loop` "uvloop": uvloop's)."""
     version = "HTTP/2" if http2 else "HTTP/1.1"
 
     async def main() -> tuple[float, float]:
@@ -152,6 +154,10 @@ def small(
             await asyncio.gather(*(worker() for _ in range(inflight)))
             return time.perf_counter() - start, time.process_time() - cpu
 
+    if loop == "uvloop":
+        import uvloop
+
+        return uvloop.run(main())
     return asyncio.run(main())
 
 
@@ -215,6 +221,7 @@ def main() -> None:
     parser.add_argument("--inflight", default="1,32,256")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--only", choices=("large", "small"), default=None)
+    parser.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio")
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument(
         "--profile",
@@ -259,7 +266,7 @@ def main() -> None:
                 if target.small_http11:
                     clients.append(("faststream HTTP/1.1", faststream, h11, False))
                 for name, module, url, http2 in clients:
-                    run = functools.partial(small, module, url, n, k, http2)
+                    run = functools.partial(small, module, url, n, k, http2, args.loop)
                     cases.append(Case(f"small {k}", name, run, n))
         if args.profile:
             for case in cases:
