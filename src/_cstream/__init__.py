@@ -55,6 +55,7 @@ if TYPE_CHECKING:
         CloseDelimitedReader as CloseDelimitedReader,
         ContentLengthReader as ContentLengthReader,
     )
+    from ._pure._h2frames import H2FrameSplitter as H2FrameSplitter
     from ._pure._head import (
         ResponseHeadParser as ResponseHeadParser,
         serialize_request as serialize_request,

@@ -46,3 +46,21 @@ class EventTooLargeError(DecodeError):
 
 
 EVENT_TOO_LARGE = "server-sent event larger than max_event_size ({} bytes)"
+
+
+class H2FrameError(ValueError):
+    """Received HTTP/2 frames break the framing or flow-control rules: a connection error.
+    `code` is the RFC 9113 error code for the GOAWAY (1 PROTOCOL_ERROR, 3 FLOW_CONTROL_ERROR,
+    6 FRAME_SIZE_ERROR)."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+# H2FrameError messages, formatted with str.format.
+H2_FRAME_TOO_LARGE = "Received overlong frame: length {}, max {}"
+H2_BAD_PADDING = "DATA frame padding ({}) is not shorter than the frame ({} bytes)"
+H2_NO_PAD_LENGTH = "PADDED DATA frame too short for its pad length"
+H2_CONNECTION_WINDOW = "DATA frame of {} bytes exceeds the connection flow control window ({})"
+H2_STREAM_WINDOW = "DATA frame of {} bytes exceeds stream {}'s flow control window ({})"

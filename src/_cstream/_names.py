@@ -31,6 +31,7 @@ IMPLEMENTED: dict[str, str] = {
     "serialize_request": "_head",
     "SSEDecoder": "_sse",
     "ServerSentEvent": "_sse",
+    "H2FrameSplitter": "_h2frames",
 }
 
 #: Names both implementations share, from `_cstream._codecs`: brotli and zstd wrap optional

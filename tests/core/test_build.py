@@ -17,6 +17,7 @@ from _cstream._names import IMPLEMENTED, SHARED
 COMPILED_MODULES = [
     "_cstream._chunker",
     "_cstream._framing",
+    "_cstream._h2frames",
     "_cstream._head",
     "_cstream._lines",
     "_cstream._sse",
@@ -27,6 +28,7 @@ COMPILED_MODULES = [
 _HOMES = {
     "ByteChunker": "_chunker",
     "ChunkedReader": "_framing",
+    "H2FrameSplitter": "_h2frames",
     "ResponseHeadParser": "_head",
     "ByteLineDecoder": "_lines",
     "SSEDecoder": "_sse",

@@ -36,6 +36,7 @@ from ..core._codings import (
     raw_deflate,
     zstd_frame,
 )
+from ..core._h2frames import SplitterCase, drive_splitter, splitter_cases
 from ..core._heads import requests, response_streams
 
 
@@ -750,8 +751,10 @@ TYPES = {
     "_framing": ["ContentLengthReader", "ChunkedReader", "CloseDelimitedReader"],
     "_head": ["ResponseHeadParser"],
     "_sse": ["SSEDecoder", "ServerSentEvent"],
+    "_h2frames": ["H2FrameSplitter"],
 }
-METHODS = ["decode", "flush", "feed", "feed_eof", "next_head", "rest", "__next__"]
+METHODS = ["decode", "flush", "feed", "feed_eof", "next_head", "rest", "__next__", "next",
+           "open", "close", "consumed", "forget", "held", "window", "data_to_send"]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -797,6 +800,16 @@ def check_misuse(case: MisuseCase) -> None:
             attempt(list, got[1])
 
 
+# --- _h2frames: H2FrameSplitter ----------------------------------------------------------------
+
+
+def check_h2frames(case: SplitterCase) -> None:
+    """Random HTTP/2 frame sequences (padded, damaged, over the size limit, past the windows)
+    split anywhere, with the consumer's calls between items: the same items, errors, windows
+    and WINDOW_UPDATEs from both."""
+    assert drive_splitter(compiled("_h2frames"), case) == drive_splitter(pure("_h2frames"), case)
+
+
 @dataclass(frozen=True)
 class Target:
     strategy: st.SearchStrategy[Any]
@@ -814,5 +827,6 @@ TARGETS: dict[str, Target] = {
     "inflate": Target(inflate_cases(), check_inflate),
     "decoder_chain": Target(chain_cases, check_chain),
     "sse": Target(sse_cases, check_sse),
+    "h2frames": Target(splitter_cases, check_h2frames),
     "misuse": Target(misuse_cases, check_misuse),
 }
