@@ -10,12 +10,21 @@ The exchange (what to send, how to frame the body, what the connection may do ne
   `MAX_BUFFER` while reads fill it.
 * `Response.areadinto` with nothing queued: `get_buffer()` hands the loop the caller's buffer
   instead (`receive_into`), so the bytes land there with no piece made.
+* A large Content-Length or close-delimited body on asyncio's own socket transport: once a
+  read fills the buffer, the transport is handed `_Copies`, a plain `Protocol` whose
+  `data_received` gets a new bytes object per read (`recv`), which the framing reader hands on
+  as the piece itself: the kernel's copy is the only one, as in the sync backend (through the
+  buffer, every byte would be copied twice). Back to the buffer protocol when the exchange
+  ends or a caller's buffer waits. Other transports (uvloop, TLS) copy into a bytes object
+  of their own for `data_received`, so they keep the buffer protocol.
 * Body pieces wait in a list for the consumer, which takes them all at once. When more than
   `HIGH_WATER` bytes wait, reading pauses until the consumer has taken them: never an
   unbounded buffer.
 * Failures seen in the callbacks (EOF, reset, framing errors) are stored and raised to the
   consumer after the pieces that came before them, as the sync backend does.
-* Timeouts are timers on the future the consumer waits on: no extra task, no `wait_for`.
+* A read timeout is a deadline on the connection, checked by one timer that stays armed
+  between waits and is re-armed only when it would fire too late (or has fired): a wait costs
+  a clock read, not a timer object. No extra task, no `wait_for`.
 * Between exchanges the connection is idle: any byte, EOF or error then marks it `broken`, and
   the pool never lends a broken connection.
 """
@@ -28,6 +37,7 @@ import socket
 import ssl
 import sys
 import typing
+import weakref
 from types import TracebackType
 
 import _cstream
@@ -61,6 +71,12 @@ HIGH_WATER = 2 * exchange.MAX_BUFFER  # body bytes waiting for the consumer befo
 WRITE_SLICE = 256 * 1024
 
 _IDLE, _HEAD, _BODY, _RAW = 0, 1, 2, 3
+_NEVER = float("inf")
+# asyncio's own socket transport (the selector event loops'): it reads a plain `Protocol`'s
+# data with `recv` into a new bytes object, the one copy `_Copies` relies on.
+_SELECTOR_TRANSPORT: type | None = getattr(
+    asyncio.selector_events, "_SelectorSocketTransport", None
+)
 _EARLY_READS = 16  # reads kept from a new connection before its first raw read
 _T = typing.TypeVar("_T")
 
@@ -174,6 +190,12 @@ class AsyncioConnection(exchange.ExchangeState, asyncio.BufferedProtocol):
         self.write_paused = False
         self.drain_waiter: asyncio.Future[bool] | None = None
         self.lost: BaseException | None = None
+        # The read deadline (loop time; `_NEVER`: none) and the one timer that checks it: it
+        # fires at `timer_at` (`_NEVER`: no timer), never later than the deadline it serves.
+        self.deadline = _NEVER
+        self.timer: asyncio.TimerHandle | None = None
+        self.timer_at = _NEVER
+        self.copies: _Copies | None = None  # the transport's protocol while it is `_Copies`
         # `receive_into`: the caller's buffer the next read goes to, whether the last
         # get_buffer() handed it out, and the bytes received into it
         self.target: memoryview | None = None
@@ -208,6 +230,25 @@ class AsyncioConnection(exchange.ExchangeState, asyncio.BufferedProtocol):
 
     def buffer_updated(self, nbytes: int) -> None:
         mode = self.mode
+        if mode == _HEAD:
+            # The head of a small response, most often with its whole body: handled here,
+            # without another call.
+            self.received += nbytes
+            parser = self.parser
+            assert parser is not None
+            parser.feed(self.view[:nbytes])
+            self._parse_head()
+        elif self.target_out and mode == _BODY and not self.done and self.error is None:
+            body = self.body
+            assert body is not None
+            self._received_into(nbytes, body)
+        else:
+            self.received_data(self.view[:nbytes], nbytes == len(self.buffer))
+
+    def received_data(self, data: bytes | memoryview, full: bool = False) -> None:
+        """Bytes read by the transport: `data` is a slice of the buffer (valid until the next
+        read) or, through `_Copies`, a bytes object of its own; `full`: it filled the buffer."""
+        mode = self.mode
         if mode == _BODY:
             body = self.body
             assert body is not None
@@ -216,26 +257,22 @@ class AsyncioConnection(exchange.ExchangeState, asyncio.BufferedProtocol):
                 self.broken = True
                 body.unfit()
                 return
-            if self.target_out:
-                self._received_into(nbytes, body)
-                return
             try:
-                pieces = body.feed(self.view[:nbytes])
+                pieces = body.feed(data)
             except RemoteProtocolError as exc:
                 self._fail(exc)
                 return
-            if nbytes == len(self.buffer) and nbytes < exchange.MAX_BUFFER:
-                # Reads keep filling the buffer: a large body; read more per call.
-                self.grow = True
+            if full:
+                self._large(body)
             self._deliver(pieces, body)
         elif mode == _RAW:
-            self.raw.append(bytes(self.view[:nbytes]))
+            self.raw.append(bytes(data))  # `bytes` of a bytes object is that object
             self._wake()
         elif mode == _HEAD:
-            self.received += nbytes
+            self.received += len(data)
             parser = self.parser
             assert parser is not None
-            parser.feed(self.view[:nbytes])
+            parser.feed(data)
             self._parse_head()
         else:
             # Bytes nobody asked for: the connection is not reused for HTTP/1.1. On a new
@@ -243,7 +280,30 @@ class AsyncioConnection(exchange.ExchangeState, asyncio.BufferedProtocol):
             # switched to raw mode: kept (a bounded number of reads) for `receive_raw`.
             self.broken = True
             if not self.responses and len(self.raw) < _EARLY_READS:
-                self.raw.append(bytes(self.view[:nbytes]))
+                self.raw.append(bytes(data))
+
+    def _large(self, body: exchange.Body) -> None:
+        """A body read filled the buffer: a large body. Read it through `_Copies` where the
+        transport allows (one copy per byte), else read more per call."""
+        if (
+            type(self.transport) is _SELECTOR_TRANSPORT
+            and self.copies is None
+            and not isinstance(body.reader, _cstream.ChunkedReader)
+        ):
+            # Chunk data is cut out of the reads anyway: a chunked body gains nothing.
+            self.copies = _Copies(self)
+            transport: typing.Any = self.transport
+            # Reads of the sync backend's largest size (asyncio's default is half of it):
+            # each read costs a loop iteration and a wake-up of the consumer.
+            transport.max_size = exchange.MAX_BUFFER
+            transport.set_protocol(self.copies)
+        elif len(self.buffer) < exchange.MAX_BUFFER:
+            self.grow = True
+
+    def _buffered(self) -> None:
+        """Back to the buffer protocol (from `_Copies`)."""
+        self.copies = None
+        self.transport.set_protocol(self)
 
     def eof_received(self) -> bool:
         self._end(None)
@@ -316,6 +376,19 @@ class AsyncioConnection(exchange.ExchangeState, asyncio.BufferedProtocol):
             self._fail(body.error)  # raised after the pieces delivered with it
         self.done = body.reader.done
         self._wake()
+
+    def copied_data(self, data: bytes) -> None:
+        """A read through `_Copies`: a bytes object of its own, handed on as the piece."""
+        body = self.body
+        if self.mode != _BODY or body is None or self.done or self.error is not None:
+            self.received_data(data)
+            return
+        try:
+            pieces = body.feed(data)
+        except RemoteProtocolError as exc:
+            self._fail(exc)
+            return
+        self._deliver(pieces, body)
 
     def _end(self, exc: Exception | None) -> None:
         """The peer closed (`exc` None) or the connection failed."""
@@ -525,6 +598,8 @@ class AsyncioConnection(exchange.ExchangeState, asyncio.BufferedProtocol):
         size = target.nbytes
         if isinstance(reader, _cstream.ContentLengthReader) and reader.remaining < size:
             size = reader.remaining
+        if self.copies is not None:
+            self._buffered()  # the next read goes through get_buffer
         self.target = target[:size] if size < target.nbytes else target
         self.direct = 0
         try:
@@ -547,17 +622,45 @@ class AsyncioConnection(exchange.ExchangeState, asyncio.BufferedProtocol):
         if self.paused:
             self.paused = False
             self.transport.resume_reading()
-        # `_woken`, inlined: this runs once or twice per response.
-        waiter = self.waiter = self.loop.create_future()
-        timer = None if timeout is None else self.loop.call_later(timeout, _expire, waiter)
+        # `_woken`, inlined and without a timer per wait: this runs once or twice per response.
+        loop = self.loop
+        waiter = self.waiter = loop.create_future()
+        if timeout is None:
+            self.deadline = _NEVER
+        else:
+            deadline = self.deadline = loop.time() + timeout
+            if deadline < self.timer_at:
+                self._arm(deadline)
         try:
             woke = await waiter
         finally:
             self.waiter = None
-            if timer is not None:
-                timer.cancel()
         if not woke:
             raise ReadTimeout("timed out")
+
+    def _arm(self, at: float) -> None:
+        """The deadline timer fires at loop time `at` (a weak reference: a timer left armed
+        keeps no connection alive)."""
+        timer = self.timer
+        if timer is not None:
+            timer.cancel()
+        self.timer_at = at
+        self.timer = self.loop.call_at(at, _timer_fired, weakref.ref(self))
+
+    def _timer_fired(self) -> None:
+        # The loop ran the timer as due at `at`: a wait whose deadline is at or before it has
+        # timed out, exactly as a timer of its own would have; a later one is checked again
+        # at its deadline. No wait: nothing to check until the next one arms it.
+        at = self.timer_at
+        self.timer = None
+        self.timer_at = _NEVER
+        waiter = self.waiter
+        if waiter is None or waiter.done():
+            return
+        if at >= self.deadline:
+            waiter.set_result(False)
+        elif self.deadline != _NEVER:
+            self._arm(self.deadline)
 
     async def start_tls(
         self, context: ssl.SSLContext, server_hostname: str, timeout: float | None
@@ -589,6 +692,8 @@ class AsyncioConnection(exchange.ExchangeState, asyncio.BufferedProtocol):
         self.parser = self.head = self.body = None
         self.pieces = []
         self.queued = 0
+        if self.copies is not None:
+            self._buffered()
         if self.paused:
             self.paused = False
             self.transport.resume_reading()
@@ -607,6 +712,11 @@ class AsyncioConnection(exchange.ExchangeState, asyncio.BufferedProtocol):
             transport = getattr(self, "transport", None)  # None: never connected
             if transport is not None:
                 transport.abort()
+        timer = self.timer
+        if timer is not None:
+            self.timer = None
+            self.timer_at = _NEVER
+            timer.cancel()
         self.pieces = []
         self.queued = 0
 
@@ -682,6 +792,38 @@ class _TunnelTransport(asyncio.Transport):
 def _expire(waiter: asyncio.Future[bool]) -> None:
     if not waiter.done():
         waiter.set_result(False)
+
+
+def _timer_fired(ref: weakref.ref[AsyncioConnection]) -> None:
+    connection = ref()
+    if connection is not None:
+        connection._timer_fired()
+
+
+class _Copies(asyncio.Protocol):
+    """The protocol of a connection's socket transport while a large body arrives: each read
+    is a new bytes object (asyncio's `recv`), given to the connection as it is, so the framing
+    reader can hand it on as the piece with no copy of our own."""
+
+    __slots__ = ("_connection",)
+
+    def __init__(self, connection: AsyncioConnection) -> None:
+        self._connection = connection
+
+    def data_received(self, data: bytes) -> None:
+        self._connection.copied_data(data)
+
+    def eof_received(self) -> bool:
+        return self._connection.eof_received()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._connection.connection_lost(exc)
+
+    def pause_writing(self) -> None:
+        self._connection.pause_writing()
+
+    def resume_writing(self) -> None:
+        self._connection.resume_writing()
 
 
 class AsyncioNetworkStream:
