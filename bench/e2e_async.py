@@ -2,11 +2,14 @@
 
 Clients: faststream's ``AsyncClient`` with the compiled core, with its pure twins
 (``FASTSTREAM_NO_EXTENSIONS=1``), ``httpx.AsyncClient`` and aiohttp's ``ClientSession``; a client
-that cannot be imported is skipped with a note. faststream is driven with the httpx API, so the
-httpx and faststream code paths are the same code. The server is bench/_server.py in its own
-process (as for bench/e2e.py); each measurement runs in a child process of its own (peak RSS
-per case) on the default asyncio event loop; runs are interleaved round-robin (the client order
-rotates from run to run) and the tables give medians.
+that cannot be imported is skipped with a note. For the body workloads, ``faststream sync``
+(``Client.stream`` with ``iter_bytes()`` / ``iter_lines()``, compiled core) runs in the same
+rounds, so the async/sync ratio the async path is held to comes from one run. faststream is
+driven with the httpx API, so the httpx and faststream code paths are the same code. The server
+is bench/_server.py in its own process (as for bench/e2e.py); each measurement runs in a child
+process of its own (peak RSS per case) on the default asyncio event loop (``--loop uvloop``:
+uvloop's); runs are interleaved round-robin (the client order rotates from run to run) and the
+tables give medians.
 
 Workloads: ``identity`` (``--size-mb`` with Content-Length, ``aiter_bytes()`` / aiohttp
 ``content.iter_chunked(1 MiB)``), ``jsonl`` (``--jsonl-mb`` of JSONL, ``aiter_lines()`` / aiohttp
@@ -25,7 +28,9 @@ its client a 1 s retransmission, so this script raises the server's backlog to
 ``--server-backlog`` (1024; 0 keeps _server.py's) for the server process it forks.
 
 Usage: ``python bench/e2e_async.py [--size-mb 1024] [--jsonl-mb 200] [--requests 5000]
-[--in-flight 1,32,256] [--runs 5] [--only identity,jsonl,small] [--json out.json]``.
+[--in-flight 1,32,256] [--runs 5] [--only identity,jsonl,small] [--clients C,...]
+[--loop asyncio|uvloop] [--json out.json]``; ``--clients`` takes client names as printed, e.g.
+``--clients "faststream C,faststream sync"``.
 """
 
 from __future__ import annotations
@@ -54,9 +59,10 @@ import e2e  # noqa: E402
 
 FS_C = "faststream C"
 FS_PURE = "faststream pure"
+FS_SYNC = "faststream sync"  # the sync Client, body workloads only: the async path's reference
 HTTPX = "httpx"
 AIOHTTP = "aiohttp"
-IMPLS = (FS_C, FS_PURE, HTTPX, AIOHTTP)
+IMPLS = (FS_C, FS_PURE, FS_SYNC, HTTPX, AIOHTTP)
 TIMEOUT = e2e.TIMEOUT
 CHILD_TIMEOUT = e2e.CHILD_TIMEOUT
 AIOHTTP_READ = 1 << 20  # iter_chunked(1 MiB): measured as fast as iter_any() or a bit faster
@@ -216,6 +222,23 @@ async def _httpx_api(
         return window.close(amount, wire)
 
 
+def _sync_body(workload: str, url: str, server: _server.Server) -> dict[str, float]:
+    """faststream's sync `Client` on a body workload: the reference for the async path."""
+    lib = e2e._lib(FS_C)
+    with lib.Client(timeout=TIMEOUT) as client:
+        amount = 0
+        window = _Window(server)
+        with client.stream("GET", url) as response:
+            if workload == "jsonl":
+                for _ in response.iter_lines():
+                    amount += 1
+            else:
+                for chunk in response.iter_bytes():
+                    amount += len(chunk)
+            wire = response.num_bytes_downloaded
+        return window.close(amount, wire)
+
+
 async def _aiohttp(
     workload: str, url: str, args: argparse.Namespace, server: _server.Server
 ) -> dict[str, float]:
@@ -252,6 +275,13 @@ def _child(
 ) -> dict[str, float]:
     url = base_url + _targets(args)[workload.split("-", 1)[0]]
     server = _server.Server(base_url, server_pid)
+    if impl == FS_SYNC:
+        e2e._lib(FS_C)
+        baseline = e2e._peak_rss_mib()
+        result = _sync_body(workload, url, server)
+        result["rss_mib"] = e2e._peak_rss_mib()
+        result["baseline_mib"] = baseline
+        return result
     if impl == AIOHTTP:
         import aiohttp  # noqa: F401  (outside the RSS baseline, as the others)
 
@@ -259,8 +289,13 @@ def _child(
     else:
         _async_client_class(e2e._lib(impl))
         coro = _httpx_api(impl, workload, url, args, server)
+    run: Callable[[Any], dict[str, float]] = asyncio.run
+    if args.loop == "uvloop":
+        import uvloop
+
+        run = uvloop.run
     baseline = e2e._peak_rss_mib()
-    result = asyncio.run(coro)
+    result = run(coro)
     result["rss_mib"] = e2e._peak_rss_mib()
     result["baseline_mib"] = baseline
     return result
@@ -303,7 +338,7 @@ def _available() -> tuple[list[str], list[str]]:
         where = "faststream.AsyncClient"
         if not hasattr(faststream, "AsyncClient"):
             where = "faststream._async_client.AsyncClient (not exported yet)"
-        impls += [FS_C, FS_PURE]
+        impls += [FS_C, FS_PURE, FS_SYNC]
         notes.append(f"{where} ({cls.__module__}), _cstream {_cstream.IMPLEMENTATION}")
     except ImportError as exc:
         notes.append(f"note: faststream skipped: no AsyncClient ({exc})")
@@ -332,7 +367,9 @@ def _report(
     results: dict[tuple[str, str], list[dict[str, float]]], impls: list[str], workloads: list[str]
 ) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
+    all_impls = impls
     for workload in workloads:
+        impls = [i for i in all_impls if (workload, i) in results]
         small = workload.startswith("small-")
         unit = "req/s" if small else "MB/s"
         scale = 1.0 if small else 1e6
@@ -394,6 +431,15 @@ def _report(
                 row["listen_drops_timed"] = timed
             print(line)
             rows.append(row)
+        if FS_C in rates and FS_SYNC in rates:
+            async_cpu, sync_cpu = (
+                statistics.median(r["cpu"] / (r["bytes"] / 2**30) for r in results[(workload, i)])
+                for i in (FS_C, FS_SYNC)
+            )
+            print(
+                f"  faststream C async / sync: rate {rates[FS_C] / rates[FS_SYNC]:.3f}x, "
+                f"CPU per GiB {async_cpu / sync_cpu:.3f}x"
+            )
     return rows
 
 
@@ -435,6 +481,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--server-backlog", type=int, default=1024, help="server listen backlog (0: _server's)"
     )
+    parser.add_argument("--clients", default=",".join(IMPLS), help="subset of the clients")
+    parser.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio")
     parser.add_argument("--json", type=Path, default=None, help="also write results here")
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -461,13 +509,17 @@ def main(argv: list[str] | None = None) -> int:
     if not in_flight or min(in_flight) < 1:
         parser.error("--in-flight takes positive integers")
 
+    chosen = [c.strip() for c in args.clients.split(",") if c.strip()]
+    if not chosen or set(chosen) - set(IMPLS):
+        parser.error(f"--clients takes names among {', '.join(IMPLS)}")
     impls, notes = _available()
+    impls = [i for i in impls if i in chosen]
     for note in notes:
         if note.startswith("note:"):
             print(note)
     print(
         f"faststream async e2e benchmark: Python {platform.python_version()}, "
-        f"{os.cpu_count()} CPUs, asyncio default loop; "
+        f"{os.cpu_count()} CPUs, {'uvloop' if args.loop == 'uvloop' else 'asyncio default loop'}; "
         + "; ".join(n for n in notes if not n.startswith("note:"))
     )
     print(
@@ -485,6 +537,7 @@ def main(argv: list[str] | None = None) -> int:
         f"--size-mb={args.size_mb}",
         f"--jsonl-mb={args.jsonl_mb}",
         f"--requests={args.requests}",
+        f"--loop={args.loop}",
     ]
     targets = _targets(args)
     preload = sorted({targets[w] for w in workloads if not w.startswith("small")})
@@ -497,6 +550,8 @@ def main(argv: list[str] | None = None) -> int:
             order = impls[r % len(impls) :] + impls[: r % len(impls)]
             for workload in workloads:
                 for impl in order:
+                    if impl == FS_SYNC and workload.startswith("small-"):
+                        continue  # no concurrency in a sync client
                     res = _run_child(impl, workload, server, child_argv)
                     results.setdefault((workload, impl), []).append(res)
     rows = _report(results, impls, workloads)
