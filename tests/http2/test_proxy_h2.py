@@ -18,7 +18,6 @@ import contextlib
 import gc
 import json
 import ssl
-import time
 import typing
 import warnings
 from collections.abc import Iterator
@@ -307,24 +306,62 @@ def test_the_https_proxys_own_session_offers_http11_only(
     assert versions == ["HTTP/2", "HTTP/2"]
 
 
+@pytest.mark.parametrize("mode", MODES)
 def test_an_https_proxy_agreeing_to_h2_is_a_proxy_error(
-    tls_files: TLSFiles, h2_server: HypercornServer
+    mode: str, tls_files: TLSFiles, h2_server: HypercornServer
 ) -> None:
     """The caller's own `verify` context serves the proxy too (no `Proxy(ssl_context=...)`), so
     it offers h2 to the proxy as well: a proxy that agrees cannot take an HTTP/1.1 CONNECT,
     and that is a `ProxyError` saying what to do, not a protocol error later."""
-    import faststream
-
-    with _proxy("https-proxy", tls_files) as proxy:
+    with Mode.running(mode), _proxy("https-proxy", tls_files) as proxy:
         assert isinstance(proxy, ProxyServer)
-        with faststream.Client(
-            http2=True, verify=tls_files.client_context(), proxy=proxy.url
-        ) as client:
-            with pytest.raises(faststream.ProxyError, match="ssl_context of its own"):
+        lib = Lib("faststream", mode)
+        with lib.Client(http2=True, verify=tls_files.client_context(), proxy=proxy.url) as client:
+            with pytest.raises(lib.ProxyError, match="ssl_context of its own"):
                 client.get(f"{h2_server.url}/bytes/3")
-        # The client is done once it has sent its Finished: the proxy's thread records the
-        # session a moment later.
-        deadline = time.monotonic() + 5.0
-        while not proxy.alpn and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert proxy.alpn == ["h2"] and proxy.seen == []
+        assert proxy.seen == []  # no CONNECT sent
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_read_timeouts_inside_the_tls_in_tls_tunnel(
+    mode: str, tls_files: TLSFiles, h2_server: HypercornServer
+) -> None:
+    """HTTP/2 streams in TLS inside the https proxy's TLS: a late head and a late body are
+    `ReadTimeout`, as with httpx, and the connection carries the next request."""
+    seen: dict[str, list[typing.Any]] = {}
+    with Mode.running(mode):
+        for name in ("faststream", "httpx"):
+            lib = Lib(name, mode)
+            with _proxy("https-proxy", tls_files) as proxy:
+                with lib.Client(**_options(lib, "https-proxy", proxy, tls_files)) as client:
+                    url = h2_server.url
+                    seen[name] = [client.get(f"{url}/bytes/3").http_version]
+                    for path in ("/slow-head/2", "/slow/2"):
+                        try:
+                            client.get(f"{url}{path}", timeout=lib.Timeout(10.0, read=0.2))
+                        except lib.TimeoutException as exc:
+                            seen[name].append(type(exc).__name__)
+                    seen[name].append(client.get(f"{url}/bytes/3").content)
+                tunnels = _tunnels(proxy)
+            if name == "faststream":
+                assert tunnels == [f"127.0.0.1:{h2_server.port}"]
+    assert seen["faststream"] == seen["httpx"] == ["HTTP/2", "ReadTimeout", "ReadTimeout", b"abc"]
+
+
+@pytest.mark.parametrize("via", ["direct", "http-proxy"])
+def test_a_verify_path_offers_h2_too(
+    via: str, tls_files: TLSFiles, h2_server: HypercornServer
+) -> None:
+    """`verify=<CA path>` (deprecated) has its TLS context built by the constructor, not on
+    the first https use: it offers h2 all the same, straight and in a tunnel, as httpx."""
+    versions: dict[str, str] = {}
+    for name in ("faststream", "httpx"):
+        lib = Lib(name, "sync")
+        with _proxy("http-proxy", tls_files) as proxy:
+            options = {"proxy": proxy.url} if via == "http-proxy" else {}
+            with pytest.warns(DeprecationWarning):
+                client = lib.Client(http2=True, verify=tls_files.ca_file, **options)
+            with client:
+                versions[name] = client.get(f"{h2_server.url}/bytes/3").http_version
+            assert len(_tunnels(proxy)) == (via == "http-proxy")
+    assert versions == {"faststream": "HTTP/2", "httpx": "HTTP/2"}

@@ -109,7 +109,7 @@ class TransportSettings:
         self._context: ssl.SSLContext | None = None
         self._proxy_context: ssl.SSLContext | None = None  # see `proxy_ssl_context`
         if isinstance(verify, str) or cert:
-            self._context = create_ssl_context(verify, cert, trust_env)
+            self._context = self._offering_h2(create_ssl_context(verify, cert, trust_env))
         self.proxy = proxy
         self.uds = uds
         self.local_address = local_address
@@ -127,11 +127,16 @@ class TransportSettings:
         """The origins' TLS context. With `http2=True` its ALPN offers h2, straight to the
         origin and inside a proxy's tunnel alike (as httpx): the origin picks."""
         if self._context is None:
-            self._context = create_ssl_context(self.verify, self.cert, self.trust_env)
-            if self.http2:
-                protocols = ["h2", "http/1.1"] if self.http1 else ["h2"]
-                self._context.set_alpn_protocols(protocols)
+            context = create_ssl_context(self.verify, self.cert, self.trust_env)
+            self._context = self._offering_h2(context)
         return self._context
+
+    def _offering_h2(self, context: ssl.SSLContext) -> ssl.SSLContext:
+        """`context`, its ALPN offering h2 when `http2=True` (built at once for a `verify`
+        path or a `cert`, else on the first https use)."""
+        if self.http2:
+            context.set_alpn_protocols(["h2", "http/1.1"] if self.http1 else ["h2"])
+        return context
 
     def proxy_ssl_context(self) -> ssl.SSLContext:
         """The TLS context of an https proxy's own session, when the proxy has none: the
