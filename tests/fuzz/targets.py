@@ -272,6 +272,9 @@ class FramingCase:
     data: bytes
     split: Split
     eof: bool
+    # per piece (cycled): first take what the reader's `remaining` allows with advance(), as a
+    # transport receiving body data outside feed() does, then feed the rest of the piece
+    direct: tuple[bool, ...] = ()
 
 
 framing_cases = st.one_of(
@@ -285,6 +288,7 @@ framing_cases = st.one_of(
         data=st.one_of(chunked_bodies(), mutated(chunked_bodies()), st.binary(max_size=200)),
         split=splits,
         eof=st.booleans(),
+        direct=st.lists(st.booleans(), max_size=6).map(tuple),
     ),
     st.builds(
         FramingCase,
@@ -293,6 +297,7 @@ framing_cases = st.one_of(
         data=st.binary(max_size=400),
         split=splits,
         eof=st.booleans(),
+        direct=st.lists(st.booleans(), max_size=6).map(tuple),
     ),
     st.builds(
         FramingCase,
@@ -319,7 +324,15 @@ def drive_framing(module: types.ModuleType, case: FramingCase) -> list[Any]:
         )
 
     seen: list[Any] = [state()]
-    for piece in case.split.buffers(case.data):
+    for i, piece in enumerate(case.split.buffers(case.data)):
+        if case.direct and case.direct[i % len(case.direct)]:
+            remaining = attempt(getattr, reader, "remaining")
+            seen.append(remaining)
+            if remaining[0] == "ok":
+                take = min(remaining[1], len(piece))
+                seen.append(attempt(reader.advance, take))
+                seen.append(state())
+                piece = piece[take:]
         seen.append(attempt(reader.feed, piece))
         seen.append(state())
     if case.eof:
@@ -754,7 +767,8 @@ TYPES = {
     "_h2frames": ["H2FrameSplitter"],
 }
 METHODS = ["decode", "flush", "feed", "feed_eof", "next_head", "rest", "__next__", "next",
-           "open", "close", "consumed", "forget", "held", "window", "data_to_send"]  # fmt: skip
+           "open", "close", "consumed", "forget", "held", "window", "data_to_send",
+           "advance"]  # fmt: skip
 
 
 @dataclass(frozen=True)
