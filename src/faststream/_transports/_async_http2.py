@@ -532,8 +532,10 @@ class AsyncHTTP2Routes:
 
     @staticmethod
     def negotiated(network: AsyncConnection, scheme: str, http1: bool) -> bool:
-        """The new connection speaks HTTP/2: the TLS handshake chose h2, or h2c by prior
-        knowledge (an http:// origin with HTTP/1.1 turned off)."""
+        """The new connection speaks HTTP/2: the origin's TLS handshake chose h2, or h2c by
+        prior knowledge (an http:// origin with HTTP/1.1 turned off). Through an https proxy
+        the origin's session is the inner one, which is what every backend's `ssl_object`
+        reports, never the proxy's (whose ALPN offers http/1.1 alone)."""
         if scheme == "https":
             ssl_object = network.network_stream.get_extra_info("ssl_object")
             return ssl_object is not None and ssl_object.selected_alpn_protocol() == "h2"
