@@ -15,11 +15,20 @@ bounds that keep a hostile server from costing more than a fixed amount:
    the server only as the stream's consumer takes its pieces (`take`), so a stalled consumer
    holds the server back and buffers at most one window. The connection window is opened
    wide at once: it must not let one stalled stream starve the others, and the per-stream
-   windows already bound what is buffered. DATA beyond a window is h2's FLOW_CONTROL_ERROR.
-3. Control-frame floods: PING and SETTINGS are answered (by h2) while they come with real
+   windows already bound what is buffered. DATA beyond a window is FLOW_CONTROL_ERROR.
+3. The DATA frames of a stream whose response head has arrived never reach h2 (its Python
+   costs ~100 k instructions a frame): `_cstream.H2FrameSplitter` walks every read by frame
+   headers, takes those frames' payloads for the stream's pieces and keeps their windows
+   itself (the WINDOW_UPDATEs are its own); every other frame goes to h2 byte for byte, in
+   order, before the next DATA frame is looked at, and a taken END_STREAM reaches h2 as an
+   empty DATA frame that ends the stream. Frames h2 must judge (DATA on an unknown, reset or
+   ended stream, before the head, inside a header block) still go to h2, so the errors stay
+   h2's. Each side checks the connection window for the DATA it sees; the stream windows,
+   which bound what is buffered, are checked whole by the one that sees the stream's DATA.
+4. Control-frame floods: PING and SETTINGS are answered (by h2) while they come with real
    work; more than `MAX_CONTROL_FRAMES` in a row with no HEADERS or DATA between them ends
    the connection, so the answers a peer can extract are bounded by the work it sends.
-4. Errors land where they belong: a stream reset by the server fails that stream only; a
+5. Errors land where they belong: a stream reset by the server fails that stream only; a
    connection-level protocol error fails every open stream and leaves a GOAWAY to send.
    Streams the server never processed (above a GOAWAY's last-stream-id, or refused with
    REFUSED_STREAM) fail with `StreamRefused`, which the pool may retry on a new connection.
@@ -37,6 +46,9 @@ import h2.events
 import h2.exceptions
 import h2.settings
 import hyperframe.frame
+
+import _cstream
+from _cstream._errors import H2FrameError
 
 from .._exceptions import LocalProtocolError, RemoteProtocolError
 from .._headers import Headers
@@ -145,9 +157,11 @@ class H2Stream:
     __slots__ = (
         "ended",
         "error",
+        "expected",
         "headers",
         "informational",
         "pieces",
+        "received",
         "status_code",
         "stream_id",
         "trailers",
@@ -164,6 +178,10 @@ class H2Stream:
         self.ended = False
         self.error: RemoteProtocolError | None = None
         self.informational = 0
+        # The response's Content-Length, checked here once the splitter takes the DATA, and
+        # the body bytes taken so far.
+        self.expected: int | None = None
+        self.received = 0
 
     @property
     def finished(self) -> bool:
@@ -195,7 +213,16 @@ class H2Exchange:
     `streams[stream_id]`, taking body pieces with `take` so their window reopens.
     """
 
-    __slots__ = ("_conn", "_control", "error", "goaway", "max_fields", "settings", "streams")
+    __slots__ = (
+        "_conn",
+        "_control",
+        "_split",
+        "error",
+        "goaway",
+        "max_fields",
+        "settings",
+        "streams",
+    )
 
     def __init__(self, max_fields: int = MAX_HEADERS) -> None:
         config = h2.config.H2Configuration(
@@ -208,6 +235,7 @@ class H2Exchange:
         self._conn = _Connection(config=config)
         # Enforced from the first response on, before the server acknowledges our SETTINGS.
         self._conn.decoder.max_header_list_size = MAX_HEADER_LIST_SIZE
+        self._split = _cstream.H2FrameSplitter(MAX_FRAME_SIZE, STREAM_WINDOW, CONNECTION_WINDOW)
         self.max_fields = max_fields
         self.streams: dict[int, H2Stream] = {}
         self.error: RemoteProtocolError | None = None  # the connection failed
@@ -241,6 +269,9 @@ class H2Exchange:
 
     def data_to_send(self) -> bytes:
         """Frames produced since the last call (b"" when there are none)."""
+        updates = self._split.data_to_send()
+        if updates:
+            return updates + self._conn.data_to_send()
         return self._conn.data_to_send()
 
     @property
@@ -270,7 +301,7 @@ class H2Exchange:
                 self._conn.close_connection()
             except h2.exceptions.ProtocolError:
                 pass  # already closed by the server: nothing to say
-        return self._conn.data_to_send()
+        return self.data_to_send()
 
     def peer_closed(self) -> None:
         """The server closed the connection: every stream still waiting fails."""
@@ -377,6 +408,7 @@ class H2Exchange:
                     pass  # the stream closed meanwhile: nothing to reset
             if stream.unacked:
                 conn.acknowledge_received_data(stream.unacked, stream_id)
+        self._split.forget(stream_id)
         stream.pieces.clear()
         stream.unacked = 0
 
@@ -391,13 +423,13 @@ class H2Exchange:
         into the stream's window (the WINDOW_UPDATE is in the next `data_to_send`)."""
         stream = self.streams[stream_id]
         pieces = stream.pieces
-        if not pieces:
-            return pieces
-        stream.pieces = []
-        if stream.unacked:
-            if self.error is None:
+        if pieces:
+            stream.pieces = []
+        if self.error is None:
+            self._split.consumed(stream_id)  # a no-op when nothing was taken
+            if stream.unacked:
                 self._conn.acknowledge_received_data(stream.unacked, stream_id)
-            stream.unacked = 0
+        stream.unacked = 0
         return pieces
 
     def received(self, data: bytes | bytearray | memoryview) -> None:
@@ -406,6 +438,54 @@ class H2Exchange:
         it produced is in `data_to_send()`."""
         if self.error is not None:
             raise self.error
+        split = self._split
+        try:
+            split.feed(data)
+            while (item := split.next()) is not None:
+                stream_id, payload, end = item
+                if not stream_id:
+                    self._engine(payload)
+                    continue
+                self._control = 0
+                stream = self.streams.get(stream_id)
+                if stream is None or stream.error is not None:
+                    split.forget(stream_id)  # dropped: its window goes back at once
+                else:
+                    if stream.expected is not None:
+                        stream.received += len(payload)
+                        if stream.received > stream.expected or (
+                            end and stream.received != stream.expected
+                        ):
+                            self._length_error(stream, stream.expected)
+                    if payload:
+                        stream.pieces.append(payload)
+                if end:  # h2's view of the stream ends with it (StreamEnded comes out)
+                    self._engine(b"\x00\x00\x00\x00\x01" + stream_id.to_bytes(4, "big"))
+        except H2FrameError as exc:
+            error = RemoteProtocolError(f"HTTP/2 protocol error: {exc}")
+            try:
+                self._conn.close_connection(exc.code)
+            except h2.exceptions.ProtocolError:
+                pass
+            self._fail(error)
+            raise error from None
+
+    def _length_error(self, stream: H2Stream, expected: int) -> typing.NoReturn:
+        """h2's Content-Length rule for the DATA it no longer sees: more body than the field
+        says, or less by the end, is a connection error (PROTOCOL_ERROR), worded as h2's."""
+        error = RemoteProtocolError(
+            "HTTP/2 protocol error: InvalidBodyLengthError: "
+            f"Expected {expected} bytes, received {stream.received}"
+        )
+        try:
+            self._conn.close_connection(h2.errors.ErrorCodes.PROTOCOL_ERROR)
+        except h2.exceptions.ProtocolError:
+            pass
+        self._fail(error)
+        raise error
+
+    def _engine(self, data: bytes) -> None:
+        """Whole frames for h2, and the events they produce."""
         try:
             events = self._conn.receive_data(data)
         except (h2.exceptions.ProtocolError, ValueError) as exc:
@@ -456,7 +536,15 @@ class H2Exchange:
                 return
             stream.status_code = int(status)
             stream.headers = headers
+            # Its DATA frames are taken from now on; h2 no longer sees them, so the
+            # Content-Length h2 parsed (0 for HEAD) is checked here instead.
+            self._split.open(event.stream_id)
+            engine_stream = self._conn.streams.get(event.stream_id)
+            if engine_stream is not None and self._split.is_open(event.stream_id):
+                stream.expected = engine_stream._expected_content_length
+                engine_stream._expected_content_length = None
         elif isinstance(event, h2.events.StreamEnded):
+            self._split.close(event.stream_id)
             stream = self.streams.get(event.stream_id)
             if stream is not None:
                 stream.ended = True
@@ -476,6 +564,7 @@ class H2Exchange:
                         f"More than {MAX_INFORMATIONAL} informational responses."
                     )
         elif isinstance(event, h2.events.StreamReset):
+            self._split.close(event.stream_id)
             stream = self.streams.get(event.stream_id)
             if stream is not None and not stream.finished:
                 code = event.error_code
@@ -493,6 +582,7 @@ class H2Exchange:
             refused = self.goaway
             for stream in self.streams.values():
                 if not stream.finished and stream.stream_id > refused:
+                    self._split.close(stream.stream_id)
                     stream.error = StreamRefused(
                         "The server did not process the request (GOAWAY): it may be retried."
                     )
@@ -523,6 +613,7 @@ class H2Exchange:
             return None
 
     def _stream_error(self, stream: H2Stream, message: str) -> None:
+        self._split.close(stream.stream_id)
         stream.error = RemoteProtocolError(message)
         try:
             self._conn.reset_stream(stream.stream_id, h2.errors.ErrorCodes.PROTOCOL_ERROR)
