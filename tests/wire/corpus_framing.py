@@ -582,7 +582,7 @@ FRAMING_CASES += [
 
 # -- chunks big enough to be received outside the framing reader (sync sockets, trio): the
 # framing after each is read on its own; every check and outcome is the one of small chunks
-BIG_A = bytes(range(256)) * 1200  # 307,200 bytes: a read that ends in it leaves >= 64 KiB
+BIG_A = bytes(range(256)) * 1200  # 307,200 bytes: reads ending early in it leave a big rest
 BIG_B = bytes(range(255, -1, -1)) * 800  # 204,800 bytes
 
 
