@@ -539,8 +539,9 @@ class ResponseStream(PooledStream, SyncByteStream):
         count, 0 at the end (the connection then goes back as after `__iter__`).
 
         A backend with `receive_into` receives straight into `target` when it can (an
-        HTTP/1.1 Content-Length or close-delimited body with no bytes waiting); otherwise
-        the next pieces are copied in, and what does not fit is held for the next call.
+        HTTP/1.1 Content-Length or close-delimited body, or the data of a big chunk, with no
+        bytes waiting); otherwise the next pieces are copied in, and what does not fit is
+        held for the next call.
         Deadlines, errors and closing are as for `__iter__`.
         """
         held = self._held
