@@ -232,3 +232,62 @@ def test_broken_framing_after_big_chunks(
         got = run_on(mode, main)
     # Every byte of data before the fault was delivered.
     assert bytes(got) == (full + full[:1000] if not tail else full + full)
+
+
+@pytest.mark.parametrize("backend", ["sync", "trio"])
+def test_readinto_receives_big_chunks_into_the_callers_buffer(
+    backend: str, app_server: AppServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The backends that receive into a caller's buffer (sync sockets; trio on plain TCP)
+    do so for a big chunk's data: most of the body arrives there, none through pieces."""
+    cls: typing.Any = (
+        _connection.Connection if backend == "sync" else _trio_connection.TrioConnection
+    )
+    original = cls.receive_into
+    direct: list[int] = []
+
+    def seen(target: memoryview, got: int | list[bytes], buffer: bytearray) -> None:
+        if isinstance(got, int):
+            assert target.obj is buffer
+            direct.append(got)
+
+    size = BIG * 8
+    app_server.add_route("/big", chunks_route([(BIG * 2, b"%x")] * 4))
+    url = app_server.url + "/big"
+    buffer = bytearray(100_000)
+    out = bytearray()
+    if backend == "sync":
+
+        def spy(self: typing.Any, target: memoryview, timeout: float | None) -> typing.Any:
+            got = original(self, target, timeout)
+            seen(target, got, buffer)
+            return got
+
+        monkeypatch.setattr(cls, "receive_into", spy)
+        with faststream.Client() as client, client.stream("GET", url) as response:
+            for _ in range(MAX_CALLS):
+                count = response.readinto(buffer)
+                if not count:
+                    break
+                out += buffer[:count]
+    else:
+
+        async def aspy(self: typing.Any, target: memoryview, timeout: float | None) -> typing.Any:
+            got = await original(self, target, timeout)
+            seen(target, got, buffer)
+            return got
+
+        monkeypatch.setattr(cls, "receive_into", aspy)
+
+        async def main() -> None:
+            async with faststream.AsyncClient() as client, client.stream("GET", url) as r:
+                for _ in range(MAX_CALLS):
+                    count = await r.areadinto(buffer)
+                    if not count:
+                        break
+                    out.extend(buffer[:count])
+
+        run_on("trio", main)
+    assert out == pattern(size)
+    # The first read (with the head) and a framing read's stray bytes come as pieces.
+    assert sum(direct) >= size - 2 * 65_536
