@@ -7,7 +7,8 @@
 * A large body on asyncio's socket transport is read as one bytes object per read (the
   transport's protocol is swapped for the body): the bytes, their order and type, pausing for
   a slow consumer, the switch back for the next exchange and for `areadinto`, and a consumer
-  woken for every byte the server has sent, however the reads fall.
+  woken for every byte the server has sent, however the reads fall. HTTP/2 frames filling
+  the buffer are read the same way.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import pytest
 
 import faststream
 from tests.client._backends import run_on
+from tests.servers import h2_raw
 from tests.servers.app import AppServer, Exchange, pattern
 
 pytestmark = pytest.mark.timeout(60)
@@ -176,3 +178,28 @@ def test_consumer_sees_every_byte_before_the_server_sends_more(
 
     assert run_on(loop, main) == pattern(total)
     assert waited == [True]
+
+
+@pytest.mark.parametrize("loop", LOOPS)
+def test_large_http2_bodies_then_small_ones(loop: str) -> None:
+    # h2c frames arrive faster than they are taken: the reads switch to bytes objects of
+    # their own; several streams' frames interleave on the one connection.
+    url = ""
+
+    async def main() -> None:
+        async with faststream.AsyncClient(http1=False, http2=True) as client:
+
+            async def get(size: int) -> bytes:
+                response = await client.get(f"{url}/bytes/{size}")
+                assert response.http_version == "HTTP/2"
+                return response.content
+
+            for size in (LARGE, 100, LARGE // 3, 1):
+                assert await get(size) == h2_raw.pattern(size)
+            bodies = await asyncio.gather(*(get(LARGE // 4 + i) for i in range(3)))
+            assert bodies == [h2_raw.pattern(LARGE // 4 + i) for i in range(3)]
+
+    with h2_raw.H2Server() as server:
+        url = f"http://127.0.0.1:{server.port}"
+        run_on(loop, main)
+        assert server.connections_accepted == 1
