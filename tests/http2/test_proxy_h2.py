@@ -370,3 +370,19 @@ def test_a_verify_path_offers_h2_too(
                 versions[name] = client.get(f"{h2_server.url}/bytes/3").http_version
             assert len(_tunnels(proxy)) == (via == "http-proxy")
     assert versions == {"faststream": "HTTP/2", "httpx": "HTTP/2"}
+
+
+@pytest.mark.parametrize("via", ["direct", "socks5"])
+@pytest.mark.parametrize("mode", MODES)
+def test_an_http11_origin_costs_one_connection(mode: str, via: str, tls_files: TLSFiles) -> None:
+    """With `http2=True`, the connection opened to learn that a TLS origin speaks HTTP/1.1
+    carries the request itself (and the next ones): one connection, as with `http2=False`,
+    although the server's TLS session tickets arrive on it after the handshake."""
+    with tls_files.server() as origin, Mode.running(mode), SocksServer() as proxy:
+        options = {"proxy": proxy.url("socks5")} if via == "socks5" else {}
+        lib = Lib("faststream", mode)
+        with lib.Client(http2=True, verify=tls_files.client_context(), **options) as client:
+            versions = [client.get(f"{origin.url}/echo").http_version for _ in range(3)]
+        assert versions == ["HTTP/1.1"] * 3
+        assert origin.connections_accepted == 1
+        assert len(proxy.seen) == (via == "socks5")
