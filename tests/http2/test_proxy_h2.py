@@ -114,7 +114,10 @@ def scenario(client: typing.Any, url: str, whole: bool = True) -> list[typing.An
     for size in (0, 5, BIG):
         response = client.get(f"{url}/bytes/{size}")
         extensions = response.extensions
-        seen.append((response.status_code, response.http_version, extensions["http_version"], size))
+        # The TLS session a response reports is the origin's (inside the proxy's, if any).
+        tls = extensions["network_stream"].get_extra_info("ssl_object")
+        alpn = (tls.server_hostname, tls.selected_alpn_protocol())
+        seen.append((response.status_code, response.http_version, extensions["http_version"], alpn))
         assert response.content == pattern(size)
     posted = client.post(f"{url}/echo", content=pattern(BIG))
     seen.append((posted.status_code, posted.headers["x-method"], posted.content == pattern(BIG)))
@@ -161,6 +164,8 @@ def test_http2_through_a_proxy_matches_httpx(
     assert {version for _, version, _, _ in over_h2[:3]} == {"HTTP/2"}
     assert {raw for _, _, raw, _ in over_h2[:3]} == {b"HTTP/2"}
     assert {version for _, version, _, _ in over_h11[:3]} == {"HTTP/1.1"}
+    assert {alpn for _, _, _, alpn in over_h2[:3]} == {("127.0.0.1", "h2")}
+    assert {alpn for _, _, _, alpn in over_h11[:3]} == {("127.0.0.1", "http/1.1")}
     assert over_h2[4] == b"abcd" and over_h2[6] == LINES.decode().splitlines()
     assert "x-custom" in over_h2[5] and "proxy-authorization" not in over_h2[5]
     assert over_h2[8] == [204, 404]
