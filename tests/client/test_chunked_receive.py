@@ -7,6 +7,7 @@ client kind (sync, asyncio, uvloop, trio) delivers the same bytes through `iter_
 
 from __future__ import annotations
 
+import ssl
 import typing
 
 import pytest
@@ -65,9 +66,9 @@ class Read(typing.NamedTuple):
     connections: int  # connections the server accepted for the three
 
 
-def read_three_ways(mode: str, url: str) -> Read:
+def read_three_ways(mode: str, url: str, **client_kwargs: typing.Any) -> Read:
     if mode == "sync":
-        with faststream.Client() as client:
+        with faststream.Client(**client_kwargs) as client:
             with client.stream("GET", url) as response:
                 raw = b"".join(response.iter_raw())
             with client.stream("GET", url) as response:
@@ -82,7 +83,7 @@ def read_three_ways(mode: str, url: str) -> Read:
         return Read(raw, sizes, bytes(into), 0)
 
     async def main() -> Read:
-        async with faststream.AsyncClient() as client:
+        async with faststream.AsyncClient(**client_kwargs) as client:
             async with client.stream("GET", url) as response:
                 raw = b"".join([piece async for piece in response.aiter_raw()])
             async with client.stream("GET", url) as response:
@@ -135,6 +136,21 @@ def test_mixed_big_and_small_chunks(
     if mode in ("sync", "trio"):
         # Big chunks were received on their own: the framing after each was read alone.
         assert framing_reads
+
+
+def test_big_chunks_over_tls(
+    mode: str,
+    tls_server: AppServer,
+    tls_client_context: ssl.SSLContext,
+    framing_reads: list[int],
+) -> None:
+    tls_server.add_route("/mixed", chunks_route(MIXED))
+    got = read_three_ways(mode, tls_server.url + "/mixed", verify=tls_client_context)
+    assert got.raw == got.into == pattern(MIXED_SIZE)
+    assert got.rechunked == rechunked(MIXED_SIZE, 7000)
+    assert tls_server.connections_accepted == 1
+    if mode in ("sync", "trio"):
+        assert framing_reads  # the TLS layer's reads take the big-chunk path as well
 
 
 def test_one_chunk_larger_than_any_read(mode: str, app_server: AppServer) -> None:
