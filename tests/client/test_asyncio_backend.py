@@ -7,8 +7,8 @@
 * A large body on asyncio's socket transport is read as one bytes object per read (the
   transport's protocol is swapped for the body): the bytes, their order and type, pausing for
   a slow consumer, the switch back for the next exchange and for `areadinto`, and a consumer
-  woken for every byte the server has sent, however the reads fall. HTTP/2 frames filling
-  the buffer are read the same way.
+  woken for every byte the server has sent, however the reads fall. Large HTTP/2 bodies,
+  several interleaved on one connection, then small ones on it.
 """
 
 from __future__ import annotations
@@ -182,8 +182,10 @@ def test_consumer_sees_every_byte_before_the_server_sends_more(
 
 @pytest.mark.parametrize("loop", LOOPS)
 def test_large_http2_bodies_then_small_ones(loop: str) -> None:
-    # h2c frames arrive faster than they are taken: the reads switch to bytes objects of
-    # their own; several streams' frames interleave on the one connection.
+    # h2c frames arrive faster than they are taken and several streams' frames interleave
+    # on the one connection (its reads stay in the buffer protocol: reading them as bytes
+    # objects of their own took 100 stalled streams past their memory bound, see
+    # tests/http2/test_stalled_rss.py).
     url = ""
 
     async def main() -> None:

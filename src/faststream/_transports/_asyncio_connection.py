@@ -15,10 +15,8 @@ The exchange (what to send, how to frame the body, what the connection may do ne
   `data_received` gets a new bytes object per read (`recv`), which the framing reader hands on
   as the piece itself: the kernel's copy is the only one, as in the sync backend (through the
   buffer, every byte would be copied twice). Back to the buffer protocol when the exchange
-  ends or a caller's buffer waits. The same for the frames of an HTTP/2 connection (raw mode)
-  once a read fills the buffer: `receive_raw` hands a lone read on as it is. Other
-  transports (uvloop, TLS) copy into a bytes object of their own for `data_received`, so
-  they keep the buffer protocol.
+  ends or a caller's buffer waits. Other transports (uvloop, TLS) copy into a bytes object
+  of their own for `data_received`, so they keep the buffer protocol.
 * Body pieces wait in a list for the consumer, which takes them all at once. When more than
   `HIGH_WATER` bytes wait, reading pauses until the consumer has taken them: never an
   unbounded buffer.
@@ -269,10 +267,6 @@ class AsyncioConnection(exchange.ExchangeState, asyncio.BufferedProtocol):
             self._deliver(pieces, body)
         elif mode == _RAW:
             self.raw.append(bytes(data))  # `bytes` of a bytes object is that object
-            if full and self.copies is None and type(self.transport) is _SELECTOR_TRANSPORT:
-                # A stream of frames (HTTP/2) filling the buffer: read it as bytes objects
-                # too, larger and with no copy of ours; `receive_raw` hands one on as it is.
-                self._to_copies()
             self._wake()
         elif mode == _HEAD:
             self.received += len(data)
@@ -297,18 +291,14 @@ class AsyncioConnection(exchange.ExchangeState, asyncio.BufferedProtocol):
             and not isinstance(body.reader, _cstream.ChunkedReader)
         ):
             # Chunk data is cut out of the reads anyway: a chunked body gains nothing.
-            self._to_copies()
+            self.copies = _Copies(self)
+            transport: typing.Any = self.transport
+            # Reads of the sync backend's largest size (asyncio's default is half of it):
+            # each read costs a loop iteration and a wake-up of the consumer.
+            transport.max_size = exchange.MAX_BUFFER
+            transport.set_protocol(self.copies)
         elif len(self.buffer) < exchange.MAX_BUFFER:
             self.grow = True
-
-    def _to_copies(self) -> None:
-        """Reads go to `_Copies` from now on (asyncio's own socket transport only)."""
-        self.copies = _Copies(self)
-        transport: typing.Any = self.transport
-        # Reads of the sync backend's largest size (asyncio's default is half of it): each
-        # read costs a loop iteration and a wake-up of the consumer.
-        transport.max_size = exchange.MAX_BUFFER
-        transport.set_protocol(self.copies)
 
     def _buffered(self) -> None:
         """Back to the buffer protocol (from `_Copies`)."""
