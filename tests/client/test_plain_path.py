@@ -130,12 +130,12 @@ def test_a_bad_client_header_is_refused_on_every_request() -> None:
 
 @pytest.mark.usefixtures("client_mode")
 def test_routes_are_right_for_many_urls_and_refused_urls_every_time() -> None:
-    count = 300  # more distinct URLs than a transport keeps routes for
+    count = 300  # more distinct URLs (and header lists) than a transport keeps
 
     def scenario(lib: Lib, url: str) -> object:
         with lib.Client() as client:
             for i in range(count):
-                client.get(url + f"/n{i}", params={"q": str(i)})
+                client.get(url + f"/n{i}", params={"q": str(i)}, headers={"X-N": str(i % 150)})
             refused = [
                 _error(functools.partial(client.get, target))
                 for target in ("ftp://example.org/", "http:///no-host", "//no-scheme/x")
@@ -147,6 +147,9 @@ def test_routes_are_right_for_many_urls_and_refused_urls_every_time() -> None:
     seen = _differential(scenario, [many])
     assert [request.split(b" ", 2)[1] for request in seen] == [
         b"/n%d?q=%d" % (i, i) for i in range(count)
+    ]
+    assert [request.split(b"X-N: ")[1].split(b"\r")[0] for request in seen] == [
+        b"%d" % (i % 150) for i in range(count)
     ]
 
 

@@ -4,8 +4,9 @@ move bytes between a socket and the objects here.
 
 1. `request_writes` serialises the request head with `_cstream.serialize_request` (h11's
    checks on method, target, names and values: `LocalProtocolError` before anything is
-   written); `RequestBody` frames the body as the head declares it (Content-Length counted
-   down exactly, or chunked), with `in_memory_writes` for a body already in memory.
+   written; a transport's `KeptFields` are encoded once); `RequestBody` frames the body as
+   the head declares it (Content-Length counted down exactly, or chunked), with
+   `in_memory_writes` for a body already in memory.
 2. `HeadParser` turns response bytes into a `Head` (`_cstream.ResponseHeadParser`, h11's
    strictness), skipping at most `MAX_INFORMATIONAL` 1xx responses; a head holds at most
    `MAX_HEADERS` fields (the transport's `max_header_fields`) and `MAX_HEAD_SIZE` bytes.
@@ -43,6 +44,8 @@ __all__ = [
     "ExchangeState",
     "Head",
     "HeadParser",
+    "KEPT_FIELDS_SIZE",
+    "KeptFields",
     "RequestBody",
     "ServerDisconnected",
     "Fields",
@@ -98,18 +101,35 @@ class RequestBody:
         self.remaining = max(framing, 0)
 
 
-# Request heads by header fields. A client sends the same fields with every plain request (its
-# defaults and the URL's Host), so they are validated and encoded once: a head is then the
-# request line joined to the kept bytes. The head is a pure function of method, target and
-# fields, and the fields' bytes do not depend on the other two, so a kept entry is byte for
-# byte what serialising again would give; a change of any field is another key. Bounded: at
-# most `_KEPT_HEADS` entries of at most `_KEPT_HEAD_SIZE` bytes each.
-_KEPT_HEADS = 128
-_KEPT_HEAD_SIZE = 4096
-_kept_heads: dict[tuple[tuple[bytes, bytes], ...], tuple[bytes, int, bool]] = {}
-# The fields of the latest `request_writes` and whether they ask to close: each backend calls
-# `asks_close` with the same list right after `request_writes`, without changing it.
-_latest_close: tuple[object, bool] = (None, False)
+# Request head fields a transport keeps (`TransportSettings.route`): a client sends the same
+# fields with every plain request (its defaults and the URL's Host), so they are validated and
+# encoded once, and a head is then the request line joined to those bytes. The head is a pure
+# function of method, target and fields, and the fields' bytes do not depend on the other two,
+# so a kept encoding is byte for byte what serialising again would give.
+KEPT_FIELDS_SIZE = 4096  # fields whose names and values are longer are not kept
+
+
+class KeptFields(list[tuple[bytes, bytes]]):
+    """Request head fields (`(name, value)` pairs) that a transport hands to every request
+    with these fields; the pairs never change after `kept()`. `encoded` is the fields' part of
+    a head serialised from them (None until one was), `framing` its body framing, `close`
+    whether they ask to close the connection."""
+
+    __slots__ = ("close", "encoded", "framing")
+    close: bool
+    encoded: bytes | None
+    framing: int
+
+    @classmethod
+    def kept(cls, fields: Fields) -> KeptFields:
+        """`fields`, to be kept (nothing serialised yet)."""
+        kept = cls(fields)
+        kept.close = _asks_close(fields)
+        kept.framing = 0
+        kept.encoded = None
+        return kept
+
+
 # What a method (a token) and a request target (visible ASCII) may hold, as h11 requires:
 # deleting these from a valid one leaves nothing.
 _TOKEN_BYTES = b"!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -122,30 +142,25 @@ def request_writes(
     """The writes that send a request: its head, with the body when that is in memory (or
     there is none); and the framing of a body still to be streamed from `stream` (None when
     the writes carry all of it)."""
-    global _latest_close
-    key = tuple(headers)
-    kept = _kept_heads.get(key)
     if (
-        kept is not None
+        type(headers) is KeptFields
+        and headers.encoded is not None
         and method
         and target
         and not method.translate(None, _TOKEN_BYTES)
         and not target.translate(None, _TARGET_BYTES)
     ):
-        fields, framing, close = kept
-        head = b"".join((method, b" ", target, b" HTTP/1.1\r\n", fields))
+        framing = headers.framing
+        head = b"".join((method, b" ", target, b" HTTP/1.1\r\n", headers.encoded))
     else:
         try:
-            head, framing = _cstream.serialize_request(method, target, headers)
+            # A plain list: the compiled serializer takes no subclass.
+            head, framing = _cstream.serialize_request(method, target, list(headers))
         except _cstream.HeadError as exc:
             raise LocalProtocolError(str(exc)) from None
-        close = _asks_close(headers)
-        fields = head[len(method) + len(target) + 12 :]  # after "<method> <target> HTTP/1.1\r\n"
-        if len(fields) <= _KEPT_HEAD_SIZE:
-            if len(_kept_heads) >= _KEPT_HEADS:
-                _kept_heads.clear()  # many different header sets: start again, bounded
-            _kept_heads[key] = (fields, framing, close)
-    _latest_close = (headers, close)
+        if type(headers) is KeptFields:
+            headers.framing = framing  # before `encoded`, which says both are there
+            headers.encoded = head[len(method) + len(target) + 12 :]  # after the request line
     if framing == 0 and (stream is None or (type(stream) is ByteStream and not stream._stream)):
         return [head], None  # no body: the common GET, with nothing more to frame
     body = RequestBody(framing)
@@ -193,9 +208,8 @@ def encode_end(body: RequestBody) -> bytes:
 
 def asks_close(headers: Fields) -> bool:
     """The request's `Connection` header has the `close` token (h11's keep-alive rule)."""
-    latest = _latest_close
-    if latest[0] is headers:
-        return latest[1]  # found by `request_writes` for these very fields
+    if type(headers) is KeptFields:
+        return headers.close
     return _asks_close(headers)
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from .._config import Proxy, create_ssl_context
 from .._exceptions import UnsupportedProtocol
 from .._urls import URL
-from ._http11_exchange import MAX_HEADERS
+from ._http11_exchange import KEPT_FIELDS_SIZE, MAX_HEADERS, Fields, KeptFields
 from ._socks import SOCKS_SCHEMES, import_socksio
 
 if typing.TYPE_CHECKING:
@@ -42,6 +42,9 @@ Route = tuple[str, str, int, typing.Hashable, bytes, bytes, list[tuple[bytes, by
 # The part of a route that depends on the URL alone: the URL itself, scheme, host, port, pool
 # key, request target, and whether it goes to an http proxy in absolute form.
 _KnownRoute = tuple[URL, str, str, int, typing.Hashable, bytes, bool]
+# Head fields kept by the request fields they come from (see `TransportSettings.route`).
+_Kept = dict[tuple[tuple[bytes, bytes, bytes], ...], KeptFields]
+_KEPT_FIELD_LISTS = 128
 
 
 class Dial(typing.NamedTuple):
@@ -122,6 +125,8 @@ class TransportSettings:
                 self.proxy_headers.append((b"Proxy-Authorization", b"Basic " + token))
             self.proxy_headers.extend(proxy.headers.raw)
         self._routes: dict[int, _KnownRoute] = {}
+        # The head fields of requests sent directly (False) and to an http proxy (True).
+        self._kept_fields: tuple[_Kept, _Kept] = ({}, {})
 
     def ssl_context(self) -> ssl.SSLContext:
         """The origins' TLS context. With `http2=True` its ALPN offers h2, straight to the
@@ -163,11 +168,30 @@ class TransportSettings:
         if known is None or known[0] is not url:
             known = self._remember_route(url)
         method = request.method.encode("ascii")
-        if known[6]:
-            headers = request.headers.raw + self.proxy_headers
-        else:
-            headers = request.headers.raw
+        # The head fields, one object per distinct list (see `KeptFields`): looked up by the
+        # request's fields, whose bytes the client shares between its plain requests.
+        fields = tuple(request.headers._fields)
+        headers: Fields | None = self._kept_fields[known[6]].get(fields)
+        if headers is None:
+            headers = self._keep_fields(fields, known[6])
         return known[1], known[2], known[3], known[4], method, known[5], headers
+
+    def _keep_fields(
+        self, fields: tuple[tuple[bytes, bytes, bytes], ...], forwarded: bool
+    ) -> Fields:
+        """The head fields for the request fields `fields` (`(raw name, lower-cased name,
+        value)`; with the proxy's own when `forwarded`), kept when they are short (bounded:
+        at most `_KEPT_FIELD_LISTS` lists of at most `KEPT_FIELDS_SIZE` bytes)."""
+        headers = [(name, value) for name, _, value in fields]
+        if forwarded:
+            headers += self.proxy_headers
+        if sum(len(name) + len(value) for name, value in headers) > KEPT_FIELDS_SIZE:
+            return headers  # serialised anew for every request
+        kept = self._kept_fields[forwarded]
+        if len(kept) >= _KEPT_FIELD_LISTS:
+            kept.clear()  # many different lists of fields: start again, bounded
+        kept[fields] = listed = KeptFields.kept(headers)
+        return listed
 
     def _remember_route(self, url: URL) -> _KnownRoute:
         """`(url, scheme, host, port, pool key, target, forwarded)` for `url`, kept for the
