@@ -12,6 +12,13 @@ asserts and add its helper names to this namespace, which must hold the public n
 # messaging framework, same import name) is installed alongside.
 from . import _clash  # noqa: F401  # isort: split
 
+# isort: split
+# Second: the finder that loads the .py sources of faststream's compiled modules when
+# FASTSTREAM_NO_EXTENSIONS is set; it must be in place before any other submodule is imported.
+from . import _purepy  # noqa: F401
+
+# isort: split
+
 # `request` is bound before `Request`, as in httpx: `__all__` is sorted with str.casefold and
 # names equal under casefold keep the module's definition order (a stable sort of `vars()`).
 from ._api import delete, get, head, options, patch, post, put, request, stream

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import sys
 import typing
 import warnings
 from collections.abc import Callable, Mapping
@@ -134,12 +135,17 @@ def warn_per_request_cookies(cookies: CookieTypes | None) -> None:
     """httpx's deprecation warning for `cookies=` given to `request()` (not to `stream()` or
     `build_request()`), pointing at the caller of `request()`."""
     if cookies is not None:
+        # The first frame outside faststream: counted, not fixed, because the functions of a
+        # compiled module have no Python frame.
+        level, frame = 1, sys._getframe(0)
+        while frame.f_back and frame.f_globals.get("__name__", "").startswith("faststream."):
+            level, frame = level + 1, frame.f_back
         warnings.warn(
             "Setting per-request cookies=<...> is being deprecated, because the expected "
             "behaviour on cookie persistence is ambiguous. Set cookies directly on the "
             "client instance instead.",
             DeprecationWarning,
-            stacklevel=3,
+            stacklevel=level,
         )
 
 
@@ -541,7 +547,9 @@ class BaseClient(typing.Generic[_T]):
         if http2:
             # As httpx: HTTP/2 needs the h2 package, whichever transport is used.
             try:
-                import h2  # noqa: F401
+                # a call, not an import statement: compiled, the statement would take a None entry
+                # in sys.modules (import blocked) for the module itself
+                __import__("h2")
             except ImportError:
                 raise ImportError(
                     "Using http2=True, but the 'h2' package is not installed. "
