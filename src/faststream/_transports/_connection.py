@@ -55,6 +55,7 @@ __all__ = [
     "NetworkStream",
     "SyncBackend",
     "after_framing",
+    "big_chunk_due",
 ]
 
 _R = typing.TypeVar("_R")
@@ -280,20 +281,14 @@ class Connection(exchange.ExchangeState):
                 pieces = self._read_framing(body, read_timeout)
                 if pieces is not None:
                     return pieces
-            left = reader.remaining
-            if left >= BIG_CHUNK or (self.framing and left):
+            if big_chunk_due(reader, self.framing):
                 # A big chunk: its data in a bytes object of its own per read, the piece
                 # itself, as for a Content-Length body.
-                size = min(left, body.read_size)
+                size = min(reader.remaining, body.read_size)
                 data = self._read_body(functools.partial(self.sock.recv, size), read_timeout)
-                if not data:
-                    body.feed_eof()  # raises: the body is cut short
-                    return []
-                reader.advance(len(data))
-                if len(data) == body.read_size and body.read_size < exchange.MAX_BUFFER:
-                    body.read_size *= 2
+                pieces = body.received_data(data)
                 self.framing = self.framing or FRAMING_READ
-                return [data]
+                return pieces
             self.framing = 0
             # Small chunks: `recv_into` the connection's buffer, and the reader cuts the chunk
             # data out of it.
@@ -342,8 +337,7 @@ class Connection(exchange.ExchangeState):
                 pieces = self._read_framing(body, read_timeout)
                 if pieces is not None:
                     return pieces
-            left = reader.remaining
-            if left < BIG_CHUNK and not (self.framing and left):
+            if not big_chunk_due(reader, self.framing):
                 return self.read_pieces(read_timeout)  # small chunks are cut out of reads
             self.framing = self.framing or FRAMING_READ
             size = min(size, reader.remaining)
@@ -380,6 +374,13 @@ class Connection(exchange.ExchangeState):
             return self._retry_read(read, timeout)
         except ConnectionResetError as exc:
             raise ReadError(str(exc)) from exc
+
+
+def big_chunk_due(reader: _cstream.ChunkedReader, framing: int) -> bool:
+    """Whether the next read takes a chunk's data alone: a big chunk's, or the rest of one
+    whose framing was read alone (`framing` > 0)."""
+    left = reader.remaining
+    return left >= BIG_CHUNK or bool(framing and left)
 
 
 def after_framing(

@@ -408,6 +408,18 @@ class Body:
             return pieces
         return None
 
+    def received_data(self, data: bytes) -> list[bytes]:
+        """One read of a chunk's data received outside the reader (empty: the peer closed,
+        which cuts the body short and raises): the piece to hand on, `data` itself."""
+        if not data:
+            self.feed_eof()
+            return []
+        size = len(data)
+        self.reader.advance(size)
+        if size == self.read_size and size < MAX_BUFFER:
+            self.read_size = 2 * size  # reads keep coming full: a large chunk
+        return [data]
+
     def unfit(self) -> None:
         """The backend saw the connection become unfit for another exchange (bytes after the
         end of the message, the peer closing it)."""

@@ -32,7 +32,7 @@ from .._exceptions import (
 )
 from . import _http11_exchange as exchange
 from ._backends import Stream, Timeout, write_request
-from ._connection import BIG_CHUNK, FRAMING_READ, after_framing
+from ._connection import FRAMING_READ, after_framing, big_chunk_due
 from ._http11_exchange import Fields
 from ._sockets import first_address, socket_extra_info
 from ._waiter import PoolWaiter
@@ -263,20 +263,13 @@ class TrioConnection(exchange.ExchangeState):
             pieces = await self._read_framing(body, timeout)
             if pieces is not None:
                 return pieces
-        left = reader.remaining
-        if left < BIG_CHUNK and not (self.framing and left):
+        if not big_chunk_due(reader, self.framing):
             self.framing = 0
             return None
-        size = min(left, body.read_size)
-        data = await self._read(size, timeout, -1)
-        if not data:
-            body.feed_eof()  # raises: the body is cut short
-            return []
-        reader.advance(len(data))
-        if len(data) == body.read_size and body.read_size < exchange.MAX_BUFFER:
-            body.read_size *= 2
+        data = await self._read(min(reader.remaining, body.read_size), timeout, -1)
+        pieces = body.received_data(data if type(data) is bytes else bytes(data))
         self.framing = self.framing or FRAMING_READ
-        return [data if type(data) is bytes else bytes(data)]
+        return pieces
 
     async def _read_framing(self, body: exchange.Body, timeout: float | None) -> list[bytes] | None:
         """The framing after a big chunk, in reads of its last size (see the sync backend)."""
@@ -315,11 +308,10 @@ class TrioConnection(exchange.ExchangeState):
                 pieces = await self._read_framing(body, read_timeout)
                 if pieces is not None:
                     return pieces
-            left = reader.remaining
-            if left < BIG_CHUNK and not (self.framing and left):
+            if not big_chunk_due(reader, self.framing):
                 return await self.read_pieces(read_timeout)  # small chunks: cut out of reads
             self.framing = self.framing or FRAMING_READ
-            size = min(size, left)
+            size = min(size, reader.remaining)
         elif isinstance(reader, _cstream.ContentLengthReader) and reader.remaining < size:
             size = reader.remaining
         if size == 0 or reader.done:
