@@ -46,12 +46,14 @@ import h2.events
 import h2.exceptions
 import h2.settings
 import hyperframe.frame
+from hpack import NeverIndexedHeaderTuple
 
 import _cstream
 from _cstream._errors import H2FrameError
 
 from .._exceptions import LocalProtocolError, RemoteProtocolError
 from .._headers import Headers
+from ._http11_exchange import KeptFields
 
 __all__ = [
     "CONNECTION_WINDOW",
@@ -87,6 +89,39 @@ _NOT_FORWARDED = frozenset(
 # control character but tab in a value (h2 would send a line break on).
 _TOKEN = re.compile(rb"[-!#$%&'*+.^_`|~0-9a-zA-Z]+")
 _BAD_VALUE = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
+# Fields whose values must stay out of HPACK's tables, where a peer able to add its own guesses
+# to the same connection's compression could test for them (RFC 7541 7.1): credentials always,
+# a cookie when it is short enough to guess.
+_SECRET = frozenset({b"authorization", b"proxy-authorization"})
+_GUESSABLE_COOKIE = 20
+_KEPT = 32  # kept field lists' normalizations per connection
+
+
+def _request_fields(
+    headers: list[tuple[bytes, bytes]],
+) -> tuple[bytes | None, list[tuple[bytes, bytes]]]:
+    """The last `Host` value (None without one) and the regular fields as sent: names
+    lower-cased, values without surrounding whitespace, HTTP/1.1 connection fields and TE
+    other than "trailers" left out, secrets as never-indexed HPACK literals. An illegal name
+    or value is `LocalProtocolError`."""
+    host = None
+    fields: list[tuple[bytes, bytes]] = []
+    for name, value in headers:
+        if _TOKEN.fullmatch(name) is None or _BAD_VALUE.search(value) is not None:
+            raise LocalProtocolError(f"Illegal header field: {name!r}: {value!r}")
+        lowered = name.lower()
+        if lowered in _NOT_FORWARDED:
+            if lowered == b"host":
+                host = value
+            continue
+        if lowered == b"te" and value.lower() != b"trailers":
+            continue  # only "trailers" may be sent in HTTP/2
+        value = value.strip()  # only spaces and tabs can be there
+        if lowered in _SECRET or (lowered == b"cookie" and len(value) < _GUESSABLE_COOKIE):
+            fields.append(NeverIndexedHeaderTuple(lowered, value))
+        else:
+            fields.append((lowered, value))
+    return host, fields
 
 
 class StreamRefused(RemoteProtocolError):
@@ -216,6 +251,7 @@ class H2Exchange:
     __slots__ = (
         "_conn",
         "_control",
+        "_kept",
         "_split",
         "error",
         "goaway",
@@ -229,8 +265,9 @@ class H2Exchange:
             client_side=True,
             header_encoding=None,
             validate_inbound_headers=True,
-            validate_outbound_headers=True,
-            normalize_outbound_headers=True,
+            # `start_request` checks and normalizes every head it sends (see there).
+            validate_outbound_headers=False,
+            normalize_outbound_headers=False,
         )
         self._conn = _Connection(config=config)
         # Enforced from the first response on, before the server acknowledges our SETTINGS.
@@ -241,6 +278,8 @@ class H2Exchange:
         self.error: RemoteProtocolError | None = None  # the connection failed
         self.goaway: int | None = None  # the last-stream-id of the server's GOAWAY
         self._control = 0  # control frames since the last HEADERS or DATA
+        # id(kept field list) -> (that list, its Host value, its fields as sent)
+        self._kept: dict[int, tuple[KeptFields, bytes | None, list[tuple[bytes, bytes]]]] = {}
         # The server's first SETTINGS arrived: its stream limit is known from then on.
         self.settings = False
 
@@ -333,31 +372,46 @@ class H2Exchange:
         end_stream: bool,
     ) -> int:
         """Opens a stream with the request head; returns its id. A `Host` field, when given,
-        is the `:authority` (as an HTTP/1.1 server would read it)."""
+        is the `:authority` (as an HTTP/1.1 server would read it).
+
+        The head is checked and normalized here, whole, before h2 sees it (h2's own outbound
+        checks are off): a head refused after HPACK had encoded part of it would leave the
+        encoder's table ahead of the server's, and every later head on the connection would
+        be misread."""
         if not self.accepts_streams:
             raise StreamRefused("The connection takes no more streams.")
-        fields: list[tuple[bytes, bytes]] = []
-        for name, value in headers:
-            if _TOKEN.fullmatch(name) is None or _BAD_VALUE.search(value) is not None:
-                raise LocalProtocolError(f"Illegal header field: {name!r}: {value!r}")
-            lowered = name.lower()
-            if lowered in _NOT_FORWARDED:
-                if lowered == b"host":
-                    authority = value
-                continue
-            if lowered == b"te" and value.lower() != b"trailers":
-                continue  # only "trailers" may be sent in HTTP/2
-            fields.append((lowered, value))
+        if type(headers) is KeptFields:
+            # The same list object for every request with these fields, never changed: its
+            # normalization is kept for the connection's later requests.
+            kept = self._kept.get(id(headers))
+            if kept is None or kept[0] is not headers:
+                if len(self._kept) >= _KEPT:
+                    self._kept.clear()  # many different lists: start again, bounded
+                kept = self._kept[id(headers)] = (headers, *_request_fields(headers))
+            host, fields = kept[1], kept[2]
+        else:
+            host, fields = _request_fields(headers)
+        if host is not None:
+            authority = host
+        # Pseudo-header values lose surrounding whitespace, as h2's normalization did.
+        method = method.strip()
+        path = path.strip()
+        if not path:
+            raise LocalProtocolError("An empty :path header is forbidden")
+        if method == b"CONNECT":
+            # A tunnel has neither :scheme nor :path, and this client sends both always.
+            raise LocalProtocolError("Ordinary CONNECT MUST NOT include :scheme or :path")
         conn = self._conn
         stream_id = conn.get_next_available_stream_id()
-        pseudo = [
+        head = [
             (b":method", method),
-            (b":authority", authority),
-            (b":scheme", scheme),
+            (b":authority", authority.strip()),
+            (b":scheme", scheme.strip()),
             (b":path", path),
         ]
+        head += fields
         try:
-            conn.send_headers(stream_id, pseudo + fields, end_stream=end_stream)
+            conn.send_headers(stream_id, head, end_stream=end_stream)
         except h2.exceptions.ProtocolError as exc:
             raise LocalProtocolError(str(exc)) from None
         self.streams[stream_id] = H2Stream(stream_id)
