@@ -9,7 +9,8 @@ through a connection of a network backend (`send_raw` / `receive_raw`) and lets 
 * Reading: no task owns the socket. A stream that needs data (its head, a body piece, a
   window to send into) reads the socket itself when nobody else is reading, feeds what it got
   to the exchange (which files it under the streams it belongs to) and wakes every waiting
-  stream to look at its own state; while another stream reads, it waits to be woken, at most
+  stream the read gave news to (and, when the reader itself got what it wanted, one more
+  waiting stream, to read next); while another stream reads, it waits to be woken, at most
   until its own read deadline. So the connection is read only while someone needs data:
   that, with windows reopened only as pieces are taken, is the backpressure.
 * Writing: frames are queued in the exchange under the state lock and sent by whoever is not
@@ -106,7 +107,9 @@ class HTTP2Connection:
         self._lock = threading.Lock()
         self._reading = False
         self._writing = False
-        self._waiters: list[typing.Any] = []  # PoolWaiter: the backend's, or ThreadWaiter
+        # Streams waiting for a read by another: waiter (the backend's PoolWaiter, or a
+        # ThreadWaiter) -> (its stream, what it waits for), in the order they came.
+        self._waiters: dict[typing.Any, tuple[H2Stream, int]] = {}
         self.closed = False
         self.idle_since = time.monotonic()
         # Streams whose responses were garbage-collected unclosed, for the sync client to
@@ -151,7 +154,7 @@ class HTTP2Connection:
                 self.exchange.close()
                 if self.exchange.error is None:
                     self.exchange.peer_closed()
-                waiters, self._waiters = self._waiters, []
+                waiters, self._waiters = list(self._waiters), {}
             self.network.close()
             for waiter in waiters:
                 waiter.grant(None)
@@ -293,7 +296,7 @@ class HTTP2Connection:
                 return
             if self._reading:
                 waiter = self._waiter()
-                self._waiters.append(waiter)
+                self._waiters[waiter] = (stream, want)
             else:
                 self._reading = True
                 waiter = None
@@ -306,10 +309,11 @@ class HTTP2Connection:
                     if not waiter.done:
                         woken = False
                         waiter.give_up()
-                        self._waiters.remove(waiter)
+                        del self._waiters[waiter]
             if not woken and deadline is not None and time.monotonic() >= deadline:
                 raise ReadTimeout("timed out")
             return
+        read = False
         try:
             if self.closed:
                 raise exchange.error or RemoteProtocolError("The connection was closed.")
@@ -322,10 +326,11 @@ class HTTP2Connection:
                         exchange.received(data)
                     except RemoteProtocolError:
                         pass  # every stream has the error now; the GOAWAY is queued
+            read = True
         finally:
             with self._lock:
                 self._reading = False
-                waiters, self._waiters = self._waiters, []
+                waiters = self._to_wake(stream, want) if read else self._everyone()
             for other in waiters:
                 other.grant(None)
         if exchange.error is not None:
@@ -334,7 +339,42 @@ class HTTP2Connection:
             finally:
                 self.close()
         else:
-            self._flush(_remaining(deadline))
+            try:
+                self._flush(_remaining(deadline))
+            except BaseException:
+                # This reader's caller may never read again: those still waiting look again
+                # (one of them reads next).
+                with self._lock:
+                    waiters = self._everyone()
+                for other in waiters:
+                    other.grant(None)
+                raise
+
+    def _to_wake(self, reader: H2Stream, want: int) -> list[typing.Any]:
+        """After a read (under the lock): the waiters whose streams it gave news to, and,
+        when the reader has its own news and so may not read again, one more waiter to read
+        next. Waking a stream with nothing new costs a task switch and a look; with many
+        streams open, most reads concern a few of them."""
+        waiters = self._waiters
+        if not waiters:
+            return []
+        if self.closed or self.exchange.error is not None:
+            return self._everyone()
+        news = self._news
+        woken = [waiter for waiter, (stream, wants) in waiters.items() if news(stream, wants)]
+        for waiter in woken:
+            del waiters[waiter]
+        if waiters and news(reader, want):
+            successor = next(iter(waiters))
+            del waiters[successor]
+            woken.append(successor)
+        return woken
+
+    def _everyone(self) -> list[typing.Any]:
+        """Every waiter, to wake (under the lock): each looks at its stream again, and one of
+        those with nothing new reads next."""
+        waiters, self._waiters = list(self._waiters), {}
+        return waiters
 
     def _news(self, stream: H2Stream, want: int) -> bool:
         if stream.finished or self.closed:
