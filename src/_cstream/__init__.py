@@ -60,6 +60,7 @@ if TYPE_CHECKING:
         ResponseHeadParser as ResponseHeadParser,
         serialize_request as serialize_request,
     )
+    from ._pure._hpack import HpackDecoder as HpackDecoder, HpackEncoder as HpackEncoder
     from ._pure._lines import (
         ByteLineDecoder as ByteLineDecoder,
         LineDecoder as LineDecoder,

@@ -64,3 +64,24 @@ H2_BAD_PADDING = "DATA frame padding ({}) is not shorter than the frame ({} byte
 H2_NO_PAD_LENGTH = "PADDED DATA frame too short for its pad length"
 H2_CONNECTION_WINDOW = "DATA frame of {} bytes exceeds the connection flow control window ({})"
 H2_STREAM_WINDOW = "DATA frame of {} bytes exceeds stream {}'s flow control window ({})"
+
+
+class HpackError(ValueError):
+    """A header block that breaks HPACK (RFC 7541) or a bound the decoder was given: the
+    connection's compression context is lost (the library answers COMPRESSION_ERROR)."""
+
+
+# HpackError messages, formatted with str.format.
+HPACK_TRUNCATED = "HPACK block ends inside a field"
+HPACK_INTEGER_TOO_LARGE = "HPACK integer larger than 2**28"
+HPACK_INTEGER_OVERLONG = "HPACK integer has more continuation bytes than its value needs"
+HPACK_BAD_INDEX = "HPACK index {} out of range (the dynamic table has {} entries)"
+HPACK_HUFFMAN_EOS = "HPACK Huffman string contains EOS"
+HPACK_HUFFMAN_PADDING = "HPACK Huffman string padding is longer than 7 bits or not all ones"
+HPACK_LATE_SIZE_UPDATE = "HPACK dynamic table size update after a field of the block"
+HPACK_SIZE_UPDATE_TOO_LARGE = "HPACK dynamic table size update to {} over the allowed maximum {}"
+HPACK_SIZE_UPDATE_MISSING = (
+    "HPACK block does not start with the dynamic table size update the lowered maximum {} needs"
+)
+HPACK_LIST_TOO_LARGE = "HPACK header list larger than max_header_list_size ({} bytes)"
+HPACK_NOT_BYTES = "header names and values must be bytes"

@@ -32,6 +32,8 @@ IMPLEMENTED: dict[str, str] = {
     "SSEDecoder": "_sse",
     "ServerSentEvent": "_sse",
     "H2FrameSplitter": "_h2frames",
+    "HpackDecoder": "_hpack",
+    "HpackEncoder": "_hpack",
 }
 
 #: Names both implementations share, from `_cstream._codecs`: brotli and zstd wrap optional
