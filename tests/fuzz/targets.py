@@ -38,6 +38,14 @@ from ..core._codings import (
 )
 from ..core._h2frames import SplitterCase, drive_splitter, splitter_cases
 from ..core._heads import requests, response_streams
+from ..core._hpack import (
+    DecodeCase,
+    Step,
+    connections,
+    decode_cases,
+    drive_decoder as drive_hpack_decoder,
+    drive_encoder as drive_hpack_encoder,
+)
 
 
 def compiled(name: str) -> types.ModuleType:
@@ -765,10 +773,11 @@ TYPES = {
     "_head": ["ResponseHeadParser"],
     "_sse": ["SSEDecoder", "ServerSentEvent"],
     "_h2frames": ["H2FrameSplitter"],
+    "_hpack": ["HpackDecoder", "HpackEncoder"],
 }
 METHODS = ["decode", "flush", "feed", "feed_eof", "next_head", "rest", "__next__", "next",
            "open", "close", "consumed", "forget", "held", "window", "data_to_send",
-           "advance"]  # fmt: skip
+           "advance", "encode"]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -824,6 +833,29 @@ def check_h2frames(case: SplitterCase) -> None:
     assert drive_splitter(compiled("_h2frames"), case) == drive_splitter(pure("_h2frames"), case)
 
 
+# --- _hpack: HpackDecoder, HpackEncoder ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HpackCase:
+    decode: DecodeCase
+    encode: list[Step]
+    huffman: bool
+
+
+hpack_cases = st.builds(HpackCase, decode=decode_cases(), encode=connections, huffman=st.booleans())
+
+
+def check_hpack(case: HpackCase) -> None:
+    """Header blocks of one connection from hpack's encoder, damaged (flipped bits, cuts, stray
+    bytes, size updates) or not, through one decoder; random header lists with table size
+    changes through one encoder: the same lists, bytes, errors and tables from both."""
+    c, py = compiled("_hpack"), pure("_hpack")
+    assert drive_hpack_decoder(c, case.decode) == drive_hpack_decoder(py, case.decode)
+    encoded = drive_hpack_encoder(c, case.encode, case.huffman)
+    assert encoded == drive_hpack_encoder(py, case.encode, case.huffman)
+
+
 @dataclass(frozen=True)
 class Target:
     strategy: st.SearchStrategy[Any]
@@ -842,5 +874,6 @@ TARGETS: dict[str, Target] = {
     "decoder_chain": Target(chain_cases, check_chain),
     "sse": Target(sse_cases, check_sse),
     "h2frames": Target(splitter_cases, check_h2frames),
+    "hpack": Target(hpack_cases, check_hpack),
     "misuse": Target(misuse_cases, check_misuse),
 }

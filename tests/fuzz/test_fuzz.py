@@ -32,7 +32,7 @@ import _cstream
 
 from .targets import TARGETS, Target
 
-COMPILED = ["_chunker", "_framing", "_h2frames", "_head", "_lines", "_sse", "_zlib"]
+COMPILED = ["_chunker", "_framing", "_h2frames", "_head", "_hpack", "_lines", "_sse", "_zlib"]
 # Examples per Hypothesis run. A timed run checks the clock between runs, so it overshoots by
 # at most one (a few seconds for the slowest target under ASan).
 BATCH = 500
