@@ -12,7 +12,10 @@ and no access log. Targets (the same bytes for every client):
   buffer as a chunk; ``sendfile off`` and ``output_buffers 16 <chunk>`` make each buffer
   ``chunk`` bytes (checked on the wire: 16 KiB chunks) and keep 16 of them in flight (one
   buffer capped every client near 350 MB/s: nginx waited for each write before the next
-  read; 8 to 32 buffers ran 2-3x faster here); the clients must agree on the decoded bytes;
+  read; 8 to 32 buffers ran 2-3x faster here); the clients must agree on the decoded bytes.
+  The filter costs nginx a copy per buffer: it saturated its core near 1.1 GB/s for every
+  client, so bench/peers.py serves its chunked and identity rows from bench/_server.py
+  (pre-framed, ``os.sendfile``) instead;
 * ``/jsonl`` -- the JSONL corpus of bench/_data.py with Content-Length;
 * ``/gzip``, ``/br`` -- that corpus pre-compressed (gzip level 6, brotli quality 5) and sent
   with ``Content-Encoding`` set whatever the request's Accept-Encoding says, so every client

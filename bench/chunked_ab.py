@@ -1,11 +1,13 @@
 """Chunked vs identity over loopback, one source tree against another, in the same run.
 
 Each measurement is a fresh child process (``PYTHONPATH`` set to the tree's ``src``) that
-streams one body from `_server.py` with ``iter_bytes()`` (or ``readinto`` into a 1 MiB
-buffer, ``--into``) and reports its wall time, its CPU time (user + system) and its system
-time. Trees and chunk sizes are interleaved round after round; the table gives medians, and
-each chunked rate as a share of the identity rate of the same round (identity is read with
-the first tree). On a loaded machine the client CPU seconds per GiB are the steadier figure.
+streams one body from `_server.py` (``sendfile=True``: bodies framed ahead of time and sent
+from a memfd by the kernel, so the server is not what limits the rate) with ``iter_bytes()``
+(or ``readinto`` into a 1 MiB buffer, ``--into``) and reports its wall time, its CPU time (user
++ system) and its system time. Trees and chunk sizes are interleaved round after round; the
+table gives medians, and each chunked rate as a share of the identity rate of the same round
+(identity is read with the first tree). On a loaded machine the client CPU seconds per GiB are
+the steadier figure.
 
 Usage: ``python bench/chunked_ab.py --tree before=/path/to/old/src --tree after=src
 [--size-mb 256] [--chunk-kb 16,64,256] [--rounds 5] [--into]``.
@@ -63,7 +65,7 @@ def main() -> int:
     ]
     first = next(iter(trees))
     results: dict[tuple[str, str], list[tuple[float, float, float]]] = {}
-    with _server.serve(preload=[target for _, target in cases]) as server:
+    with _server.serve(preload=[target for _, target in cases], sendfile=True) as server:
         for _ in range(args.rounds):
             for tree, src in trees.items():
                 for name, target in cases:

@@ -3,11 +3,23 @@
 Usage: ``python bench/peers.py [--size-mb 1024] [--jsonl-mb 200] [--requests 5000] [--runs 5]
 [--only small,small-32,...] [--server auto|nginx|python] [--json out.json]``.
 
-The server is nginx (bench/_nginx.py: one worker, keep-alive, sendfile, pre-compressed
-bodies) when it is installed, else bench/_server.py for the bodies (it has no brotli body) and
-bench/_small_server.py (a uvloop raw protocol) for small requests; the server's CPU share is
-printed for every case so a saturated server shows. Each
-case runs in a child process of its own; cases are interleaved round-robin over ``--runs``
+Which server serves which row, and why (the server's CPU share is printed for every case, so
+a saturated server shows):
+
+* ``identity``, ``chunked``, ``identity-async`` -- bench/_server.py with ``sendfile=True``,
+  one process for the three rows, in every mode: each body is framed ahead of time (the chunk
+  size lines and CRLFs included) into a 4 MiB memfd sent again and again with
+  ``os.sendfile``, so the kernel moves the pages and the server spends almost no CPU on
+  either framing: the chunked row and the identity row it is compared with measure the
+  clients, not the server. nginx cannot serve chunked cheaply: it frames chunked output only
+  through a body filter (SSI here) that reads the file and writes each buffer, and saturated
+  its core near 1.1 GB/s for every client, below what the clients reach on identity.
+* every other row -- nginx (bench/_nginx.py: one worker, keep-alive, sendfile,
+  pre-compressed bodies) when it is installed, else bench/_server.py (it has no brotli
+  body) and bench/_small_server.py (a uvloop raw protocol) for small requests: at small
+  request rates the Python server saturates its core before the fastest clients do.
+
+Each case runs in a child process of its own; cases are interleaved round-robin over ``--runs``
 rounds and the tables give medians. Client CPU (all threads: pyreqwest's runtime thread
 included) and the server worker's CPU are measured per case.
 
@@ -109,21 +121,27 @@ def _in_flight(workload: str) -> int:
     return int(workload.split("-")[1]) if workload.startswith("small-") else 1
 
 
+# the rows served by bench/_server.py's sendfile server whatever the other rows' server is
+STREAMED = ("identity", "chunked", "identity-async")
+
+
 def _targets(kind: str, args: argparse.Namespace) -> dict[str, str]:
     size = args.size_mb * 2**20
-    if kind == "nginx":
-        return {w: "/" + w.removesuffix("-async").split("-")[0] for w in WORKLOADS}
     targets = e2e._targets(args)
+    streamed = {
+        "identity": f"/identity?size={size}",
+        "chunked": targets["chunked"],
+        "identity-async": f"/identity?size={size}",
+    }
+    if kind == "nginx":
+        return {w: "/" + w.split("-")[0] for w in WORKLOADS} | streamed
     return {
         "small": "/small",
         "small-32": "/small",
         "small-256": "/small",
-        "identity": f"/identity?size={size}",
-        "chunked": targets["chunked"],
         "gzip": targets["gzip-fast"],
         "jsonl": targets["jsonl"],
-        "identity-async": f"/identity?size={size}",
-    }
+    } | streamed
 
 
 # --- the limits --------------------------------------------------------------------------
@@ -623,7 +641,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"note: {note}")
     print(
         f"faststream vs peers: Python {platform.python_version()}, {os.cpu_count()} CPUs, "
-        f"server {kind}, identity/chunked {args.size_mb} MiB (chunks {args.chunk_kb} KiB), "
+        f"server {kind} ({', '.join(STREAMED)}: bench/_server.py, os.sendfile), "
+        f"identity/chunked {args.size_mb} MiB (chunks {args.chunk_kb} KiB), "
         f"JSONL {args.jsonl_mb} MiB, {args.requests} small requests, median of {args.runs} runs, "
         f"in-memory inflate {e2e._fast_zlib().__name__}"
     )
@@ -638,27 +657,32 @@ def main(argv: list[str] | None = None) -> int:
     server: Any
     small_server: Any
     with contextlib.ExitStack() as stack:
+        targets = _targets(kind, args)
+        streamed = sorted({targets[w] for w in workloads if w in STREAMED})
         if kind == "nginx":
-            size = args.size_mb * 2**20
             files = {
-                "identity": _nginx.identity_file(size),
-                "chunked": _nginx.identity_file(size),
                 "jsonl": _nginx.jsonl_file(args.jsonl_mb),
                 "gzip": _nginx.gzip_file(args.jsonl_mb),
                 "br": _nginx.brotli_file(args.jsonl_mb),
             }
-            server = stack.enter_context(_nginx.serve(files, chunk=args.chunk_kb * 1024))
+            server = stack.enter_context(_nginx.serve(files))
             small_server = server
         else:
-            targets = _targets(kind, args)
-            preload = sorted({targets[w] for w in workloads if not w.startswith("small")})
+            preload = sorted(
+                {targets[w] for w in workloads if not w.startswith("small") and w not in STREAMED}
+            )
             server = small_server = stack.enter_context(_server.serve(preload=preload))
             if small_uvloop:
                 small_server = stack.enter_context(_small_server.serve())
+        stream_server = server
+        if streamed:
+            stream_server = stack.enter_context(_server.serve(preload=streamed, sendfile=True))
         for r in range(args.runs):
             print(f"run {r + 1}/{args.runs} ...", file=sys.stderr, flush=True)
             for workload in workloads:
                 srv = small_server if workload.startswith("small") else server
+                if workload in STREAMED:
+                    srv = stream_server
                 for impl in RUNS[workload]:
                     if impl in impls:
                         res = _run_child(impl, workload, srv, child_argv, e2e.CHILD_TIMEOUT)
