@@ -10,11 +10,14 @@ exception type and message.
 from __future__ import annotations
 
 import json
+import random
 import typing
 from collections.abc import Iterator
 
 import h2.config
 import h2.connection
+import h2.events
+import h2.settings
 import hpack
 import pytest
 
@@ -312,3 +315,73 @@ def test_request_heads_match_httpx(mode: str, h2c_server: HypercornServer) -> No
     assert ours[7][2] == [("host", "example.com")]
     assert ours[10][3] == "GET"
     assert ours[-1] == ("LocalProtocolError", "Ordinary CONNECT MUST NOT include :scheme or :path")
+
+
+# -- the same head again: HPACK stays in step with the server ------------------------------
+
+
+class _Server:
+    """An exchange and an h2 server answering each request at once: `send` returns the head
+    as the server decoded it (its HPACK context following ours)."""
+
+    def __init__(self) -> None:
+        self.exchange = H2Exchange()
+        self.server = h2.connection.H2Connection(
+            h2.config.H2Configuration(client_side=False, header_encoding=None)
+        )
+        self.server.initiate_connection()
+        self.server.receive_data(self.exchange.initiate())
+        self._exchange_frames()
+
+    def _exchange_frames(self) -> None:
+        for _ in range(3):
+            self.exchange.received(self.server.data_to_send())
+            self.server.receive_data(self.exchange.data_to_send())
+
+    def send(self, method: bytes, path: bytes, headers: Fields) -> list[typing.Any]:
+        stream_id = self.exchange.start_request(
+            method, b"https", b"example.org", path, headers, end_stream=True
+        )
+        events = self.server.receive_data(self.exchange.data_to_send())
+        (received,) = [e for e in events if isinstance(e, h2.events.RequestReceived)]
+        assert received.stream_id == stream_id
+        self.server.send_headers(stream_id, [(b":status", b"204")], end_stream=True)
+        self.exchange.received(self.server.data_to_send())
+        assert self.exchange.streams[stream_id].ended
+        self.exchange.release(stream_id)
+        return list(received.headers)
+
+    def table_size(self, size: int) -> None:
+        """The server changes SETTINGS_HEADER_TABLE_SIZE: our encoder must follow."""
+        self.server.update_settings({h2.settings.SettingCodes.HEADER_TABLE_SIZE: size})
+        self._exchange_frames()
+
+
+def test_repeated_heads_decode_as_sent() -> None:
+    """Heads repeated, interleaved with heads that add to HPACK's dynamic table, with many
+    distinct never-indexed credentials, and across table-size changes by the server: each
+    decodes on the server to exactly what was sent."""
+    peer = _Server()
+    plain = [(b"accept", b"*/*"), (b"user-agent", b"python-faststream/0")]
+    rng = random.Random(7)
+    for turn in range(400):
+        if turn in (150, 250):
+            peer.table_size(0 if turn == 150 else 4096)
+        choice = rng.randrange(4)
+        if choice == 0:
+            path, headers = b"/same", plain
+        elif choice == 1:  # a new path and value: literals added to the table
+            path, headers = f"/new/{turn}".encode(), [*plain, (b"x-n", str(turn).encode())]
+        elif choice == 2:  # never indexed: nothing added, and more than are kept
+            path, headers = b"/same", [*plain, (b"authorization", f"Bearer {turn}".encode())]
+        else:
+            path, headers = b"/other", [(b"accept", b"*/*")]
+        method = b"GET" if rng.randrange(3) else b"HEAD"
+        expected = [
+            (b":method", method),
+            (b":authority", b"example.org"),
+            (b":scheme", b"https"),
+            (b":path", path),
+            *headers,
+        ]
+        assert _pairs(peer.send(method, path, headers)) == expected, turn

@@ -45,6 +45,7 @@ import h2.errors
 import h2.events
 import h2.exceptions
 import h2.settings
+import hpack
 import hyperframe.frame
 from hpack import NeverIndexedHeaderTuple
 
@@ -157,6 +158,58 @@ _QUIET_FRAMES: dict[type, type] = {
 }
 
 
+_KEPT_BLOCKS = 64  # encoded request heads kept per connection
+_KEPT_BLOCK_SIZE = 1024  # the largest kept (a head of indexed fields takes a byte or two each)
+
+
+class _KeptBlocks(hpack.Encoder):
+    """h2's HPACK encoder, keeping the encoded head of a request that left the dynamic table
+    as it was: while the table stays so, the same head encodes to the same bytes, which are
+    sent again without encoding it field by field (a client repeating a request sends the
+    same head, every field of it indexed once the table is warm).
+
+    The table is unchanged while its newest entry is the same object (an insertion makes a
+    new one; this holds a reference, so no other entry can have its identity) and it has as
+    many entries (entries go only on insertion or a smaller size limit) under the same size
+    limit, with no size update pending. A head's representation is a function of its names
+    and values (`start_request` decides never-indexing from them), so the fields are the key.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        # fields -> (block, newest entry, entries, size limit) when it was encoded
+        self._blocks: dict[tuple[typing.Any, ...], tuple[bytes, object, int, int]] = {}
+
+    def encode(self, headers: typing.Any, huffman: bool = True) -> bytes:
+        table = self.header_table
+        entries = table.dynamic_entries
+        newest = entries[0] if entries else None
+        count = len(entries)
+        key = tuple(headers)
+        kept = self._blocks.get(key)
+        resized = table.resized  # the block starts with a size update
+        if (
+            kept is not None
+            and kept[1] is newest
+            and kept[2] == count
+            and kept[3] == table.maxsize
+            and not resized
+        ):
+            return kept[0]
+        block = super().encode(key, huffman)
+        entries = table.dynamic_entries
+        if (
+            not resized
+            and (entries[0] if entries else None) is newest
+            and len(entries) == count
+            and len(block) <= _KEPT_BLOCK_SIZE
+        ):
+            if len(self._blocks) >= _KEPT_BLOCKS:
+                self._blocks.clear()  # many different heads: start again, bounded
+            self._blocks[key] = (block, newest, count, table.maxsize)
+        return block
+
+
 class _Connection(h2.connection.H2Connection):
     """h2's connection, kept open for the streams a graceful GOAWAY lets finish, and received
     DATA/HEADERS frames without a payload-sized repr.
@@ -168,6 +221,7 @@ class _Connection(h2.connection.H2Connection):
 
     def __init__(self, config: h2.config.H2Configuration) -> None:
         super().__init__(config=config)
+        self.encoder = _KeptBlocks()
         table = self._frame_dispatch_table
         for plain, quiet in _QUIET_FRAMES.items():
             table[quiet] = table[plain]
