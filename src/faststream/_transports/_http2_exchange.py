@@ -210,6 +210,49 @@ class _KeptBlocks(hpack.Encoder):
         return block
 
 
+class _KeptHeads(hpack.Decoder):
+    """h2's HPACK decoder, keeping what a header block decoded to when decoding it left the
+    dynamic table as it was: while the table and the limits stay so, the same bytes decode
+    to the same fields (a server answering alike sends the same block, every field indexed
+    once the table is warm). The table is judged unchanged as by `_KeptBlocks`; the limits
+    (list size, allowed table size) are part of what must match, so a block that would now
+    be refused is decoded, and refused, again. h2 still validates every decoded head."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        # block -> (fields, newest entry, entries, size limit, allowed size, list limit, raw)
+        self._heads: dict[bytes, tuple[list[typing.Any], object, int, int, int, int, bool]] = {}
+
+    def decode(self, data: bytes, raw: bool = False) -> list[typing.Any]:
+        if type(data) is not bytes or len(data) > _KEPT_BLOCK_SIZE:
+            return list(super().decode(data, raw))
+        table = self.header_table
+        entries = table.dynamic_entries
+        newest = entries[0] if entries else None
+        state = (
+            newest,
+            len(entries),
+            table.maxsize,
+            self.max_allowed_table_size,
+            self.max_header_list_size,
+            raw,
+        )
+        kept = self._heads.get(data)
+        if kept is not None and kept[1:] == state and kept[1] is newest:
+            return list(kept[0])
+        fields = list(super().decode(data, raw))
+        entries = table.dynamic_entries
+        if (
+            (entries[0] if entries else None) is newest
+            and len(entries) == state[1]
+            and table.maxsize == state[2]
+        ):
+            if len(self._heads) >= _KEPT_BLOCKS:
+                self._heads.clear()  # many different heads: start again, bounded
+            self._heads[data] = (fields, *state)
+        return list(fields)
+
+
 class _Connection(h2.connection.H2Connection):
     """h2's connection, kept open for the streams a graceful GOAWAY lets finish, and received
     DATA/HEADERS frames without a payload-sized repr.
@@ -222,6 +265,9 @@ class _Connection(h2.connection.H2Connection):
     def __init__(self, config: h2.config.H2Configuration) -> None:
         super().__init__(config=config)
         self.encoder = _KeptBlocks()
+        decoder = _KeptHeads()
+        decoder.max_header_list_size = self.decoder.max_header_list_size
+        self.decoder = decoder
         table = self._frame_dispatch_table
         for plain, quiet in _QUIET_FRAMES.items():
             table[quiet] = table[plain]
