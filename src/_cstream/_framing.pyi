@@ -5,8 +5,10 @@ the body bytes: those that followed the head first, then whatever the socket del
 `done`; on EOF it calls `feed_eof()`. Every reader has the same surface:
 
 * ``feed(data)`` takes bytes, bytearray or memoryview and returns the body pieces this data
-  completes, in order, never an empty piece. Body data is cut straight out of `data` (the
-  object itself when it is all body and a `bytes`). Data fed after `done` goes to `surplus`.
+  completes, in order, never an empty piece: at most one (the chunked reader joins the data
+  of all the chunks in `data`, so a run of small chunks costs one piece per read). Body data
+  is cut straight out of `data` (the object itself when it is all body and a `bytes`). Data
+  fed after `done` goes to `surplus`.
 * ``feed_eof()``: the peer closed. Ends a close-delimited body; raises `FramingError` for an
   unfinished Content-Length or chunked body, with h11's wording ("peer closed connection
   without sending complete message body (received X bytes, expected Y)" /

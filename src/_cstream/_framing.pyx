@@ -13,18 +13,21 @@
 # 3. Bytes after the end of the message are kept in surplus and set suspicious.
 # 4. Error messages never depend on where the input was split.
 #
-# Complexity contract: linear in the input. Chunk data is never searched: it is cut out of the
-# piece as one bytes object per chunk (the piece itself if it is all data), so a feed() costs
-# O(number of chunks in it) Python objects; or a transport receives it itself, into objects
-# of its own, bounded by `remaining`, and reports it with advance() (the reader then expects
-# the CRLF after the chunk, as if feed() had cut the data). The chunk-size line is searched
+# Complexity contract: linear in the input. Chunk data is never searched: the data of every
+# chunk in one feed() goes out as one piece (the input itself if it is all data), copied once
+# into a bytes object sized for the rest of the input and shrunk to what it holds, so a run
+# of small chunks costs one object -- and one trip through the iterators above -- per read,
+# not per chunk; or a transport receives it itself, into objects of its own, bounded by
+# `remaining`, and reports it with advance() (the reader then expects the CRLF after the
+# chunk, as if feed() had cut the data). The chunk-size line is searched
 # with memchr from where the last search stopped and only a line split across pieces is
 # buffered (capped by max_line_size); the trailer block is buffered up to max_trailer_size + 1
 # bytes and searched from two bytes before the end of the previous search.
 
 from cpython.buffer cimport PyBUF_SIMPLE, PyBuffer_Release, PyObject_GetBuffer
 from cpython.bytes cimport PyBytes_FromStringAndSize
-from libc.string cimport memchr
+from cpython.ref cimport PyObject, Py_XDECREF
+from libc.string cimport memchr, memcpy
 
 cimport cython
 
@@ -40,6 +43,13 @@ from ._errors import (
 )
 
 __all__ = ["ChunkedReader", "CloseDelimitedReader", "ContentLengthReader", "FramingError"]
+
+cdef extern from "Python.h":
+    # Owned references, managed by hand: _PyBytes_Resize needs the only reference to the
+    # object (it may move it), which a Cython-managed variable cannot promise.
+    PyObject* _new_bytes "PyBytes_FromStringAndSize"(const char* s, Py_ssize_t n) except NULL
+    char* _bytes_data "PyBytes_AS_STRING"(PyObject* b)
+    int _PyBytes_Resize(PyObject** b, Py_ssize_t n) except -1
 
 cdef enum:
     S_SIZE = 0
@@ -276,36 +286,69 @@ cdef class ChunkedReader(_Reader):
         self._state = S_SIZE
 
     cdef int _feed(self, object data, const char* p, Py_ssize_t n, list out) except -1:
+        # The data of all the chunks in `p` goes out as one piece. The first run of data is
+        # only remembered (alone, it is cut out of the input: the input itself if it is all
+        # data); a second run allocates the piece with room for everything from there to the
+        # end of the input (a bound on the data still to come) and each run is copied into
+        # it once. The piece is handed out, shrunk to its data, even when an error stops the
+        # loop: what is delivered never depends on where the input was split.
         cdef Py_ssize_t pos = 0
         cdef Py_ssize_t take
-        while pos < n:
-            if self._state == S_DATA:
-                take = n - pos
-                if <unsigned long long>take > self._left:
-                    take = <Py_ssize_t>self._left
-                out.append(_piece(data, p, pos, take, n))
-                pos += take
-                self._received += take
-                self._left -= take
-                if self._left == 0:
-                    self._state = S_CR
-            elif self._state == S_SIZE:
-                pos = self._size_line(p, pos, n)
-            elif self._state == S_CR:
-                if p[pos] != b'\r':
-                    raise FramingError(BAD_FOOTER)
-                pos += 1
-                self._state = S_LF
-            elif self._state == S_LF:
-                if p[pos] != b'\n':
-                    raise FramingError(BAD_FOOTER)
-                pos += 1
-                self._state = S_SIZE
-            else:
-                pos = self._trailer(p, pos, n)
-                if self._done:
-                    self._keep_surplus(p + pos, n - pos)
-                    break
+        cdef Py_ssize_t first = -1
+        cdef Py_ssize_t first_len = 0
+        cdef PyObject* joined = NULL  # owned
+        cdef char* dst = NULL
+        cdef Py_ssize_t filled = 0
+        try:
+            while pos < n:
+                if self._state == S_DATA:
+                    take = n - pos
+                    if <unsigned long long>take > self._left:
+                        take = <Py_ssize_t>self._left
+                    if first < 0:
+                        first = pos
+                        first_len = take
+                    else:
+                        if joined == NULL:
+                            joined = _new_bytes(NULL, first_len + n - pos)
+                            dst = _bytes_data(joined)
+                            memcpy(dst, p + first, first_len)
+                            filled = first_len
+                        memcpy(dst + filled, p + pos, take)
+                        filled += take
+                    pos += take
+                    self._received += take
+                    self._left -= take
+                    if self._left == 0:
+                        self._state = S_CR
+                elif self._state == S_SIZE:
+                    pos = self._size_line(p, pos, n)
+                elif self._state == S_CR:
+                    if p[pos] != b'\r':
+                        raise FramingError(BAD_FOOTER)
+                    pos += 1
+                    self._state = S_LF
+                elif self._state == S_LF:
+                    if p[pos] != b'\n':
+                        raise FramingError(BAD_FOOTER)
+                    pos += 1
+                    self._state = S_SIZE
+                else:
+                    pos = self._trailer(p, pos, n)
+                    if self._done:
+                        self._keep_surplus(p + pos, n - pos)
+                        break
+        finally:
+            if joined != NULL:
+                # Shrinking gives back the room the framing would have taken (on failure it
+                # frees the object, leaves NULL and raises MemoryError).
+                try:
+                    _PyBytes_Resize(&joined, filled)
+                    out.append(<object>joined)
+                finally:
+                    Py_XDECREF(joined)
+            elif first >= 0:
+                out.append(_piece(data, p, first, first_len, n))
         return 0
 
     cdef Py_ssize_t _size_line(self, const char* p, Py_ssize_t pos, Py_ssize_t n) except -1:

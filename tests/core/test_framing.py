@@ -56,6 +56,7 @@ def run(reader: Any, pieces: list[bytes], eof: bool = True) -> tuple[Any, ...]:
         for piece in pieces:
             got = reader.feed(piece)
             assert all(isinstance(p, bytes) and p for p in got)
+            assert len(got) <= 1  # one piece per feed at most: per read, not per chunk
             out += got
         if eof:
             reader.feed_eof()
@@ -292,15 +293,33 @@ def test_chunked_surplus_t24(fr: types.ModuleType) -> None:
         assert r.suspicious
 
 
-def test_chunk_data_is_sliced_once_per_chunk(fr: types.ModuleType) -> None:
+def test_chunk_data_of_one_feed_is_one_piece(fr: types.ModuleType) -> None:
     data = b"4\r\nabcd\r\n"
     r = fr.ChunkedReader()
     assert r.feed(data[:3]) == []
     piece = data[3:7]
-    assert r.feed(piece)[0] is piece
-    big = b"".join(b"%x\r\n%s\r\n" % (n, b"x" * n) for n in range(1, 300)) + b"0\r\n\r\n"
-    out = fr.ChunkedReader().feed(big)
-    assert len(out) == 299 and [len(p) for p in out] == list(range(1, 300))
+    assert r.feed(piece)[0] is piece  # all data: the input itself
+    payload = b"".join(bytes([65 + n % 26]) * n for n in range(1, 300))
+    big = b"".join(b"%x\r\n%s\r\n" % (n, bytes([65 + n % 26]) * n) for n in range(1, 300))
+    r = fr.ChunkedReader()
+    assert r.feed(big + b"0\r\n\r\n") == [payload] and r.done
+    # Fed from a reused receive buffer: the piece is a copy, not a view of the buffer.
+    buffer = bytearray(big[:5000])
+    r = fr.ChunkedReader()
+    (out,) = r.feed(memoryview(buffer))
+    assert type(out) is bytes and out == payload[: len(out)] and r.received == len(out)
+    buffer[:] = b"\0" * len(buffer)
+    assert out == payload[: len(out)]
+
+
+def test_chunked_error_after_several_chunks_returns_their_data_first(
+    fr: types.ModuleType,
+) -> None:
+    r = fr.ChunkedReader()
+    assert r.feed(memoryview(bytearray(b"3\r\nabc\r\n2\r\nde\r\n1\r\nfX"))) == [b"abcdef"]
+    assert r.error == "malformed chunk footer: chunk data must be followed by CRLF"
+    with pytest.raises(FramingError):
+        r.feed(b"")
 
 
 def test_limits(fr: types.ModuleType) -> None:
@@ -426,6 +445,37 @@ def test_c_equals_pure_random_splits(
     whole = run(PY.ContentLengthReader(length), [body])
     assert run(C.ContentLengthReader(length), pieces) == whole
     assert run(C.CloseDelimitedReader(), pieces) == run(PY.CloseDelimitedReader(), [body])
+
+
+def per_feed(reader: Any, pieces: list[bytes]) -> list[Any]:
+    """What each feed returns (an error as its message), fed from one reused buffer."""
+    outs: list[Any] = []
+    buffer = bytearray(max(map(len, pieces), default=0))
+    for piece in pieces:
+        buffer[: len(piece)] = piece
+        try:
+            outs.append(reader.feed(memoryview(buffer)[: len(piece)]))
+        except FramingError as exc:
+            outs.append(str(exc))
+            break
+    return outs
+
+
+@settings(deadline=None)
+@given(rng=st.randoms(use_true_random=False), draw=st.data())
+def test_c_equals_pure_piece_per_feed(
+    both: tuple[types.ModuleType, types.ModuleType], rng: random.Random, draw: st.DataObject
+) -> None:
+    # Not only the same bytes: the same pieces, feed by feed -- the data of all the chunks of
+    # one feed joined into one piece -- when fed from a receive buffer that is reused.
+    C, PY = both
+    body = random_chunked(rng) if rng.random() < 0.8 else draw.draw(st.binary(max_size=60))
+    cuts = sorted(draw.draw(st.lists(st.integers(0, len(body)), max_size=6)))
+    pieces = [body[a:b] for a, b in zip([0, *cuts], [*cuts, len(body)], strict=True)]
+    got_c = per_feed(C.ChunkedReader(max_trailer_size=40, max_line_size=12), pieces)
+    got_py = per_feed(PY.ChunkedReader(max_trailer_size=40, max_line_size=12), pieces)
+    assert got_c == got_py
+    assert all(isinstance(out, str) or len(out) <= 1 for out in got_c)
 
 
 def run_receiving(reader: Any, body: bytes, takes: list[tuple[int, int]]) -> tuple[Any, ...]:

@@ -17,12 +17,13 @@ Strictness is exactly h11 0.16's:
 * Bytes after the end of the message are kept in `surplus` and set `suspicious`: the
   connection must not be reused.
 
-Theory of operation: each reader is a small state machine fed pieces of any size. Chunk data
-and Content-Length data are handed out as slices of the piece; only a chunk-size line and the
-trailer block are buffered, each capped (a line or block that would pass its cap raises as soon
-as the buffered part shows it must). Neither the error message nor the data delivered before an
-error depends on where the input was split: a feed() that completes pieces and then hits an
-error returns the pieces, and the next call raises.
+Theory of operation: each reader is a small state machine fed pieces of any size.
+Content-Length data is handed out as a slice of the piece, chunk data as one piece per feed
+(the data of all the chunks in it, joined: a run of small chunks costs one object per read);
+only a chunk-size line and the trailer block are buffered, each capped (a line or block that
+would pass its cap raises as soon as the buffered part shows it must). Neither the error
+message nor the data delivered before an error depends on where the input was split: a feed()
+that completes pieces and then hits an error returns the pieces, and the next call raises.
 
 Complexity contract: linear in the input. A byte is searched at most once (the line buffer
 remembers how far it was scanned; the trailer scan resumes two bytes before the end of what it
@@ -210,29 +211,41 @@ class ChunkedReader(_Reader):
         self._searched = 0  # bytes of _buf already searched (trailer block)
 
     def _feed(self, data: bytes, out: list[bytes]) -> None:
+        # The data of all the chunks in `data` goes out as one piece (the input itself if it
+        # is all data), also when an error stops the loop: what is delivered never depends
+        # on where the input was split.
         pos, n = 0, len(data)
-        while pos < n:
-            state = self._state
-            if state == _DATA:
-                take = min(self._left, n - pos)
-                out.append(data if take == n else data[pos : pos + take])
-                pos += take
-                self._received += take
-                self._left -= take
-                if self._left == 0:
-                    self._state = _CR
-            elif state == _SIZE:
-                pos = self._size_line(data, pos)
-            elif state == _CR or state == _LF:
-                if data[pos] != (13 if state == _CR else 10):
-                    raise FramingError(BAD_FOOTER)
-                pos += 1
-                self._state = _LF if state == _CR else _SIZE
-            else:
-                pos = self._trailer(data, pos)
-                if self._done:
-                    self._keep_surplus(data[pos:])
-                    break
+        runs: list[tuple[int, int]] = []  # (start, end) of each run of chunk data
+        try:
+            while pos < n:
+                state = self._state
+                if state == _DATA:
+                    take = min(self._left, n - pos)
+                    runs.append((pos, pos + take))
+                    pos += take
+                    self._received += take
+                    self._left -= take
+                    if self._left == 0:
+                        self._state = _CR
+                elif state == _SIZE:
+                    pos = self._size_line(data, pos)
+                elif state == _CR or state == _LF:
+                    if data[pos] != (13 if state == _CR else 10):
+                        raise FramingError(BAD_FOOTER)
+                    pos += 1
+                    self._state = _LF if state == _CR else _SIZE
+                else:
+                    pos = self._trailer(data, pos)
+                    if self._done:
+                        self._keep_surplus(data[pos:])
+                        break
+        finally:
+            if len(runs) == 1:
+                start, end = runs[0]
+                out.append(data if end - start == n else data[start:end])
+            elif runs:
+                view = memoryview(data)
+                out.append(b"".join([view[start:end] for start, end in runs]))
 
     def _size_line(self, data: bytes, pos: int) -> int:
         buf = self._buf

@@ -13,8 +13,10 @@ per read, which the reader passes on as the piece itself (no copy after the kern
 Reads start at `FIRST_BUFFER` bytes and double up to `MAX_BUFFER` while they keep coming full,
 so small responses never pay for large ones.
 
-A chunked body is read with `recv_into` into one buffer per connection, and the reader cuts
-the chunk data out of it (a copy), while its chunks are small. The data of a chunk of at least
+A chunked body is read with `recv_into` into one buffer per connection, and the reader copies
+the chunk data out of it, while its chunks are small: the data of all the chunks of one read
+in one piece, so a run of small chunks costs one piece (and one trip through the iterators
+above) per read, as identity does, not one per chunk. The data of a chunk of at least
 `BIG_CHUNK` bytes is received like a Content-Length body instead, bounded by what the chunk
 still has (the reader's `remaining`, reported with `advance`); the framing after such a chunk
 is read in reads of the size that framing had last time (`framing`), so that they do not take
