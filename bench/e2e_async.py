@@ -27,10 +27,15 @@ listens with a backlog of 64: a burst of 256 connects overflows it and each drop
 its client a 1 s retransmission, so this script raises the server's backlog to
 ``--server-backlog`` (1024; 0 keeps _server.py's) for the server process it forks.
 
+``--before SRC`` adds ``faststream C before``: the same async client from another source tree
+(``SRC`` first on ``PYTHONPATH`` of its children, e.g. ``git archive``'s ``src`` of an older
+commit with the compiled modules copied in), so a change is measured before and after in the
+same rounds, each with its own async/sync ratio (the sync client is the current tree's).
+
 Usage: ``python bench/e2e_async.py [--size-mb 1024] [--jsonl-mb 200] [--requests 5000]
 [--in-flight 1,32,256] [--runs 5] [--only identity,jsonl,small] [--clients C,...]
-[--loop asyncio|uvloop] [--json out.json]``; ``--clients`` takes client names as printed, e.g.
-``--clients "faststream C,faststream sync"``.
+[--loop asyncio|uvloop] [--before SRC] [--json out.json]``; ``--clients`` takes client names as
+printed, e.g. ``--clients "faststream C,faststream sync"``.
 """
 
 from __future__ import annotations
@@ -60,6 +65,7 @@ import e2e  # noqa: E402
 FS_C = "faststream C"
 FS_PURE = "faststream pure"
 FS_SYNC = "faststream sync"  # the sync Client, body workloads only: the async path's reference
+FS_BEFORE = "faststream C before"  # FS_C from the tree given by --before
 HTTPX = "httpx"
 AIOHTTP = "aiohttp"
 IMPLS = (FS_C, FS_PURE, FS_SYNC, HTTPX, AIOHTTP)
@@ -287,6 +293,8 @@ def _child(
 
         coro = _aiohttp(workload, url, args, server)
     else:
+        if impl == FS_BEFORE:
+            impl = FS_C  # the same client, imported from the --before tree
         _async_client_class(e2e._lib(impl))
         coro = _httpx_api(impl, workload, url, args, server)
     run: Callable[[Any], dict[str, float]] = asyncio.run
@@ -302,7 +310,7 @@ def _child(
 
 
 def _run_child(
-    impl: str, workload: str, server: _server.Server, argv: list[str]
+    impl: str, workload: str, server: _server.Server, argv: list[str], before: Path | None = None
 ) -> dict[str, float]:
     env = dict(os.environ)
     for name in ("FASTSTREAM_REQUIRE_EXTENSIONS", "FASTSTREAM_NO_EXTENSIONS"):
@@ -310,6 +318,9 @@ def _run_child(
     env.pop("FASTSTREAM_INFLATE_BACKEND", None)
     if impl == FS_PURE:
         env["FASTSTREAM_NO_EXTENSIONS"] = "1"
+    if impl == FS_BEFORE:
+        assert before is not None
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(before), env.get("PYTHONPATH")]))
     command = [sys.executable, __file__, *argv, "--child", impl, workload, server.base_url]
     out = subprocess.run(
         [*command, str(server.pid)], env=env, capture_output=True, text=True, timeout=CHILD_TIMEOUT
@@ -386,7 +397,7 @@ def _report(
         else:
             what = f"{_in_flight(workload)} tasks, {_in_flight(workload)} connections"
         print(f"\n{workload}  ({what}; {unit}, median; client {cpu_col}; peak RSS MiB)")
-        header = f"  {'client':<16} {unit:>10} {'spread':>7} {'vs httpx':>9} {'vs aiohttp':>10}"
+        header = f"  {'client':<20} {unit:>10} {'spread':>7} {'vs httpx':>9} {'vs aiohttp':>10}"
         header += f" {cpu_col:>10} {'RSS':>6} {'server %core':>13}"
         header += f" {'srv thr':>7} {'drops w/t':>9}" if small else ""
         print(header)
@@ -405,8 +416,8 @@ def _report(
             share = statistics.median(r["server_cpu"] / r["seconds"] for r in runs) * 100
             vs_httpx = rates[impl] / rates[HTTPX] if HTTPX in rates else float("nan")
             vs_aiohttp = rates[impl] / rates[AIOHTTP] if AIOHTTP in rates else float("nan")
-            line = f"  {impl:<16} {rates[impl]:10.1f} {spread:6.0f}% {vs_httpx:8.2f}x"
-            line += f" {vs_aiohttp:9.2f}x {cpu:10.2f} {rss:6.1f} {share:12.0f}%"
+            line = f"  {impl:<20} {rates[impl]:10.1f} {spread:6.0f}% {vs_httpx:8.2f}x"
+            line += f" {vs_aiohttp:9.2f}x {cpu:10.{2 if small else 3}f} {rss:6.1f} {share:12.0f}%"
             row: dict[str, Any] = {
                 "workload": workload,
                 "impl": impl,
@@ -431,13 +442,15 @@ def _report(
                 row["listen_drops_timed"] = timed
             print(line)
             rows.append(row)
-        if FS_C in rates and FS_SYNC in rates:
+        for async_impl in (FS_BEFORE, FS_C):
+            if async_impl not in rates or FS_SYNC not in rates:
+                continue
             async_cpu, sync_cpu = (
                 statistics.median(r["cpu"] / (r["bytes"] / 2**30) for r in results[(workload, i)])
-                for i in (FS_C, FS_SYNC)
+                for i in (async_impl, FS_SYNC)
             )
             print(
-                f"  faststream C async / sync: rate {rates[FS_C] / rates[FS_SYNC]:.3f}x, "
+                f"  {async_impl} async / sync: rate {rates[async_impl] / rates[FS_SYNC]:.3f}x, "
                 f"CPU per GiB {async_cpu / sync_cpu:.3f}x"
             )
     return rows
@@ -483,6 +496,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--clients", default=",".join(IMPLS), help="subset of the clients")
     parser.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio")
+    parser.add_argument(
+        "--before", type=Path, default=None, help="another tree's src: 'faststream C before'"
+    )
     parser.add_argument("--json", type=Path, default=None, help="also write results here")
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -514,6 +530,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--clients takes names among {', '.join(IMPLS)}")
     impls, notes = _available()
     impls = [i for i in impls if i in chosen]
+    if args.before is not None:
+        if not (args.before / "faststream" / "__init__.py").is_file():
+            parser.error(f"--before {args.before}: no faststream package there")
+        impls.insert(impls.index(FS_C) + 1 if FS_C in impls else 0, FS_BEFORE)
+        notes.append(f"{FS_BEFORE}: {args.before}")
     for note in notes:
         if note.startswith("note:"):
             print(note)
@@ -552,7 +573,7 @@ def main(argv: list[str] | None = None) -> int:
                 for impl in order:
                     if impl == FS_SYNC and workload.startswith("small-"):
                         continue  # no concurrency in a sync client
-                    res = _run_child(impl, workload, server, child_argv)
+                    res = _run_child(impl, workload, server, child_argv, args.before)
                     results.setdefault((workload, impl), []).append(res)
     rows = _report(results, impls, workloads)
     checks = _check_targets(rows, args)
