@@ -5,11 +5,12 @@ contract). The inflating is done by a backend's Python-level decompressor (`_cod
 `InflateBackend`), fed bounded slices of the queued input:
 
 * A member (gzip) or stream (deflate) starts with a slice of `FIRST_SLICE` bytes; each later
-  slice doubles, up to `max(max_length, SLICE_CAP)` for backends that buffer the input they
-  did not use, and `max(max_length, 256)` for `zlib.decompressobj`, which copies that input
-  out as `unconsumed_tail` after every call. Either way a call copies at most one slice, and a
-  member's end copies at most about twice the member (`unused_data`, pushed back in front of
-  the queue), so time stays linear in the input however the members are sized.
+  slice doubles, up to `max(max_length, BUFFERED_SLICE_CAP)` (1 MiB) for backends that
+  buffer the input they did not use, and `max(max_length, 256)` for `zlib.decompressobj`,
+  which copies that input out as `unconsumed_tail` after every call. Either way a call copies
+  at most one slice, and a member's end copies at most about twice the member (`unused_data`,
+  pushed back in front of the queue), so time stays linear in the input however the members
+  are sized.
 * Each call asks for at most the room left in the piece, so no more than one piece is
   inflated ahead of the consumer.
 
