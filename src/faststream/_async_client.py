@@ -384,6 +384,24 @@ class AsyncClient(BaseClient[AsyncBaseTransport]):
         extensions: RequestExtensions | None = None,
     ) -> Response:
         """Send a GET request."""
+        if getattr(self.request, "__func__", None) is _PLAIN_REQUEST:
+            # What `request` does, without its coroutine: one frame fewer per call, and one
+            # object fewer kept alive while the response is awaited. A `request` replaced on
+            # the class or the instance (SDKs and mocks do) is still called. Not looked up in
+            # `self.__dict__`: reading it makes CPython 3.11 build the instance's dict, and
+            # every attribute access of the client slower from then on.
+            if cookies is not None:
+                warn_per_request_cookies(cookies)
+            request = self.build_request(
+                "GET",
+                url,
+                params=params,
+                headers=headers,
+                cookies=cookies,
+                timeout=timeout,
+                extensions=extensions,
+            )
+            return await self.send(request, auth=auth, follow_redirects=follow_redirects)
         return await self.request(
             "GET",
             url,
@@ -695,6 +713,11 @@ class AsyncClient(BaseClient[AsyncBaseTransport]):
         self._state = ClientState.CLOSED
         for transport in self._all_transports():
             await transport.__aexit__(exc_type, exc_value, traceback)
+
+
+# The class's own `request`, kept before anyone can replace it: `get` skips it only when the
+# client's class still has this one.
+_PLAIN_REQUEST = AsyncClient.request
 
 
 async def _discard_redirect_body(response: Response) -> None:

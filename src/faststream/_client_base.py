@@ -30,7 +30,7 @@ from ._config import (
     Timeout,
     UseClientDefault,
 )
-from ._cookies import Cookies
+from ._cookies import _SET_COOKIE_NAMES, Cookies
 from ._decoders import CAP_NAMES, Caps, content_decoder
 from ._exceptions import (
     InvalidURL,
@@ -604,7 +604,8 @@ class BaseClient(typing.Generic[_T]):
         response._request = request
         if not response.is_closed:
             response._clock = start  # what `time_on_close` does, without the call
-        self._cookies.extract_cookies(response)
+        if response.headers._has_any(_SET_COOKIE_NAMES):  # else there is nothing to take
+            self._cookies.extract_cookies(response)
         response.default_encoding = self._default_encoding
         # A request's `extensions` may set or lift (None) any of the client's caps. Inline
         # test first: most requests carry none and the client sets none.

@@ -127,14 +127,17 @@ class Request:
         # What `_add_automatic_headers(None)` prepends, in its order.
         leading: list[tuple[bytes, bytes, bytes]] = []
         if host is not None or method in _BODY_METHODS:
-            present = {field[1] for field in fields}
-            if host is not None and b"host" not in present:
+            # One pass over the (few) lower-cased names, without building a set of them.
+            has_host = has_length = False
+            for field in fields:
+                name = field[1]
+                if name == b"host":
+                    has_host = True
+                elif name == b"content-length" or name == b"transfer-encoding":
+                    has_length = True
+            if host is not None and not has_host:
                 leading.append(host)
-            if (
-                method in _BODY_METHODS
-                and b"content-length" not in present
-                and b"transfer-encoding" not in present
-            ):
+            if method in _BODY_METHODS and not has_length:
                 leading.append((b"Content-Length", b"content-length", b"0"))
         copied = Headers.__new__(Headers)
         # A copy's encoding is detected anew (not chosen), as `Headers(headers)` gives.

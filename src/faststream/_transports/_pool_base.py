@@ -126,7 +126,12 @@ class PoolBase(typing.Generic[C]):
             self._drop(next(iter(self._by_age)))
         connection.idle_since = time.monotonic()
         self._by_age[connection] = None
-        self._idle.setdefault(connection.key, {})[connection] = None
+        # Not `setdefault(key, {})`: that builds a dict on every call, kept or not.
+        idle = self._idle.get(connection.key)
+        if idle is None:
+            self._idle[connection.key] = {connection: None}
+        else:
+            idle[connection] = None
 
     def _drop(self, connection: C) -> None:
         del self._by_age[connection]
