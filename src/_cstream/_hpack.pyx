@@ -423,8 +423,8 @@ cdef class HpackEncoder:
                 raise TypeError(HPACK_NOT_BYTES)
             name = <bytes>field[0]
             value = <bytes>field[1]
-            # a field takes at most its strings and 3 integers of at most 6 bytes each
-            out = self._reserve(out, PyBytes_GET_SIZE(name) + PyBytes_GET_SIZE(value) + 24)
+            # a field takes at most its strings and 3 integers of at most 10 bytes each
+            out = self._reserve(out, PyBytes_GET_SIZE(name) + PyBytes_GET_SIZE(value) + 32)
             if (name == _AUTHORIZATION or name == _PROXY_AUTHORIZATION
                     or (PyBytes_GET_SIZE(value) < 20 and name == _COOKIE)):
                 out = self._literal(out, name, value, 0x10)

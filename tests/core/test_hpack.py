@@ -283,6 +283,9 @@ def test_decoder_arguments(impl: Implementation) -> None:
         decoder.max_allowed_table_size = 2**32
     with pytest.raises(TypeError):
         decoder.decode("82")
+    with pytest.raises(TypeError):
+        decoder.decode(5)  # not five zero bytes
+    assert decoder.decode(b"\x82") == [(b":method", b"GET")]  # a TypeError kills nothing
 
 
 # --- the encoder --------------------------------------------------------------------------------

@@ -141,7 +141,7 @@ class HpackDecoder:
             raise TypeError("max_header_list_size must be an int")
         if max_header_list_size < 0:
             raise ValueError("max_header_list_size must not be negative")
-        self._max_list = max_header_list_size
+        self._max_list = min(max_header_list_size, 2**62)  # as the compiled twin keeps it
         self._table: deque[tuple[bytes, bytes]] = deque()  # newest first
         self._size = 0
         self._update_due = False
@@ -176,7 +176,7 @@ class HpackDecoder:
     def decode(self, block: bytes | bytearray | memoryview) -> list[tuple[bytes, bytes]]:
         if self._error is not None:
             raise self._error
-        data = bytes(block)
+        data = bytes(memoryview(block))
         end = len(data)
         pos = 0
         headers: list[tuple[bytes, bytes]] = []
