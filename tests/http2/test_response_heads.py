@@ -13,7 +13,9 @@ import h2.config
 import h2.connection
 import h2.events
 import hpack
+import pytest
 
+from faststream import RemoteProtocolError
 from faststream._transports._http2_exchange import H2Exchange
 
 Fields = list[tuple[bytes, bytes]]
@@ -68,3 +70,27 @@ def test_response_heads_come_out_as_sent() -> None:
             respond(b"404", [*same, secret])
         else:
             respond(b"204", [])
+
+
+def test_responses_complete_before_a_connection_error_in_the_same_read() -> None:
+    """Two whole responses, then a frame h2 refuses (a zero WINDOW_UPDATE on the connection),
+    all in one read: the two responses stay complete, the stream still waiting fails."""
+    exchange, server = _connected()
+    ids = [
+        exchange.start_request(b"GET", b"https", b"e", b"/", [], end_stream=True) for _ in range(3)
+    ]
+    server.receive_data(exchange.data_to_send())
+    for stream_id in ids[:2]:
+        server.send_headers(stream_id, [(b":status", b"200"), (b"content-length", b"5")])
+        server.send_data(stream_id, b"hello", end_stream=True)
+    zero_window_update = b"\x00\x00\x04\x08\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    with pytest.raises(RemoteProtocolError):
+        exchange.received(server.data_to_send() + zero_window_update)
+    for stream_id in ids[:2]:
+        stream = exchange.streams[stream_id]
+        assert (stream.ended, stream.error, stream.status_code) == (True, None, 200)
+        assert exchange.take(stream_id) == [b"hello"]
+    waiting = exchange.streams[ids[2]]
+    assert isinstance(waiting.error, RemoteProtocolError)
+    assert not waiting.ended
+    assert exchange.error is not None
