@@ -17,6 +17,8 @@ runnable for a core (``queued``: other processes' load) and neither ran nor queu
 * ``sock-bare`` -- a raw socket: ``recv_into`` one reused buffer of ``--buffer-kb``, each
   read handed to the bare decoder (``isal_zlib.decompressobj(31).decompress`` /
   ``brotli.Decompressor().process``) as a memoryview; it records the read sizes;
+* ``sock-fresh`` -- ``sock-bare`` with each read a fresh bytes object (``recv``), the way
+  the transport reads a Content-Length body;
 * ``mem-bare`` -- the bare decoder over the compressed file held in memory, cut into the read
   sizes ``sock-bare`` recorded (its first round runs before the others to record them);
 * ``mem-bare16`` -- the same in 16 KiB pieces (the in-memory limit bench/peers.py prints);
@@ -56,6 +58,7 @@ CASES = (
     "sock-only",
     "sock-all",
     "sock-bare",
+    "sock-fresh",
     "mem-bare",
     "mem-bare16",
     "mem-ours",
@@ -121,6 +124,23 @@ def sock_bare(url: tuple[str, str], coding: str, buf_size: int, sizes: list[int]
         sizes.append(got)
         left -= got
         total += len(step(view[:got]))
+    sock.close()
+    return total
+
+
+def sock_fresh(url: tuple[str, str], coding: str, buf_size: int) -> int:
+    """`sock-bare` with each read a fresh bytes object (``recv``), as the transport reads a
+    Content-Length body, handed to the bare decoder."""
+    step = _bare(coding)
+    sock, left, rest = _open(*url)
+    total = len(step(rest))
+    left -= len(rest)
+    while left > 0:
+        got = sock.recv(min(left, buf_size))
+        if not got:
+            raise ConnectionError("short body")
+        left -= len(got)
+        total += len(step(got))
     sock.close()
     return total
 
@@ -294,6 +314,7 @@ def main(argv: list[str] | None = None) -> int:
         views, pieces = cut(data, sizes, False), cut(data, sizes, True)
         runs: dict[str, Callable[[], int]] = {
             "sock-only": lambda: sock_only(url, buf_size, out),
+            "sock-fresh": lambda: sock_fresh(url, args.coding, buf_size),
             "sock-all": lambda: sock_all(url, args.coding, buf_size, sizes),
             "sock-bare": lambda: sock_bare(url, args.coding, buf_size, []),
             "mem-bare": lambda: mem_bare(views, args.coding),
