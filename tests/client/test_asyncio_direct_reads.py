@@ -150,7 +150,8 @@ def test_rest_of_the_body_then_end_of_file_read_by_the_consumer(reads: ReadLog) 
                 async with client.stream("GET", server.url + "/") as resp:
                     async for chunk in resp.aiter_raw():
                         if not out:
-                            time.sleep(0.3)  # the rest and the FIN arrive meanwhile
+                            # The loop stalls until the rest and the FIN were sent.
+                            assert server.wait_done(0, 10.0)
                         out += chunk
             return bytes(out)
 
@@ -173,7 +174,7 @@ def test_body_cut_short_seen_by_the_consumer_is_a_protocol_error(reads: ReadLog)
                     with pytest.raises(faststream.RemoteProtocolError):
                         async for chunk in resp.aiter_raw():
                             if not got:
-                                time.sleep(0.3)
+                                assert server.wait_done(0, 10.0)  # the loop stalls
                             got += len(chunk)
             return got
 
@@ -199,7 +200,8 @@ def test_reset_seen_by_the_consumer_is_a_read_error(reads: ReadLog) -> None:
                     with pytest.raises(faststream.ReadError):
                         async for chunk in resp.aiter_raw():
                             if not got:
-                                time.sleep(0.6)  # the reset arrives meanwhile
+                                # The loop stalls until the reset was sent.
+                                assert server.wait_done(0, 10.0)
                             got += len(chunk)
                 second = await client.get(server.url + "/")
             return got, second.content
