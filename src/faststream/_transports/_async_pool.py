@@ -94,7 +94,12 @@ class AsyncConnectionPool(PoolBase["AsyncConnection"]):
     def release(self, connection: AsyncConnection, reusable: bool) -> None:
         """Take back a lent connection: keep it idle when `reusable`, else close it."""
         if self._returning(connection, reusable):
-            self._hand_back(connection)
+            if not self._waiters:
+                # Nobody waits (the usual case): straight back among the idle ones.
+                self._in_use -= 1
+                self._keep_idle(connection)
+            else:
+                self._hand_back(connection)
         else:
             connection.close()
             self._hand_back(None)
