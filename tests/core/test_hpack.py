@@ -4,6 +4,8 @@ signals; both implementations."""
 
 from __future__ import annotations
 
+import tracemalloc
+
 import hpack
 import pytest
 
@@ -269,6 +271,22 @@ def test_header_list_cap_stops_inside_the_block(impl: Implementation) -> None:
     with pytest.raises(HpackError, match="max_header_list_size"):
         impl.HpackDecoder(max_header_list_size=1032).decode(first)
     assert impl.HpackDecoder(max_header_list_size=0).decode(b"") == []
+
+
+def test_header_list_bomb_is_never_built(impl: Implementation) -> None:
+    """One 4 KB entry referenced 100,000 times (a 100 KB block that would make a list of 800 KB
+    of pointers to ~400 MB of headers) stops at the 64 KiB cap: little memory is ever held."""
+    value = b"v" * 4000
+    block = b"\x40\x01n\x7f\xa1\x1e" + value + b"\xbe" * 100_000  # 4000 = 127 + 33 + (30 << 7)
+    decoder = impl.HpackDecoder()
+    tracemalloc.start()
+    try:
+        with pytest.raises(HpackError, match="max_header_list_size"):
+            decoder.decode(block)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 300_000
 
 
 def test_decoder_arguments(impl: Implementation) -> None:
