@@ -62,8 +62,12 @@ for _i in range(256):
 cdef tuple _STATIC = STATIC_TABLE
 # name -> its first static index; the entries of one name are consecutive in the table
 cdef dict _STATIC_NAMES = {}
+# (name, value) -> minus its static index: each encoder's field map starts as a copy, so that
+# one lookup finds a field in either table (dynamic entries map to their ids, >= 0)
+cdef dict _STATIC_FIELDS = {}
 for _i in range(STATIC_COUNT - 1, -1, -1):
     _STATIC_NAMES[STATIC_TABLE[_i][0]] = _i + 1
+    _STATIC_FIELDS[STATIC_TABLE[_i]] = -(_i + 1)
 cdef bytes _AUTHORIZATION = b"authorization"
 cdef bytes _PROXY_AUTHORIZATION = b"proxy-authorization"
 cdef bytes _COOKIE = b"cookie"
@@ -332,7 +336,7 @@ cdef class HpackEncoder:
     cdef list _table  # (name, value) oldest first, from _head on
     cdef Py_ssize_t _head
     cdef long long _base_id  # the id of _table[0]; ids count the entries ever added
-    cdef dict _fields  # (name, value) -> id of its newest entry
+    cdef dict _fields  # (name, value) -> id of its newest entry, or minus its static index
     cdef dict _names  # name -> id of its newest entry
     cdef long long _size
     cdef long long _lowest
@@ -341,7 +345,7 @@ cdef class HpackEncoder:
 
     def __cinit__(self):
         self._table = []
-        self._fields = {}
+        self._fields = _STATIC_FIELDS.copy()
         self._names = {}
 
     def __dealloc__(self):
@@ -355,7 +359,7 @@ cdef class HpackEncoder:
         self._table = []
         self._head = 0
         self._base_id = 0
-        self._fields = {}
+        self._fields = _STATIC_FIELDS.copy()
         self._names = {}
         self._size = 0
         self._lowest = -1
@@ -409,7 +413,7 @@ cdef class HpackEncoder:
         cdef object item
         cdef bytes name, value
         cdef tuple field
-        cdef Py_ssize_t index, first, size
+        cdef Py_ssize_t index, size
         cdef object found
         out = self._reserve(self._scratch, 64)
         if self._lowest >= 0:
@@ -429,21 +433,10 @@ cdef class HpackEncoder:
                     or (PyBytes_GET_SIZE(value) < 20 and name == _COOKIE)):
                 out = self._literal(out, name, value, 0x10)
                 continue
-            index = 0
-            found = _STATIC_NAMES.get(name)
+            found = self._fields.get(field)
             if found is not None:
-                first = found
-                while first <= STATIC_COUNT and (<tuple>_STATIC[first - 1])[0] == name:
-                    if (<tuple>_STATIC[first - 1])[1] == value:
-                        index = first
-                        break
-                    first += 1
-            if not index:
-                found = self._fields.get(field)
-                if found is not None:
-                    index = self._index_of(found)
-            if index:
-                out = _integer(out, index, 7, 0x80)
+                index = found
+                out = _integer(out, -index if index < 0 else self._index_of(index), 7, 0x80)
                 continue
             size = PyBytes_GET_SIZE(name) + PyBytes_GET_SIZE(value) + ENTRY_OVERHEAD
             if size * 2 > self._max_size or name == _CONTENT_LENGTH:
