@@ -10,8 +10,10 @@ MiB of received DATA and one small request cost in instructions, for bench/BUDGE
 `--frame-kib` KiB (16, h2's default; 256, the most faststream accepts), four to a read, and
 takes the pieces after each read, as the shell does. `request` sends a GET and feeds a canned
 response (HEADERS + a 100-byte DATA with END_STREAM, as a real h2 server encodes it once
-HPACK's dynamic table is warm); the server's own cost is not counted. `--plain` leaves h2's
-received-frame repr as it is (the cost before that was avoided).
+HPACK's dynamic table is warm); the server's own cost is not counted. `--vary` gives every
+request a path of its own (`/items/<n>`), as a client walking an API does, so no two heads
+encode alike. `--plain` leaves h2's received-frame repr as it is (the cost before that was
+avoided).
 """
 
 from __future__ import annotations
@@ -67,13 +69,13 @@ def data(mib: int, frame_kib: int) -> None:
         exchange.data_to_send()
 
 
-def request(count: int) -> None:
+def request(count: int, vary: bool) -> None:
     exchange, server = _connected()
+    paths = iter(range(1 << 62))
 
     def get() -> int:
-        return exchange.start_request(
-            b"GET", b"http", b"127.0.0.1:8000", b"/bytes/100", _FIELDS, True
-        )
+        path = b"/items/%d" % next(paths) if vary else b"/bytes/100"
+        return exchange.start_request(b"GET", b"http", b"127.0.0.1:8000", path, _FIELDS, True)
 
     canned = bytearray()
     for _ in range(3):  # the third response is encoded as every later one is
@@ -101,6 +103,7 @@ def main() -> None:
     parser.add_argument("case", choices=["data", "request"])
     parser.add_argument("count", type=int)
     parser.add_argument("--plain", action="store_true")
+    parser.add_argument("--vary", action="store_true", help="a path per request (request)")
     parser.add_argument("--frame-kib", type=int, default=16, help="DATA frame size (data)")
     args = parser.parse_args()
     if args.plain:
@@ -108,7 +111,7 @@ def main() -> None:
     if args.case == "data":
         data(args.count, args.frame_kib)
     else:
-        request(args.count)
+        request(args.count, args.vary)
 
 
 if __name__ == "__main__":

@@ -38,6 +38,12 @@ class HpackDecoder:
     @max_allowed_table_size.setter
     def max_allowed_table_size(self, value: int) -> None: ...
     @property
+    def max_header_list_size(self) -> int:
+        """The largest header list a block may decode to (name + value + 32 per field): our
+        SETTINGS_MAX_HEADER_LIST_SIZE."""
+    @max_header_list_size.setter
+    def max_header_list_size(self, value: int) -> None: ...
+    @property
     def table_size(self) -> int:
         """The dynamic table's size: name + value + 32 summed over its entries."""
     @property

@@ -82,6 +82,14 @@ cdef long long _check_size(object size) except -1:
     return size
 
 
+cdef long long _check_list_size(object size) except -1:
+    if type(size) is not int:
+        raise TypeError("max_header_list_size must be an int")
+    if size < 0:
+        raise ValueError("max_header_list_size must not be negative")
+    return min(size, 2**62)
+
+
 cdef inline Py_ssize_t _entry_size(tuple field):
     return (PyBytes_GET_SIZE(<bytes>field[0]) + PyBytes_GET_SIZE(<bytes>field[1])
             + ENTRY_OVERHEAD)
@@ -108,11 +116,7 @@ cdef class HpackDecoder:
     def __init__(self, max_table_size=4096, max_header_list_size=65536):
         self._max_size = _check_size(max_table_size)
         self._allowed = self._max_size
-        if type(max_header_list_size) is not int:
-            raise TypeError("max_header_list_size must be an int")
-        if max_header_list_size < 0:
-            raise ValueError("max_header_list_size must not be negative")
-        self._max_list = min(max_header_list_size, 2**62)
+        self._max_list = _check_list_size(max_header_list_size)
         self._table = []
         self._head = 0
         self._size = 0
@@ -128,6 +132,14 @@ cdef class HpackDecoder:
         self._allowed = _check_size(value)
         if self._allowed < self._max_size:
             self._update_due = True
+
+    @property
+    def max_header_list_size(self):
+        return self._max_list
+
+    @max_header_list_size.setter
+    def max_header_list_size(self, value):
+        self._max_list = _check_list_size(value)
 
     @property
     def table_size(self):

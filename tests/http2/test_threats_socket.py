@@ -5,6 +5,8 @@ bounded amount of work, and the client goes on with a new connection."""
 
 from __future__ import annotations
 
+import re
+
 import anyio
 import h2  # noqa: F401  # the http2 extra, installed wherever these tests run: missing is an error
 import pytest
@@ -17,7 +19,7 @@ HOSTILE = {  # path: what the error says
     "/upper-header": "uppercase header name",
     "/te-header": "Connection-specific header field",
     "/late-pseudo": "pseudo-header field out of sequence",
-    "/header-bomb": "header list larger than 102400",
+    "/header-bomb": r"header list larger than .*102400",
     "/continuation-flood": "Too many continuation frames",
     "/ping-flood": "More than 1000 PING/SETTINGS frames",
     "/settings-flood": "More than 1000 PING/SETTINGS frames",
@@ -55,7 +57,7 @@ def test_async_hostile_servers_are_protocol_errors(backend: str) -> None:
         run_on(backend, main)
     assert list(failed) == list(HOSTILE)
     for path, message in failed.items():
-        assert HOSTILE[path] in message, path
+        assert re.search(HOSTILE[path], message), path
 
 
 def test_data_past_the_window_fails_the_connection() -> None:

@@ -78,6 +78,14 @@ def _check_size(size: object) -> int:
     return size
 
 
+def _check_list_size(size: object) -> int:
+    if type(size) is not int:
+        raise TypeError("max_header_list_size must be an int")
+    if size < 0:
+        raise ValueError("max_header_list_size must not be negative")
+    return min(size, 2**62)  # as the compiled twin keeps it
+
+
 def _huffman_decode(data: bytes | bytearray | memoryview) -> bytes:
     out = bytearray()
     state = 0
@@ -137,11 +145,7 @@ class HpackDecoder:
     def __init__(self, max_table_size: int = 4096, max_header_list_size: int = 65536) -> None:
         self._max_size = _check_size(max_table_size)
         self._allowed = self._max_size
-        if type(max_header_list_size) is not int:
-            raise TypeError("max_header_list_size must be an int")
-        if max_header_list_size < 0:
-            raise ValueError("max_header_list_size must not be negative")
-        self._max_list = min(max_header_list_size, 2**62)  # as the compiled twin keeps it
+        self._max_list = _check_list_size(max_header_list_size)
         self._table: deque[tuple[bytes, bytes]] = deque()  # newest first
         self._size = 0
         self._update_due = False
@@ -156,6 +160,14 @@ class HpackDecoder:
         self._allowed = _check_size(value)
         if self._allowed < self._max_size:
             self._update_due = True
+
+    @property
+    def max_header_list_size(self) -> int:
+        return self._max_list
+
+    @max_header_list_size.setter
+    def max_header_list_size(self, value: int) -> None:
+        self._max_list = _check_list_size(value)
 
     @property
     def table_size(self) -> int:

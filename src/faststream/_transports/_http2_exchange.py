@@ -47,10 +47,9 @@ import h2.exceptions
 import h2.settings
 import hpack
 import hyperframe.frame
-from hpack import NeverIndexedHeaderTuple
 
 import _cstream
-from _cstream._errors import H2FrameError
+from _cstream._errors import HPACK_LIST_TOO_LARGE, H2FrameError, HpackError
 
 from .._exceptions import LocalProtocolError, RemoteProtocolError
 from .._headers import Headers
@@ -90,11 +89,6 @@ _NOT_FORWARDED = frozenset(
 # control character but tab in a value (h2 would send a line break on).
 _TOKEN = re.compile(rb"[-!#$%&'*+.^_`|~0-9a-zA-Z]+")
 _BAD_VALUE = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
-# Fields whose values must stay out of HPACK's tables, where a peer able to add its own guesses
-# to the same connection's compression could test for them (RFC 7541 7.1): credentials always,
-# a cookie when it is short enough to guess.
-_SECRET = frozenset({b"authorization", b"proxy-authorization"})
-_GUESSABLE_COOKIE = 20
 _KEPT = 32  # kept field lists' normalizations per connection
 
 
@@ -103,8 +97,8 @@ def _request_fields(
 ) -> tuple[bytes | None, list[tuple[bytes, bytes]]]:
     """The last `Host` value (None without one) and the regular fields as sent: names
     lower-cased, values without surrounding whitespace, HTTP/1.1 connection fields and TE
-    other than "trailers" left out, secrets as never-indexed HPACK literals. An illegal name
-    or value is `LocalProtocolError`."""
+    other than "trailers" left out. An illegal name or value is `LocalProtocolError`.
+    (Credentials and short cookies stay out of HPACK's tables: the codec keeps them out.)"""
     host = None
     fields: list[tuple[bytes, bytes]] = []
     for name, value in headers:
@@ -117,11 +111,7 @@ def _request_fields(
             continue
         if lowered == b"te" and value.lower() != b"trailers":
             continue  # only "trailers" may be sent in HTTP/2
-        value = value.strip()  # only spaces and tabs can be there
-        if lowered in _SECRET or (lowered == b"cookie" and len(value) < _GUESSABLE_COOKIE):
-            fields.append(NeverIndexedHeaderTuple(lowered, value))
-        else:
-            fields.append((lowered, value))
+        fields.append((lowered, value.strip()))  # only spaces and tabs can be around it
     return host, fields
 
 
@@ -158,99 +148,66 @@ _QUIET_FRAMES: dict[type, type] = {
 }
 
 
-_KEPT_BLOCKS = 64  # encoded request heads kept per connection
-_KEPT_BLOCK_SIZE = 1024  # the largest kept (a head of indexed fields takes a byte or two each)
+_LIST_TOO_LARGE = HPACK_LIST_TOO_LARGE.partition("{")[0]
 
 
-class _KeptBlocks(hpack.Encoder):
-    """h2's HPACK encoder, keeping the encoded head of a request that left the dynamic table
-    as it was: while the table stays so, the same head encodes to the same bytes, which are
-    sent again without encoding it field by field (a client repeating a request sends the
-    same head, every field of it indexed once the table is warm).
+class _HeadEncoder:
+    """h2's HPACK encoder, as the compiled codec: h2 calls `encode` for each head it sends
+    and sets `header_table_size` from the server's SETTINGS. Which fields stay out of the
+    tables (credentials, short cookies) the codec decides from their names and values."""
 
-    The table is unchanged while its newest entry is the same object (an insertion makes a
-    new one; this holds a reference, so no other entry can have its identity) and it has as
-    many entries (entries go only on insertion or a smaller size limit) under the same size
-    limit, with no size update pending. A head's representation is a function of its names
-    and values (`start_request` decides never-indexing from them), so the fields are the key.
-    """
+    __slots__ = ("_codec",)
 
     def __init__(self) -> None:
-        super().__init__()
-        # fields -> (block, newest entry, entries, size limit) when it was encoded
-        self._blocks: dict[tuple[typing.Any, ...], tuple[bytes, object, int, int]] = {}
+        self._codec = _cstream.HpackEncoder()
+
+    @property
+    def header_table_size(self) -> int:
+        return self._codec.header_table_size
+
+    @header_table_size.setter
+    def header_table_size(self, value: int) -> None:
+        self._codec.header_table_size = value
 
     def encode(self, headers: typing.Any, huffman: bool = True) -> bytes:
-        table = self.header_table
-        entries = table.dynamic_entries
-        newest = entries[0] if entries else None
-        count = len(entries)
-        key = tuple(headers)
-        kept = self._blocks.get(key)
-        resized = table.resized  # the block starts with a size update
-        if (
-            kept is not None
-            and kept[1] is newest
-            and kept[2] == count
-            and kept[3] == table.maxsize
-            and not resized
-        ):
-            return kept[0]
-        block = super().encode(key, huffman)
-        entries = table.dynamic_entries
-        if (
-            not resized
-            and (entries[0] if entries else None) is newest
-            and len(entries) == count
-            and len(block) <= _KEPT_BLOCK_SIZE
-        ):
-            if len(self._blocks) >= _KEPT_BLOCKS:
-                self._blocks.clear()  # many different heads: start again, bounded
-            self._blocks[key] = (block, newest, count, table.maxsize)
-        return block
+        return self._codec.encode(headers)
 
 
-class _KeptHeads(hpack.Decoder):
-    """h2's HPACK decoder, keeping what a header block decoded to when decoding it left the
-    dynamic table as it was: while the table and the limits stay so, the same bytes decode
-    to the same fields (a server answering alike sends the same block, every field indexed
-    once the table is warm). The table is judged unchanged as by `_KeptBlocks`; the limits
-    (list size, allowed table size) are part of what must match, so a block that would now
-    be refused is decoded, and refused, again. h2 still validates every decoded head."""
+class _HeadDecoder:
+    """h2's HPACK decoder, as the compiled codec: h2 calls `decode` for each header block it
+    receives and sets the two limits from our acknowledged SETTINGS. Errors come out as hpack's
+    exception types, which h2 turns into a connection error (COMPRESSION_ERROR, or a refused
+    oversized header list)."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        # block -> (fields, newest entry, entries, size limit, allowed size, list limit, raw)
-        self._heads: dict[bytes, tuple[list[typing.Any], object, int, int, int, int, bool]] = {}
+    __slots__ = ("_codec",)
 
-    def decode(self, data: bytes, raw: bool = False) -> list[typing.Any]:
-        if type(data) is not bytes or len(data) > _KEPT_BLOCK_SIZE:
-            return list(super().decode(data, raw))
-        table = self.header_table
-        entries = table.dynamic_entries
-        newest = entries[0] if entries else None
-        state = (
-            newest,
-            len(entries),
-            table.maxsize,
-            self.max_allowed_table_size,
-            self.max_header_list_size,
-            raw,
-        )
-        kept = self._heads.get(data)
-        if kept is not None and kept[1:] == state and kept[1] is newest:
-            return list(kept[0])
-        fields = list(super().decode(data, raw))
-        entries = table.dynamic_entries
-        if (
-            (entries[0] if entries else None) is newest
-            and len(entries) == state[1]
-            and table.maxsize == state[2]
-        ):
-            if len(self._heads) >= _KEPT_BLOCKS:
-                self._heads.clear()  # many different heads: start again, bounded
-            self._heads[data] = (fields, *state)
-        return list(fields)
+    def __init__(self, max_header_list_size: int) -> None:
+        self._codec = _cstream.HpackDecoder(max_header_list_size=max_header_list_size)
+
+    @property
+    def max_header_list_size(self) -> int:
+        return self._codec.max_header_list_size
+
+    @max_header_list_size.setter
+    def max_header_list_size(self, value: int) -> None:
+        self._codec.max_header_list_size = value
+
+    @property
+    def max_allowed_table_size(self) -> int:
+        return self._codec.max_allowed_table_size
+
+    @max_allowed_table_size.setter
+    def max_allowed_table_size(self, value: int) -> None:
+        self._codec.max_allowed_table_size = value
+
+    def decode(self, data: typing.Any, raw: bool = False) -> list[tuple[bytes, bytes]]:
+        try:
+            return self._codec.decode(data)
+        except HpackError as exc:
+            message = str(exc)
+            if message.startswith(_LIST_TOO_LARGE):
+                raise hpack.OversizedHeaderListError(message) from None
+            raise hpack.HPACKError(message) from None
 
 
 class _Connection(h2.connection.H2Connection):
@@ -264,10 +221,10 @@ class _Connection(h2.connection.H2Connection):
 
     def __init__(self, config: h2.config.H2Configuration) -> None:
         super().__init__(config=config)
-        self.encoder = _KeptBlocks()
-        decoder = _KeptHeads()
-        decoder.max_header_list_size = self.decoder.max_header_list_size
-        self.decoder = decoder
+        # HPACK in both directions by the compiled codec (h2 uses only the methods and
+        # limits these provide).
+        self.encoder = typing.cast(hpack.Encoder, _HeadEncoder())
+        self.decoder = typing.cast(hpack.Decoder, _HeadDecoder(self.decoder.max_header_list_size))
         table = self._frame_dispatch_table
         for plain, quiet in _QUIET_FRAMES.items():
             table[quiet] = table[plain]
