@@ -273,6 +273,26 @@ def test_header_list_cap_stops_inside_the_block(impl: Implementation) -> None:
     assert impl.HpackDecoder(max_header_list_size=0).decode(b"") == []
 
 
+def test_header_list_cap_can_change_between_blocks(impl: Implementation) -> None:
+    """The cap follows our SETTINGS_MAX_HEADER_LIST_SIZE: a new value applies from the next
+    block on, and the table the earlier blocks built is kept."""
+    value = b"x" * 1000
+    first = b"\x40\x01n\x7f\xe9\x06" + value  # adds (n, value) to the table
+    decoder = impl.HpackDecoder()
+    assert decoder.max_header_list_size == 65536
+    assert decoder.decode(first) == [(b"n", value)]
+    decoder.max_header_list_size = 1033 * 2
+    assert decoder.max_header_list_size == 1033 * 2
+    assert decoder.decode(b"\xbe\xbe") == [(b"n", value)] * 2
+    with pytest.raises(ValueError):
+        decoder.max_header_list_size = -1
+    with pytest.raises(TypeError):
+        decoder.max_header_list_size = 1.5
+    decoder.max_header_list_size = 1033
+    with pytest.raises(HpackError, match="max_header_list_size"):
+        decoder.decode(b"\xbe\xbe")
+
+
 def test_header_list_bomb_is_never_built(impl: Implementation) -> None:
     """One 4 KB entry referenced 100,000 times (a 100 KB block that would make a list of 800 KB
     of pointers to ~400 MB of headers) stops at the 64 KiB cap: little memory is ever held."""
