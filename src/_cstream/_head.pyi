@@ -10,7 +10,8 @@
   ``close``. After a head with status >= 200, `done` is True and ``rest()`` holds the bytes
   that followed it (the start of the body). An incomplete head over `max_size` bytes, a
   malformed head, status 101 or below 100, and EOF before a complete head raise `HeadError`;
-  every later call raises it again.
+  every later call raises it again. ``reset()`` readies the parser for the next exchange (one
+  parser per connection), as a new one with the same `max_size` would be.
 * ``serialize_request(method, target, headers)`` returns the request head h11 would write
   (Host first, then the other fields in order) and the body framing: -1 for chunked, else the
   Content-Length (0 without one). Raises `HeadError` where h11 raises LocalProtocolError.
@@ -39,6 +40,8 @@ class ResponseHeadParser:
         """Append received bytes."""
     def feed_eof(self) -> None:
         """The peer closed the connection."""
+    def reset(self) -> None:
+        """Ready for the next exchange, as a new parser with the same `max_size` would be."""
     def rest(self) -> bytes:
         """The bytes not consumed by the heads returned so far."""
     def next_head(

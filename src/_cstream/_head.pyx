@@ -240,6 +240,15 @@ cdef class ResponseHeadParser:
     def feed_eof(self) -> None:
         self._eof = True
 
+    def reset(self) -> None:
+        # Every field but the limit goes back to what __cinit__ left: nothing of the previous
+        # exchange (bytes, end-of-stream, done, error) reaches the next one.
+        del self._buf[:]
+        self._search = 0
+        self._eof = False
+        self._done = False
+        self._error = None
+
     def rest(self) -> bytes:
         return bytes(self._buf)
 

@@ -114,9 +114,16 @@ def _splits(draw: typing.Callable[..., typing.Any], data: bytes) -> list[bytes]:
     return pieces
 
 
-def drive(impl: Implementation, pieces: list[bytes], eof: bool, max_size: int) -> list[typing.Any]:
+def drive(
+    impl: Implementation,
+    pieces: list[bytes],
+    eof: bool,
+    max_size: int,
+    parser: typing.Any = None,
+) -> list[typing.Any]:
     """What a transport sees: each head returned (and when), the error step, the rest."""
-    parser = impl.ResponseHeadParser(max_size)
+    if parser is None:
+        parser = impl.ResponseHeadParser(max_size)
     seen: list[typing.Any] = []
     steps = [(i, piece) for i, piece in enumerate(pieces)] + ([(len(pieces), None)] if eof else [])
     try:
@@ -146,6 +153,33 @@ def test_compiled_parser_agrees_with_h11(
     eof = data.draw(st.booleans())
     max_size = data.draw(st.sampled_from([102400] * 4 + [16, 40, 64]))
     assert drive(c_impl, pieces, eof, max_size) == drive(py_impl, pieces, eof, max_size)
+
+
+@SETTINGS
+@given(data=st.data(), first=response_streams(), second=response_streams())
+def test_a_reset_parser_is_a_new_one(
+    c_impl: Implementation,
+    py_impl: Implementation,
+    data: st.DataObject,
+    first: bytes,
+    second: bytes,
+) -> None:
+    # One parser serves a connection's exchanges: whatever the first left (bytes after its
+    # head, an unfinished head, end-of-stream, an error), the second sees none of it.
+    max_size = data.draw(st.sampled_from([102400] * 4 + [16, 40, 64]))
+    first_pieces = _splits(data.draw, first[: data.draw(st.integers(0, len(first)))])
+    first_eof = data.draw(st.booleans())
+    pieces = _splits(data.draw, second)
+    eof = data.draw(st.booleans())
+    results = []
+    for impl in (c_impl, py_impl):
+        parser = impl.ResponseHeadParser(max_size)
+        drive(impl, first_pieces, first_eof, max_size, parser)
+        parser.reset()
+        reused = drive(impl, pieces, eof, max_size, parser)
+        assert reused == drive(impl, pieces, eof, max_size)
+        results.append(reused)
+    assert results[0] == results[1]
 
 
 @st.composite

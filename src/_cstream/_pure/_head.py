@@ -45,7 +45,12 @@ class ResponseHeadParser:
     """Parses the response heads (1xx ones, then the final one) of one exchange."""
 
     def __init__(self, max_size: int = 102400) -> None:
-        self._state = h11.Connection(h11.CLIENT, max_incomplete_event_size=max_size)
+        self._max_size = max_size
+        self.reset()
+
+    def reset(self) -> None:
+        """Ready for the next exchange, as a new parser with the same `max_size` would be."""
+        self._state = h11.Connection(h11.CLIENT, max_incomplete_event_size=self._max_size)
         # Put the state where a response is expected; the request itself is never sent.
         self._state.send(h11.Request(method=b"GET", target=b"/", headers=[(b"Host", b"x")]))
         self._state.send(h11.EndOfMessage())

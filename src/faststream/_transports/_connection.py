@@ -212,7 +212,7 @@ class Connection(exchange.ExchangeState):
     def receive_head(self, method: bytes, read_timeout: float | None) -> exchange.Head:
         """Read the response head (after any 1xx responses) and choose the body reader."""
         buffer = self.buffer
-        parser = exchange.HeadParser(method, self.max_header_fields)
+        parser = self._head_parser(method)
         sock = self.sock
         # The response is rarely there yet right after the request: on a plain socket, wait
         # first rather than pay for a read that would fail.

@@ -260,6 +260,15 @@ class HeadParser:
         self.feed = parser.feed
         self.feed_eof = parser.feed_eof
 
+    def reset(self, method: bytes) -> None:
+        """Ready for the response to the next request on the connection (`method`): a
+        connection keeps one parser rather than building one, and its bound methods, per
+        request."""
+        self.method = method
+        self.informational = 0
+        self.size = 0
+        self.parser.reset()
+
     def received(self, data: bytes | bytearray | memoryview) -> Head | None:
         """One read (empty: the peer closed): the head once it is complete, else None.
         Closed before any byte: `ServerDisconnected`."""
@@ -434,8 +443,8 @@ class Body:
 class ExchangeState:
     """What the connection of every backend keeps across its exchanges: its pool key, the
     responses completed on it (> 0: a reused one), when it last went idle, whether it is
-    closed, whether the current request asked to close, the current response's `Body`, and the
-    cap on a response head's fields."""
+    closed, whether the current request asked to close, the current response's `Body`, the
+    cap on a response head's fields and its head parser."""
 
     __slots__ = (
         "body",
@@ -444,6 +453,7 @@ class ExchangeState:
         "idle_since",
         "key",
         "max_header_fields",
+        "parser",
         "responses",
     )
 
@@ -454,6 +464,7 @@ class ExchangeState:
     close_requested: bool
     body: Body | None
     max_header_fields: int
+    parser: HeadParser | None
 
     def _start_state(self, key: typing.Hashable) -> None:
         self.key = key
@@ -463,3 +474,16 @@ class ExchangeState:
         self.close_requested = False
         self.body = None
         self.max_header_fields = MAX_HEADERS
+        self.parser = None
+
+    def _head_parser(self, method: bytes) -> HeadParser:
+        """The connection's head parser, ready for the response to `method`: made on the first
+        exchange and reset for each later one, so that a request allocates no parser (a
+        compiled one, its wrapper and two bound methods) of its own. Only one exchange runs
+        on a connection at a time, so nothing else reads it meanwhile."""
+        parser = self.parser
+        if parser is None:
+            parser = self.parser = HeadParser(method, self.max_header_fields)
+        else:
+            parser.reset(method)
+        return parser

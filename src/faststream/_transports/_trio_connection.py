@@ -232,7 +232,7 @@ class TrioConnection(exchange.ExchangeState):
 
     async def receive_head(self, method: bytes, read_timeout: float | None) -> exchange.Head:
         """Read the response head (after any 1xx responses) and choose the body reader."""
-        parser = exchange.HeadParser(method, self.max_header_fields)
+        parser = self._head_parser(method)
         while True:
             data = await self._read(exchange.FIRST_BUFFER, read_timeout, parser.size)
             head = parser.received(data)
