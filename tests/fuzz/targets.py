@@ -777,7 +777,7 @@ TYPES = {
 }
 METHODS = ["decode", "flush", "feed", "feed_eof", "next_head", "rest", "__next__", "next",
            "open", "close", "consumed", "forget", "held", "window", "data_to_send",
-           "advance", "encode"]  # fmt: skip
+           "advance", "encode", "reset"]  # fmt: skip
 
 
 @dataclass(frozen=True)
