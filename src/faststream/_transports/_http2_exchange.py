@@ -228,12 +228,65 @@ class _Connection(h2.connection.H2Connection):
         table = self._frame_dispatch_table
         for plain, quiet in _QUIET_FRAMES.items():
             table[quiet] = table[plain]
+        # Streams this side opened and has not seen closed, and the streams whose state may
+        # have changed since h2 last counted. A stream's state changes only by a frame
+        # received on it or by a send call naming it, so every closed stream in `streams` is
+        # among `_touched`, and counting the open outbound streams needs no walk over all of
+        # them.
+        self._opened: set[int] = set()
+        self._touched: set[int] = set()
 
     def _receive_frame(self, frame: typing.Any) -> typing.Any:
         quiet = _QUIET_FRAMES.get(frame.__class__)
         if quiet is not None:
             frame.__class__ = quiet
+        self._touched.add(frame.stream_id)
         return super()._receive_frame(frame)
+
+    def _open_streams(self, remainder: int) -> int:
+        # h2 counts (and forgets closed streams) before every new stream, by walking every
+        # stream it holds. Closed streams are forgotten here exactly as h2 would, but only
+        # the touched ones are looked at; when every held stream is one this side opened
+        # (no pushed or idle stream), all of them are open outbound streams.
+        streams = self.streams
+        if remainder == 1 and len(streams) == len(self._opened):
+            opened = self._opened
+            closed_streams = self._closed_streams
+            for stream_id in self._touched:
+                stream = streams.get(stream_id)
+                if stream is not None and stream.closed:
+                    del streams[stream_id]
+                    closed_streams[stream_id] = stream.closed_by
+                    opened.discard(stream_id)
+            self._touched.clear()
+            if len(streams) == len(opened):
+                return len(opened)
+        count = super()._open_streams(remainder)
+        self._touched.clear()
+        self._opened.intersection_update(streams)
+        return count
+
+    def send_headers(  # type: ignore[override]
+        self, stream_id: int, headers: list[tuple[bytes, bytes]], end_stream: bool = False
+    ) -> None:
+        new = stream_id not in self.streams
+        self._touched.add(stream_id)
+        h2.connection.H2Connection.send_headers(self, stream_id, headers, end_stream)
+        if new:
+            # Only once h2 has opened it: a stream left idle by a failed send is not counted.
+            self._opened.add(stream_id)
+
+    def send_data(self, stream_id: int, *args: typing.Any, **kwargs: typing.Any) -> None:
+        self._touched.add(stream_id)
+        super().send_data(stream_id, *args, **kwargs)
+
+    def end_stream(self, stream_id: int) -> None:
+        self._touched.add(stream_id)
+        super().end_stream(stream_id)
+
+    def reset_stream(self, stream_id: int, error_code: typing.Any = 0) -> None:
+        self._touched.add(stream_id)
+        super().reset_stream(stream_id, error_code)
 
     def _receive_goaway_frame(self, frame: typing.Any) -> typing.Any:
         result = super()._receive_goaway_frame(frame)
