@@ -196,7 +196,6 @@ class AsyncioConnection(exchange.ExchangeState, asyncio.BufferedProtocol):
         self.broken = False  # something happened while idle: never reuse
         self.mode = _IDLE
         self.method = b""
-        self.parser: exchange.HeadParser | None = None
         self.head: exchange.Head | None = None
         self.received = 0  # bytes of the current response received
         self.pieces: list[bytes] = []
@@ -483,7 +482,7 @@ class AsyncioConnection(exchange.ExchangeState, asyncio.BufferedProtocol):
         """Write a request; the response head is then parsed as it arrives."""
         prepared = exchange.request_writes(method, target, headers, stream)
         self.close_requested = exchange.asks_close(headers)
-        self.parser = exchange.HeadParser(method, self.max_header_fields)
+        self._head_parser(method)
         self.head = self.body = None
         self.received = 0
         self.done = False
@@ -580,7 +579,15 @@ class AsyncioConnection(exchange.ExchangeState, asyncio.BufferedProtocol):
             error = self.error
             if error is not None:
                 raise error
-            await self._wait(read_timeout)
+            # `_wait`, inlined: its coroutine would be one more object alive per request in
+            # flight while the head is awaited.
+            waiter = self._waiter(read_timeout)
+            try:
+                woke = await waiter
+            finally:
+                self.waiter = None
+            if not woke:
+                raise ReadTimeout("timed out")
 
     async def read_pieces(self, read_timeout: float | None) -> list[bytes]:
         """The body pieces received so far (waiting for some when there are none); an empty
@@ -673,6 +680,17 @@ class AsyncioConnection(exchange.ExchangeState, asyncio.BufferedProtocol):
 
     async def _wait(self, timeout: float | None) -> None:
         """Wait for the callbacks to deliver something; `ReadTimeout` after `timeout`."""
+        waiter = self._waiter(timeout)
+        try:
+            woke = await waiter
+        finally:
+            self.waiter = None
+        if not woke:
+            raise ReadTimeout("timed out")
+
+    def _waiter(self, timeout: float | None) -> asyncio.Future[bool]:
+        """The future a wait awaits (`self.waiter`, set by the callbacks: True when something
+        arrived, False when `timeout` passed); the awaiting side clears `self.waiter`."""
         if self.paused:
             self.paused = False
             self.transport.resume_reading()
@@ -685,12 +703,7 @@ class AsyncioConnection(exchange.ExchangeState, asyncio.BufferedProtocol):
             deadline = self.deadline = loop.time() + timeout
             if deadline < self.timer_at:
                 self._arm(deadline)
-        try:
-            woke = await waiter
-        finally:
-            self.waiter = None
-        if not woke:
-            raise ReadTimeout("timed out")
+        return waiter
 
     def _arm(self, at: float) -> None:
         """The deadline timer fires at loop time `at` (a weak reference: a timer left armed
@@ -743,7 +756,7 @@ class AsyncioConnection(exchange.ExchangeState, asyncio.BufferedProtocol):
     def idle(self) -> None:
         """The exchange is over; the connection waits in the pool."""
         self.mode = _IDLE
-        self.parser = self.head = self.body = None
+        self.head = self.body = None  # the parser is kept: the next exchange resets it
         self.pieces = []
         self.queued = 0
         if self.copies is not None:
