@@ -27,7 +27,10 @@ from tests.servers.app import AppServer, Exchange, pattern
 
 pytestmark = pytest.mark.timeout(60)
 
-LOOPS = ["asyncio", pytest.param("uvloop", marks=pytest.mark.skipif("sys.platform == 'win32'"))]
+_NO_UVLOOP = pytest.mark.skipif(
+    "sys.platform == 'win32'", reason="uvloop does not exist on Windows"
+)
+LOOPS = ["asyncio", pytest.param("uvloop", marks=_NO_UVLOOP)]
 LARGE = 6 * 1024 * 1024 + 12_345  # many reads of the largest size, and a partial one
 
 

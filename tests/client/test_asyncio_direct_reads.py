@@ -26,7 +26,10 @@ from tests.wire._raw_server import Close, RawServer, Recv, Reset, Send, Sleep, r
 
 pytestmark = pytest.mark.timeout(60)
 
-LOOPS = ["asyncio", pytest.param("uvloop", marks=pytest.mark.skipif("sys.platform == 'win32'"))]
+_NO_UVLOOP = pytest.mark.skipif(
+    "sys.platform == 'win32'", reason="uvloop does not exist on Windows"
+)
+LOOPS = ["asyncio", pytest.param("uvloop", marks=_NO_UVLOOP)]
 LARGE = 8 * 1024 * 1024 + 4321
 TAIL = 300 * 1024  # sent at once: it fits in the client's receive buffer below
 RCVBUF = [(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)]
