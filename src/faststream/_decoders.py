@@ -32,6 +32,7 @@ from typing import Any
 
 import _cstream
 
+from . import _overlap
 from ._exceptions import DecodingError, ResponseTooLarge
 from ._headers import Headers
 
@@ -357,9 +358,14 @@ class Pipeline(typing.Generic[T]):
     O(max_length) whatever the ratio. Handing out batches lets the caller flatten them with
     C-level iteration (no generator step per item); every error is raised while a batch is
     made, never while one is iterated.
+
+    `overlap` (the sync loop): once a gzip/deflate body's raw bytes pass
+    `_overlap.OVERLAP_AFTER`, its decoder moves to a worker thread, which inflates while the
+    caller receives (same pieces, same errors; see `_overlap`). The caller must then call
+    `close()` however the body ends.
     """
 
-    __slots__ = ("_cap", "_decoder", "_room", "_stage", "feed")
+    __slots__ = ("_cap", "_decoder", "_feed", "_received", "_room", "_stage", "feed")
 
     feed: Callable[[bytes], Iterable[list[T]]]
 
@@ -368,6 +374,7 @@ class Pipeline(typing.Generic[T]):
         decoder: ContentDecoder | None,
         stage: Stage[T],
         max_decoded_bytes: int | None = None,
+        overlap: bool = False,
     ) -> None:
         self._decoder = decoder
         self._stage = stage
@@ -379,6 +386,29 @@ class Pipeline(typing.Generic[T]):
             # Identity: the stage's own step as one batch, no generator in between (the hot
             # path).
             self.feed = self._feed_identity if decoder is None else self._feed_decoded
+        if overlap and _overlap.eligible(decoder):
+            # Counts the raw bytes until the body is big enough to move the decoder to a
+            # worker thread (`_overlap`); then `feed` is the plain one again.
+            self._feed = self.feed
+            self._received = 0
+            self.feed = self._feed_counting
+
+    def _feed_counting(self, raw: bytes) -> Iterable[list[T]]:
+        self._received += len(raw)
+        if self._received >= _overlap.OVERLAP_AFTER:
+            self.feed = self._feed  # decided once, whether or not a worker is free
+            assert self._decoder is not None
+            overlapped = _overlap.start(self._decoder)
+            if overlapped is not None:
+                self._decoder = overlapped
+        return self._feed(raw)
+
+    def close(self) -> None:
+        """Release a worker decoding this body, once its current step is done (idempotent).
+        The sync loop calls it however the body ends."""
+        decoder = self._decoder
+        if isinstance(decoder, _overlap.Overlapped):
+            decoder.close()
 
     def _feed_identity(self, raw: bytes) -> Iterable[list[T]]:
         try:

@@ -722,9 +722,15 @@ class Response:
             return
         self._check_stream(SyncByteStream)
         raw_chunks = typing.cast(Generator[bytes, None, None], self.iter_raw())
+        pipeline: Pipeline[T] | None = None
         try:
+            # overlap: a big gzip/deflate body is inflated on a worker thread while this one
+            # receives (`_overlap`); `close()` below waits for the worker however we leave.
             pipeline = Pipeline(
-                content_decoder(self.headers, chunk_size), stage, self._max_decoded_bytes()
+                content_decoder(self.headers, chunk_size),
+                stage,
+                self._max_decoded_bytes(),
+                overlap=True,
             )
             for raw in raw_chunks:
                 yield from pipeline.feed(raw)
@@ -737,6 +743,9 @@ class Response:
             raw_chunks.close()
             self.close()
             raise
+        finally:
+            if pipeline is not None:
+                pipeline.close()
 
     # -- streaming: async ---------------------------------------------------------------------
 

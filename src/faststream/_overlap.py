@@ -1,0 +1,270 @@
+"""Inflating a big gzip / deflate body on a worker thread while the caller receives more.
+
+Receiving and inflating both release the GIL (``recv`` in the kernel; every inflate backend,
+isal, zlib-ng, zlib's module and the compiled zlib kernel, around its inflate call), so on
+two cores a body decodes at the speed of the slower of the two instead of their sum. For a
+sync response whose body is gzip or deflate, `Pipeline` decodes the first `OVERLAP_AFTER`
+raw bytes on the caller's thread as always; past that, if a worker is free, the decoder is
+handed to one (`Overlapped`) for the rest of the body. Small bodies never reach the switch and
+pay nothing; a body finds every worker busy decodes serially to its end.
+
+Workers: lazily started daemon threads, at most `MAX_WORKERS` (the usable CPUs minus one,
+capped at 4; none on one CPU), kept for the life of the process and shared by every client;
+one serves one body at a time. A fork forgets them (threads do not survive it).
+
+The protocol keeps memory bounded and the pieces exactly as the serial loop cuts them. The
+caller sends *jobs*: "here is a raw chunk", "go on" or "flush". The worker feeds the decoder
+one chunk at a time, the next only once every piece of the one before is out, as the serial
+loop does, and answers each job, in order, with the pieces it produced (at most `BATCH_BYTES`
+plus one piece), whether work is left, and the error it met (after the pieces before it). At
+most two jobs are outstanding: the caller sends chunk N+1, then waits for chunk N's answer
+and hands its pieces on while the worker inflates N+1 and the socket fills. When an answer
+left work behind (a high ratio), the caller asks for more before it receives another chunk.
+Held at any time: at most two raw chunks not yet fed, the one being decoded, at most three
+answers (one being handed on, two in flight: about 3 x `BATCH_BYTES`), the codec state.
+
+Errors travel as objects and are raised on the caller's thread, the same exception as the
+serial path raises. `close()` (an error, `break`, `close()` of the iterator, GeneratorExit,
+KeyboardInterrupt) waits for the outstanding jobs (each bounded by one answer) before the
+worker serves another body; each body has its own answer queue, so an abandoned answer is
+never read by anyone else.
+
+``FASTSTREAM_DECODE_THREAD=0`` in the environment disables the worker (A/B comparisons).
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import queue
+import threading
+import typing
+from collections.abc import Iterable, Iterator
+
+import _cstream
+
+if typing.TYPE_CHECKING:
+    from _cstream._codecs import ContentDecoder
+
+__all__ = ["BATCH_BYTES", "MAX_WORKERS", "OVERLAP_AFTER", "Overlapped", "eligible", "start"]
+
+#: Raw (compressed) bytes a body decodes on the caller's thread before it is overlapped.
+OVERLAP_AFTER = 256 * 1024
+#: Decoded bytes a worker produces per job before it answers (then one piece more at most).
+BATCH_BYTES = 1024 * 1024
+
+
+def _usable_cpus() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+#: The most worker threads the process starts: one core stays for the callers.
+MAX_WORKERS = min(4, _usable_cpus() - 1)
+#: False: every body decodes on the caller's thread.
+ENABLED = os.environ.get("FASTSTREAM_DECODE_THREAD", "1") != "0" and MAX_WORKERS > 0
+
+# an answer: the pieces, whether the body has more to decode, the error met after the pieces
+_Answer = tuple[list[bytes], bool, BaseException | None]
+
+
+def eligible(decoder: ContentDecoder | None) -> bool:
+    """Whether this body's decoder may be moved to a worker: gzip or deflate alone (their
+    every backend releases the GIL while inflating), with workers enabled."""
+    return ENABLED and type(decoder) in (_cstream.GzipDecoder, _cstream.DeflateDecoder)
+
+
+class _Body:
+    """A body's decoding, as its worker runs it: the raw chunks are fed to the decoder one at
+    a time, each only once the pieces of the one before are all out (the serial loop's
+    order), so the pieces are cut exactly as on the caller's thread."""
+
+    __slots__ = ("current", "decoder", "ended", "final", "outbox", "waiting")
+
+    def __init__(self, decoder: ContentDecoder) -> None:
+        self.decoder = decoder
+        self.outbox: queue.SimpleQueue[_Answer] = queue.SimpleQueue()
+        self.waiting: collections.deque[bytes] = collections.deque()  # not fed yet
+        self.current: Iterator[bytes] | None = None  # the pieces of the chunk fed last
+        self.final = False  # the caller asked for the flush
+        self.ended = False  # the flush's pieces are out
+
+    def run(self, data: bytes, final: bool) -> None:
+        """One job: queue `data`, then decode up to `BATCH_BYTES` and answer."""
+        if data:
+            self.waiting.append(data)
+        self.final = self.final or final
+        pieces: list[bytes] = []
+        size = 0
+        error: BaseException | None = None
+        try:
+            while size < BATCH_BYTES:
+                if self.current is None:
+                    if self.waiting:
+                        self.current = self.decoder.decode(self.waiting.popleft())
+                    elif self.final and not self.ended:
+                        self.ended = True
+                        self.current = self.decoder.flush()
+                    else:
+                        break
+                piece = next(self.current, None)
+                if piece is None:
+                    self.current = None
+                else:
+                    pieces.append(piece)
+                    size += len(piece)
+        except BaseException as exc:  # raised again on the caller's thread
+            self.current = None
+            self.waiting.clear()
+            error = exc
+        more = error is None and (
+            self.current is not None or bool(self.waiting) or (self.final and not self.ended)
+        )
+        self.outbox.put((pieces, more, error))
+
+
+def _serve(inbox: queue.SimpleQueue[tuple[_Body, bytes, bool] | None]) -> None:
+    """A worker's loop: one job at a time."""
+    while True:
+        job = inbox.get()
+        if job is None:
+            return
+        job[0].run(job[1], job[2])
+        del job  # the body may be freed while this thread waits
+
+
+class _Worker:
+    __slots__ = ("inbox",)
+
+    def __init__(self) -> None:
+        self.inbox: queue.SimpleQueue[tuple[_Body, bytes, bool] | None] = queue.SimpleQueue()
+        thread = threading.Thread(
+            target=_serve, args=(self.inbox,), name="faststream-inflate", daemon=True
+        )
+        thread.start()
+
+
+_lock = threading.Lock()
+_idle: list[_Worker] = []
+_started = 0
+_generation = 0  # counts forks: a worker of an earlier generation does not exist here
+
+
+def _checkout() -> _Worker | None:
+    global _started
+    with _lock:
+        if _idle:
+            return _idle.pop()
+        if _started >= MAX_WORKERS:
+            return None
+        _started += 1
+    try:
+        return _Worker()
+    except RuntimeError:  # no thread can be started (interpreter shutdown, a limit)
+        with _lock:
+            _started -= 1
+        return None
+
+
+def _checkin(worker: _Worker) -> None:
+    with _lock:
+        _idle.append(worker)
+
+
+def _forget_workers() -> None:
+    global _lock, _started, _generation
+    _lock = threading.Lock()
+    _idle.clear()
+    _started = 0
+    _generation += 1
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_workers)
+
+
+def start(decoder: ContentDecoder) -> Overlapped | None:
+    """`decoder` moved to a free worker, or None when every worker is busy. From then on only
+    the worker calls it, through the `Overlapped` returned."""
+    worker = _checkout()
+    if worker is None:
+        return None
+    return Overlapped(decoder, worker)
+
+
+class Overlapped:
+    """A content decoder run by a worker: `decode()` and `flush()` give the same pieces in the
+    same order as the decoder's own would. Used by one thread at a time, as every decoder."""
+
+    __slots__ = ("_body", "_generation", "_inbox", "_more", "_outstanding", "_worker")
+
+    def __init__(self, decoder: ContentDecoder, worker: _Worker) -> None:
+        self._body = _Body(decoder)
+        self._worker: _Worker | None = worker
+        self._generation = _generation
+        self._inbox = worker.inbox
+        self._outstanding = 0
+        self._more = False  # the last answer left work behind (a chunk not fully decoded)
+
+    def decode(self, data: bytes) -> Iterator[bytes]:
+        return self._after_send(data)
+
+    def flush(self) -> Iterator[bytes]:
+        return self._flushed()
+
+    def _send(self, data: bytes, final: bool) -> None:
+        if self._worker is None:
+            raise RuntimeError("the decoding worker was released")
+        self._inbox.put((self._body, data, final))
+        self._outstanding += 1
+
+    def _answer(self) -> Iterable[bytes]:
+        if self._generation != _generation:
+            # a forked child iterating its parent's body: the worker thread is not here
+            raise RuntimeError("a body being decoded on a worker thread cannot cross a fork")
+        pieces, self._more, error = self._body.outbox.get()
+        self._outstanding -= 1
+        if error is not None:
+            return _then_raise(pieces, error)
+        return pieces
+
+    def _after_send(self, data: bytes) -> Iterator[bytes]:
+        self._send(data, False)
+        # Wait for the job before this one, leaving this one to overlap the next receive;
+        # work left behind (a high ratio) is done before another chunk is received.
+        while self._outstanding > 1 or self._more:
+            if not self._outstanding:
+                self._send(b"", False)
+            yield from self._answer()
+
+    def _flushed(self) -> Iterator[bytes]:
+        self._send(b"", True)
+        while self._outstanding or self._more:
+            if not self._outstanding:
+                self._send(b"", True)
+            yield from self._answer()
+        self.close()
+
+    def close(self) -> None:
+        """Wait for this body's outstanding jobs, then give the worker back (idempotent)."""
+        worker = self._worker
+        if worker is None:
+            return
+        if self._generation != _generation:  # forked: no worker to wait for or give back
+            self._worker = None
+            return
+        try:
+            while self._outstanding:
+                self._body.outbox.get()
+                self._outstanding -= 1
+        finally:
+            # Interrupted while waiting (KeyboardInterrupt), the worker still finishes the
+            # jobs (bounded) into this body's queue, which nobody reads: it can serve others.
+            self._worker = None
+            _checkin(worker)
+
+
+def _then_raise(pieces: list[bytes], error: BaseException) -> Iterator[bytes]:
+    yield from pieces
+    raise error
