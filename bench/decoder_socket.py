@@ -26,7 +26,10 @@ runnable for a core (``queued``: other processes' load) and neither ran nor queu
   over the recorded read sizes, each a bytes object;
 * ``sock-ours`` -- ``recv`` into a fresh bytes object per read (what the transport does for a
   Content-Length body), each handed to our content decoder;
-* ``client`` -- ``faststream.Client.stream`` + ``iter_bytes()`` (the peers row);
+* ``client`` -- ``faststream.Client.stream`` + ``iter_bytes()`` (the peers row): past its
+  first 256 KiB a gzip body is inflated on a worker thread while this one receives;
+* ``client-serial`` -- ``client`` with that worker disabled (``_overlap.ENABLED``): receiving
+  and inflating alternate on one thread;
 * ``pycurl`` -- libcurl decoding (``ACCEPT_ENCODING ""``, ``BUFFERSIZE`` ``--buffer-kb``), a
   write callback counting bytes (bench/peers.py's pycurl row).
 
@@ -64,6 +67,7 @@ CASES = (
     "mem-ours",
     "sock-ours",
     "client",
+    "client-serial",
     "pycurl",
 )
 GIB = 2**30
@@ -234,6 +238,16 @@ def client(base_url: str, path: str) -> int:
     return total
 
 
+def client_serial(base_url: str, path: str) -> int:
+    from faststream import _overlap
+
+    enabled, _overlap.ENABLED = _overlap.ENABLED, False
+    try:
+        return client(base_url, path)
+    finally:
+        _overlap.ENABLED = enabled
+
+
 def pycurl_get(base_url: str, path: str, buf_size: int) -> int:
     import pycurl
 
@@ -322,6 +336,7 @@ def main(argv: list[str] | None = None) -> int:
             "mem-ours": lambda: mem_ours(pieces, args.coding),
             "sock-ours": lambda: sock_ours(url, args.coding, buf_size),
             "client": lambda: client(*url),
+            "client-serial": lambda: client_serial(*url),
             "pycurl": lambda: pycurl_get(*url, buf_size),
         }
         if args.once:
