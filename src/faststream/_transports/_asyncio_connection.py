@@ -25,6 +25,14 @@ The exchange (what to send, how to frame the body, what the connection may do ne
   about 2.5 times the instructions of a read by the consumer. The descriptor is forgotten
   before the transport can close it (`connection_lost`, `close`, back to the buffer
   protocol), so a later read never reaches a descriptor number the OS has reused.
+* A Content-Length body in that mode waits for `GATHER` bytes at a time (`SO_RCVLOWAT`, on
+  Linux): the kernel wakes the loop once that much has arrived (or the rest of the body, or
+  EOF, or an error), not at each segment, so a consumer faster than the server pays one loop
+  iteration per `GATHER` bytes instead of one per few segments. Fewer bytes never stay
+  unseen for long: `GATHER_WAIT` seconds into a wait the consumer's side reads what is there,
+  and when nothing is, the wait goes on with the usual wake-up at the first byte (a stalled
+  or slow server is seen as before). The default setting is back when the mode ends; a
+  socket the user gave a setting of its own keeps it, and waits as it says.
 * Body pieces wait in a list for the consumer, which takes them all at once. When more than
   `HIGH_WATER` bytes wait, reading pauses until the consumer has taken them: never an
   unbounded buffer.
@@ -96,6 +104,12 @@ DIRECT_SLICE = 0.001
 _CAN_READ_FD = os.name == "posix"
 _monotonic = time.monotonic
 _read_fd = os.read
+# Bytes a wait through `_Copies` lets the kernel gather before it wakes the loop (a read of
+# the largest size: the transport's read then comes full), and the longest such a wait goes
+# on without looking at fewer bytes.
+GATHER = exchange.MAX_BUFFER
+GATHER_WAIT = 0.001
+_CAN_GATHER = sys.platform == "linux" and hasattr(socket, "SO_RCVLOWAT")
 _T = typing.TypeVar("_T")
 
 
@@ -217,6 +231,10 @@ class AsyncioConnection(exchange.ExchangeState, asyncio.BufferedProtocol):
         # and the time (`_monotonic`) until which it may do so without letting the loop run.
         self.fd = -1
         self.turn_due = 0.0
+        # While a Content-Length body arrives through `_Copies` (Linux): the socket, and its
+        # SO_RCVLOWAT now (1, the default, before and after that body).
+        self.gather_sock: socket.socket | None = None
+        self.lowat = 1
         # `receive_into`: the caller's buffer the next read goes to, whether the last
         # get_buffer() handed it out, and the bytes received into it
         self.target: memoryview | None = None
@@ -315,8 +333,16 @@ class AsyncioConnection(exchange.ExchangeState, asyncio.BufferedProtocol):
             self.copies = _Copies(self)
             transport: typing.Any = self.transport
             if _CAN_READ_FD:
-                self.fd = transport.get_extra_info("socket").fileno()
+                sock = transport.get_extra_info("socket")
+                self.fd = sock.fileno()
                 self.turn_due = _monotonic() + DIRECT_SLICE  # the loop has its turn now
+                if (
+                    _CAN_GATHER
+                    and isinstance(body.reader, _cstream.ContentLengthReader)
+                    and sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVLOWAT) == 1
+                ):
+                    # (A socket given a setting of its own by the user keeps it.)
+                    self.gather_sock = sock
             # Reads of the sync backend's largest size (asyncio's default is half of it):
             # each read costs a loop iteration and a wake-up of the consumer.
             transport.max_size = exchange.MAX_BUFFER
@@ -328,6 +354,12 @@ class AsyncioConnection(exchange.ExchangeState, asyncio.BufferedProtocol):
         """Back to the buffer protocol (from `_Copies`)."""
         self.copies = None
         self.fd = -1
+        sock = self.gather_sock
+        if sock is not None:
+            self.gather_sock = None
+            if self.lowat != 1:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVLOWAT, 1)
+                self.lowat = 1
         self.transport.set_protocol(self)
 
     def eof_received(self) -> bool:
@@ -337,6 +369,7 @@ class AsyncioConnection(exchange.ExchangeState, asyncio.BufferedProtocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
         self.fd = -1  # the transport closes the socket next
+        self.gather_sock = None
         self.lost = exc or ConnectionResetError("Connection lost")
         self._end(exc)
         drain = self.drain_waiter
@@ -608,7 +641,10 @@ class AsyncioConnection(exchange.ExchangeState, asyncio.BufferedProtocol):
             if self.copies is not None:
                 if self.fd >= 0 and _monotonic() < self.turn_due and self._read_now():
                     continue
-                await self._wait(read_timeout)
+                if self.gather_sock is not None:
+                    await self._gather(read_timeout)
+                else:
+                    await self._wait(read_timeout)
                 self.turn_due = _monotonic() + DIRECT_SLICE  # the loop just had a turn
                 continue
             await self._wait(read_timeout)
@@ -673,6 +709,38 @@ class AsyncioConnection(exchange.ExchangeState, asyncio.BufferedProtocol):
         if count:
             return count
         return await self.read_pieces(read_timeout)
+
+    async def _gather(self, timeout: float | None) -> None:
+        """`_wait` for a Content-Length body through `_Copies`: the kernel wakes the loop once
+        `GATHER` bytes (at most the rest of the body) have arrived; `GATHER_WAIT` seconds in,
+        `_peek` looks at what is there. `ReadTimeout` after `timeout`, as for `_wait`."""
+        sock = self.gather_sock
+        body = self.body
+        assert sock is not None and body is not None
+        want = min(GATHER, typing.cast(_cstream.ContentLengthReader, body.reader).remaining)
+        if want != self.lowat and want > 0:
+            # The kernel caps it at half the receive buffer, so a full buffer always wakes.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVLOWAT, want)
+            self.lowat = want
+        waiter = self._waiter(timeout)
+        peek = self.loop.call_later(GATHER_WAIT, self._peek)
+        try:
+            woke = await waiter
+        finally:
+            self.waiter = None
+            peek.cancel()
+        if not woke:
+            raise ReadTimeout("timed out")
+
+    def _peek(self) -> None:
+        """A wait has gathered for `GATHER_WAIT` seconds: the bytes there are read (and wake
+        the consumer); with none there, the wait goes on until the first byte arrives."""
+        sock = self.gather_sock
+        if self.fd < 0 or sock is None or self._read_now():
+            return
+        if self.lowat != 1:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVLOWAT, 1)
+            self.lowat = 1
 
     def _news(self) -> bool:
         """Bytes received into the target, pieces queued, the end or a failure."""
@@ -775,6 +843,7 @@ class AsyncioConnection(exchange.ExchangeState, asyncio.BufferedProtocol):
 
     def close(self) -> None:
         self.fd = -1
+        self.gather_sock = None
         if not self.closed:
             self.closed = True
             transport = getattr(self, "transport", None)  # None: never connected
