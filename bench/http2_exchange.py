@@ -12,8 +12,7 @@ takes the pieces after each read, as the shell does. `request` sends a GET and f
 response (HEADERS + a 100-byte DATA with END_STREAM, as a real h2 server encodes it once
 HPACK's dynamic table is warm); the server's own cost is not counted. `--vary` gives every
 request a path of its own (`/items/<n>`), as a client walking an API does, so no two heads
-encode alike. `--plain` leaves h2's received-frame repr as it is (the cost before that was
-avoided).
+encode alike.
 """
 
 from __future__ import annotations
@@ -102,12 +101,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("case", choices=["data", "request"])
     parser.add_argument("count", type=int)
-    parser.add_argument("--plain", action="store_true")
     parser.add_argument("--vary", action="store_true", help="a path per request (request)")
     parser.add_argument("--frame-kib", type=int, default=16, help="DATA frame size (data)")
     args = parser.parse_args()
-    if args.plain:
-        _http2_exchange._QUIET_FRAMES.clear()
     if args.case == "data":
         data(args.count, args.frame_kib)
     else:

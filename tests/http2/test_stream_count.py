@@ -1,24 +1,17 @@
-"""The open-stream count h2 checks before every new stream, kept without walking every stream:
-it must match the streams really open, forget closed streams as h2 does, and hold the server's
-SETTINGS_MAX_CONCURRENT_STREAMS however the streams ended."""
+"""The server's SETTINGS_MAX_CONCURRENT_STREAMS holds however the streams ended: the exchange
+counts the streams it holds (a stream is held until its consumer releases or resets it), so
+the server never sees more open streams than it allows, and a late frame on a forgotten stream
+changes nothing."""
 
 from __future__ import annotations
 
 import h2.errors
-import h2.exceptions
 import h2.settings
 import hyperframe.frame
 import pytest
 
+from faststream._transports import _http2_exchange as h2x
 from tests.wire.test_http2_exchange import Server
-
-
-def _over_the_limit(server: Server) -> None:
-    """One more stream straight through h2, past the exchange's own check."""
-    conn = server.client._conn
-    head = [(b":method", b"GET"), (b":authority", b"a"), (b":scheme", b"https"), (b":path", b"/")]
-    with pytest.raises(h2.exceptions.TooManyStreamsError):
-        conn.send_headers(conn.get_next_available_stream_id(), head, end_stream=True)
 
 
 def _release_finished(server: Server) -> None:
@@ -29,54 +22,53 @@ def _release_finished(server: Server) -> None:
     server.flush()
 
 
-def _walked(server: Server) -> int:
-    """The count by h2's own definition: every held stream that is open in any sense."""
-    return sum(1 for stream in server.client._conn.streams.values() if stream.open)
+def _refused(server: Server) -> None:
+    """One more stream is refused before anything reaches the server."""
+    assert not server.client.accepts_streams
+    with pytest.raises(h2x.StreamRefused):
+        server.client.start_request(b"GET", b"https", b"a", b"/", [], end_stream=True)
 
 
 def test_count_follows_every_way_a_stream_ends_and_the_limit_holds() -> None:
     server = Server({h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS: 3})
-    conn = server.client._conn
     ended = server.request()
     reset_by_us = server.request()
     reset_by_server = server.request()
-    assert conn.open_outbound_streams == 3 == _walked(server)
-    _over_the_limit(server)
+    assert server.conn.open_inbound_streams == 3
+    _refused(server)
     server.respond(ended, b"done")  # response ended after the request had ended
     server.client.reset(reset_by_us)  # RST_STREAM CANCEL from the client
     server.conn.reset_stream(reset_by_server, h2.errors.ErrorCodes.REFUSED_STREAM)
+    server.flush()
     _release_finished(server)
-    assert conn.open_outbound_streams == 0 == _walked(server)
-    # closed streams are forgotten at the count, as h2 forgets them
-    assert not set(conn.streams) & {ended, reset_by_us, reset_by_server}
-    # a request whose body ends after its response did: closed only by the client's end
+    assert not server.client.streams
+    assert server.conn.open_inbound_streams == 0
+    # a request whose body ends after its response did: held until its consumer releases it
     posting = server.request(b"POST", end=False)
     server.respond(posting, b"early")
-    assert conn.open_outbound_streams == 1 == _walked(server)
     server.client.end_request(posting)
     _release_finished(server)
-    assert conn.open_outbound_streams == 0 == _walked(server)
-    assert posting not in conn.streams
+    assert not server.client.streams
     # three may be open again, and not four
     for _ in range(3):
         server.request()
-    _over_the_limit(server)
+    _refused(server)
+    assert server.conn.open_inbound_streams == 3
     assert server.client.error is None
+    assert not server.of(h2.events.StreamReset)[1:]  # only the one the client cancelled
 
 
 def test_late_frames_on_forgotten_streams_do_not_change_the_count() -> None:
     server = Server({h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS: 2})
-    conn = server.client._conn
     first = server.request()
     server.client.reset(first)
     server.flush()
     second = server.request()
-    assert conn.open_outbound_streams == 1 == _walked(server)
     server.raw(hyperframe.frame.DataFrame(first, data=b"late").serialize())
-    assert conn.open_outbound_streams == 1 == _walked(server)
+    assert server.client.error is None and list(server.client.streams) == [second]
     server.request()
-    _over_the_limit(server)
+    _refused(server)
     server.respond(second, b"ok")
     _release_finished(server)
-    assert conn.open_outbound_streams == 1 == _walked(server)
+    assert len(server.client.streams) == 1 and server.client.accepts_streams
     assert server.client.error is None

@@ -2,33 +2,37 @@
 per-stream results out. The network backends only move bytes between a socket and an
 `H2Exchange`; the connection shell above them decides who reads and who waits.
 
-h2 drives frames, HPACK and flow control. This module adds what a client needs on top and the
+Streams are this module's; h2 keeps only the connection level: the preface, SETTINGS both ways
+(and the values read from the server's: frame size, initial window, header table size, stream
+limit), PING, GOAWAY, the connection's send window and unknown frames. What it adds, and the
 bounds that keep a hostile server from costing more than a fixed amount:
 
-1. Header lists: HPACK decoding stops at `MAX_HEADER_LIST_SIZE` decoded bytes and a header
-   block at h2's CONTINUATION backlog, so a compression bomb or an endless CONTINUATION run
-   costs at most a bounded buffer; a response head or trailer with more than `max_fields`
-   fields is refused as HTTP/1.1 refuses it. h2 validates every received field (RFC 9113
-   8.2): uppercase names, connection-specific fields (`Connection`, `Transfer-Encoding`, ...),
-   a pseudo-header after a regular one. Any of these is `RemoteProtocolError`.
-2. Flow control is backpressure: a stream's receive window (`STREAM_WINDOW`) is handed back to
+1. Streams: requests are framed here (HEADERS/CONTINUATION by the compiled HPACK encoder, DATA
+   within the server's frame size and the stream's and connection's send windows,
+   RST_STREAM), and every received frame on a non-zero stream is handled here: heads, 1xx
+   heads and trailers, RST_STREAM, WINDOW_UPDATE, PRIORITY, DATA that the splitter did not
+   take, PUSH_PROMISE (push is off: a connection error), frames on idle streams. Bytes h2
+   queues and bytes framed here go out in the order they were produced.
+2. Header lists: HPACK decoding stops at `MAX_HEADER_LIST_SIZE` decoded bytes and a header
+   block at `MAX_CONTINUATIONS` CONTINUATION frames and `MAX_BLOCK` bytes, so a compression
+   bomb or an endless CONTINUATION run costs at most a bounded buffer; a response head or
+   trailer with more than `max_fields` fields fails that stream, as HTTP/1.1 refuses it.
+   Every received field is checked (RFC 9113 8.2, `_h2_heads`): uppercase names,
+   connection-specific fields, a pseudo-header after a regular one, forbidden characters,
+   Content-Length. Any of these is a connection error (`RemoteProtocolError`), as h2 made it.
+3. Flow control is backpressure: a stream's receive window (`STREAM_WINDOW`) is handed back to
    the server only as the stream's consumer takes its pieces (`take`), so a stalled consumer
    holds the server back and buffers at most one window. The connection window is opened
    wide at once: it must not let one stalled stream starve the others, and the per-stream
    windows already bound what is buffered. DATA beyond a window is FLOW_CONTROL_ERROR.
-3. The DATA frames of a stream whose response head has arrived never reach h2 (its Python
-   costs ~100 k instructions a frame): `_cstream.H2FrameSplitter` walks every read by frame
-   headers, takes those frames' payloads for the stream's pieces and keeps their windows
-   itself (the WINDOW_UPDATEs are its own); every other frame goes to h2 byte for byte, in
-   order, before the next DATA frame is looked at, and a taken END_STREAM reaches h2 as an
-   empty DATA frame that ends the stream. Frames h2 must judge (DATA on an unknown, reset or
-   ended stream, before the head, inside a header block) still go to h2, so the errors stay
-   h2's. Each side checks the connection window for the DATA it sees; the stream windows,
-   which bound what is buffered, are checked whole by the one that sees the stream's DATA.
-4. Control-frame floods: PING and SETTINGS are answered (by h2) while they come with real
+4. DATA frames of a stream whose response head has arrived are taken by
+   `_cstream.H2FrameSplitter`, which walks every read by frame headers and keeps those
+   streams' receive windows itself; every other frame comes here in order, before the next
+   DATA frame is looked at.
+5. Control-frame floods: PING and SETTINGS are answered (by h2) while they come with real
    work; more than `MAX_CONTROL_FRAMES` in a row with no HEADERS or DATA between them ends
    the connection, so the answers a peer can extract are bounded by the work it sends.
-5. Errors land where they belong: a stream reset by the server fails that stream only; a
+6. Errors land where they belong: a stream reset by the server fails that stream only; a
    connection-level protocol error fails every open stream and leaves a GOAWAY to send.
    Streams the server never processed (above a GOAWAY's last-stream-id, or refused with
    REFUSED_STREAM) fail with `StreamRefused`, which the pool may retry on a new connection.
@@ -46,17 +50,25 @@ import h2.events
 import h2.exceptions
 import h2.settings
 import hpack
-import hyperframe.frame
 
 import _cstream
-from _cstream._errors import HPACK_LIST_TOO_LARGE, H2FrameError, HpackError
+from _cstream._errors import (
+    H2_BAD_PADDING,
+    H2_NO_PAD_LENGTH,
+    HPACK_LIST_TOO_LARGE,
+    H2FrameError,
+    HpackError,
+)
 
 from .._exceptions import LocalProtocolError, RemoteProtocolError
 from .._headers import Headers
+from ._h2_heads import MalformedHead, response_fields
 from ._http11_exchange import KeptFields
 
 __all__ = [
     "CONNECTION_WINDOW",
+    "MAX_BLOCK",
+    "MAX_CONTINUATIONS",
     "MAX_CONTROL_FRAMES",
     "MAX_FRAME_SIZE",
     "MAX_HEADER_LIST_SIZE",
@@ -68,15 +80,34 @@ __all__ = [
 
 MAX_HEADER_LIST_SIZE = 100 * 1024  # decoded size of one header block, as HTTP/1.1's head cap
 STREAM_WINDOW = 1024 * 1024  # a stream's receive window: the most buffered for one stream
-# The largest frame we accept (RFC 9113 allows 16 KiB to 16 MiB). h2 costs the same per frame
-# whatever its size, so a server that sends frames this large costs a sixteenth per byte of
-# what 16 KiB frames do; a frame is buffered whole, a quarter of one stream's window at most.
+# The largest frame we accept (RFC 9113 allows 16 KiB to 16 MiB). A server that sends frames
+# this large costs a sixteenth per byte of what 16 KiB frames do; a frame is buffered whole, a
+# quarter of one stream's window at most.
 MAX_FRAME_SIZE = 256 * 1024
 CONNECTION_WINDOW = 2**31 - 1  # the largest window RFC 9113 allows
-MAX_CONTROL_FRAMES = 1000  # PING/SETTINGS frames in a row with no HEADERS or DATA
+MAX_CONTROL_FRAMES = 1000  # PING/SETTINGS/PRIORITY frames in a row with no HEADERS or DATA
 MAX_INFORMATIONAL = 100  # 1xx heads on one stream, as HTTP/1.1 allows
 MAX_HEADERS = 100
+# A header block's CONTINUATION frames and encoded bytes: an encoded block longer than twice
+# the decoded cap is padding (table size updates), never a real head.
+MAX_CONTINUATIONS = 64
+MAX_BLOCK = 2 * MAX_HEADER_LIST_SIZE
 _DEFAULT_WINDOW = 65535  # every window's size before SETTINGS or WINDOW_UPDATE changes it
+_LARGEST_WINDOW = 2**31 - 1
+_LAST_STREAM_ID = 2**31 - 1
+
+# Frame types and flags (RFC 9113 6).
+_DATA, _HEADERS, _PRIORITY, _RST_STREAM, _PUSH_PROMISE, _WINDOW_UPDATE, _CONTINUATION = (
+    0, 1, 2, 3, 5, 8, 9,
+)  # fmt: skip
+_END_STREAM, _END_HEADERS, _PADDED, _PRIORITY_FLAG = 0x1, 0x4, 0x8, 0x20
+# Frame types handled here when on a non-zero stream; any other type goes to h2, which
+# refuses the connection-level ones on a stream and ignores unknown ones.
+_STREAM_FRAMES = frozenset(
+    {_DATA, _HEADERS, _PRIORITY, _RST_STREAM, _PUSH_PROMISE, _WINDOW_UPDATE, _CONTINUATION}
+)
+_PROTOCOL_ERROR, _FLOW_CONTROL_ERROR, _STREAM_CLOSED, _FRAME_SIZE_ERROR = 1, 3, 5, 6
+_REFUSED_STREAM, _CANCEL, _ENHANCE_YOUR_CALM = 7, 8, 11
 
 # Request fields that are about the HTTP/1.1 connection and have no meaning in HTTP/2
 # (RFC 9113 8.2.2); `host` becomes `:authority`.
@@ -86,7 +117,7 @@ _NOT_FORWARDED = frozenset(
 
 
 # h11's rules for request fields, as the HTTP/1.1 path applies them: a token for a name, no
-# control character but tab in a value (h2 would send a line break on).
+# control character but tab in a value.
 _TOKEN = re.compile(rb"[-!#$%&'*+.^_`|~0-9a-zA-Z]+")
 _BAD_VALUE = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
 _KEPT = 32  # kept field lists' normalizations per connection
@@ -115,104 +146,49 @@ def _request_fields(
     return host, fields
 
 
+def _frame(kind: int, flags: int, stream_id: int, payload: bytes | memoryview) -> bytes:
+    return b"".join(
+        (
+            len(payload).to_bytes(3, "big"),
+            bytes((kind, flags)),
+            stream_id.to_bytes(4, "big"),
+            payload,
+        )
+    )
+
+
 class StreamRefused(RemoteProtocolError):
     """The server did not process this stream (GOAWAY below its id, or REFUSED_STREAM): the
     request may be sent again on another connection."""
-
-
-class _QuietRepr:
-    """A received frame's repr without its payload (see `_Connection`)."""
-
-    stream_id: int
-    body_len: int
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(stream_id={self.stream_id}, length={self.body_len})"
-
-
-class _QuietDataFrame(_QuietRepr, hyperframe.frame.DataFrame):
-    pass
-
-
-class _QuietHeadersFrame(_QuietRepr, hyperframe.frame.HeadersFrame):
-    pass
-
-
-# h2 formats every received frame for its trace log before dispatching it, whether or not
-# anything logs; a DATA frame's repr serializes and hex-encodes its whole payload (a copy and
-# a double-size string per 16 KiB frame), a third of the CPU a large download costs. The
-# frames are given a class whose repr is a constant-size summary; h2 dispatches them as before.
-_QUIET_FRAMES: dict[type, type] = {
-    hyperframe.frame.DataFrame: _QuietDataFrame,
-    hyperframe.frame.HeadersFrame: _QuietHeadersFrame,
-}
 
 
 _LIST_TOO_LARGE = HPACK_LIST_TOO_LARGE.partition("{")[0]
 
 
 class _HeadEncoder:
-    """h2's HPACK encoder, as the compiled codec: h2 calls `encode` for each head it sends
-    and sets `header_table_size` from the server's SETTINGS. Which fields stay out of the
-    tables (credentials, short cookies) the codec decides from their names and values."""
+    """The compiled HPACK encoder as h2 sees it: h2 sets `header_table_size` from the server's
+    SETTINGS; the exchange encodes every head with the same codec. Which fields stay out of
+    the tables (credentials, short cookies) the codec decides from their names and values."""
 
-    __slots__ = ("_codec",)
+    __slots__ = ("codec",)
 
     def __init__(self) -> None:
-        self._codec = _cstream.HpackEncoder()
+        self.codec = _cstream.HpackEncoder()
 
     @property
     def header_table_size(self) -> int:
-        return self._codec.header_table_size
+        return self.codec.header_table_size
 
     @header_table_size.setter
     def header_table_size(self, value: int) -> None:
-        self._codec.header_table_size = value
+        self.codec.header_table_size = value
 
     def encode(self, headers: typing.Any, huffman: bool = True) -> bytes:
-        return self._codec.encode(headers)
-
-
-class _HeadDecoder:
-    """h2's HPACK decoder, as the compiled codec: h2 calls `decode` for each header block it
-    receives and sets the two limits from our acknowledged SETTINGS. Errors come out as hpack's
-    exception types, which h2 turns into a connection error (COMPRESSION_ERROR, or a refused
-    oversized header list)."""
-
-    __slots__ = ("_codec",)
-
-    def __init__(self, max_header_list_size: int) -> None:
-        self._codec = _cstream.HpackDecoder(max_header_list_size=max_header_list_size)
-
-    @property
-    def max_header_list_size(self) -> int:
-        return self._codec.max_header_list_size
-
-    @max_header_list_size.setter
-    def max_header_list_size(self, value: int) -> None:
-        self._codec.max_header_list_size = value
-
-    @property
-    def max_allowed_table_size(self) -> int:
-        return self._codec.max_allowed_table_size
-
-    @max_allowed_table_size.setter
-    def max_allowed_table_size(self, value: int) -> None:
-        self._codec.max_allowed_table_size = value
-
-    def decode(self, data: typing.Any, raw: bool = False) -> list[tuple[bytes, bytes]]:
-        try:
-            return self._codec.decode(data)
-        except HpackError as exc:
-            message = str(exc)
-            if message.startswith(_LIST_TOO_LARGE):
-                raise hpack.OversizedHeaderListError(message) from None
-            raise hpack.HPACKError(message) from None
+        return self.codec.encode(headers)
 
 
 class _Connection(h2.connection.H2Connection):
-    """h2's connection, kept open for the streams a graceful GOAWAY lets finish, and received
-    DATA/HEADERS frames without a payload-sized repr.
+    """h2's connection, kept open for the streams a graceful GOAWAY lets finish.
 
     h2 refuses every frame after a GOAWAY, yet RFC 9113 6.8 has the streams at or below its
     last-stream-id complete. After a NO_ERROR GOAWAY the state goes back to open; the exchange
@@ -221,72 +197,7 @@ class _Connection(h2.connection.H2Connection):
 
     def __init__(self, config: h2.config.H2Configuration) -> None:
         super().__init__(config=config)
-        # HPACK in both directions by the compiled codec (h2 uses only the methods and
-        # limits these provide).
         self.encoder = typing.cast(hpack.Encoder, _HeadEncoder())
-        self.decoder = typing.cast(hpack.Decoder, _HeadDecoder(self.decoder.max_header_list_size))
-        table = self._frame_dispatch_table
-        for plain, quiet in _QUIET_FRAMES.items():
-            table[quiet] = table[plain]
-        # Streams this side opened and has not seen closed, and the streams whose state may
-        # have changed since h2 last counted. A stream's state changes only by a frame
-        # received on it or by a send call naming it, so every closed stream in `streams` is
-        # among `_touched`, and counting the open outbound streams needs no walk over all of
-        # them.
-        self._opened: set[int] = set()
-        self._touched: set[int] = set()
-
-    def _receive_frame(self, frame: typing.Any) -> typing.Any:
-        quiet = _QUIET_FRAMES.get(frame.__class__)
-        if quiet is not None:
-            frame.__class__ = quiet
-        self._touched.add(frame.stream_id)
-        return super()._receive_frame(frame)
-
-    def _open_streams(self, remainder: int) -> int:
-        # h2 counts (and forgets closed streams) before every new stream, by walking every
-        # stream it holds. Closed streams are forgotten here exactly as h2 would, but only
-        # the touched ones are looked at; when every held stream is one this side opened
-        # (no pushed or idle stream), all of them are open outbound streams.
-        streams = self.streams
-        if remainder == 1 and len(streams) == len(self._opened):
-            opened = self._opened
-            closed_streams = self._closed_streams
-            for stream_id in self._touched:
-                stream = streams.get(stream_id)
-                if stream is not None and stream.closed:
-                    del streams[stream_id]
-                    closed_streams[stream_id] = stream.closed_by
-                    opened.discard(stream_id)
-            self._touched.clear()
-            if len(streams) == len(opened):
-                return len(opened)
-        count = super()._open_streams(remainder)
-        self._touched.clear()
-        self._opened.intersection_update(streams)
-        return count
-
-    def send_headers(  # type: ignore[override]
-        self, stream_id: int, headers: list[tuple[bytes, bytes]], end_stream: bool = False
-    ) -> None:
-        new = stream_id not in self.streams
-        self._touched.add(stream_id)
-        h2.connection.H2Connection.send_headers(self, stream_id, headers, end_stream)
-        if new:
-            # Only once h2 has opened it: a stream left idle by a failed send is not counted.
-            self._opened.add(stream_id)
-
-    def send_data(self, stream_id: int, *args: typing.Any, **kwargs: typing.Any) -> None:
-        self._touched.add(stream_id)
-        super().send_data(stream_id, *args, **kwargs)
-
-    def end_stream(self, stream_id: int) -> None:
-        self._touched.add(stream_id)
-        super().end_stream(stream_id)
-
-    def reset_stream(self, stream_id: int, error_code: typing.Any = 0) -> None:
-        self._touched.add(stream_id)
-        super().reset_stream(stream_id, error_code)
 
     def _receive_goaway_frame(self, frame: typing.Any) -> typing.Any:
         result = super()._receive_goaway_frame(frame)
@@ -297,36 +208,43 @@ class _Connection(h2.connection.H2Connection):
 
 class H2Stream:
     """What has arrived for one request: the response head, body pieces not yet taken, the
-    trailers, whether the body ended, and the error that ended it otherwise."""
+    trailers, whether the body ended, and the error that ended it otherwise; and what may still
+    be sent on it."""
 
     __slots__ = (
         "ended",
         "error",
         "expected",
+        "head_request",
         "headers",
         "informational",
         "pieces",
         "received",
+        "request_ended",
+        "reset_by_server",
+        "send_window",
         "status_code",
         "stream_id",
         "trailers",
-        "unacked",
     )
 
-    def __init__(self, stream_id: int) -> None:
+    def __init__(self, stream_id: int, send_window: int, head_request: bool) -> None:
         self.stream_id = stream_id
         self.status_code = 0  # 0 until the final response head arrives
         self.headers: Headers | None = None
         self.pieces: list[bytes] = []
-        self.unacked = 0  # flow-controlled bytes of `pieces` (padding included)
         self.trailers: Headers | None = None
-        self.ended = False
+        self.ended = False  # the server's END_STREAM arrived
         self.error: RemoteProtocolError | None = None
         self.informational = 0
-        # The response's Content-Length, checked here once the splitter takes the DATA, and
-        # the body bytes taken so far.
+        # The response's Content-Length (0 for HEAD), checked as the splitter takes the DATA,
+        # and the body bytes taken so far.
         self.expected: int | None = None
         self.received = 0
+        self.head_request = head_request
+        self.request_ended = False  # our END_STREAM (or RST_STREAM) is sent
+        self.send_window = send_window  # what the server lets this stream send
+        self.reset_by_server = False  # its RST_STREAM arrived
 
     @property
     def finished(self) -> bool:
@@ -334,20 +252,16 @@ class H2Stream:
         return self.ended or self.error is not None
 
 
-def _fields(headers: list[tuple[bytes, bytes]], max_fields: int) -> tuple[bytes | None, Headers]:
-    """The `:status` value and the regular fields of a decoded header block (h2 has
-    validated names, order and connection-specific fields already)."""
-    status = None
-    fields: list[tuple[bytes, bytes, bytes]] = []
-    for name, value in headers:
-        if name[:1] == b":":
-            if name == b":status":
-                status = value
-            continue
-        fields.append((name, name, value))
-    if len(fields) > max_fields:
-        raise RemoteProtocolError(f"Too many header fields: more than {max_fields}.")
-    return status, Headers._from_parsed(fields)
+class _Block:
+    """A header block being received: HEADERS without END_HEADERS, then CONTINUATIONs."""
+
+    __slots__ = ("continuations", "data", "end_stream", "stream_id")
+
+    def __init__(self, stream_id: int, data: bytes, end_stream: bool) -> None:
+        self.stream_id = stream_id
+        self.data = bytearray(data)
+        self.end_stream = end_stream
+        self.continuations = 0
 
 
 class H2Exchange:
@@ -359,9 +273,16 @@ class H2Exchange:
     """
 
     __slots__ = (
+        "_block",
         "_conn",
         "_control",
+        "_decoder",
+        "_dropped",
+        "_encoder",
+        "_initial_window",
         "_kept",
+        "_next_id",
+        "_out",
         "_split",
         "error",
         "goaway",
@@ -371,17 +292,11 @@ class H2Exchange:
     )
 
     def __init__(self, max_fields: int = MAX_HEADERS) -> None:
-        config = h2.config.H2Configuration(
-            client_side=True,
-            header_encoding=None,
-            validate_inbound_headers=True,
-            # `start_request` checks and normalizes every head it sends (see there).
-            validate_outbound_headers=False,
-            normalize_outbound_headers=False,
-        )
+        config = h2.config.H2Configuration(client_side=True, header_encoding=None)
         self._conn = _Connection(config=config)
-        # Enforced from the first response on, before the server acknowledges our SETTINGS.
-        self._conn.decoder.max_header_list_size = MAX_HEADER_LIST_SIZE
+        self._encoder = typing.cast(_HeadEncoder, self._conn.encoder).codec
+        # Enforced from the first response on: our SETTINGS announce the same limit.
+        self._decoder = _cstream.HpackDecoder(max_header_list_size=MAX_HEADER_LIST_SIZE)
         self._split = _cstream.H2FrameSplitter(MAX_FRAME_SIZE, STREAM_WINDOW, CONNECTION_WINDOW)
         self.max_fields = max_fields
         self.streams: dict[int, H2Stream] = {}
@@ -392,6 +307,13 @@ class H2Exchange:
         self._kept: dict[int, tuple[KeptFields, bytes | None, list[tuple[bytes, bytes]]]] = {}
         # The server's first SETTINGS arrived: its stream limit is known from then on.
         self.settings = False
+        self._next_id = 1  # the next stream id; every lower odd id has been used
+        self._initial_window = _DEFAULT_WINDOW  # the server's SETTINGS_INITIAL_WINDOW_SIZE
+        self._out = bytearray()  # frames to send: h2's earlier bytes, then ours, in order
+        self._block: _Block | None = None
+        # Flow-controlled bytes of DATA dropped here (on reset or finished streams) and not
+        # yet given back to the connection window.
+        self._dropped = 0
 
     # -- the connection --------------------------------------------------------------------
 
@@ -418,10 +340,17 @@ class H2Exchange:
 
     def data_to_send(self) -> bytes:
         """Frames produced since the last call (b"" when there are none)."""
-        updates = self._split.data_to_send()
-        if updates:
-            return updates + self._conn.data_to_send()
-        return self._conn.data_to_send()
+        out = self._split.data_to_send()
+        if self._out:
+            out += self._out
+            self._out.clear()
+        return out + self._conn.data_to_send()
+
+    def _queue(self, frames: bytes) -> None:
+        """Our frames, after everything h2 has queued so far."""
+        out = self._out
+        out += self._conn.data_to_send()
+        out += frames
 
     @property
     def max_streams(self) -> int:
@@ -435,7 +364,7 @@ class H2Exchange:
             self.error is None
             and self.goaway is None
             and len(self.streams) < self.max_streams
-            and self._conn.highest_outbound_stream_id < 2**31 - 3
+            and self._next_id < _LAST_STREAM_ID
         )
 
     @property
@@ -484,10 +413,9 @@ class H2Exchange:
         """Opens a stream with the request head; returns its id. A `Host` field, when given,
         is the `:authority` (as an HTTP/1.1 server would read it).
 
-        The head is checked and normalized here, whole, before h2 sees it (h2's own outbound
-        checks are off): a head refused after HPACK had encoded part of it would leave the
-        encoder's table ahead of the server's, and every later head on the connection would
-        be misread."""
+        The head is checked and normalized whole before HPACK encodes any of it: a head
+        refused after HPACK had encoded part of it would leave the encoder's table ahead of
+        the server's, and every later head on the connection would be misread."""
         if not self.accepts_streams:
             raise StreamRefused("The connection takes no more streams.")
         if type(headers) is KeptFields:
@@ -503,7 +431,7 @@ class H2Exchange:
             host, fields = _request_fields(headers)
         if host is not None:
             authority = host
-        # Pseudo-header values lose surrounding whitespace, as h2's normalization did.
+        # Pseudo-header values lose surrounding whitespace.
         method = method.strip()
         path = path.strip()
         if not path:
@@ -511,8 +439,6 @@ class H2Exchange:
         if method == b"CONNECT":
             # A tunnel has neither :scheme nor :path, and this client sends both always.
             raise LocalProtocolError("Ordinary CONNECT MUST NOT include :scheme or :path")
-        conn = self._conn
-        stream_id = conn.get_next_available_stream_id()
         head = [
             (b":method", method),
             (b":authority", authority.strip()),
@@ -520,42 +446,66 @@ class H2Exchange:
             (b":path", path),
         ]
         head += fields
-        try:
-            conn.send_headers(stream_id, head, end_stream=end_stream)
-        except h2.exceptions.ProtocolError as exc:
-            raise LocalProtocolError(str(exc)) from None
-        self.streams[stream_id] = H2Stream(stream_id)
+        stream_id = self._next_id
+        self._next_id += 2
+        block = self._encoder.encode(head)
+        size = self._conn.max_outbound_frame_size
+        flags = _END_STREAM if end_stream else 0
+        if len(block) <= size:
+            self._queue(_frame(_HEADERS, flags | _END_HEADERS, stream_id, block))
+        else:
+            view = memoryview(block)
+            frames = [_frame(_HEADERS, flags, stream_id, view[:size])]
+            for at in range(size, len(block), size):
+                last = at + size >= len(block)
+                frames.append(
+                    _frame(
+                        _CONTINUATION, _END_HEADERS if last else 0, stream_id, view[at : at + size]
+                    )
+                )
+            self._queue(b"".join(frames))
+        stream = H2Stream(stream_id, self._initial_window, method == b"HEAD")
+        stream.request_ended = end_stream
+        self.streams[stream_id] = stream
         return stream_id
 
     def send_window(self, stream_id: int) -> int:
         """How many body bytes the server lets this stream send now."""
-        try:
-            return self._conn.local_flow_control_window(stream_id)
-        except h2.exceptions.ProtocolError:
-            return 0  # the stream is closed: nothing more may be sent
+        stream = self.streams.get(stream_id)
+        if stream is None or stream.request_ended or stream.error is not None:
+            return 0  # nothing more may be sent
+        return max(0, min(stream.send_window, self._conn.outbound_flow_control_window))
 
     def send_body(self, stream_id: int, data: bytes | memoryview, end_stream: bool) -> int:
         """Frames as much of `data` as the windows allow and returns how many bytes that was;
         `end_stream` ends the request once all of `data` is framed. The shell waits for a
         window update (any `received` call) before offering the rest."""
-        conn = self._conn
         size = min(len(data), self.send_window(stream_id))
-        frame = conn.max_outbound_frame_size
+        stream = self.streams.get(stream_id)
+        if stream is None or stream.request_ended or stream.error is not None:
+            return 0
+        frame = self._conn.max_outbound_frame_size
         view = memoryview(data)
+        frames = []
         offset = 0
         while offset < size:
             piece = view[offset : offset + min(frame, size - offset)]
             offset += len(piece)
-            conn.send_data(
-                stream_id, piece.tobytes(), end_stream=end_stream and offset == len(data)
-            )
+            last = end_stream and offset == len(data)
+            frames.append(_frame(_DATA, _END_STREAM if last else 0, stream_id, piece))
         if end_stream and size == len(data) == 0:
-            conn.end_stream(stream_id)
+            frames.append(_frame(_DATA, _END_STREAM, stream_id, b""))
+        if frames:
+            self._queue(b"".join(frames))
+        stream.send_window -= size
+        self._conn.outbound_flow_control_window -= size
+        if end_stream and size == len(data):
+            stream.request_ended = True
         return size
 
     def end_request(self, stream_id: int) -> None:
         """The request body is complete."""
-        self._conn.end_stream(stream_id)
+        self.send_body(stream_id, b"", end_stream=True)
 
     def reset(self, stream_id: int) -> None:
         """Abandons a stream (its consumer closed it or was cancelled): RST_STREAM CANCEL unless
@@ -563,22 +513,17 @@ class H2Exchange:
         stream = self.streams.pop(stream_id, None)
         if stream is None:
             return
-        conn = self._conn
-        if self.error is None:
-            if not stream.finished:
-                try:
-                    conn.reset_stream(stream_id, h2.errors.ErrorCodes.CANCEL)
-                except h2.exceptions.ProtocolError:
-                    pass  # the stream closed meanwhile: nothing to reset
-            if stream.unacked:
-                conn.acknowledge_received_data(stream.unacked, stream_id)
+        if self.error is None and not stream.finished:
+            self._rst(stream_id, _CANCEL)
         self._split.forget(stream_id)
         stream.pieces.clear()
-        stream.unacked = 0
 
     def release(self, stream_id: int) -> None:
         """Forgets a stream that finished and whose pieces were all taken."""
         self.reset(stream_id)
+
+    def _rst(self, stream_id: int, code: int) -> None:
+        self._queue(_frame(_RST_STREAM, 0, stream_id, code.to_bytes(4, "big")))
 
     # -- the response ----------------------------------------------------------------------
 
@@ -591,9 +536,6 @@ class H2Exchange:
             stream.pieces = []
         if self.error is None:
             self._split.consumed(stream_id)  # a no-op when nothing was taken
-            if stream.unacked:
-                self._conn.acknowledge_received_data(stream.unacked, stream_id)
-        stream.unacked = 0
         return pieces
 
     def received(self, data: bytes | bytearray | memoryview) -> None:
@@ -608,7 +550,7 @@ class H2Exchange:
             while (item := split.next()) is not None:
                 stream_id, payload, end = item
                 if not stream_id:
-                    self._engine(payload)
+                    self._frames(payload)
                     continue
                 self._control = 0
                 stream = self.streams.get(stream_id)
@@ -620,11 +562,15 @@ class H2Exchange:
                         if stream.received > stream.expected or (
                             end and stream.received != stream.expected
                         ):
-                            self._length_error(stream, stream.expected)
+                            raise H2FrameError(
+                                _PROTOCOL_ERROR,
+                                "InvalidBodyLengthError: Expected "
+                                f"{stream.expected} bytes, received {stream.received}",
+                            )
                     if payload:
                         stream.pieces.append(payload)
-                if end:  # h2's view of the stream ends with it (StreamEnded comes out)
-                    self._engine(b"\x00\x00\x00\x00\x01" + stream_id.to_bytes(4, "big"))
+                    if end:
+                        stream.ended = True
         except H2FrameError as exc:
             error = RemoteProtocolError(f"HTTP/2 protocol error: {exc}")
             try:
@@ -634,172 +580,344 @@ class H2Exchange:
             self._fail(error)
             raise error from None
 
-    def _length_error(self, stream: H2Stream, expected: int) -> typing.NoReturn:
-        """h2's Content-Length rule for the DATA it no longer sees: more body than the field
-        says, or less by the end, is a connection error (PROTOCOL_ERROR), worded as h2's."""
-        error = RemoteProtocolError(
-            "HTTP/2 protocol error: InvalidBodyLengthError: "
-            f"Expected {expected} bytes, received {stream.received}"
-        )
-        try:
-            self._conn.close_connection(h2.errors.ErrorCodes.PROTOCOL_ERROR)
-        except h2.exceptions.ProtocolError:
-            pass
-        self._fail(error)
-        raise error
+    def _frames(self, run: bytes) -> None:
+        """Whole frames, in order: those on a stream handled here, the rest by h2."""
+        pos = 0
+        start = 0  # where the frames for h2 not yet handed over begin
+        size = len(run)
+        while pos < size:
+            length = int.from_bytes(run[pos : pos + 3], "big")
+            kind = run[pos + 3]
+            stream_id = int.from_bytes(run[pos + 5 : pos + 9], "big") & _LAST_STREAM_ID
+            end = pos + 9 + length
+            block = self._block
+            if block is not None and (kind != _CONTINUATION or stream_id != block.stream_id):
+                raise H2FrameError(_PROTOCOL_ERROR, "Invalid frame during header block.")
+            if stream_id and kind in _STREAM_FRAMES:
+                if start < pos:
+                    self._engine(run[start:pos])
+                self._stream_frame(kind, run[pos + 4], stream_id, run[pos + 9 : end])
+                start = end
+            pos = end
+        if start < size:
+            self._engine(run[start:] if start else run)
 
     def _engine(self, data: bytes) -> None:
-        """Whole frames for h2, and the events they produce."""
+        """Whole connection-level frames for h2, and the events they produce."""
         try:
             events = self._conn.receive_data(data)
         except (h2.exceptions.ProtocolError, ValueError) as exc:
             error = RemoteProtocolError(f"HTTP/2 protocol error: {exc}")
             self._fail(error)
             raise error from None
+        for event in events:
+            handler = _EVENTS.get(type(event))
+            if handler is not None:
+                handler(self, event)
+
+    # -- frames on a stream ----------------------------------------------------------------
+
+    def _stream_frame(self, kind: int, flags: int, stream_id: int, payload: bytes) -> None:
+        if kind == _HEADERS:
+            self._headers_frame(flags, stream_id, payload)
+        elif kind == _CONTINUATION:
+            self._continuation(flags, stream_id, payload)
+        elif kind == _DATA:
+            self._data(flags, stream_id, payload)
+        elif kind == _RST_STREAM:
+            self._reset_by_server(stream_id, payload)
+        elif kind == _WINDOW_UPDATE:
+            self._window_update(stream_id, payload)
+        elif kind == _PRIORITY:
+            if len(payload) != 5:
+                raise H2FrameError(_FRAME_SIZE_ERROR, "Invalid PRIORITY frame length.")
+            self._priority(stream_id, payload)
+        else:  # PUSH_PROMISE: our SETTINGS disabled push
+            raise H2FrameError(_PROTOCOL_ERROR, "Received pushed stream")
+
+    def _idle(self, stream_id: int) -> bool:
+        """The stream was never opened by us (a server-initiated or future id)."""
+        return not stream_id & 1 or stream_id >= self._next_id
+
+    def _priority(self, stream_id: int, fields: bytes) -> None:
+        """A PRIORITY frame, or a HEADERS frame's priority fields: advisory, but a stream may
+        not depend on itself; counted among control frames."""
+        if int.from_bytes(fields[:4], "big") & _LAST_STREAM_ID == stream_id:
+            raise H2FrameError(_PROTOCOL_ERROR, f"Stream {stream_id} may not depend on itself")
+        self._count_control()
+
+    def _count_control(self) -> None:
+        self._control += 1
+        if self._control > MAX_CONTROL_FRAMES:
+            raise H2FrameError(
+                _PROTOCOL_ERROR,
+                f"More than {MAX_CONTROL_FRAMES} PING/SETTINGS frames with no data.",
+            )
+
+    def _headers_frame(self, flags: int, stream_id: int, payload: bytes) -> None:
+        start = 0
+        stop = len(payload)
+        if flags & _PADDED:
+            if not stop:
+                raise H2FrameError(_FRAME_SIZE_ERROR, "PADDED HEADERS frame too short.")
+            stop -= payload[0]
+            start = 1
+        if flags & _PRIORITY_FLAG:
+            if stop - start < 5:
+                raise H2FrameError(_FRAME_SIZE_ERROR, "HEADERS frame too short for priority.")
+            self._priority(stream_id, payload[start : start + 5])
+            self._control = 0
+            start += 5
+        if stop < start:
+            raise H2FrameError(_PROTOCOL_ERROR, "Received frame with invalid padding.")
+        if start or stop != len(payload):
+            payload = payload[start:stop]
+        end_stream = bool(flags & _END_STREAM)
+        if flags & _END_HEADERS:
+            self._head(stream_id, payload, end_stream)
+        else:
+            self._block = _Block(stream_id, payload, end_stream)
+
+    def _continuation(self, flags: int, stream_id: int, payload: bytes) -> None:
+        block = self._block
+        if block is None:
+            raise H2FrameError(_PROTOCOL_ERROR, "Received unexpected CONTINUATION frame.")
+        block.continuations += 1
+        if block.continuations > MAX_CONTINUATIONS:
+            raise H2FrameError(_PROTOCOL_ERROR, "Too many continuation frames received.")
+        block.data += payload
+        if len(block.data) > MAX_BLOCK:
+            raise H2FrameError(
+                _PROTOCOL_ERROR,
+                f"Too many continuation frames received: a header block over {MAX_BLOCK} bytes.",
+            )
+        if flags & _END_HEADERS:
+            self._block = None
+            self._head(stream_id, bytes(block.data), block.end_stream)
+
+    def _head(self, stream_id: int, block: bytes, end_stream: bool) -> None:
+        """A whole header block: decoded always (HPACK's table must follow the server's),
+        then a response head, 1xx head or trailers for a stream still wanted."""
+        self._control = 0
         try:
-            for event in events:
-                self._event(event)
-        except RemoteProtocolError as error:
-            self._terminate(error)
-            raise
-
-    def _terminate(self, error: RemoteProtocolError) -> None:
-        try:
-            self._conn.close_connection(h2.errors.ErrorCodes.PROTOCOL_ERROR)
-        except h2.exceptions.ProtocolError:
-            pass
-        self._fail(error)
-
-    def _event(self, event: h2.events.Event) -> None:
-
-        if isinstance(event, h2.events.DataReceived):
-            self._control = 0
-            stream = self.streams.get(event.stream_id)
-            if stream is None or stream.error is not None:
-                # a stream we reset or that failed: drop, and give the connection window back
-                if event.flow_controlled_length:
-                    self._conn.acknowledge_received_data(
-                        event.flow_controlled_length,
-                        event.stream_id,
-                    )
-                return
-            if event.data:
-                stream.pieces.append(event.data)
-            stream.unacked += event.flow_controlled_length or 0
-        elif isinstance(event, h2.events.ResponseReceived):
-            self._control = 0
-            stream = self.streams.get(event.stream_id)
-            if stream is None:
-                return
-            block = self._block(stream, event.headers)
-            if block is None:
-                return
-            status, headers = block
-            if status is None or not status.isdigit() or len(status) != 3:
-                self._stream_error(stream, f"Invalid :status in response: {status!r}.")
-                return
-            stream.status_code = int(status)
-            stream.headers = headers
-            # Its DATA frames are taken from now on; h2 no longer sees them, so the
-            # Content-Length h2 parsed (0 for HEAD) is checked here instead.
-            self._split.open(event.stream_id)
-            engine_stream = self._conn.streams.get(event.stream_id)
-            if engine_stream is not None and self._split.is_open(event.stream_id):
-                stream.expected = engine_stream._expected_content_length
-                engine_stream._expected_content_length = None
-        elif isinstance(event, h2.events.StreamEnded):
-            self._split.close(event.stream_id)
-            stream = self.streams.get(event.stream_id)
-            if stream is not None:
-                stream.ended = True
-        elif isinstance(event, h2.events.TrailersReceived):
-            self._control = 0
-            stream = self.streams.get(event.stream_id)
-            if stream is not None:
-                block = self._block(stream, event.headers)
-                if block is not None:
-                    stream.trailers = block[1]
-        elif isinstance(event, h2.events.InformationalResponseReceived):
-            stream = self.streams.get(event.stream_id)
-            if stream is not None:
-                stream.informational += 1
-                if stream.informational > MAX_INFORMATIONAL:
-                    raise RemoteProtocolError(
-                        f"More than {MAX_INFORMATIONAL} informational responses."
-                    )
-        elif isinstance(event, h2.events.StreamReset):
-            self._split.close(event.stream_id)
-            stream = self.streams.get(event.stream_id)
-            if stream is not None and not stream.finished:
-                code = event.error_code
-                if code == h2.errors.ErrorCodes.REFUSED_STREAM:
-                    stream.error = StreamRefused(
-                        "The server refused the stream (REFUSED_STREAM): it may be retried."
-                    )
-                else:
-                    stream.error = RemoteProtocolError(
-                        f"The server reset the stream: {_code_name(code)}."
-                    )
-        elif isinstance(event, h2.events.ConnectionTerminated):
-            self.goaway = event.last_stream_id or 0
-            reason = event.error_code
-            refused = self.goaway
-            for stream in self.streams.values():
-                if not stream.finished and stream.stream_id > refused:
-                    self._split.close(stream.stream_id)
-                    stream.error = StreamRefused(
-                        "The server did not process the request (GOAWAY): it may be retried."
-                    )
-            if reason not in (None, h2.errors.ErrorCodes.NO_ERROR):
-                self._fail(
-                    RemoteProtocolError(f"The server closed the connection: {_code_name(reason)}.")
+            fields = self._decoder.decode(block)
+        except HpackError as exc:
+            message = str(exc)
+            if message.startswith(_LIST_TOO_LARGE):
+                raise H2FrameError(
+                    _ENHANCE_YOUR_CALM, f"Oversized header block: {message}"
+                ) from None
+            raise H2FrameError(_PROTOCOL_ERROR, f"Error decoding header block: {message}") from None
+        if self._idle(stream_id):
+            raise H2FrameError(_PROTOCOL_ERROR, f"Received HEADERS on idle stream {stream_id}.")
+        stream = self.streams.get(stream_id)
+        if stream is not None and (stream.ended or stream.reset_by_server):
+            # A head after the server ended or reset the stream: a connection error, as h2
+            # makes it, but for a final head or trailers after a reset (a stream error).
+            if _informational(fields):
+                raise H2FrameError(
+                    _PROTOCOL_ERROR, f"Received a 1xx head on closed stream {stream_id}."
                 )
-        elif type(event) in _CONTROL_EVENTS:
-            if type(event) is h2.events.RemoteSettingsChanged:
-                self.settings = True
-            self._control += 1
-            if self._control > MAX_CONTROL_FRAMES:
-                raise RemoteProtocolError(
-                    f"More than {MAX_CONTROL_FRAMES} PING/SETTINGS frames with no data."
+            if not stream.reset_by_server:
+                raise H2FrameError(
+                    _STREAM_CLOSED, f"Received HEADERS on closed stream {stream_id}."
                 )
-        # WindowUpdated and the rest need no bookkeeping: a window update is seen by the
-        # next `send_window`, priorities are advisory.
-
-    def _block(
-        self, stream: H2Stream, headers: list[tuple[bytes, bytes]]
-    ) -> tuple[bytes | None, Headers] | None:
-        """A header block's status and fields; None when the block fails the stream (too many
-        fields: that stream is reset, the others go on)."""
+        if stream is None or stream.error is not None:
+            self._closed(stream)
+            return
+        trailer = stream.status_code != 0
         try:
-            return _fields(headers, self.max_fields)
-        except RemoteProtocolError as exc:
-            self._stream_error(stream, str(exc))
-            return None
+            status, regular, length = response_fields(fields, trailer, not stream.head_request)
+        except MalformedHead as exc:
+            raise H2FrameError(_PROTOCOL_ERROR, str(exc)) from None
+        if trailer:
+            if not end_stream:
+                raise H2FrameError(_PROTOCOL_ERROR, "Trailers must have END_STREAM set")
+            self._split.close(stream_id)
+            stream.ended = True
+            if len(regular) > self.max_fields:
+                self._stream_error(stream, f"Too many header fields: more than {self.max_fields}.")
+                return
+            stream.trailers = Headers._from_parsed(regular)
+            return
+        if status is not None and status[:1] == b"1":
+            if end_stream:
+                raise H2FrameError(
+                    _PROTOCOL_ERROR, "Cannot set END_STREAM on informational responses"
+                )
+            stream.informational += 1
+            if stream.informational > MAX_INFORMATIONAL:
+                raise H2FrameError(
+                    _PROTOCOL_ERROR, f"More than {MAX_INFORMATIONAL} informational responses."
+                )
+            return
+        if len(regular) > self.max_fields:
+            self._stream_error(stream, f"Too many header fields: more than {self.max_fields}.")
+            return
+        if status is None or not status.isdigit() or len(status) != 3:
+            self._stream_error(stream, f"Invalid :status in response: {status!r}.")
+            return
+        stream.status_code = int(status)
+        stream.headers = Headers._from_parsed(regular)
+        stream.expected = 0 if stream.head_request else length
+        if end_stream:
+            stream.ended = True
+        else:
+            self._split.open(stream_id)  # its DATA frames are taken from now on
 
-    def _stream_error(self, stream: H2Stream, message: str) -> None:
+    def _data(self, flags: int, stream_id: int, payload: bytes) -> None:
+        """A DATA frame the splitter did not take: on a stream without its head yet, ended,
+        reset or forgotten. Its bytes count against the connection window and go back."""
+        length = len(payload)
+        if flags & _PADDED:
+            if not length:
+                raise H2FrameError(_FRAME_SIZE_ERROR, H2_NO_PAD_LENGTH)
+            if payload[0] >= length:
+                raise H2FrameError(_PROTOCOL_ERROR, H2_BAD_PADDING.format(payload[0], length))
+        if self._idle(stream_id):
+            raise H2FrameError(_PROTOCOL_ERROR, f"Received DATA on idle stream {stream_id}.")
+        window = self._split.connection_window - self._dropped
+        if length > window:
+            raise H2FrameError(
+                _FLOW_CONTROL_ERROR,
+                f"DATA frame of {length} bytes exceeds the connection flow control window "
+                f"({window})",
+            )
+        self._control = 0
+        self._dropped += length
+        if self._dropped >= CONNECTION_WINDOW // 2:
+            self._queue(_frame(_WINDOW_UPDATE, 0, 0, self._dropped.to_bytes(4, "big")))
+            self._dropped = 0
+        stream = self.streams.get(stream_id)
+        if stream is None or stream.error is not None or stream.ended:
+            self._closed(stream)
+            return
+        # The head has not arrived (the splitter takes the DATA of every stream that has it):
+        # a connection error, as h2 makes it.
+        raise H2FrameError(_PROTOCOL_ERROR, "cannot receive data before headers")
+
+    def _closed(self, stream: H2Stream | None) -> None:
+        """HEADERS or DATA on a stream that is closed to the server: ignored when this side
+        reset or forgot it (RFC 9113 5.1: frames may still be in flight), a stream error
+        STREAM_CLOSED when the server ended or reset it (it must send nothing more)."""
+        if stream is not None and (stream.ended or stream.reset_by_server):
+            self._rst(stream.stream_id, _STREAM_CLOSED)
+
+    def _reset_by_server(self, stream_id: int, payload: bytes) -> None:
+        if len(payload) != 4:
+            raise H2FrameError(_FRAME_SIZE_ERROR, "Invalid RST_STREAM frame length.")
+        stream = self.streams.get(stream_id)
+        if stream is None:
+            return  # idle, reset or forgotten: nothing to fail
+        self._split.close(stream_id)
+        stream.request_ended = True  # nothing more may be sent on it
+        if stream.ended:
+            return  # closed by its END_STREAM already
+        stream.reset_by_server = True
+        if stream.error is not None:
+            return
+        code = int.from_bytes(payload, "big")
+        if code == _REFUSED_STREAM:
+            stream.error = StreamRefused(
+                "The server refused the stream (REFUSED_STREAM): it may be retried."
+            )
+        else:
+            stream.error = RemoteProtocolError(f"The server reset the stream: {_code_name(code)}.")
+
+    def _window_update(self, stream_id: int, payload: bytes) -> None:
+        if len(payload) != 4:
+            raise H2FrameError(_FRAME_SIZE_ERROR, "Invalid WINDOW_UPDATE frame length.")
+        increment = int.from_bytes(payload, "big") & _LAST_STREAM_ID
+        if not increment:
+            raise H2FrameError(_PROTOCOL_ERROR, "WINDOW_UPDATE with a zero increment.")
+        if self._idle(stream_id):
+            raise H2FrameError(
+                _PROTOCOL_ERROR, f"Received WINDOW_UPDATE on idle stream {stream_id}."
+            )
+        stream = self.streams.get(stream_id)
+        if stream is None or stream.error is not None or (stream.ended and stream.request_ended):
+            return  # closed, reset or forgotten
+        # Kept after the request ended too, while the response goes on: an overflow is an
+        # error in either state.
+        stream.send_window += increment
+        if stream.send_window > _LARGEST_WINDOW:
+            self._stream_error(
+                stream,
+                f"The server's WINDOW_UPDATE took stream {stream_id}'s flow control window past "
+                f"{_LARGEST_WINDOW}.",
+                _FLOW_CONTROL_ERROR,
+            )
+
+    def _stream_error(self, stream: H2Stream, message: str, code: int = _PROTOCOL_ERROR) -> None:
+        """Fails one stream and tells the server with RST_STREAM; the others go on."""
         self._split.close(stream.stream_id)
         stream.error = RemoteProtocolError(message)
-        try:
-            self._conn.reset_stream(stream.stream_id, h2.errors.ErrorCodes.PROTOCOL_ERROR)
-        except h2.exceptions.ProtocolError:
-            pass
+        stream.request_ended = True
+        self._rst(stream.stream_id, code)
+
+    # -- h2's events -----------------------------------------------------------------------
+
+    def _goaway(self, event: h2.events.ConnectionTerminated) -> None:
+        self.goaway = event.last_stream_id or 0
+        reason = event.error_code
+        refused = self.goaway
+        for stream in self.streams.values():
+            if not stream.finished and stream.stream_id > refused:
+                self._split.close(stream.stream_id)
+                stream.error = StreamRefused(
+                    "The server did not process the request (GOAWAY): it may be retried."
+                )
+        if reason not in (None, h2.errors.ErrorCodes.NO_ERROR):
+            self._fail(
+                RemoteProtocolError(f"The server closed the connection: {_code_name(reason)}.")
+            )
+
+    def _settings_changed(self, event: h2.events.RemoteSettingsChanged) -> None:
+        self.settings = True
+        changed = event.changed_settings.get(h2.settings.SettingCodes.INITIAL_WINDOW_SIZE)
+        if changed is not None and changed.new_value is not None:
+            delta = changed.new_value - self._initial_window
+            self._initial_window = changed.new_value
+            for stream in self.streams.values():
+                stream.send_window += delta
+                if stream.send_window > _LARGEST_WINDOW:
+                    raise H2FrameError(
+                        _FLOW_CONTROL_ERROR,
+                        f"SETTINGS took stream {stream.stream_id}'s flow control window past "
+                        f"{_LARGEST_WINDOW}.",
+                    )
+        self._control_event(event)
+
+    def _control_event(self, event: h2.events.Event) -> None:
+        self._count_control()
 
 
-_CONTROL_EVENTS = frozenset(
-    {
-        h2.events.PingReceived,
-        h2.events.PingAckReceived,
-        h2.events.RemoteSettingsChanged,
-        h2.events.SettingsAcknowledged,
-        h2.events.PriorityUpdated,
-        h2.events.UnknownFrameReceived,
-        h2.events.AlternativeServiceAvailable,
-    }
-)
+_EVENTS: dict[type, typing.Callable[[H2Exchange, typing.Any], None]] = {
+    h2.events.ConnectionTerminated: H2Exchange._goaway,
+    h2.events.RemoteSettingsChanged: H2Exchange._settings_changed,
+    h2.events.PingReceived: H2Exchange._control_event,
+    h2.events.PingAckReceived: H2Exchange._control_event,
+    h2.events.SettingsAcknowledged: H2Exchange._control_event,
+    h2.events.PriorityUpdated: H2Exchange._control_event,
+    h2.events.UnknownFrameReceived: H2Exchange._control_event,
+    h2.events.AlternativeServiceAvailable: H2Exchange._control_event,
+}
+# WindowUpdated needs no bookkeeping: the connection's send window is h2's, read by the next
+# `send_window`.
+
+
+def _informational(fields: list[tuple[bytes, bytes]]) -> bool:
+    """The block's `:status` is 1xx."""
+    return any(name == b":status" and value[:1] == b"1" for name, value in fields)
 
 
 def _code_name(code: object) -> str:
     """An HTTP/2 error code as its name (unknown codes as their number)."""
     if isinstance(code, h2.errors.ErrorCodes):
         return code.name
+    if isinstance(code, int):
+        try:
+            return h2.errors.ErrorCodes(code).name
+        except ValueError:
+            pass
     return str(code)
