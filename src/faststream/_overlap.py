@@ -16,12 +16,13 @@ The protocol keeps memory bounded and the pieces exactly as the serial loop cuts
 caller sends *jobs*: "here is a raw chunk", "go on" or "flush". The worker feeds the decoder
 one chunk at a time, the next only once every piece of the one before is out, as the serial
 loop does, and answers each job, in order, with the pieces it produced (at most `BATCH_BYTES`
-plus one piece), whether work is left, and the error it met (after the pieces before it). At
-most two jobs are outstanding: the caller sends chunk N+1, then waits for chunk N's answer
-and hands its pieces on while the worker inflates N+1 and the socket fills. When an answer
-left work behind (a high ratio), the caller asks for more before it receives another chunk.
-Held at any time: at most two raw chunks not yet fed, the one being decoded, at most three
-answers (one being handed on, two in flight: about 3 x `BATCH_BYTES`), the codec state.
+plus one piece), whether work is left, and the error it met (after the pieces before it).
+At most `DEPTH` (4) jobs are outstanding: the caller sends chunk N+1 and goes back to the
+socket, handing on the answers that are ready, so the worker has chunks queued even when the
+caller's thread is scheduled late; it waits only with `DEPTH` jobs out, or when an answer left
+work behind (a high ratio): that is done before another chunk is received. Held at any time:
+at most `DEPTH` raw chunks not yet decoded, at most `DEPTH` + 1 answers (about `DEPTH` + 1
+times `BATCH_BYTES`: 5 MiB), the codec state.
 
 Errors travel as objects and are raised on the caller's thread, the same exception as the
 serial path raises. `close()` (an error, `break`, `close()` of the iterator, GeneratorExit,
@@ -60,6 +61,8 @@ def _usable_cpus() -> int:
     return os.cpu_count() or 1
 
 
+#: Jobs a body may have sent and not had answered (raw chunks ahead of the consumer).
+DEPTH = 4
 #: The most worker threads the process starts: one core stays for the callers.
 MAX_WORKERS = min(4, _usable_cpus() - 1)
 #: False: every body decodes on the caller's thread.
@@ -231,9 +234,11 @@ class Overlapped:
 
     def _after_send(self, data: bytes) -> Iterator[bytes]:
         self._send(data, False)
-        # Wait for the job before this one, leaving this one to overlap the next receive;
-        # work left behind (a high ratio) is done before another chunk is received.
-        while self._outstanding > 1 or self._more:
+        # Hand on what is ready; wait only with DEPTH jobs out (the worker has work queued
+        # while this thread receives, even if it is scheduled late), or when work was left
+        # behind (a high ratio): that is done before another chunk is received.
+        outbox = self._body.outbox
+        while self._outstanding >= DEPTH or self._more or not outbox.empty():
             if not self._outstanding:
                 self._send(b"", False)
             yield from self._answer()

@@ -337,6 +337,9 @@ def test_an_interrupt_while_waiting_for_the_worker(
         def put(self, item: typing.Any) -> None:
             self.inner.put(item)
 
+        def empty(self) -> bool:
+            return bool(self.inner.empty())
+
     url = f"{server.url}/body?name=gzip"
     with faststream.Client() as client:
         with client.stream("GET", url) as response:
