@@ -30,7 +30,7 @@ runnable for a core (``queued``: other processes' load) and neither ran nor queu
 * ``sock-ours`` -- ``recv`` into a fresh bytes object per read (what the transport does for a
   Content-Length body), each handed to our content decoder;
 * ``client`` -- ``faststream.Client.stream`` + ``iter_bytes()`` (the peers row): past its
-  first 256 KiB a gzip body is inflated on a worker thread while this one receives;
+  first MiB a gzip body is inflated on a worker thread while this one receives;
 * ``client-serial`` -- ``client`` with that worker disabled (``_overlap.ENABLED``): receiving
   and inflating alternate on one thread;
 * ``pycurl`` -- libcurl decoding (``ACCEPT_ENCODING ""``, ``BUFFERSIZE`` ``--buffer-kb``), a

@@ -49,8 +49,10 @@ if typing.TYPE_CHECKING:
 
 __all__ = ["BATCH_BYTES", "MAX_WORKERS", "OVERLAP_AFTER", "Overlapped", "eligible", "start"]
 
-#: Raw (compressed) bytes a body decodes on the caller's thread before it is overlapped.
-OVERLAP_AFTER = 256 * 1024
+#: Raw (compressed) bytes a body decodes on the caller's thread before it is overlapped:
+#: below about 1 MiB the worker's hand-offs cost more than the overlap saved
+#: (bench/decode_overlap.py).
+OVERLAP_AFTER = 1024 * 1024
 #: Decoded bytes a worker produces per job before it answers (then one piece more at most).
 BATCH_BYTES = 1024 * 1024
 
