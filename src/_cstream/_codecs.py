@@ -11,7 +11,8 @@ The pull contract (every content decoder, both implementations):
   queued input to return the next piece: at most `max_length` bytes, never empty. Input not yet
   needed stays compressed, so memory is O(max_length + one input piece + codec window) whatever
   the compression ratio. A piece is full (`max_length` bytes) unless the input queued up to that
-  ``decode()`` call is exhausted. The iterator stops once that input is used up; if it is
+  ``decode()`` call is exhausted, or (br) it is one whole output of the brotli library (see
+  `BrotliDecoder`). The iterator stops once that input is used up; if it is
   abandoned, its input stays queued ahead of later input, so output order never changes.
 * ``flush()`` returns an iterator that drains everything still queued, then raises `DecodeError`
   if the compressed stream stopped before its end marker (truncation).
@@ -654,28 +655,136 @@ BROTLI_UNBOUNDED_SLICE_CAP = 16
 # 8 MiB from the 15th byte). Only data repeating one short pattern for over a MiB gets there,
 # and with a library that bounds its output that decodes normally.
 BROTLI_UNBOUNDED_MAX_OUTPUT = 1 << 20
+# With an output limit, the input goes in slices of this size, or larger (up to SLICE_CAP) while
+# it decodes to little (`BrotliDecoder._next_slice`).
+BROTLI_SLICE = 16384
 
 
 class BrotliDecoder(_PieceDecoder):
-    """brotli (RFC 7932), large-window mode off; output re-sliced to `max_length`."""
+    """brotli (RFC 7932), large-window mode off.
 
-    __slots__ = ("_d", "_out", "_out_pos", "_more", "_started", "_lib", "_slice")
+    With a library that bounds its output (brotli/brotlicffi >= 1.2), an output of at most
+    `max_length` bytes is handed out whole, as one piece: it is never cut or joined (brotli's
+    binding has already copied it once into a new bytes object; cutting or joining would copy
+    every byte a second time). Outputs longer than `max_length` (brotli's binding rounds the
+    limit up to its blocks: 32,752 bytes, then 98,272, 229,328 ...) are cut into full pieces,
+    and the limit asked for is halved until outputs fit. So a br piece is short where the
+    queued input ran out or where one of the library's outputs ended, and never longer than
+    `max_length`.
+    Without an output limit (before 1.2) pieces are joined to `max_length` from the small
+    outputs of tiny input slices (see BROTLI_UNBOUNDED_SLICE_CAP).
+    """
+
+    __slots__ = (
+        "_d",
+        "_out",
+        "_out_pos",
+        "_more",
+        "_started",
+        "_lib",
+        "_slice",
+        "_limit",
+        "_stops",
+        "_slice_out",
+    )
 
     def __init__(self, max_length: int = 65536, backend: str | None = None) -> None:
         lib = brotli_library(backend)
         super().__init__(max_length)
         self._lib = lib
         self._d = lib.module.Decompressor()
-        self._out = b""  # output the library returned beyond the piece (its limit is per block)
+        self._out = b""  # the library's last output, while pieces are cut from it
         self._out_pos = 0
         self._more = False  # the last call hit the output limit: call again with no input
         self._started = False
-        self._slice = 1  # input slice for a library without an output limit
+        # input slice: without an output limit one byte and growing (see _produce_unbounded);
+        # brotli's binding BROTLI_SLICE, adapted (see _next_slice); brotlicffi SLICE_CAP, as
+        # each of its calls zero-fills an output buffer of the limit's size: fewer calls
+        if not lib.bounded:
+            self._slice = 1
+        else:
+            self._slice = BROTLI_SLICE if lib.name == "brotli" else SLICE_CAP
+        self._limit = max_length  # output_buffer_limit asked for a new piece
+        self._stops = 0  # calls on the current slice that left input in the library
+        self._slice_out = 0  # bytes the current slice has decoded to so far
 
     def _produce(self, limit: int) -> bytes | None:
+        if self._lib.bounded:
+            return self._produce_bounded(limit)
+        return self._produce_unbounded(limit)
+
+    def _produce_bounded(self, limit: int) -> bytes | None:
+        parts: list[bytes | memoryview] = []
+        room = max_length = self._max_length
+        d = self._d
+        while room:
+            out, pos = self._out, self._out_pos
+            if pos < len(out):
+                if len(out) <= max_length:  # a whole output kept for this pull
+                    if parts:
+                        break
+                    self._out_pos = len(out)
+                    return out
+                end = min(len(out), pos + room)
+                parts.append(_part(out, pos, end))
+                room -= end - pos
+                self._out_pos = end
+                continue
+            if self._more:
+                data: bytes | memoryview = b""
+            elif not self._next_input(limit):
+                break
+            else:
+                size = self._next_slice() if self._lib.name == "brotli" else SLICE_CAP
+                data = _take(self, size)
+                self._started = True
+                if type(data) is not bytes and self._lib.name == "brotlicffi":
+                    data = bytes(data)  # brotlicffi takes bytes only
+            ask = min(self._limit, room)
+            try:
+                out = cast("bytes", d.process(data, output_buffer_limit=ask))
+            except self._lib.module.error as exc:
+                raise DecodeError(str(exc)) from exc
+            kept = not d.can_accept_more_data()  # input left in the library (copied there)
+            more = len(out) >= ask or kept
+            if self._more and not out and more:  # pragma: no cover - a library that stalls
+                raise DecodeError("brotli decoder made no progress")
+            self._more = more
+            self._stops += kept
+            self._slice_out += len(out)
+            if not out:
+                continue
+            if len(out) <= max_length and not parts:
+                return out
+            if len(out) > max_length and ask == self._limit:
+                self._limit = max(1, ask >> 1)
+            self._out, self._out_pos = out, 0
+        return _join(parts)
+
+    def _next_slice(self) -> int:
+        """The size of the next input slice (bounded library), adapted to the last one.
+
+        brotli's binding copies the input it could not use before its output limit into a
+        buffer of its own, again on every call that stops there: with 64 KiB slices of JSON
+        (~5:1) and 32 KiB outputs, about one byte copied per output byte. A slice that stopped
+        more than once is halved (not below BROTLI_SLICE); one that decoded to less than a
+        quarter of a piece (incompressible data) is doubled, up to SLICE_CAP, so pieces do not
+        shrink to the slice size.
+        """
+        size = self._slice
+        if not self._started:
+            pass
+        elif self._stops > 1:
+            size = max(BROTLI_SLICE, size >> 1)
+        elif self._slice_out * 4 < self._max_length:
+            size = min(SLICE_CAP, size << 1)
+        self._slice = size
+        self._stops = self._slice_out = 0
+        return size
+
+    def _produce_unbounded(self, limit: int) -> bytes | None:
         parts: list[bytes | memoryview] = []
         room = self._max_length
-        bounded = self._lib.bounded
         while room:
             out, pos = self._out, self._out_pos
             if pos < len(out):
@@ -685,28 +794,17 @@ class BrotliDecoder(_PieceDecoder):
                 self._out_pos = end
                 continue
             d = self._d
-            if self._more:
-                data: bytes | memoryview = b""
-            elif not self._next_input(limit):
+            if not self._next_input(limit):
                 break
-            else:
-                data = _take(self, SLICE_CAP if bounded else self._slice)
-                self._started = True
+            data = _take(self, self._slice)
+            self._started = True
             if type(data) is not bytes and self._lib.name == "brotlicffi":
-                data = bytes(data)  # brotlicffi takes bytes only
+                data = bytes(data)
             try:
-                if bounded:
-                    out = d.process(data, output_buffer_limit=room)
-                else:
-                    out = d.process(data)
+                out = d.process(data)
             except self._lib.module.error as exc:
                 raise DecodeError(str(exc)) from exc
-            if bounded:
-                more = len(out) >= room or not d.can_accept_more_data()
-                if self._more and not out and more:  # pragma: no cover - a library that stalls
-                    raise DecodeError("brotli decoder made no progress")
-                self._more = more
-            elif len(out) > BROTLI_UNBOUNDED_MAX_OUTPUT:
+            if len(out) > BROTLI_UNBOUNDED_MAX_OUTPUT:
                 raise DecodeError(_unbounded_brotli_message(self._lib, len(out), len(data)))
             elif len(out) >= self._max_length:
                 self._slice = 1
