@@ -17,12 +17,12 @@ caller sends *jobs*: "here is a raw chunk", "go on" or "flush". The worker feeds
 one chunk at a time, the next only once every piece of the one before is out, as the serial
 loop does, and answers each job, in order, with the pieces it produced (at most `BATCH_BYTES`
 plus one piece), whether work is left, and the error it met (after the pieces before it).
-At most `DEPTH` (4) jobs are outstanding: the caller sends chunk N+1 and goes back to the
+At most `DEPTH` (2) jobs are outstanding: the caller sends chunk N+1 and goes back to the
 socket, handing on the answers that are ready, so the worker has chunks queued even when the
 caller's thread is scheduled late; it waits only with `DEPTH` jobs out, or when an answer left
 work behind (a high ratio): that is done before another chunk is received. Held at any time:
 at most `DEPTH` raw chunks not yet decoded, at most `DEPTH` + 1 answers (about `DEPTH` + 1
-times `BATCH_BYTES`: 5 MiB), the codec state.
+times `BATCH_BYTES`: 3 MiB), the codec state.
 
 Errors travel as objects and are raised on the caller's thread, the same exception as the
 serial path raises. `close()` (an error, `break`, `close()` of the iterator, GeneratorExit,
@@ -63,8 +63,9 @@ def _usable_cpus() -> int:
     return os.cpu_count() or 1
 
 
-#: Jobs a body may have sent and not had answered (raw chunks ahead of the consumer).
-DEPTH = 4
+#: Jobs a body may have sent and not had answered (raw chunks ahead of the consumer);
+#: 4 made the caller receive in smaller reads, costing it more CPU than it saved.
+DEPTH = 2
 #: The most worker threads the process starts: one core stays for the callers.
 MAX_WORKERS = min(4, _usable_cpus() - 1)
 #: False: every body decodes on the caller's thread.
