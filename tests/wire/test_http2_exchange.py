@@ -450,3 +450,118 @@ def test_close_sends_goaway_no_error() -> None:
     events = server.conn.receive_data(server.client.close())
     (terminated,) = [e for e in events if isinstance(e, h2.events.ConnectionTerminated)]
     assert terminated.error_code == h2.errors.ErrorCodes.NO_ERROR
+
+
+# -- the stream layer of our own: framing, send windows, frames h2 no longer sees ------------
+
+
+def test_a_head_larger_than_a_frame_goes_out_in_continuation_frames() -> None:
+    server = Server()
+    assert server.client._conn.max_outbound_frame_size == 16384
+    fields = [(b"x-big-%d" % i, b"v" * 4000) for i in range(10)]  # ~40 KB, no table reuse
+    sid = server.client.start_request(b"GET", b"https", b"a.org", b"/", fields, end_stream=True)
+    wire = server.client.data_to_send()
+    kinds = []
+    at = 0
+    while at < len(wire):
+        kinds.append(wire[at + 3])
+        at += 9 + int.from_bytes(wire[at : at + 3], "big")
+    assert kinds == [1, 9, 9]  # HEADERS, then two CONTINUATION frames
+    server.events += server.conn.receive_data(wire)
+    (received,) = server.of(h2.events.RequestReceived)
+    assert isinstance(received, h2.events.RequestReceived)
+    assert received.stream_id == sid
+    assert [field for field in received.headers if field[0].startswith(b"x-big")] == fields
+
+
+def test_send_windows_follow_settings_and_the_connection_window() -> None:
+    server = Server()
+    sid = server.request(b"POST", end=False)
+    # the server's view of what the client may send, stream and connection together
+    assert server.client.send_window(sid) == 65535 == server.conn.remote_flow_control_window(sid)
+    # a smaller initial window shrinks the open stream's window by the difference
+    server.conn.update_settings({h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: 1000})
+    server.flush()
+    assert server.client.send_window(sid) == 1000 == server.conn.remote_flow_control_window(sid)
+    assert server.client.send_body(sid, b"x" * 5000, end_stream=False) == 1000
+    server.flush()
+    assert server.client.send_window(sid) == 0
+    # the stream's window opened past the connection's: the connection's bounds what is sent
+    server.conn.increment_flow_control_window(200_000, stream_id=sid)
+    server.flush()
+    window = server.client.send_window(sid)
+    assert window == 65535 - 1000 == server.conn.remote_flow_control_window(sid)
+    assert server.client.send_body(sid, b"y" * 300_000, end_stream=True) == window
+    server.flush()
+    assert received_body(server) == b"x" * 1000 + b"y" * window
+    assert not server.of(h2.events.StreamEnded)  # not all of it was sent: not ended
+    assert server.client.send_window(sid) == 0 == server.conn.remote_flow_control_window(sid)
+    assert server.client.error is None
+
+
+def test_window_update_past_the_largest_window_fails_that_stream() -> None:
+    server = Server()
+    sid = server.request(b"POST", end=False)
+    other = server.request()
+    update = hyperframe.frame.WindowUpdateFrame(sid, window_increment=2**31 - 1)
+    server.raw(update.serialize())
+    stream = server.client.streams[sid]
+    assert isinstance(stream.error, faststream.RemoteProtocolError)
+    assert server.client.send_window(sid) == 0
+    server.flush()
+    (reset,) = server.of(h2.events.StreamReset)
+    assert isinstance(reset, h2.events.StreamReset)
+    assert reset.error_code == h2.errors.ErrorCodes.FLOW_CONTROL_ERROR
+    server.respond(other, b"fine")
+    assert server.client.take(other) == [b"fine"] and server.client.error is None
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        hyperframe.frame.PushPromiseFrame(
+            1, promised_stream_id=2, data=b"\x82", flags=["END_HEADERS"]
+        ),
+        hyperframe.frame.DataFrame(9, data=b"idle"),
+        hyperframe.frame.HeadersFrame(2, data=b"\x88", flags=["END_HEADERS"]),
+        hyperframe.frame.ContinuationFrame(1, data=b"\x88", flags=["END_HEADERS"]),
+        hyperframe.frame.PriorityFrame(1, depends_on=1),
+    ],
+    ids=["push-promise", "data-on-idle", "server-stream", "naked-continuation", "self-priority"],
+)
+def test_frames_a_client_never_accepts_end_the_connection(frame: hyperframe.frame.Frame) -> None:
+    server = Server()
+    sid = server.request()
+    with pytest.raises(faststream.RemoteProtocolError, match="HTTP/2 protocol error"):
+        server.raw(frame.serialize())
+    assert isinstance(server.client.streams[sid].error, faststream.RemoteProtocolError)
+    events = server.conn.receive_data(server.client.data_to_send())
+    (terminated,) = [e for e in events if isinstance(e, h2.events.ConnectionTerminated)]
+    assert terminated.error_code == h2.errors.ErrorCodes.PROTOCOL_ERROR
+
+
+def test_a_frame_inside_a_header_block_ends_the_connection() -> None:
+    server = Server()
+    sid = server.request()
+    opened = hyperframe.frame.HeadersFrame(sid, data=encode_block([(b":status", b"200")]))
+    ping = hyperframe.frame.PingFrame(0, opaque_data=b"12345678")
+    with pytest.raises(faststream.RemoteProtocolError, match="header block"):
+        server.raw(opened.serialize() + ping.serialize())
+    assert server.client.streams[sid].status_code == 0
+
+
+def test_a_head_split_over_continuation_frames_is_read_whole() -> None:
+    server = Server()
+    sid = server.request()
+    block = encode_block([(b":status", b"200"), (b"x-long", b"v" * 300)])
+    first = hyperframe.frame.HeadersFrame(sid, data=block[:5])
+    middle = hyperframe.frame.ContinuationFrame(sid, data=block[5:100])
+    last = hyperframe.frame.ContinuationFrame(sid, data=block[100:], flags=["END_HEADERS"])
+    for frame in (first, middle, last):
+        server.raw(frame.serialize())
+    stream = server.client.streams[sid]
+    assert stream.status_code == 200 and stream.headers is not None
+    assert stream.headers["x-long"] == "v" * 300
+    server.conn.send_data(sid, b"body", end_stream=True)
+    server.flush()
+    assert server.client.take(sid) == [b"body"] and stream.ended
