@@ -48,7 +48,7 @@ def response_of(wire: bytes, cuts: list[int]) -> tuple[exchange.Head, list[bytes
     head = None
     while head is None:
         head = parser.received(reads.pop(0))
-    return head, drain(exchange.Body(head, False), reads)
+    return head, drain(head.start(False), reads)
 
 
 def drain(body: exchange.Body, reads: list[bytes]) -> list[bytes]:
@@ -215,7 +215,7 @@ def test_the_head_picks_the_framing_and_keep_alive(
 ) -> None:
     head = read_head(wire, method)
     assert head.keep_alive is keep_alive
-    response = exchange.Body(head, False)
+    response = head.start(False)
     assert drain(response, [b""]) == body
     assert response.done
     assert response.reusable() is keep_alive
@@ -225,7 +225,7 @@ def test_the_head_picks_the_framing_and_keep_alive(
 
 
 def body_of(wire: bytes, close_requested: bool = False) -> exchange.Body:
-    return exchange.Body(read_head(wire), close_requested)
+    return read_head(wire).start(close_requested)
 
 
 def test_a_complete_body_keeps_the_connection() -> None:

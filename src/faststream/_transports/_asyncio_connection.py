@@ -399,7 +399,7 @@ class AsyncioConnection(exchange.ExchangeState, asyncio.BufferedProtocol):
             return
         self.head = head
         self.mode = _BODY
-        body = self.body = exchange.Body(head, self.close_requested)
+        body = self.body = head.start(self.close_requested)
         try:
             pieces = body.pending()  # what the bytes that came with the head complete
         except RemoteProtocolError as exc:

@@ -230,7 +230,7 @@ class Connection(exchange.ExchangeState):
                 raise ReadError(str(exc)) from exc
             head = parser.received(self.view[:n])
             if head is not None:
-                self.body = exchange.Body(head, self.close_requested)
+                self.body = head.start(self.close_requested)
                 self.framing = 0
                 return head
 

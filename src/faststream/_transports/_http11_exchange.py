@@ -14,7 +14,8 @@ move bytes between a socket and the objects here.
    would: none for HEAD, CONNECT 2xx, 204 and 304; chunked when Transfer-Encoding is set (and
    then never pooled when a Content-Length came too); else Content-Length; else until the
    peer closes (never pooled).
-3. `Body` feeds the bytes after the head to the chosen `_cstream` reader. A framing error
+3. The `Head` (also named `Body` in that role, after `Head.start`) feeds the bytes after the
+   head to the chosen `_cstream` reader. A framing error
    found after some good pieces is held back in `Body.error` and raised by the backend after
    those pieces, so what is delivered never depends on how the bytes were split.
 4. `Body.reusable()`: the connection may carry another exchange only when both sides allow
@@ -229,18 +230,6 @@ def replayable(method: bytes, stream: object) -> bool:
 # -- the response ---------------------------------------------------------------------------
 
 
-class Head(typing.NamedTuple):
-    """A parsed response head and how its body is to be read."""
-
-    status_code: int
-    headers: Headers
-    http_version: bytes
-    reason_phrase: bytes
-    reader: Reader
-    leftover: bytes
-    keep_alive: bool
-
-
 class HeadParser:
     """Turns the response bytes fed to it (`feed`, `feed_eof`) into a `Head`.
 
@@ -335,29 +324,63 @@ def make_head(
     )
 
 
-class Body:
-    """The body of one response as it is read: the framing reader, the bytes that came with
-    the head, a framing error held back until the pieces before it have been delivered, and
-    what the connection may do next.
+class Head:
+    """A final response head, and then the state of its body as it is read: one object per
+    response for both (a connection holds it as its `body` until the exchange ends).
 
-    `feed(data)` returns the body pieces `data` completes; a framing error raises
-    `RemoteProtocolError` at once, unless pieces came before it in the same data: then they
-    are returned and the error waits in `error`, for the backend to raise once it has handed
-    them on. `feed_eof()` is the peer closing. `done`: the body is complete.
+    The head: `status_code`, `headers`, `http_version`, `reason_phrase`; `reader` is the
+    `_cstream` framing reader its framing calls for, `leftover` the bytes that came after the
+    head, `keep_alive` whether the response allows another exchange on the connection.
+
+    The body, once `start(close_requested)` was called: `feed(data)` returns the body pieces
+    `data` completes; a framing error raises `RemoteProtocolError` at once, unless pieces came
+    before it in the same data: then they are returned and the error waits in `error`, for the
+    backend to raise once it has handed them on. `feed_eof()` is the peer closing. `done`: the
+    body is complete.
 
     A backend that reads on demand asks `pending()` first and then feeds each read to
     `received(data)`; `read_size` is how much to ask the socket for next (it doubles, up to
     `MAX_BUFFER`, while reads come back full).
     """
 
-    __slots__ = ("error", "keep_alive", "leftover", "read_size", "reader")
+    __slots__ = (
+        "error",
+        "headers",
+        "http_version",
+        "keep_alive",
+        "leftover",
+        "read_size",
+        "reader",
+        "reason_phrase",
+        "status_code",
+    )
 
-    def __init__(self, head: Head, close_requested: bool) -> None:
-        self.reader = head.reader
-        self.leftover = head.leftover
-        self.keep_alive = head.keep_alive and not close_requested
+    def __init__(
+        self,
+        status_code: int,
+        headers: Headers,
+        http_version: bytes,
+        reason_phrase: bytes,
+        reader: Reader,
+        leftover: bytes,
+        keep_alive: bool,
+    ) -> None:
+        self.status_code = status_code
+        self.headers = headers
+        self.http_version = http_version
+        self.reason_phrase = reason_phrase
+        self.reader = reader
+        self.leftover = leftover
+        self.keep_alive = keep_alive
         self.error: RemoteProtocolError | None = None
         self.read_size = FIRST_BUFFER
+
+    def start(self, close_requested: bool) -> Head:
+        """The body is to be read (itself, returned): the connection is kept after it only
+        when the request did not ask to close it either."""
+        if close_requested:
+            self.keep_alive = False
+        return self
 
     @property
     def done(self) -> bool:
@@ -438,6 +461,10 @@ class Body:
         """After the body was read to its end: may the connection carry another exchange?"""
         reader = self.reader
         return self.keep_alive and reader.done and not reader.suspicious and self.error is None
+
+
+#: The body being read is its head's object (`Head.start`); the name says which role is meant.
+Body: typing.TypeAlias = Head
 
 
 class ExchangeState:

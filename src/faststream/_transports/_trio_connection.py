@@ -237,7 +237,7 @@ class TrioConnection(exchange.ExchangeState):
             data = await self._read(exchange.FIRST_BUFFER, read_timeout, parser.size)
             head = parser.received(data)
             if head is not None:
-                self.body = exchange.Body(head, self.close_requested)
+                self.body = head.start(self.close_requested)
                 self.framing = 0
                 return head
 
