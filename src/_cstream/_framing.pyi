@@ -86,6 +86,11 @@ class ContentLengthReader(_Reader):
         """Count `n` body bytes that were received outside `feed` (straight into a caller's
         buffer), at most `remaining`: the reader is then where `feed` of those bytes would
         have left it, without making a piece. ValueError past the end."""
+    def reset(self, length: int) -> None:
+        """Back to the state of a new `ContentLengthReader(length)`, whatever was fed, found
+        or raised before: a connection keeps one reader for its responses' bodies rather
+        than allocating one (and its buffers) per response. ValueError for a negative
+        length, as the constructor."""
 
 @final
 class ChunkedReader(_Reader):

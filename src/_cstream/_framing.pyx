@@ -204,6 +204,22 @@ cdef class ContentLengthReader(_Reader):
         self._received += <unsigned long long>n
         self._done = self._remaining == 0
 
+    def reset(self, length: int) -> None:
+        """Back to the state of a new ContentLengthReader(length), whatever came before."""
+        if length < 0:
+            raise ValueError("length must be >= 0")
+        self._length = length if length <= _SIZE_CAP else _SIZE_CAP
+        self._remaining = self._length
+        self._done = self._length == 0
+        self._py_length = length
+        self._error = None
+        self._suspicious = False
+        self._received = 0
+        if self._surplus:
+            del self._surplus[:]
+        if self._trailers:
+            del self._trailers[:]
+
 
 @cython.final
 cdef class CloseDelimitedReader(_Reader):

@@ -174,6 +174,14 @@ class ContentLengthReader(_Reader):
         self._received += n
         self._done = self._remaining == 0
 
+    def reset(self, length: int) -> None:
+        if length < 0:
+            raise ValueError("length must be >= 0")
+        _Reader.__init__(self)
+        self._length = length
+        self._remaining = length
+        self._done = length == 0
+
 
 class CloseDelimitedReader(_Reader):
     def _feed(self, data: bytes, out: list[bytes]) -> None:

@@ -238,7 +238,16 @@ class HeadParser:
     A backend that reads on demand hands each read to `received(data)` instead.
     """
 
-    __slots__ = ("feed", "feed_eof", "informational", "max_fields", "method", "parser", "size")
+    __slots__ = (
+        "feed",
+        "feed_eof",
+        "informational",
+        "lengths",
+        "max_fields",
+        "method",
+        "parser",
+        "size",
+    )
 
     def __init__(self, method: bytes, max_fields: int = MAX_HEADERS) -> None:
         self.method = method
@@ -248,6 +257,11 @@ class HeadParser:
         self.parser = parser = _cstream.ResponseHeadParser(MAX_HEAD_SIZE)
         self.feed = parser.feed
         self.feed_eof = parser.feed_eof
+        # The Content-Length reader of every response this parser reads (`make_head`): the
+        # connection reads one response at a time and the transport drops a response's
+        # `Head` (the reader's other holder) before the next request, so resetting it per
+        # response is safe, and a response allocates no reader and buffers of its own.
+        self.lengths = _cstream.ContentLengthReader(0)
 
     def reset(self, method: bytes) -> None:
         """Ready for the response to the next request on the connection (`method`): a
@@ -278,7 +292,9 @@ class HeadParser:
                 if parsed is None:
                     return None
                 if parsed[0] >= 200:
-                    return make_head(parsed, self.method, parser.rest(), self.max_fields)
+                    return make_head(
+                        parsed, self.method, parser.rest(), self.max_fields, self.lengths
+                    )
                 self.informational += 1
                 if self.informational > MAX_INFORMATIONAL:
                     raise RemoteProtocolError(
@@ -289,19 +305,25 @@ class HeadParser:
 
 
 def make_head(
-    parsed: _Parsed, method: bytes, leftover: bytes, max_fields: int = MAX_HEADERS
+    parsed: _Parsed,
+    method: bytes,
+    leftover: bytes,
+    max_fields: int = MAX_HEADERS,
+    lengths: _cstream.ContentLengthReader | None = None,
 ) -> Head:
     """The `Head` of a final response, with the body reader its framing calls for; more than
-    `max_fields` header fields: `RemoteProtocolError`."""
+    `max_fields` header fields: `RemoteProtocolError`. A Content-Length (or empty) body is
+    read by `lengths`, reset, when one is given (the reader its previous response used)."""
     status, version, reason, fields, content_length, chunked, close = parsed
     if len(fields) > max_fields:
         raise RemoteProtocolError(f"Too many response headers: {len(fields)} > {max_fields}")
     keep_alive = version == b"1.1" and not close
     reader: Reader
+    length = None  # a Content-Length framing of this many bytes
     if method == b"HEAD" or status in _NO_BODY_STATUS:
-        reader = _cstream.ContentLengthReader(0)
+        length = 0
     elif method == b"CONNECT" and status < 300:
-        reader = _cstream.ContentLengthReader(0)
+        length = 0
     elif chunked:
         reader = _cstream.ChunkedReader()
         if content_length is not None:
@@ -309,10 +331,16 @@ def make_head(
             # connection is closed afterwards (the two could be read differently upstream).
             keep_alive = False
     elif content_length is not None:
-        reader = _cstream.ContentLengthReader(content_length)
+        length = content_length
     else:
         reader = _cstream.CloseDelimitedReader()
         keep_alive = False
+    if length is not None:
+        if lengths is None:
+            reader = _cstream.ContentLengthReader(length)
+        else:
+            lengths.reset(length)
+            reader = lengths
     return Head(
         status,
         Headers._from_parsed(fields),
