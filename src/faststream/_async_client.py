@@ -277,7 +277,25 @@ class AsyncClient(BaseClient[AsyncBaseTransport]):
             if self._plain_sends and not self._event_hooks["request"] and self.max_redirects >= 0:
                 # The loop's first turn inline, as the loop would run it with no request
                 # hook: send, then (response hooks or a redirect) the rest of the loop.
-                response = await self._send_single_request(request)
+                # `_send_single_request`'s body, inlined: one call fewer, and in async one
+                # coroutine fewer alive per request in flight while the response is awaited.
+                transport = (
+                    self._transport_for_url(request.url) if self._mounted else self._transport
+                )
+                if not isinstance(request.stream, AsyncByteStream):
+                    raise RuntimeError(
+                        "Attempted to send an sync request with an AsyncClient instance."
+                    )
+                start = time.perf_counter()
+                try:
+                    response = await transport.handle_async_request(request)
+                except RequestError as exc:
+                    exc.request = request
+                    raise
+                if not isinstance(response.stream, AsyncByteStream):
+                    response.request = request
+                    raise TypeError("The transport returned a response with a sync stream.")
+                self._received(request, response, start)
                 response.history = []
                 if self._event_hooks["response"] or response.has_redirect_location:
                     response = await self._send_handling_redirects(request, follow, [], response)
