@@ -6,7 +6,6 @@ took the streams over. It keeps the exchange's interface for what the tests driv
 
 from __future__ import annotations
 
-import re
 import typing
 
 import h2.config
@@ -22,6 +21,21 @@ import _cstream
 from _cstream._errors import HPACK_LIST_TOO_LARGE, H2FrameError, HpackError
 from faststream._exceptions import LocalProtocolError, RemoteProtocolError
 from faststream._headers import Headers
+from faststream._transports._http2_exchange import (
+    _DEFAULT_WINDOW,
+    _KEPT,
+    CONNECTION_WINDOW,
+    MAX_CONTROL_FRAMES,
+    MAX_FRAME_SIZE,
+    MAX_HEADER_LIST_SIZE,
+    MAX_HEADERS,
+    MAX_INFORMATIONAL,
+    STREAM_WINDOW,
+    StreamRefused,
+    _code_name,
+    _HeadEncoder,
+    _request_fields,
+)
 from faststream._transports._http11_exchange import KeptFields
 
 __all__ = [
@@ -34,59 +48,6 @@ __all__ = [
     "H2Stream",
     "StreamRefused",
 ]
-
-MAX_HEADER_LIST_SIZE = 100 * 1024  # decoded size of one header block, as HTTP/1.1's head cap
-STREAM_WINDOW = 1024 * 1024  # a stream's receive window: the most buffered for one stream
-# The largest frame we accept (RFC 9113 allows 16 KiB to 16 MiB). h2 costs the same per frame
-# whatever its size, so a server that sends frames this large costs a sixteenth per byte of
-# what 16 KiB frames do; a frame is buffered whole, a quarter of one stream's window at most.
-MAX_FRAME_SIZE = 256 * 1024
-CONNECTION_WINDOW = 2**31 - 1  # the largest window RFC 9113 allows
-MAX_CONTROL_FRAMES = 1000  # PING/SETTINGS frames in a row with no HEADERS or DATA
-MAX_INFORMATIONAL = 100  # 1xx heads on one stream, as HTTP/1.1 allows
-MAX_HEADERS = 100
-_DEFAULT_WINDOW = 65535  # every window's size before SETTINGS or WINDOW_UPDATE changes it
-
-# Request fields that are about the HTTP/1.1 connection and have no meaning in HTTP/2
-# (RFC 9113 8.2.2); `host` becomes `:authority`.
-_NOT_FORWARDED = frozenset(
-    {b"host", b"connection", b"keep-alive", b"proxy-connection", b"transfer-encoding", b"upgrade"}
-)
-
-
-# h11's rules for request fields, as the HTTP/1.1 path applies them: a token for a name, no
-# control character but tab in a value (h2 would send a line break on).
-_TOKEN = re.compile(rb"[-!#$%&'*+.^_`|~0-9a-zA-Z]+")
-_BAD_VALUE = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
-_KEPT = 32  # kept field lists' normalizations per connection
-
-
-def _request_fields(
-    headers: list[tuple[bytes, bytes]],
-) -> tuple[bytes | None, list[tuple[bytes, bytes]]]:
-    """The last `Host` value (None without one) and the regular fields as sent: names
-    lower-cased, values without surrounding whitespace, HTTP/1.1 connection fields and TE
-    other than "trailers" left out. An illegal name or value is `LocalProtocolError`.
-    (Credentials and short cookies stay out of HPACK's tables: the codec keeps them out.)"""
-    host = None
-    fields: list[tuple[bytes, bytes]] = []
-    for name, value in headers:
-        if _TOKEN.fullmatch(name) is None or _BAD_VALUE.search(value) is not None:
-            raise LocalProtocolError(f"Illegal header field: {name!r}: {value!r}")
-        lowered = name.lower()
-        if lowered in _NOT_FORWARDED:
-            if lowered == b"host":
-                host = value
-            continue
-        if lowered == b"te" and value.lower() != b"trailers":
-            continue  # only "trailers" may be sent in HTTP/2
-        fields.append((lowered, value.strip()))  # only spaces and tabs can be around it
-    return host, fields
-
-
-class StreamRefused(RemoteProtocolError):
-    """The server did not process this stream (GOAWAY below its id, or REFUSED_STREAM): the
-    request may be sent again on another connection."""
 
 
 class _QuietRepr:
@@ -118,28 +79,6 @@ _QUIET_FRAMES: dict[type, type] = {
 
 
 _LIST_TOO_LARGE = HPACK_LIST_TOO_LARGE.partition("{")[0]
-
-
-class _HeadEncoder:
-    """h2's HPACK encoder, as the compiled codec: h2 calls `encode` for each head it sends
-    and sets `header_table_size` from the server's SETTINGS. Which fields stay out of the
-    tables (credentials, short cookies) the codec decides from their names and values."""
-
-    __slots__ = ("_codec",)
-
-    def __init__(self) -> None:
-        self._codec = _cstream.HpackEncoder()
-
-    @property
-    def header_table_size(self) -> int:
-        return self._codec.header_table_size
-
-    @header_table_size.setter
-    def header_table_size(self, value: int) -> None:
-        self._codec.header_table_size = value
-
-    def encode(self, headers: typing.Any, huffman: bool = True) -> bytes:
-        return self._codec.encode(headers)
 
 
 class _HeadDecoder:
@@ -718,10 +657,3 @@ _CONTROL_EVENTS = frozenset(
         h2.events.AlternativeServiceAvailable,
     }
 )
-
-
-def _code_name(code: object) -> str:
-    """An HTTP/2 error code as its name (unknown codes as their number)."""
-    if isinstance(code, h2.errors.ErrorCodes):
-        return code.name
-    return str(code)
