@@ -160,13 +160,7 @@ cdef class ContentLengthReader(_Reader):
     cdef object _py_length
 
     def __init__(self, length: int) -> None:
-        if length < 0:
-            raise ValueError("length must be >= 0")
-        # A length past 2**64 - 1 can never be reached: saturate (the value is only reported).
-        self._length = length if length <= _SIZE_CAP else _SIZE_CAP
-        self._remaining = self._length
-        self._done = self._length == 0
-        self._py_length = length
+        self.reset(length)
 
     cdef int _feed(self, object data, const char* p, Py_ssize_t n, list out) except -1:
         cdef Py_ssize_t take
@@ -208,6 +202,7 @@ cdef class ContentLengthReader(_Reader):
         """Back to the state of a new ContentLengthReader(length), whatever came before."""
         if length < 0:
             raise ValueError("length must be >= 0")
+        # A length past 2**64 - 1 can never be reached: saturate (the value is only reported).
         self._length = length if length <= _SIZE_CAP else _SIZE_CAP
         self._remaining = self._length
         self._done = self._length == 0

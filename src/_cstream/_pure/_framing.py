@@ -132,13 +132,11 @@ class _Reader:
 
 
 class ContentLengthReader(_Reader):
+    _length: int
+    _remaining: int
+
     def __init__(self, length: int) -> None:
-        super().__init__()
-        if length < 0:
-            raise ValueError("length must be >= 0")
-        self._length = length
-        self._remaining = length
-        self._done = length == 0
+        self.reset(length)
 
     def _feed(self, data: bytes, out: list[bytes]) -> None:
         n = len(data)
@@ -175,6 +173,7 @@ class ContentLengthReader(_Reader):
         self._done = self._remaining == 0
 
     def reset(self, length: int) -> None:
+        """Back to the state of a new ContentLengthReader(length), whatever came before."""
         if length < 0:
             raise ValueError("length must be >= 0")
         _Reader.__init__(self)
