@@ -252,13 +252,18 @@ class AsyncHTTP2Connection:
             with self._lock:
                 if stream.pieces:
                     pieces = self.exchange.take(stream.stream_id)
+                    due = self.exchange.queue_window_updates()
                     break
                 if stream.error is not None:
                     raise stream.error
                 if stream.ended:
                     return []
             await self._receive(stream, deadline, _DATA)
-        await self._flush(read_timeout)  # the window update for what was taken
+        if due:
+            # The window updates for what was taken. Without them nothing is written here:
+            # frames others queued go out with their own flush, so the requests begun in one
+            # turn of the loop leave in one write rather than one write per taker.
+            await self._flush(read_timeout)
         return pieces
 
     def close_stream(self, stream: H2Stream) -> None:

@@ -538,6 +538,16 @@ class H2Exchange:
             self._split.consumed(stream_id)  # a no-op when nothing was taken
         return pieces
 
+    def queue_window_updates(self) -> bool:
+        """Moves the WINDOW_UPDATEs that taken pieces made due into the output; True when there
+        were any. A taker that finds none need not write: most small responses reopen no
+        window (an update waits for a threshold), and what others queued is theirs to send."""
+        updates = self._split.data_to_send()
+        if updates:
+            self._queue(updates)
+            return True
+        return False
+
     def received(self, data: bytes | bytearray | memoryview) -> None:
         """Feeds bytes read from the socket. A connection-level protocol error raises
         `RemoteProtocolError` (and is kept in `error`, failing every open stream); the GOAWAY
