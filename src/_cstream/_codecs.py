@@ -354,6 +354,32 @@ def _part(out: bytes, pos: int, end: int) -> bytes | memoryview:
     return out if pos == 0 and end == len(out) else memoryview(out)[pos:end]
 
 
+class _HoldingDecoder(_PieceDecoder):
+    """A decoder whose library can return more than one piece per call: the output not handed
+    out yet is held (`_out[_out_pos:]`) and drained into the next pieces before the library is
+    called again."""
+
+    __slots__ = ("_out", "_out_pos")
+
+    def __init__(self, max_length: int = 65536) -> None:
+        super().__init__(max_length)
+        self._out = b""
+        self._out_pos = 0
+
+    def _hold(self, out: bytes) -> None:
+        self._out, self._out_pos = out, 0
+
+    def _drain(self, parts: list[bytes | memoryview], room: int) -> int:
+        """Move up to `room` (> 0) held bytes into `parts`; return how many (0: none held)."""
+        out, pos = self._out, self._out_pos
+        end = min(len(out), pos + room)
+        if end <= pos:
+            return 0
+        parts.append(_part(out, pos, end))
+        self._out_pos = end
+        return end - pos
+
+
 # ---------------------------------------------------------------------------------------------
 # Libraries for br and zstd
 #
@@ -485,10 +511,10 @@ ZSTANDARD_SLICE = 64
 _FRAME, _BLOCK, _CHECKSUM, _BLIND = range(4)
 
 
-class ZstdDecoder(_PieceDecoder):
+class ZstdDecoder(_HoldingDecoder):
     """zstd (RFC 8878): every frame decoded, windows over 8 MB refused (RFC 9659)."""
 
-    __slots__ = ("_d", "_held", "_slice", "_lib", "_out", "_out_pos", "_next", "_left", "_sum")
+    __slots__ = ("_d", "_held", "_slice", "_lib", "_next", "_left", "_sum")
 
     def __init__(self, max_length: int = 65536, backend: str | None = None) -> None:
         lib = zstd_library(backend)
@@ -497,8 +523,6 @@ class ZstdDecoder(_PieceDecoder):
         self._d: Any = None  # the current frame's decompressor; None between frames
         self._held = False  # it may hold output: call it again with no input
         self._slice = FIRST_SLICE
-        self._out = b""  # output of an unbounded call beyond the current piece
-        self._out_pos = 0
         # zstandard: what the input after the current unit is, and the unit's bytes not fed yet
         self._next = _FRAME
         self._left = 0
@@ -568,12 +592,9 @@ class ZstdDecoder(_PieceDecoder):
         bounded = self._lib.bounded
         error = self._lib.module.ZstdError
         while room:
-            out, pos = self._out, self._out_pos
-            if pos < len(out):
-                end = min(len(out), pos + room)
-                parts.append(_part(out, pos, end))
-                room -= end - pos
-                self._out_pos = end
+            moved = self._drain(parts, room)  # an unbounded call's output beyond its piece
+            if moved:
+                room -= moved
                 continue
             d = self._d
             if self._held:
@@ -606,7 +627,7 @@ class ZstdDecoder(_PieceDecoder):
                 elif not data and self._held:  # pragma: no cover - a stalled library
                     raise DecodeError("the zstd decoder made no progress")
             else:
-                self._out, self._out_pos = out, 0
+                self._hold(out)
             if d.eof:
                 if d.unused_data:
                     self._pushback(d.unused_data)
@@ -660,7 +681,7 @@ BROTLI_UNBOUNDED_MAX_OUTPUT = 1 << 20
 BROTLI_SLICE = 16384
 
 
-class BrotliDecoder(_PieceDecoder):
+class BrotliDecoder(_HoldingDecoder):
     """brotli (RFC 7932), large-window mode off.
 
     With a library that bounds its output (brotli/brotlicffi >= 1.2), an output of at most
@@ -677,8 +698,6 @@ class BrotliDecoder(_PieceDecoder):
 
     __slots__ = (
         "_d",
-        "_out",
-        "_out_pos",
         "_more",
         "_started",
         "_lib",
@@ -693,8 +712,6 @@ class BrotliDecoder(_PieceDecoder):
         super().__init__(max_length)
         self._lib = lib
         self._d = lib.module.Decompressor()
-        self._out = b""  # the library's last output, while pieces are cut from it
-        self._out_pos = 0
         self._more = False  # the last call hit the output limit: call again with no input
         self._started = False
         # input slice: without an output limit one byte and growing (see _produce_unbounded);
@@ -718,17 +735,15 @@ class BrotliDecoder(_PieceDecoder):
         room = max_length = self._max_length
         d = self._d
         while room:
-            out, pos = self._out, self._out_pos
-            if pos < len(out):
-                if len(out) <= max_length:  # a whole output kept for this pull
-                    if parts:
-                        break
-                    self._out_pos = len(out)
-                    return out
-                end = min(len(out), pos + room)
-                parts.append(_part(out, pos, end))
-                room -= end - pos
-                self._out_pos = end
+            out = self._out
+            if self._out_pos < len(out) <= max_length:  # a whole output kept for this pull
+                if parts:
+                    break
+                self._out_pos = len(out)
+                return out
+            moved = self._drain(parts, room)
+            if moved:
+                room -= moved
                 continue
             if self._more:
                 data: bytes | memoryview = b""
@@ -758,7 +773,7 @@ class BrotliDecoder(_PieceDecoder):
                 return out
             if len(out) > max_length and ask == self._limit:
                 self._limit = max(1, ask >> 1)
-            self._out, self._out_pos = out, 0
+            self._hold(out)
         return _join(parts)
 
     def _next_slice(self) -> int:
@@ -786,12 +801,9 @@ class BrotliDecoder(_PieceDecoder):
         parts: list[bytes | memoryview] = []
         room = self._max_length
         while room:
-            out, pos = self._out, self._out_pos
-            if pos < len(out):
-                end = min(len(out), pos + room)
-                parts.append(_part(out, pos, end))
-                room -= end - pos
-                self._out_pos = end
+            moved = self._drain(parts, room)
+            if moved:
+                room -= moved
                 continue
             d = self._d
             if not self._next_input(limit):
@@ -810,7 +822,7 @@ class BrotliDecoder(_PieceDecoder):
                 self._slice = 1
             elif len(out) * 4 < self._max_length:
                 self._slice = min(self._slice * 2, BROTLI_UNBOUNDED_SLICE_CAP)
-            self._out, self._out_pos = out, 0
+            self._hold(out)
         return _join(parts)
 
     def _finish(self) -> None:
