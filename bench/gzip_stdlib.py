@@ -1,6 +1,6 @@
 """gzip with the stdlib's zlib: faststream over loopback against a bare in-memory loop.
 
-Usage: ``python bench/gzip_stdlib.py [--jsonl-mb 200] [--rounds 5]``.
+Usage: ``python bench/gzip_stdlib.py [--jsonl-mb 200] [--rounds 5] [--json out.json]``.
 
 The goal line: with isal and zlib-ng absent, faststream's gzip reaches at least a bare
 ``zlib.decompressobj(31).decompress`` loop. The backend is forced with
@@ -19,6 +19,7 @@ loaded machine inflates least) and of MB/s, and the ratios (>= 1.00: the goal ho
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -66,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--jsonl-mb", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--json", type=Path, help="write the medians and the ratios here")
     args = parser.parse_args(argv)
     file = _nginx.gzip_file(args.jsonl_mb)
     data = file.read_bytes()
@@ -97,10 +99,22 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  {'case':<12} {'CPU s/GiB':>10} {'MB/s':>9}")
     for name in cases:
         print(f"  {name:<12} {cpu[name]:>10.3f} {rate[name]:>9.1f}")
-    print(
-        f"client vs bare16: by CPU {cpu['bare16'] / cpu['client']:.3f}x, "
-        f"by rate {rate['client'] / rate['bare16']:.3f}x (goal >= 1.00)"
-    )
+    by_cpu = cpu["bare16"] / cpu["client"]
+    by_rate = rate["client"] / rate["bare16"]
+    print(f"client vs bare16: by CPU {by_cpu:.3f}x, by rate {by_rate:.3f}x (goal >= 1.00)")
+    if args.json:
+        result = {
+            "zlib": zlib.ZLIB_RUNTIME_VERSION,
+            "jsonl_mb": args.jsonl_mb,
+            "rounds": args.rounds,
+            "load": os.getloadavg()[0],
+            "cpu_s_per_gib": cpu,
+            "mb_per_s": rate,
+            "ratio": by_rate,
+            "ratio_by_cpu": by_cpu,
+            "goal": 1.0,
+        }
+        args.json.write_text(json.dumps(result, indent=2) + "\n")
     return 0
 
 
