@@ -22,7 +22,13 @@ from typing_extensions import Buffer, disjoint_base
 
 from _cstream._errors import H2FrameError as H2FrameError
 
-__all__ = ["H2FrameError", "H2FrameSplitter"]
+__all__ = ["DIRECT_MIN", "H2FrameError", "H2FrameSplitter"]
+
+DIRECT_MIN: int
+"""A taken DATA frame this large (unpadded) whose payload has not all arrived is received in
+place: `read_buffer` lends the rest of its payload object (and 9 bytes more, room for the
+next frame's header) to the caller's socket read, so the piece's bytes are written once, by
+the kernel (the pure twin copies them out once more)."""
 
 @disjoint_base
 class _Stream: ...
@@ -34,7 +40,9 @@ class H2FrameSplitter:
         max_frame_size: int = 16384,
         stream_window: int = 65535,
         connection_window: int = 65535,
-    ) -> None: ...
+        direct_min: int = ...,
+    ) -> None:
+        """`direct_min`: the smallest DATA payload received in place (`DIRECT_MIN`)."""
     def feed(self, data: Buffer) -> None:
         """Bytes read from the connection, walked by the following `next` calls."""
     def next(self) -> tuple[int, bytes, bool] | None:
@@ -62,5 +70,13 @@ class H2FrameSplitter:
         """What the server may still send on the connection (of the DATA taken here)."""
     def window(self, stream_id: int) -> int:
         """What the server may still send on this stream; -1 for a stream not kept."""
+    def read_buffer(self) -> Buffer | None:
+        """Where the next socket read should go: a writable buffer over the rest of a large
+        DATA payload being received and 9 bytes more (report the count with
+        `received_into`, and drop the buffer before `next`); None: read into a new bytes
+        object and `feed` it."""
+    def received_into(self, count: int) -> None:
+        """`count` bytes were read into the start of the last `read_buffer`; `next` goes on.
+        ValueError when no such buffer was due or `count` is larger than it."""
     def data_to_send(self) -> bytes:
         """The WINDOW_UPDATE frames due since the last call (b"" when none)."""

@@ -9,11 +9,23 @@
 # DATA frame's payload is the one copy made of it (a bytes object cut from the input); a run of
 # frames for the engine is one slice of the input (the input itself when it is all such frames).
 #
+# A large taken DATA frame (`direct_min` bytes or more, `DIRECT_MIN` by default; unpadded)
+# whose payload has not all arrived is received into a bytes object of its own, allocated at
+# its header with 9 bytes to spare: what the input holds of it is copied in, and `read_buffer`
+# lends the rest (and the spare bytes, for the next frame's header) to the caller's socket
+# read. When it is complete
+# and nothing else refers to it, it is shrunk in place to the payload and handed out as the
+# piece: its bytes were written once, by the kernel. The object is unshared until then (the
+# lent view keeps it alive; while one exists, the piece is a copy instead).
+#
 # Complexity contract: linear in the input; per frame a constant amount of work plus one dict
 # lookup for a DATA frame's stream.
 
+from cpython.buffer cimport PyBuffer_FillInfo
 from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_GET_SIZE
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
+from cpython.ref cimport Py_DECREF, Py_INCREF, PyObject
+from libc.string cimport memcpy
 
 from ._errors import (
     H2_BAD_PADDING,
@@ -24,7 +36,13 @@ from ._errors import (
     H2FrameError,
 )
 
-__all__ = ["H2FrameError", "H2FrameSplitter"]
+__all__ = ["DIRECT_MIN", "H2FrameError", "H2FrameSplitter"]
+
+cdef extern from "Python.h":
+    Py_ssize_t Py_REFCNT(PyObject* o)
+    int _PyBytes_Resize(PyObject** bytes, Py_ssize_t size) except -1
+
+DIRECT_MIN = 128 * 1024
 
 cdef enum:
     T_DATA = 0x0
@@ -47,6 +65,25 @@ cdef class _Stream:
     cdef long long processed  # consumed bytes not yet handed back in a WINDOW_UPDATE
     cdef long long held  # taken bytes the consumer has not taken yet
     cdef bint taking  # DATA for this stream is taken (open, not ended)
+
+
+cdef class _Room:
+    # A writable view of the part of a payload object not received yet, plus its 9 spare
+    # bytes: lent for one socket read. It keeps the object alive while it exists.
+    cdef bytes target
+    cdef Py_ssize_t start
+    cdef Py_ssize_t size
+
+    def __getbuffer__(self, Py_buffer* buffer, int flags):
+        PyBuffer_FillInfo(
+            buffer, self, PyBytes_AS_STRING(self.target) + self.start, self.size, 0, flags
+        )
+
+    def __releasebuffer__(self, Py_buffer* buffer):
+        pass
+
+    def __len__(self):
+        return self.size
 
 
 cdef inline long long _increment(long long window, long long processed, long long largest):
@@ -103,6 +140,12 @@ cdef class H2FrameSplitter:
     cdef int _kind
     cdef int _flags
     cdef unsigned int _stream_id
+    # the large DATA frame being received into a payload object of its own (see the top)
+    cdef bytes _direct  # None when there is none; else its payload length + 9 bytes
+    cdef bytes _dhead  # its 9 header bytes
+    cdef Py_ssize_t _dlen  # its payload length
+    cdef Py_ssize_t _dfill  # payload bytes received so far
+    cdef Py_ssize_t _direct_min
 
     def __cinit__(self):
         self._streams = {}
@@ -110,11 +153,15 @@ cdef class H2FrameSplitter:
         self._data = b""
         self._out = bytearray()
 
-    def __init__(self, max_frame_size=16384, stream_window=65535, connection_window=65535):
+    def __init__(self, max_frame_size=16384, stream_window=65535, connection_window=65535,
+                 direct_min=DIRECT_MIN):
         if not 16384 <= max_frame_size <= 2**24 - 1:
             raise ValueError("max_frame_size must be between 16384 and 16777215")
         if not 0 <= stream_window <= MAX_WINDOW or not 0 <= connection_window <= MAX_WINDOW:
             raise ValueError("a window must be between 0 and 2147483647")
+        if direct_min < 1:
+            raise ValueError("direct_min must be at least 1")
+        self._direct_min = min(direct_min, 2**24)
         self._max_frame_size = max_frame_size
         self._stream_window = stream_window
         self._connection_window = connection_window
@@ -137,6 +184,8 @@ cdef class H2FrameSplitter:
 
     @property
     def buffered(self) -> int:
+        if self._direct is not None:
+            return 9 + self._dfill
         return PyByteArray_GET_SIZE(self._pending)
 
     cdef _fail(self, int code, str message):
@@ -211,6 +260,10 @@ cdef class H2FrameSplitter:
         cdef bytes out
         if self._error is not None:
             raise self._error
+        if self._direct is not None:
+            if not self._fill_direct():
+                return None
+            return self._direct_done()
         while True:
             found = self._header()
             if found == 0:
@@ -224,6 +277,10 @@ cdef class H2FrameSplitter:
                     break  # hand the frames before it over first
                 stream = self._streams.get(self._stream_id)
                 if stream is not None and (<_Stream>stream).taking and not self._in_block:
+                    if (self._length >= self._direct_min and not self._flags & F_PADDED
+                            and not self._whole()):
+                        self._start_direct()
+                        return None
                     if not self._frame(&frame, &copied):
                         return None
                     return self._take(<_Stream>stream, frame, copied)
@@ -284,6 +341,116 @@ cdef class H2FrameSplitter:
         if end:
             stream.taking = False
         return (self._stream_id, payload, end)
+
+    # -- large DATA payloads received in place --------------------------------------------
+
+    cdef bint _whole(self):
+        # Whether all of the frame `_header` found has arrived.
+        return (PyByteArray_GET_SIZE(self._pending) + PyBytes_GET_SIZE(self._data) - self._pos
+                >= 9 + self._length)
+
+    cdef int _start_direct(self) except -1:
+        # The frame `_header` found becomes the one received in place; all the input there is
+        # is part of it (it is not whole).
+        cdef Py_ssize_t size = PyByteArray_GET_SIZE(self._pending)
+        cdef const char* p
+        self._direct = PyBytes_FromStringAndSize(NULL, self._length + 9)
+        self._dlen = self._length
+        self._dfill = 0
+        if size:
+            p = PyByteArray_AS_STRING(self._pending)
+            self._dhead = PyBytes_FromStringAndSize(p, 9)
+            self._dfill = size - 9
+            memcpy(PyBytes_AS_STRING(self._direct), p + 9, self._dfill)
+            del self._pending[:]
+        else:
+            self._dhead = PyBytes_FromStringAndSize(PyBytes_AS_STRING(self._data) + self._pos, 9)
+            self._pos += 9
+        self._fill_direct()
+        return 0
+
+    cdef bint _fill_direct(self) except -1:
+        # Copies what the input holds of the payload in place; whether it is complete.
+        cdef Py_ssize_t want = self._dlen - self._dfill
+        cdef Py_ssize_t have = PyBytes_GET_SIZE(self._data) - self._pos
+        if want > have:
+            want = have
+        if want > 0:
+            memcpy(PyBytes_AS_STRING(self._direct) + self._dfill,
+                   PyBytes_AS_STRING(self._data) + self._pos, want)
+            self._dfill += want
+            self._pos += want
+        return self._dfill == self._dlen
+
+    cdef bytes _shrunk(self):
+        # The complete payload object, cut to the payload, and forgotten here: in place when
+        # nothing else refers to it, else a copy (a lent view is still alive).
+        cdef PyObject* raw
+        cdef bytes out
+        if Py_REFCNT(<PyObject*>self._direct) != 1:
+            out = PyBytes_FromStringAndSize(PyBytes_AS_STRING(self._direct), self._dlen)
+            self._direct = None
+            return out
+        raw = <PyObject*>self._direct
+        Py_INCREF(self._direct)  # `raw` owns this reference from here on
+        self._direct = None
+        _PyBytes_Resize(&raw, self._dlen)  # on failure it freed the object and raised
+        out = <bytes>raw
+        Py_DECREF(out)  # `raw`'s reference, now `out`'s
+        return out
+
+    cdef object _direct_done(self):
+        # The complete frame received in place: taken as `_take` would (the stream is looked
+        # up again: it may have been closed meanwhile), else whole for the engine.
+        cdef Py_ssize_t length = self._dlen
+        cdef unsigned int stream_id
+        cdef const unsigned char* head = <const unsigned char*>PyBytes_AS_STRING(self._dhead)
+        cdef int flags = head[4]
+        cdef bytes payload = self._shrunk()
+        cdef bytes header = self._dhead
+        cdef _Stream stream
+        self._dhead = None
+        stream_id = _u32(head + 5) & 0x7FFFFFFF
+        stream = self._streams.get(stream_id)
+        if stream is None or not stream.taking:
+            return (0, header + payload, False)
+        if length > self._conn_window:
+            self._fail(FLOW_CONTROL_ERROR, H2_CONNECTION_WINDOW.format(length, self._conn_window))
+        if length > stream.window:
+            self._fail(FLOW_CONTROL_ERROR,
+                       H2_STREAM_WINDOW.format(length, stream_id, stream.window))
+        self._conn_window -= length
+        stream.window -= length
+        stream.held += length
+        if flags & F_END_STREAM:
+            stream.taking = False
+        return (stream_id, payload, bool(flags & F_END_STREAM))
+
+    def read_buffer(self):
+        cdef _Room room
+        if (self._error is not None or self._direct is None
+                or self._pos < PyBytes_GET_SIZE(self._data)):
+            return None
+        room = _Room.__new__(_Room)
+        room.target = self._direct
+        room.start = self._dfill
+        room.size = self._dlen + 9 - self._dfill
+        return room
+
+    def received_into(self, Py_ssize_t count) -> None:
+        cdef Py_ssize_t extra
+        if self._error is not None:
+            raise self._error
+        if (self._direct is None or self._pos < PyBytes_GET_SIZE(self._data)
+                or not 0 <= count <= self._dlen + 9 - self._dfill):
+            raise ValueError("received_into() takes the count of bytes read into read_buffer()")
+        self._dfill += count
+        extra = self._dfill - self._dlen
+        if extra > 0:  # the start of the next frame, in the spare bytes
+            self._data = PyBytes_FromStringAndSize(PyBytes_AS_STRING(self._direct) + self._dlen,
+                                                   extra)
+            self._pos = 0
+            self._dfill = self._dlen
 
     # -- streams and windows ----------------------------------------------------------------
 

@@ -70,6 +70,9 @@ class SplitterCase:
     stream_window: int
     connection_window: int
     as_bytearray: bool
+    # DATA payloads this large are received in place: the reads go into `read_buffer()`
+    # whenever it offers one (the socket client's way), up to the cut
+    direct_min: int = 1 << 20
 
     def pieces(self) -> list[bytes]:
         points = [0, *sorted(c % (len(self.data) + 1) for c in self.cuts), len(self.data)]
@@ -92,25 +95,42 @@ splitter_cases = st.builds(
     stream_window=st.sampled_from([0, 100, 400, 65535]),
     connection_window=st.sampled_from([0, 300, 2000, 2**31 - 1]),
     as_bytearray=st.booleans(),
+    direct_min=st.sampled_from([1 << 20, 1, 50, 200]),
 )
 
 
 def drive_splitter(module: object, case: SplitterCase) -> list[object]:
     """Every call a client makes and what it saw: items, errors, windows and the updates due.
     Stops after the first error (and checks that the next call raises it again)."""
-    splitter = module.H2FrameSplitter(16384, case.stream_window, case.connection_window)  # type: ignore[attr-defined]
+    splitter = module.H2FrameSplitter(  # type: ignore[attr-defined]
+        16384, case.stream_window, case.connection_window, direct_min=case.direct_min
+    )
     for stream_id in case.opened:
         splitter.open(stream_id)
     seen: list[object] = []
     operations = list(case.operations)
+
+    def drain() -> None:
+        while (item := splitter.next()) is not None:
+            seen.append(item)
+            if item[0] and operations:  # the consumer reads now and then
+                operation, stream_id = operations.pop(0)
+                getattr(splitter, OPERATIONS[operation], lambda _: None)(stream_id)
+
     for piece in case.pieces():
         try:
-            splitter.feed(bytearray(piece) if case.as_bytearray else piece)
-            while (item := splitter.next()) is not None:
-                seen.append(item)
-                if item[0] and operations:  # the consumer reads now and then
-                    operation, stream_id = operations.pop(0)
-                    getattr(splitter, OPERATIONS[operation], lambda _: None)(stream_id)
+            while piece and (room := splitter.read_buffer()) is not None:
+                with memoryview(room) as view:
+                    n = min(len(view), len(piece))
+                    view[:n] = piece[:n]
+                del room
+                seen.append(("into", n, splitter.buffered))
+                splitter.received_into(n)
+                piece = piece[n:]
+                drain()
+            if piece:
+                splitter.feed(bytearray(piece) if case.as_bytearray else piece)
+                drain()
         except Exception as exc:
             seen.append(("raise", type(exc).__name__, str(exc), getattr(exc, "code", None)))
             try:

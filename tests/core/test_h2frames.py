@@ -146,6 +146,101 @@ def test_a_partial_frame_waits_for_the_rest_and_is_bounded(h2f: types.ModuleType
     assert splitter.buffered == 0
 
 
+def read_into(splitter: object, data: bytes) -> int:
+    """One socket read of `data` into the splitter's `read_buffer` (as much as fits)."""
+    room = splitter.read_buffer()  # type: ignore[attr-defined]
+    assert room is not None
+    with memoryview(room) as view:
+        n = min(len(view), len(data))
+        view[:n] = data[:n]
+    del room
+    splitter.received_into(n)  # type: ignore[attr-defined]
+    return n
+
+
+def drain(splitter: object) -> list[tuple[int, bytes, bool]]:
+    out = []
+    while (item := splitter.next()) is not None:  # type: ignore[attr-defined]
+        out.append(item)
+    return out
+
+
+def test_a_large_frame_is_received_in_place(h2f: types.ModuleType) -> None:
+    size = h2f.DIRECT_MIN + 1000
+    body = bytes(range(256)) * (size // 256) + b"e" * (size % 256)
+    splitter = h2f.H2FrameSplitter(1 << 20, 1 << 22, 1 << 30)
+    splitter.open(1)
+    wire = PING_FRAME + data_frame(1, body) + PING_FRAME + data_frame(1, body, end=True)
+    first = len(PING_FRAME) + 9 + 500
+    # the first read holds the frame's start: it is kept, and the rest is read in place
+    assert items(splitter, wire[:first]) == [(0, PING_FRAME, False)]
+    assert splitter.buffered == 9 + 500
+    assert len(memoryview(splitter.read_buffer())) == size - 500 + 9  # + the next header
+    pos = first + read_into(splitter, wire[first : first + 1000])  # a short read
+    assert drain(splitter) == [] and splitter.buffered == 9 + 1500
+    pos += read_into(splitter, wire[pos:])  # to the payload's end and 9 bytes past it
+    assert pos == len(PING_FRAME) + 9 + size + 9
+    assert drain(splitter) == [(1, body, False)]
+    assert splitter.buffered == 9  # the PING's header, from the spare bytes
+    assert splitter.read_buffer() is None  # a PING is not received in place
+    splitter.feed(wire[pos : pos + 8 + 9])  # the PING's payload, the next DATA's header
+    assert drain(splitter) == [(0, PING_FRAME, False)]
+    assert splitter.read_buffer() is not None
+    pos += 8 + 9
+    while pos < len(wire):
+        pos += read_into(splitter, wire[pos : pos + 70000])
+    assert drain(splitter) == [(1, body, True)]
+    assert splitter.held(1) == 2 * size and splitter.window(1) == (1 << 22) - 2 * size
+    assert splitter.buffered == 0 and splitter.read_buffer() is None
+
+
+def test_a_piece_received_in_place_is_its_own_while_a_view_is_kept(
+    h2f: types.ModuleType,
+) -> None:
+    size = h2f.DIRECT_MIN
+    splitter = h2f.H2FrameSplitter(1 << 20, 1 << 22, 1 << 30)
+    splitter.open(1)
+    wire = data_frame(1, b"a" * size)
+    assert items(splitter, wire[:100]) == []
+    view = memoryview(splitter.read_buffer())
+    n = len(wire) - 100
+    view[:n] = wire[100:]
+    splitter.received_into(n)
+    ((stream_id, piece, end),) = drain(splitter)
+    view[:10] = b"b" * 10  # writes through a view that outlived its read
+    assert piece == b"a" * size and (stream_id, end) == (1, False)
+    view.release()
+
+
+def test_a_frame_received_in_place_for_a_stream_closed_meanwhile_goes_to_h2(
+    h2f: types.ModuleType,
+) -> None:
+    size = h2f.DIRECT_MIN
+    splitter = h2f.H2FrameSplitter(1 << 20, 1 << 22, 1 << 30)
+    splitter.open(1)
+    wire = data_frame(1, b"c" * size, end=True)
+    assert items(splitter, wire[:9]) == []
+    splitter.close(1)
+    read_into(splitter, wire[9:])
+    assert drain(splitter) == [(0, wire, False)]
+    assert splitter.connection_window == 1 << 30  # h2 counts it, not the splitter
+
+
+def test_received_into_takes_only_what_read_buffer_offered(h2f: types.ModuleType) -> None:
+    splitter = h2f.H2FrameSplitter(1 << 20, 1 << 22, 1 << 30)
+    splitter.open(1)
+    with pytest.raises(ValueError):
+        splitter.received_into(1)  # no frame is being received in place
+    size = h2f.DIRECT_MIN
+    assert items(splitter, data_frame(1, b"d" * size)[:20]) == []
+    with pytest.raises(ValueError):
+        splitter.received_into(size - 11 + 9 + 1)
+    padded = h2f.H2FrameSplitter(1 << 20, 1 << 22, 1 << 30)
+    padded.open(1)
+    assert items(padded, data_frame(1, b"d" * size, pad=3)[:20]) == []
+    assert padded.read_buffer() is None  # padded frames are kept as they come
+
+
 def test_data_inside_a_header_block_goes_to_h2(h2f: types.ModuleType) -> None:
     splitter = h2f.H2FrameSplitter(16384, 1000, 5000)
     splitter.open(1)
@@ -210,6 +305,8 @@ def test_bad_arguments(h2f: types.ModuleType) -> None:
         splitter.open(0)
     with pytest.raises(TypeError):
         splitter.feed(5)
+    with pytest.raises(ValueError):
+        h2f.H2FrameSplitter(direct_min=0)
 
 
 @settings(max_examples=300)
@@ -226,7 +323,7 @@ def test_the_split_does_not_change_what_comes_out(case: SplitterCase) -> None:
     may be cut differently: their bytes are the same, in the same order)."""
     module = _load("python")
     whole = SplitterCase(case.data, (), case.operations, case.opened, case.stream_window,
-                         case.connection_window, False)  # fmt: skip
+                         case.connection_window, False, case.direct_min)  # fmt: skip
 
     def flat(seen: list[object]) -> list[object]:
         out: list[object] = []
@@ -237,6 +334,8 @@ def test_the_split_does_not_change_what_comes_out(case: SplitterCase) -> None:
             elif isinstance(item, tuple) and isinstance(item[0], int) and len(item) == 3:
                 out += [("h2", control), item]
                 control = b""
+            elif isinstance(item, tuple) and item[0] == "into":
+                pass  # where the reads went, which the cuts decide
             elif isinstance(item, tuple) and item[0] in ("raise", "again"):
                 out += [("h2", control), item[:2] + item[3:]]
                 control = b""

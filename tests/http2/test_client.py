@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 import faststream
-from faststream._transports._http2_exchange import STREAM_WINDOW
+from faststream._transports._http2_exchange import MAX_FRAME_SIZE, STREAM_WINDOW
 from tests.client._backends import BACKENDS, run_on
 from tests.servers.h2_raw import H2Server, pattern
 from tests.servers.tls import TLSFiles
@@ -70,6 +70,21 @@ def test_prior_knowledge_h2c(h2c: H2Server) -> None:
         assert client.get(f"{url}/missing").status_code == 404
     assert h2c.connections_accepted == 1
     assert 0x8 in h2c.resets  # the stream left mid-body was reset
+
+
+def test_large_frames_read_in_place_keep_the_body_and_the_connection(h2c: H2Server) -> None:
+    """The server sends frames of our SETTINGS_MAX_FRAME_SIZE, which the sync client reads
+    into the pieces themselves, each read running into the next frame's header."""
+    url = f"http://127.0.0.1:{h2c.port}/bytes/{5 * MAX_FRAME_SIZE + 7}"
+    with faststream.Client(http1=False, http2=True) as client:
+        with client.stream("GET", url) as response:
+            pieces = list(response.iter_raw())
+        assert b"".join(pieces) == pattern(5 * MAX_FRAME_SIZE + 7)
+        assert [len(piece) for piece in pieces] == [MAX_FRAME_SIZE] * 5 + [7]
+        with client.stream("GET", url) as response:  # left inside a frame being read
+            assert len(next(response.iter_raw(1000))) == 1000
+        assert client.get(url).content == pattern(5 * MAX_FRAME_SIZE + 7)
+    assert h2c.connections_accepted == 1
 
 
 def test_threads_share_one_connection(h2c: H2Server) -> None:

@@ -23,6 +23,14 @@ bytes) is buffered between reads. Errors are `H2FrameError` with the GOAWAY's er
 frame over `max_frame_size` (FRAME_SIZE_ERROR), a taken DATA frame whose padding is not
 shorter than the frame (PROTOCOL_ERROR) or that is larger than a window (FLOW_CONTROL_ERROR).
 After an error the splitter is dead: every later call raises it again.
+
+A large taken DATA frame (`direct_min` bytes or more, `DIRECT_MIN` by default; unpadded)
+whose payload has not all arrived is received in place: the splitter keeps a buffer of its
+payload length + 9 bytes, copies in what the input holds of it, and `read_buffer` lends the
+rest of that buffer (the 9 spare bytes being room for the next frame's header) to the
+caller's socket read, reported with `received_into`; the complete payload is the piece. The
+compiled type makes that buffer the piece itself (the payload's one copy is the kernel's);
+this twin copies it out.
 """
 
 from __future__ import annotations
@@ -36,7 +44,9 @@ from .._errors import (
     H2FrameError,
 )
 
-__all__ = ["H2FrameError", "H2FrameSplitter"]
+__all__ = ["DIRECT_MIN", "H2FrameError", "H2FrameSplitter"]
+
+DIRECT_MIN = 128 * 1024  # a taken DATA frame this large is received in place
 
 _DATA = 0x0
 _HEADERS = 0x1
@@ -83,6 +93,10 @@ class H2FrameSplitter:
         "_conn_window",
         "_connection_window",
         "_data",
+        "_dfill",
+        "_direct_min",
+        "_dhead",
+        "_direct",
         "_error",
         "_in_block",
         "_max_frame_size",
@@ -98,11 +112,15 @@ class H2FrameSplitter:
         max_frame_size: int = 16384,
         stream_window: int = 65535,
         connection_window: int = 65535,
+        direct_min: int = DIRECT_MIN,
     ) -> None:
         if not 16384 <= max_frame_size <= 2**24 - 1:
             raise ValueError("max_frame_size must be between 16384 and 16777215")
         if not 0 <= stream_window <= _MAX_WINDOW or not 0 <= connection_window <= _MAX_WINDOW:
             raise ValueError("a window must be between 0 and 2147483647")
+        if direct_min < 1:
+            raise ValueError("direct_min must be at least 1")
+        self._direct_min = direct_min
         self._max_frame_size = max_frame_size
         self._stream_window = stream_window
         self._connection_window = connection_window
@@ -115,6 +133,11 @@ class H2FrameSplitter:
         self._in_block = False  # a HEADERS/PUSH_PROMISE without END_HEADERS is continuing
         self._out = bytearray()
         self._error: H2FrameError | None = None
+        # the large DATA frame being received in place: its payload length + 9 bytes (None
+        # when there is none), its 9 header bytes, and its payload bytes received so far
+        self._direct: bytearray | None = None
+        self._dhead = b""
+        self._dfill = 0
 
     # -- input -------------------------------------------------------------------------------
 
@@ -131,6 +154,8 @@ class H2FrameSplitter:
     @property
     def buffered(self) -> int:
         """Bytes of a partial frame kept for the next read."""
+        if self._direct is not None:
+            return 9 + self._dfill
         return len(self._pending)
 
     def _fail(self, code: int, message: str) -> H2FrameError:
@@ -192,6 +217,10 @@ class H2FrameSplitter:
     def next(self) -> tuple[int, bytes, bool] | None:
         if self._error is not None:
             raise self._error
+        if self._direct is not None:
+            if not self._fill_direct():
+                return None
+            return self._direct_done()
         run_start = run_end = -1  # the run of whole frames for the engine, in the input
         while True:
             try:
@@ -208,6 +237,13 @@ class H2FrameSplitter:
                     break  # hand the frames before it over first
                 stream = self._streams.get(stream_id)
                 if stream is not None and stream.taking and not self._in_block:
+                    if (
+                        length >= self._direct_min
+                        and not flags & _PADDED
+                        and len(self._pending) + len(self._data) - self._pos < 9 + length
+                    ):
+                        self._start_direct(length)
+                        return None
                     found = self._frame(length)
                     if found is None:
                         return None
@@ -257,6 +293,94 @@ class H2FrameSplitter:
         if end:
             stream.taking = False
         return stream_id, bytes(frame[start:stop]), end
+
+    # -- large DATA payloads received in place ----------------------------------------------
+
+    def _start_direct(self, length: int) -> None:
+        """The frame whose header was just read is received in place from now on; all the
+        input there is belongs to it (it is not whole)."""
+        direct = self._direct = bytearray(length + 9)
+        pending = self._pending
+        if pending:
+            self._dhead = bytes(pending[:9])
+            self._dfill = len(pending) - 9
+            direct[: self._dfill] = pending[9:]
+            pending.clear()
+        else:
+            self._dhead = bytes(self._data[self._pos : self._pos + 9])
+            self._dfill = 0
+            self._pos += 9
+        self._fill_direct()
+
+    def _fill_direct(self) -> bool:
+        """Copies what the input holds of the payload in place; whether it is complete."""
+        direct = self._direct
+        assert direct is not None
+        length = len(direct) - 9
+        want = min(length - self._dfill, len(self._data) - self._pos)
+        if want > 0:
+            direct[self._dfill : self._dfill + want] = self._data[self._pos : self._pos + want]
+            self._dfill += want
+            self._pos += want
+        return self._dfill == length
+
+    def _direct_done(self) -> tuple[int, bytes, bool]:
+        """The complete frame received in place: taken as `_take` would (its stream looked up
+        again: it may have been closed meanwhile), else whole for the engine."""
+        direct = self._direct
+        assert direct is not None
+        length = len(direct) - 9
+        payload = bytes(memoryview(direct)[:length])
+        header = self._dhead
+        self._direct = None
+        self._dhead = b""
+        flags = header[4]
+        stream_id = int.from_bytes(header[5:9], "big") & 0x7FFFFFFF
+        stream = self._streams.get(stream_id)
+        if stream is None or not stream.taking:
+            return 0, header + payload, False
+        if length > self._conn_window:
+            raise self._fail(
+                _FLOW_CONTROL_ERROR, H2_CONNECTION_WINDOW.format(length, self._conn_window)
+            )
+        if length > stream.window:
+            raise self._fail(
+                _FLOW_CONTROL_ERROR, H2_STREAM_WINDOW.format(length, stream_id, stream.window)
+            )
+        self._conn_window -= length
+        stream.window -= length
+        stream.held += length
+        end = bool(flags & _END_STREAM)
+        if end:
+            stream.taking = False
+        return stream_id, payload, end
+
+    def read_buffer(self) -> memoryview | None:
+        """Where the next socket read should go: the rest of a large DATA payload being
+        received and 9 bytes more (report the count with `received_into`); None: read into a
+        new bytes object and `feed` it."""
+        direct = self._direct
+        if self._error is not None or direct is None or self._pos < len(self._data):
+            return None
+        return memoryview(direct)[self._dfill :]
+
+    def received_into(self, count: int) -> None:
+        """`count` bytes were read into the start of the last `read_buffer`; `next` goes on."""
+        if self._error is not None:
+            raise self._error
+        direct = self._direct
+        if (
+            direct is None
+            or self._pos < len(self._data)
+            or not 0 <= count <= len(direct) - self._dfill
+        ):
+            raise ValueError("received_into() takes the count of bytes read into read_buffer()")
+        length = len(direct) - 9
+        self._dfill += count
+        if self._dfill > length:  # the start of the next frame, in the spare bytes
+            self._data = bytes(direct[length : self._dfill])
+            self._pos = 0
+            self._dfill = length
 
     # -- streams and windows -----------------------------------------------------------------
 

@@ -325,13 +325,16 @@ class AsyncHTTP2Connection:
         try:
             if self.closed:
                 raise exchange.error or RemoteProtocolError("The connection was closed.")
-            data = await self.network.receive_raw(_remaining(deadline), _READ)
+            data = await self._read(deadline)
             with self._lock:
                 if not data:
                     exchange.peer_closed()
                 else:
                     try:
-                        exchange.received(data)
+                        if isinstance(data, int):
+                            exchange.received_into(data)
+                        else:
+                            exchange.received(data)
                     except RemoteProtocolError:
                         pass  # every stream has the error now; the GOAWAY is queued
             read = True
@@ -357,6 +360,17 @@ class AsyncHTTP2Connection:
                 for other in waiters:
                     other.grant(None)
                 raise
+
+    async def _read(self, deadline: float | None) -> bytes | int:
+        """One read of the socket, by the reader: the bytes read (empty at EOF); or, on a
+        socket backend while a large DATA payload is being received, the count of bytes read
+        straight into it (0 at EOF: the piece is the kernel's one copy of its bytes). The
+        exchange's buffer lives only as long as this call, so that the piece is unshared
+        once whole."""
+        # unasync: sync-only: room = self.exchange.read_buffer()
+        # unasync: sync-only: if room is not None:
+        # unasync: sync-only:     return self.network.receive_raw_into(room, _remaining(deadline))
+        return await self.network.receive_raw(_remaining(deadline), _READ)
 
     def _to_wake(self, reader: H2Stream, want: int) -> list[typing.Any]:
         """After a read (under the lock): the waiters whose streams it gave news to, and,

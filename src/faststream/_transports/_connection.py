@@ -45,6 +45,8 @@ from ._sockets import is_readable, open_socket, resolve_address, socket_extra_in
 from ._tls_in_tls import LayeredTLS, start_tls_in_tls
 
 if typing.TYPE_CHECKING:
+    from typing_extensions import Buffer
+
     from ._settings import Dial, TransportSettings
 
 Stream: typing.TypeAlias = SyncByteStream | None
@@ -206,6 +208,14 @@ class Connection(exchange.ExchangeState):
         HTTP/2 frames); empty at EOF. `ReadTimeout`, `ReadError`."""
         try:
             return self._retry_read(lambda: self.sock.recv(size), timeout)
+        except ConnectionResetError as exc:
+            raise ReadError(str(exc)) from exc
+
+    def receive_raw_into(self, buffer: Buffer, timeout: float | None) -> int:
+        """Like `receive_raw`, into `buffer` (HTTP/2 DATA payloads received in place): the
+        count of bytes read, 0 at EOF. The buffer is not kept past the call."""
+        try:
+            return self._retry_read(lambda: self.sock.recv_into(buffer), timeout)
         except ConnectionResetError as exc:
             raise ReadError(str(exc)) from exc
 

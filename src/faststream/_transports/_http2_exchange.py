@@ -65,6 +65,9 @@ from .._headers import Headers
 from ._h2_heads import MalformedHead, response_fields
 from ._http11_exchange import KeptFields
 
+if typing.TYPE_CHECKING:
+    from typing_extensions import Buffer
+
 __all__ = [
     "CONNECTION_WINDOW",
     "MAX_BLOCK",
@@ -554,9 +557,29 @@ class H2Exchange:
         it produced is in `data_to_send()`."""
         if self.error is not None:
             raise self.error
+        self._split.feed(data)
+        self._walk()
+
+    def read_buffer(self) -> Buffer | None:
+        """Where the next socket read should go when a large DATA payload is being received
+        (the read lands in the piece itself: see `_cstream.H2FrameSplitter.read_buffer`);
+        report it with `received_into`, dropping the buffer first. None: read bytes and
+        pass them to `received`."""
+        if self.error is not None:
+            return None
+        return self._split.read_buffer()
+
+    def received_into(self, count: int) -> None:
+        """`count` (> 0) bytes were read into the last `read_buffer()`; as `received`."""
+        if self.error is not None:
+            raise self.error
+        self._split.received_into(count)
+        self._walk()
+
+    def _walk(self) -> None:
+        """Hands out what the splitter has: DATA to the streams, other frames to `_frames`."""
         split = self._split
         try:
-            split.feed(data)
             while (item := split.next()) is not None:
                 stream_id, payload, end = item
                 if not stream_id:
