@@ -282,3 +282,22 @@ def test_async_alpn_h2_over_tls(backend: str, h2_tls: H2Server, tls_files: TLSFi
             return response.http_version, response.content
 
     assert run_on(backend, main) == ("HTTP/2", pattern(BIG))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_async_read_timeout_mid_body_gives_the_stream_back(backend: str, h2c: H2Server) -> None:
+    """`get` of a body that stops coming: `ReadTimeout` naming the request, the stream reset
+    (CANCEL), and the connection carries the next request."""
+    url = f"http://127.0.0.1:{h2c.port}"
+
+    async def main() -> None:
+        timeout = faststream.Timeout(10.0, read=0.3)
+        async with faststream.AsyncClient(http1=False, http2=True, timeout=timeout) as client:
+            with pytest.raises(faststream.ReadTimeout) as caught:
+                await client.get(f"{url}/hold")
+            assert caught.value.request.url == f"{url}/hold"
+            assert (await client.get(f"{url}/bytes/3")).content == b"abc"
+
+    run_on(backend, main)
+    assert h2c.connections_accepted == 1
+    assert 0x8 in h2c.resets

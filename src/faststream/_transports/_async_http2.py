@@ -198,12 +198,16 @@ class AsyncHTTP2Connection:
                 method, scheme, authority, path, headers, end_stream=not body
             )
             stream = self.exchange.streams[stream_id]
+            others = len(self.exchange.streams) > 1  # unasync: async-only
         try:
             # On an event loop, requests started together (a gather of many) go out in one
             # write: each yields once before flushing, so the first flush carries the HEADERS
             # of every request begun in the same turn of the loop, and the server reads and
-            # answers them as one batch rather than waking once per request.
-            await self._backend.sleep(0)  # unasync: async-only
+            # answers them as one batch rather than waking once per request. A request alone
+            # on its connection skips the yield (a turn of the loop), as there is no batch to
+            # join: of a gather, the first goes alone and the others together.
+            if others:  # unasync: async-only
+                await self._backend.sleep(0)  # unasync: async-only
             await self._flush(write_timeout)
             if body:
                 if in_memory:
@@ -761,6 +765,33 @@ class AsyncHTTP2ResponseStream(AsyncByteStream):
                         break
                     for piece in pieces:
                         yield piece
+        except BaseException as exc:
+            if isinstance(exc, RequestError) and exc._request is None:
+                exc.request = self._request
+            self._finish()
+            raise
+        if stream.trailers is not None:
+            self.trailers = stream.trailers.raw
+        self._finish()
+
+    async def _read_to_end(self, pieces: list[bytes]) -> None:
+        """Append the rest of the body to `pieces`: what `__aiter__` yields, for a caller
+        that wants it all (`Response.aread`), without a generator per response. Errors,
+        closing and the stream's return are as for `__aiter__`."""
+        connection = self._connection
+        if connection is None or self.deadlines is not None:
+            async for piece in self:  # the deadlines bound each read there
+                pieces.append(piece)
+            return
+        stream = self._stream
+        timeout = self._read_timeout
+        read_pieces = connection.read_pieces
+        try:
+            while True:
+                got = await read_pieces(stream, timeout)
+                if not got:
+                    break
+                pieces += got
         except BaseException as exc:
             if isinstance(exc, RequestError) and exc._request is None:
                 exc.request = self._request
