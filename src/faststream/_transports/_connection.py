@@ -2,7 +2,14 @@
 inside an https proxy's TLS (`_tls_in_tls.py`).
 
 The exchange itself (what to send, how to frame the body, what the connection may do next)
-is `_http11_exchange.py`; this module only moves bytes. The socket is non-blocking: every read
+is `_http11_exchange.py`; this module only moves bytes.
+
+Waiting. On Linux a plain (not TLS) socket is blocking, with the kernel's receive and send
+timeouts (`SO_RCVTIMEO`/`SO_SNDTIMEO`) set to the phase's timeout, and set again only when the
+timeout changes: a read or write is one system call that waits in the kernel, and its
+`EAGAIN` (nothing moved within the timeout) is `ReadTimeout`/`WriteTimeout`. A timeout of 0
+or less, which the kernel cannot express (a zero timeout waits forever), turns the socket
+non-blocking for good. A TLS socket, and every socket elsewhere, is non-blocking: every read
 and write is tried first and waits (with `poll`, for at most the phase's timeout) only when
 the kernel has nothing to give or no room to take. Python's own socket timeouts poll before
 every call, which costs a system call per read on a stream and two per small request.
@@ -32,6 +39,8 @@ import math
 import select
 import socket
 import ssl
+import struct
+import sys
 import time
 import typing
 
@@ -74,6 +83,20 @@ BIG_CHUNK = 128 * 1024
 FRAMING_READ = 9
 _FRAMING_MAX = 256  # framing longer than this after a big chunk: read it into the buffer
 
+#: Plain sockets wait in the kernel (`SO_RCVTIMEO`/`SO_SNDTIMEO`, a `struct timeval` of two
+#: native longs): Linux with 64-bit longs, where that layout is certain. Elsewhere `poll`.
+KERNEL_TIMEOUTS = sys.platform == "linux" and struct.calcsize("@l") == 8
+#: The socket class whose calls are the kernel's own: not a green one (gevent, eventlet patch
+#: `socket.socket` with a class that keeps its descriptor non-blocking and waits in its hub,
+#: where a kernel timeout would never fire).
+_KERNEL_SOCKET = socket.socket if socket.socket.__module__ == "socket" else None
+_TIMEVAL = struct.Struct("@ll")
+_FOREVER = _TIMEVAL.pack(0, 0)  # the kernel's "no timeout"
+_LONGEST = 1e9  # seconds; longer timeouts wait forever (31 years; the struct must not overflow)
+#: The timeout the kernel holds when faststream has not set one (a caller's socket option
+#: may have): NaN, equal to no timeout, so the first read and the first write set theirs.
+_UNKNOWN = math.nan
+
 
 class SyncBackend:
     """Opens connections with blocking calls; the sync transport's network backend."""
@@ -107,7 +130,18 @@ class SyncBackend:
 class Connection(exchange.ExchangeState):
     """A socket to one origin (or a proxy), used for one exchange at a time."""
 
-    __slots__ = ("_waiter", "buffer", "framing", "network_stream", "sock", "view")
+    __slots__ = (
+        "_kernel_read",
+        "_kernel_write",
+        "_ready_now",
+        "_waiter",
+        "blocking",
+        "buffer",
+        "framing",
+        "network_stream",
+        "sock",
+        "view",
+    )
 
     def __init__(self, sock: socket.socket, key: typing.Hashable) -> None:
         self._start_state(key)
@@ -119,11 +153,42 @@ class Connection(exchange.ExchangeState):
         self._use(sock)
 
     def _use(self, sock: socket.socket) -> None:
-        sock.setblocking(False)
+        # True: the kernel waits (a blocking socket with kernel timeouts; see the opening).
+        self.blocking = KERNEL_TIMEOUTS and type(sock) is _KERNEL_SOCKET
+        sock.setblocking(self.blocking)
+        self._kernel_read: float | None = _UNKNOWN
+        self._kernel_write: float | None = _UNKNOWN
         self.sock = sock
-        self._waiter: Waiter | LayeredWaiter = Waiter(sock)
+        waiter = Waiter(sock)
+        self._waiter: Waiter | LayeredWaiter = waiter
+        # The stale check of a plain socket: `poll(0)` with no call around it.
+        self._ready_now = waiter.ready_now if self.blocking else None
         # The `network_stream` extension of every response on this connection.
         self.network_stream = NetworkStream(sock)
+
+    def _set_kernel_timeout(self, option: int, timeout: float | None) -> None:
+        """Give the kernel `timeout` as the socket's `option` (`SO_RCVTIMEO`, `SO_SNDTIMEO`);
+        a timeout of 0 or less makes the socket non-blocking from now on instead."""
+        if timeout is not None and not timeout > 0:  # NaN included: `poll` judges it
+            self.blocking = False
+            self._ready_now = None
+            self.sock.setblocking(False)
+            return
+        if timeout is None or timeout >= _LONGEST:
+            value = _FOREVER
+        else:
+            seconds = int(timeout)
+            # Rounded up, so a positive timeout never becomes the zero that waits forever;
+            # the kernel refuses a microseconds field of a whole second.
+            micro = math.ceil((timeout - seconds) * 1e6)
+            if micro >= 1_000_000:
+                seconds, micro = seconds + 1, 0
+            value = _TIMEVAL.pack(seconds, micro)
+        self.sock.setsockopt(socket.SOL_SOCKET, option, value)
+        if option == socket.SO_RCVTIMEO:
+            self._kernel_read = timeout
+        else:
+            self._kernel_write = timeout
 
     def start_tls(
         self, context: ssl.SSLContext, server_hostname: str, timeout: float | None
@@ -151,7 +216,10 @@ class Connection(exchange.ExchangeState):
 
     def stale(self) -> bool:
         """Closed, or data, EOF or an error pending (an idle connection must have none)."""
-        return self.closed or self._waiter.readable(0.0)
+        if self.closed:
+            return True
+        ready_now = self._ready_now
+        return bool(ready_now(0)) if ready_now is not None else self._waiter.readable(0.0)
 
     def idle(self) -> None:
         """The exchange is over; the connection waits in the pool."""
@@ -175,29 +243,39 @@ class Connection(exchange.ExchangeState):
             self._write(exchange.encode_end(streaming), timeout)
 
     def _write(self, data: bytes, timeout: float | None) -> None:
+        if self.blocking and timeout != self._kernel_write:
+            self._set_kernel_timeout(socket.SO_SNDTIMEO, timeout)
         sock = self.sock
-        view = memoryview(data)
         try:
-            while view:
+            if self.blocking:
+                # Each `send` in it waits at most the timeout for room; `EAGAIN`: none came.
                 try:
-                    sent = sock.send(view)
-                except (BlockingIOError, ssl.SSLWantWriteError):
-                    if not self._waiter.writable(timeout):
-                        raise WriteTimeout("timed out") from None
-                    continue
-                except ssl.SSLWantReadError:  # pragma: no cover - TLS renegotiation
-                    if not self._waiter.readable(timeout):
-                        raise WriteTimeout("timed out") from None
-                    continue
-                view = view[sent:]
+                    sock.sendall(data)
+                except BlockingIOError:
+                    raise WriteTimeout("timed out") from None
+                return
+            view = memoryview(data)
+            try:
+                while view:
+                    try:
+                        sent = sock.send(view)
+                    except (BlockingIOError, ssl.SSLWantWriteError):
+                        if not self._waiter.writable(timeout):
+                            raise WriteTimeout("timed out") from None
+                        continue
+                    except ssl.SSLWantReadError:  # pragma: no cover - TLS renegotiation
+                        if not self._waiter.readable(timeout):
+                            raise WriteTimeout("timed out") from None
+                        continue
+                    view = view[sent:]
+            finally:
+                view.release()
         except (BrokenPipeError, ConnectionResetError) as exc:
             if self.responses:
                 raise exchange.ServerDisconnected(str(exc)) from exc
             raise WriteError(str(exc)) from exc
         except OSError as exc:
             raise WriteError(str(exc)) from exc
-        finally:
-            view.release()
 
     def send_raw(self, data: bytes, timeout: float | None) -> None:
         """Write bytes outside any exchange (a proxy handshake)."""
@@ -224,15 +302,20 @@ class Connection(exchange.ExchangeState):
         buffer = self.buffer
         parser = self._head_parser(method)
         sock = self.sock
-        # The response is rarely there yet right after the request: on a plain socket, wait
-        # first rather than pay for a read that would fail.
-        wait = None if isinstance(sock, ssl.SSLSocket) else self._waiter.readable
+        if self.blocking and read_timeout != self._kernel_read:
+            self._set_kernel_timeout(socket.SO_RCVTIMEO, read_timeout)
+        blocking = self.blocking
+        # The response is rarely there yet right after the request: on a non-blocking plain
+        # socket, wait first rather than pay for a read that would fail.
+        wait = None if blocking or isinstance(sock, ssl.SSLSocket) else self._waiter.readable
         while True:
             if wait is not None and not wait(read_timeout):
                 raise ReadTimeout("timed out")
             try:
                 n = sock.recv_into(buffer)
             except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
+                if blocking:  # the kernel waited the whole timeout
+                    raise ReadTimeout("timed out") from None
                 n = self._read_head_bytes(buffer, parser.size, read_timeout)
             except ConnectionResetError as exc:
                 raise self._reset(exc, parser.size) from exc
@@ -258,14 +341,18 @@ class Connection(exchange.ExchangeState):
         return ReadError(str(exc))
 
     def _retry_read(self, read: typing.Callable[[], _R], timeout: float | None) -> _R:
-        """`read()` (a read of the non-blocking socket), retried after waiting at most
-        `timeout` whenever there is nothing to read yet: `ReadTimeout`; other failures are
-        `ReadError`, except `ConnectionResetError`, left for the caller to judge."""
+        """`read()` (a read of the socket), waiting at most `timeout` whenever there is nothing
+        to read yet (in the kernel, or retried after `poll` on a non-blocking socket):
+        `ReadTimeout`; other failures are `ReadError`, except `ConnectionResetError`, left for
+        the caller to judge."""
+        if self.blocking and timeout != self._kernel_read:
+            self._set_kernel_timeout(socket.SO_RCVTIMEO, timeout)
         while True:
             try:
                 return read()
             except (BlockingIOError, ssl.SSLWantReadError):
-                if not self._waiter.readable(timeout):
+                # Blocking: the kernel waited the whole timeout.
+                if self.blocking or not self._waiter.readable(timeout):
                     raise ReadTimeout("timed out") from None
             except ssl.SSLWantWriteError:  # pragma: no cover - TLS renegotiation
                 if not self._waiter.writable(timeout):
@@ -465,6 +552,11 @@ if hasattr(select, "poll"):
             self._reading = select.poll()
             self._reading.register(sock, select.POLLIN | select.POLLPRI)
             self._writing: typing.Any = None
+
+        @property
+        def ready_now(self) -> typing.Callable[[int], list[tuple[int, int]]]:
+            """`ready_now(0)`: the socket's readiness events now (empty: none); plain sockets."""
+            return self._reading.poll
 
         def readable(self, timeout: float | None) -> bool:
             sock = self._sock
