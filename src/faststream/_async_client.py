@@ -101,6 +101,9 @@ class AsyncClient(BaseClient[AsyncBaseTransport]):
     `iter_lines`/`aiter_lines`. Crossing one raises `ResponseTooLarge` and closes the response.
     """
 
+    _byte_stream = AsyncByteStream
+    _wrong_stream = "The transport returned a response with a sync stream."
+
     def __init__(
         self,
         *,
@@ -277,24 +280,15 @@ class AsyncClient(BaseClient[AsyncBaseTransport]):
             if self._plain_sends and not self._event_hooks["request"] and self.max_redirects >= 0:
                 # The loop's first turn inline, as the loop would run it with no request
                 # hook: send, then (response hooks or a redirect) the rest of the loop.
-                # `_send_single_request`'s body, inlined: one call fewer, and in async one
-                # coroutine fewer alive per request in flight while the response is awaited.
-                transport = (
-                    self._transport_for_url(request.url) if self._mounted else self._transport
-                )
-                if not isinstance(request.stream, AsyncByteStream):
-                    raise RuntimeError(
-                        "Attempted to send an sync request with an AsyncClient instance."
-                    )
+                # `_send_single_request`, made of the same helpers, without its call: in
+                # async one coroutine fewer alive per request in flight.
+                transport = self._transport_to_send(request)
                 start = time.perf_counter()
                 try:
                     response = await transport.handle_async_request(request)
                 except RequestError as exc:
-                    exc.request = request
+                    exc.request = request  # what request_context() does, without its generator
                     raise
-                if not isinstance(response.stream, AsyncByteStream):
-                    response.request = request
-                    raise TypeError("The transport returned a response with a sync stream.")
                 self._received(request, response, start)
                 response.history = []
                 if self._event_hooks["response"] or response.has_redirect_location:
@@ -371,21 +365,23 @@ class AsyncClient(BaseClient[AsyncBaseTransport]):
             response = None
 
     async def _send_single_request(self, request: Request) -> Response:
-        # No mounts (the usual client): the default transport, without looking it up.
-        transport = self._transport_for_url(request.url) if self._mounted else self._transport
-        if not isinstance(request.stream, AsyncByteStream):
-            raise RuntimeError("Attempted to send an sync request with an AsyncClient instance.")
+        transport = self._transport_to_send(request)
         start = time.perf_counter()
         try:
             response = await transport.handle_async_request(request)
         except RequestError as exc:
             exc.request = request  # what request_context() does, without its generator
             raise
-        if not isinstance(response.stream, AsyncByteStream):
-            response.request = request
-            raise TypeError("The transport returned a response with a sync stream.")
         self._received(request, response, start)
         return response
+
+    def _transport_to_send(self, request: Request) -> AsyncBaseTransport:
+        """The transport for `request` (which must carry an async stream)."""
+        # No mounts (the usual client): the default transport, without looking it up.
+        transport = self._transport_for_url(request.url) if self._mounted else self._transport
+        if not isinstance(request.stream, AsyncByteStream):
+            raise RuntimeError("Attempted to send an sync request with an AsyncClient instance.")
+        return transport
 
     # -- shortcuts ----------------------------------------------------------------------------
 

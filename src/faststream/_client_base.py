@@ -203,6 +203,10 @@ class BaseClient(typing.Generic[_T]):
     _transport: _T
     _mounts: MountTable[_T]
     _mounted: bool
+    #: The body stream type a transport's response must carry, and the error's message when
+    #: it does not (the sync and async clients set both).
+    _byte_stream: type
+    _wrong_stream: str
 
     def __init__(
         self,
@@ -600,7 +604,11 @@ class BaseClient(typing.Generic[_T]):
         self._state = ClientState.OPENED
 
     def _received(self, request: Request, response: Response, start: float) -> None:
-        """Attach `request` to a transport's `response`, time it, take its cookies, log it."""
+        """Take a transport's `response` to `request`, sent at `start` (`perf_counter`): check
+        its stream's kind, attach `request`, time it, take its cookies, log it."""
+        if not isinstance(response.stream, self._byte_stream):
+            response.request = request
+            raise TypeError(self._wrong_stream)
         response._request = request
         if not response.is_closed:
             response._clock = start  # what `time_on_close` does, without the call
