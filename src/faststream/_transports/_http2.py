@@ -627,8 +627,6 @@ class HTTP2Routes:
     ) -> Response | None:
         """The response to `request` on `connection`; None when the server refused the
         stream unprocessed (GOAWAY, REFUSED_STREAM): the caller sends it again elsewhere."""
-        from ._http2_exchange import StreamRefused
-
         stream = request.stream
         body: SyncByteStream | bytes | None
         if isinstance(stream, ByteStream):
@@ -647,7 +645,7 @@ class HTTP2Routes:
                 timeouts.get("write"),
                 timeouts.get("read"),
             )
-        except StreamRefused:
+        except connection.exchange.Refused:
             self._check(key, connection)
             self._freed(key)
             return None

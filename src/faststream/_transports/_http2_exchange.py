@@ -275,6 +275,10 @@ class H2Exchange:
     `streams[stream_id]`, taking body pieces with `take` so their window reopens.
     """
 
+    #: The error of a stream the server did not process, for the shells, which import this
+    #: module (and h2) only once HTTP/2 is used.
+    Refused: typing.ClassVar[type[StreamRefused]] = StreamRefused
+
     __slots__ = (
         "_block",
         "_conn",
@@ -284,6 +288,7 @@ class H2Exchange:
         "_encoder",
         "_initial_window",
         "_kept",
+        "_max_streams",
         "_next_id",
         "_out",
         "_split",
@@ -312,6 +317,9 @@ class H2Exchange:
         self.settings = False
         self._next_id = 1  # the next stream id; every lower odd id has been used
         self._initial_window = _DEFAULT_WINDOW  # the server's SETTINGS_INITIAL_WINDOW_SIZE
+        # The server's SETTINGS_MAX_CONCURRENT_STREAMS, as h2 holds it: h2 changes it only on
+        # a SETTINGS frame, whose RemoteSettingsChanged event copies it here.
+        self._max_streams: int = self._conn.remote_settings.max_concurrent_streams
         self._out = bytearray()  # frames to send: h2's earlier bytes, then ours, in order
         self._block: _Block | None = None
         # Flow-controlled bytes of DATA dropped here (on reset or finished streams) and not
@@ -358,7 +366,7 @@ class H2Exchange:
     @property
     def max_streams(self) -> int:
         """How many streams the server lets us have open at once."""
-        return self._conn.remote_settings.max_concurrent_streams
+        return self._max_streams
 
     @property
     def accepts_streams(self) -> bool:
@@ -366,7 +374,7 @@ class H2Exchange:
         return (
             self.error is None
             and self.goaway is None
-            and len(self.streams) < self.max_streams
+            and len(self.streams) < self._max_streams
             and self._next_id < _LAST_STREAM_ID
         )
 
@@ -907,6 +915,7 @@ class H2Exchange:
 
     def _settings_changed(self, event: h2.events.RemoteSettingsChanged) -> None:
         self.settings = True
+        self._max_streams = self._conn.remote_settings.max_concurrent_streams
         changed = event.changed_settings.get(h2.settings.SettingCodes.INITIAL_WINDOW_SIZE)
         if changed is not None and changed.new_value is not None:
             delta = changed.new_value - self._initial_window
