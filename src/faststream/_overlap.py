@@ -244,15 +244,26 @@ class Overlapped:
         while self._outstanding >= DEPTH or self._more or not outbox.empty():
             if not self._outstanding:
                 self._send(b"", False)
-            yield from self._answer()
+            yield from self._answered(False)
 
     def _flushed(self) -> Iterator[bytes]:
         self._send(b"", True)
         while self._outstanding or self._more:
             if not self._outstanding:
                 self._send(b"", True)
-            yield from self._answer()
+            yield from self._answered(True)
         self.close()
+
+    def _answered(self, final: bool) -> Iterable[bytes]:
+        """The next answer's pieces. While answers leave work behind, `DEPTH` jobs are kept
+        out before these pieces are handed out: the worker goes on to the next batch as soon
+        as it has answered, instead of waiting for the consumer to take the pieces and ask
+        (held: these pieces, `DEPTH` answers at most, as above)."""
+        pieces = self._answer()
+        if self._more:
+            while self._outstanding < DEPTH:
+                self._send(b"", final)
+        return pieces
 
     def close(self) -> None:
         """Wait for this body's outstanding jobs, then give the worker back (idempotent)."""
