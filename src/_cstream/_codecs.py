@@ -725,11 +725,6 @@ class BrotliDecoder(_HoldingDecoder):
         self._stops = 0  # calls on the current slice that left input in the library
         self._slice_out = 0  # bytes the current slice has decoded to so far
 
-    @property
-    def library(self) -> CodecLibrary:
-        """The brotli library this decoder calls."""
-        return self._lib
-
     def _produce(self, limit: int) -> bytes | None:
         if self._lib.bounded:
             return self._produce_bounded(limit)

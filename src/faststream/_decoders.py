@@ -359,8 +359,8 @@ class Pipeline(typing.Generic[T]):
     C-level iteration (no generator step per item); every error is raised while a batch is
     made, never while one is iterated.
 
-    `overlap` (the sync loop): once a gzip/deflate/br body's raw bytes pass
-    `_overlap.OVERLAP_AFTER`, its decoder moves to a worker thread, which decodes while the
+    `overlap` (the sync loop): once a gzip/deflate body's raw bytes pass
+    `_overlap.OVERLAP_AFTER`, its decoder moves to a worker thread, which inflates while the
     caller receives (same pieces, same errors; see `_overlap`). The caller must then call
     `close()` however the body ends.
     """

@@ -1,10 +1,9 @@
-"""Decoding a big gzip / deflate / br body on a worker thread while the caller receives more.
+"""Inflating a big gzip / deflate body on a worker thread while the caller receives more.
 
-Receiving and decoding both release the GIL (``recv`` in the kernel; every inflate backend,
-isal, zlib-ng, zlib's module and the compiled zlib kernel, around its inflate call; brotli's
-and brotlicffi's decoders around each call), so on two cores a body decodes at the speed of
-the slower of the two instead of their sum. For a sync response whose body is gzip, deflate,
-or br on a library that bounds its output, `Pipeline` decodes the first `OVERLAP_AFTER`
+Receiving and inflating both release the GIL (``recv`` in the kernel; every inflate backend,
+isal, zlib-ng, zlib's module and the compiled zlib kernel, around its inflate call), so on
+two cores a body decodes at the speed of the slower of the two instead of their sum. For a
+sync response whose body is gzip or deflate, `Pipeline` decodes the first `OVERLAP_AFTER`
 raw bytes on the caller's thread as always; past that, if a worker is free, the decoder is
 handed to one (`Overlapped`) for the rest of the body. Small bodies never reach the switch and
 pay nothing; a body finds every worker busy decodes serially to its end.
@@ -77,17 +76,9 @@ _Answer = tuple[list[bytes], bool, BaseException | None]
 
 
 def eligible(decoder: ContentDecoder | None) -> bool:
-    """Whether this body's decoder may be moved to a worker, with workers enabled: gzip or
-    deflate alone (their every backend releases the GIL while inflating), or br alone on a
-    library that bounds each call's output (brotli/brotlicffi >= 1.2: a call decodes a slice
-    with the GIL released; before 1.2 the decoder feeds one to 16 bytes a call, too little
-    work to hand to another thread)."""
-    if not ENABLED:
-        return False
-    kind = type(decoder)
-    if kind is _cstream.GzipDecoder or kind is _cstream.DeflateDecoder:
-        return True
-    return isinstance(decoder, _cstream.BrotliDecoder) and decoder.library.bounded
+    """Whether this body's decoder may be moved to a worker: gzip or deflate alone (their
+    every backend releases the GIL while inflating), with workers enabled."""
+    return ENABLED and type(decoder) in (_cstream.GzipDecoder, _cstream.DeflateDecoder)
 
 
 class _Body:

@@ -724,7 +724,7 @@ class Response:
         raw_chunks = typing.cast(Generator[bytes, None, None], self.iter_raw())
         pipeline: Pipeline[T] | None = None
         try:
-            # overlap: a big gzip/deflate/br body is decoded on a worker thread while this one
+            # overlap: a big gzip/deflate body is inflated on a worker thread while this one
             # receives (`_overlap`); `close()` below waits for the worker however we leave.
             pipeline = Pipeline(
                 content_decoder(self.headers, chunk_size),
