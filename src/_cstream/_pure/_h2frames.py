@@ -278,6 +278,12 @@ class H2FrameSplitter:
                 raise self._fail(_PROTOCOL_ERROR, H2_BAD_PADDING.format(pad, length))
             start += 1
             stop -= pad
+        end = self._charge(stream, stream_id, flags, length)
+        return stream_id, bytes(frame[start:stop]), end
+
+    def _charge(self, stream: _Stream, stream_id: int, flags: int, length: int) -> bool:
+        """Counts a taken DATA frame of `length` against both windows (a flow-control error
+        past either); whether it ends the stream."""
         if length > self._conn_window:
             raise self._fail(
                 _FLOW_CONTROL_ERROR, H2_CONNECTION_WINDOW.format(length, self._conn_window)
@@ -292,7 +298,7 @@ class H2FrameSplitter:
         end = bool(flags & _END_STREAM)
         if end:
             stream.taking = False
-        return stream_id, bytes(frame[start:stop]), end
+        return end
 
     # -- large DATA payloads received in place ----------------------------------------------
 
@@ -339,20 +345,7 @@ class H2FrameSplitter:
         stream = self._streams.get(stream_id)
         if stream is None or not stream.taking:
             return 0, header + payload, False
-        if length > self._conn_window:
-            raise self._fail(
-                _FLOW_CONTROL_ERROR, H2_CONNECTION_WINDOW.format(length, self._conn_window)
-            )
-        if length > stream.window:
-            raise self._fail(
-                _FLOW_CONTROL_ERROR, H2_STREAM_WINDOW.format(length, stream_id, stream.window)
-            )
-        self._conn_window -= length
-        stream.window -= length
-        stream.held += length
-        end = bool(flags & _END_STREAM)
-        if end:
-            stream.taking = False
+        end = self._charge(stream, stream_id, flags, length)
         return stream_id, payload, end
 
     def read_buffer(self) -> memoryview | None:

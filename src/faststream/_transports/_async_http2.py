@@ -764,12 +764,21 @@ class AsyncHTTP2ResponseStream(AsyncByteStream):
                     for piece in pieces:
                         yield piece
         except BaseException as exc:
-            if isinstance(exc, RequestError) and exc._request is None:
-                exc.request = self._request
-            self._finish()
+            self._failed(exc)
             raise
-        if stream.trailers is not None:
-            self.trailers = stream.trailers.raw
+        self._ended()
+
+    def _failed(self, exc: BaseException) -> None:
+        """The body's reading stopped with `exc`: a request error gets the request; the
+        stream is let go."""
+        if isinstance(exc, RequestError) and exc._request is None:
+            exc.request = self._request
+        self._finish()
+
+    def _ended(self) -> None:
+        """The body came to its end: its trailers are kept; the stream is let go."""
+        if self._stream.trailers is not None:
+            self.trailers = self._stream.trailers.raw
         self._finish()
 
     async def _read_to_end(self, pieces: list[bytes]) -> None:
@@ -791,13 +800,9 @@ class AsyncHTTP2ResponseStream(AsyncByteStream):
                     break
                 pieces += got
         except BaseException as exc:
-            if isinstance(exc, RequestError) and exc._request is None:
-                exc.request = self._request
-            self._finish()
+            self._failed(exc)
             raise
-        if stream.trailers is not None:
-            self.trailers = stream.trailers.raw
-        self._finish()
+        self._ended()
 
     async def aclose(self) -> None:
         self._finish()
