@@ -17,9 +17,9 @@ and no access log. Targets (the same bytes for every client):
   client, so bench/peers.py serves its chunked and identity rows from bench/_server.py
   (pre-framed, ``os.sendfile``) instead;
 * ``/jsonl`` -- the JSONL corpus of bench/_data.py with Content-Length;
-* ``/gzip``, ``/br`` -- that corpus pre-compressed (gzip level 6, brotli quality 5) and sent
-  with ``Content-Encoding`` set whatever the request's Accept-Encoding says, so every client
-  decodes the same compressed bytes.
+* ``/gzip``, ``/br``, ``/zstd`` -- that corpus pre-compressed (gzip level 6, brotli quality 5,
+  zstd level 3) and sent with ``Content-Encoding`` set whatever the request's Accept-Encoding
+  says, so every client decodes the same compressed bytes.
 
 ``serve()`` yields a ``Server`` with ``base_url`` and ``cpu_times()`` (the worker's user and
 system CPU seconds from /proc), the interface of bench/_server.py's.
@@ -35,6 +35,7 @@ in flight, for every client), and the large body was no slower without them.
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import signal
@@ -46,6 +47,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import _data
 
@@ -83,6 +85,24 @@ def brotli_file(size_mb: int) -> Path:
         except ImportError:
             import brotlicffi as brotli
         path.write_bytes(brotli.compress(_data.jsonl(size_mb), quality=5))
+    return path
+
+
+def zstd_module() -> Any:
+    """The zstd library faststream prefers (the stdlib's on 3.14+, its backport, zstandard)."""
+    for name in ("compression.zstd", "backports.zstd", "zstandard"):
+        try:
+            return importlib.import_module(name)
+        except ImportError:
+            continue
+    raise RuntimeError("no zstd library: pip install faststream-http[zstd]")
+
+
+def zstd_file(size_mb: int) -> Path:
+    """The JSONL corpus of `size_mb` MiB compressed with zstd (level 3, one frame), cached."""
+    path = _data.DATA_DIR / f"jsonl-{size_mb}mb.jsonl.zst"
+    if not path.exists():
+        path.write_bytes(zstd_module().compress(_data.jsonl(size_mb), 3))
     return path
 
 
@@ -147,8 +167,8 @@ def _config(
         extra = ""
         if name == "chunked":
             extra = f"ssi on; ssi_types *; sendfile off; output_buffers 16 {chunk};"
-        elif name in ("gzip", "br"):
-            extra = f"add_header Content-Encoding {'gzip' if name == 'gzip' else 'br'};"
+        elif name in ("gzip", "br", "zstd"):
+            extra = f"add_header Content-Encoding {name};"
         locations.append(f"location = /{name} {{ alias {path}; {extra} }}")
     body = "\n    ".join(locations)
     h2 = ""

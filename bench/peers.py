@@ -37,10 +37,13 @@ Workloads and what each client does:
   faststream/httpx ``iter_bytes()``; pycurl a write callback counting bytes (512 KiB
   ``BUFFERSIZE``); pyreqwest ``body_reader.read_chunk()``; the limit (identity only):
   ``recv_into`` a reused 1 MiB buffer.
-* ``gzip`` / ``br`` -- ``--jsonl-mb`` of JSONL sent gzip- / brotli-encoded; every client decodes
-  (faststream with its default inflate backend, pycurl via libcurl's decoders, pyreqwest via
-  reqwest's); the limit is in memory: the fastest zlib module's (isal, zlib-ng, zlib) or
-  brotli's streaming decoder over the compressed file in 16 KiB pieces.
+* ``gzip`` / ``br`` / ``zstd`` -- ``--jsonl-mb`` of JSONL sent gzip- / brotli- / zstd-encoded;
+  every client decodes (faststream with its default backend, pycurl via libcurl's decoders,
+  pyreqwest via reqwest's, httpx via its own); the limit is in memory: the fastest zlib
+  module's (isal, zlib-ng, zlib), brotli's or faststream's zstd library's (the stdlib's
+  ``compression.zstd``, ``backports.zstd``, zstandard) streaming decoder over the compressed
+  file in 16 KiB pieces. zstd is a measurement row without a goal: a pycurl whose libcurl was
+  built without zstd, and httpx without zstandard, cannot decode it and are skipped (noted).
 * ``jsonl`` -- that JSONL, lines counted: faststream/httpx ``iter_lines()`` (a ``str`` per
   line); pycurl and pyreqwest split each received piece with ``bytes.split(b"\\n")`` carrying
   the partial last line (a ``bytes`` per line, no decoding: less work than a ``str``); the
@@ -68,7 +71,7 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -93,6 +96,7 @@ WORKLOADS: dict[str, str] = {
     "chunked": "MB/s",
     "gzip": "MB/s",
     "br": "MB/s",
+    "zstd": "MB/s",
     "jsonl": "Mlines/s",
     "identity-async": "MB/s",
 }
@@ -105,6 +109,7 @@ RUNS: dict[str, tuple[str, ...]] = {
     "chunked": (FS, PYCURL, PYREQWEST, HTTPX),
     "gzip": IMPLS,
     "br": IMPLS,
+    "zstd": IMPLS,
     "jsonl": IMPLS,
     "identity-async": (FS, PYREQWEST, HTTPX),
 }
@@ -121,6 +126,8 @@ def _in_flight(workload: str) -> int:
     return int(workload.split("-")[1]) if workload.startswith("small-") else 1
 
 
+# the rows whose bodies every client decodes (the limit: the decoder alone, in memory)
+DECODED = ("gzip", "br", "zstd")
 # the rows served by bench/_server.py's sendfile server whatever the other rows' server is
 STREAMED = ("identity", "chunked", "identity-async")
 
@@ -148,7 +155,7 @@ def _targets(kind: str, args: argparse.Namespace) -> dict[str, str]:
 
 
 def _limit(workload: str, url: str, base_url: str, args: argparse.Namespace) -> dict[str, float]:
-    if workload in ("gzip", "br"):
+    if workload in DECODED:
         return _decode_in_memory(workload, args)
     result = e2e._raw(workload, url, base_url, args)
     if workload == "small":
@@ -164,20 +171,46 @@ def _brotli() -> Any:
     return brotli
 
 
+def _zstd_step() -> Callable[[Any], bytes]:
+    """A new streaming zstd decompressor's `decompress` (one frame: the file is one)."""
+    d = _nginx.zstd_module().ZstdDecompressor()
+    if hasattr(d, "decompressobj"):  # zstandard: the streaming object is separate
+        return cast(Callable[[Any], bytes], d.decompressobj().decompress)
+    return cast(Callable[[Any], bytes], d.decompress)
+
+
+def _cannot(impl: str, workload: str) -> str | None:
+    """Why `impl` cannot decode `workload`'s body here (it would count compressed bytes)."""
+    if workload != "zstd":
+        return None
+    if impl == PYCURL:
+        import pycurl
+
+        if not pycurl.version_info()[4] & pycurl.VERSION_ZSTD:
+            return "pycurl's libcurl was built without zstd: no pycurl zstd row"
+    elif impl == HTTPX and importlib.util.find_spec("zstandard") is None:
+        return "httpx decodes zstd only with zstandard installed: no httpx zstd row"
+    return None
+
+
 def _decode_in_memory(workload: str, args: argparse.Namespace) -> dict[str, float]:
     """The decoder alone over the compressed body in PIECE-sized inputs, timed on the second
     of two passes: the first grows the heap (fresh pages fault in on first touch, which a
     long-lived client has already paid)."""
     if workload == "gzip":
         data = _data.gzipped(args.jsonl_mb)
-    else:
+    elif workload == "br":
         data = _nginx.brotli_file(args.jsonl_mb).read_bytes()
+    else:
+        data = _nginx.zstd_file(args.jsonl_mb).read_bytes()
     view = memoryview(data)
     for _ in range(2):
         if workload == "gzip":
             step: Callable[[Any], bytes] = e2e._fast_zlib().decompressobj(31).decompress
-        else:
+        elif workload == "br":
             step = _brotli().Decompressor().process
+        else:
+            step = _zstd_step()
         t0 = time.perf_counter()
         cpu0 = time.process_time()
         total = 0
@@ -280,7 +313,7 @@ def _pycurl(workload: str, url: str, args: argparse.Namespace) -> dict[str, floa
         return {"amount": args.requests, "bytes": nbytes, "seconds": seconds}
 
     curl.setopt(pycurl.BUFFERSIZE, CURL_BUFFER)
-    if workload in ("gzip", "br"):
+    if workload in DECODED:
         curl.setopt(pycurl.ACCEPT_ENCODING, "")  # every encoding libcurl decodes
     lines = 0
     carry = b""
@@ -440,6 +473,8 @@ def _child(impl: str, workload: str, base_url: str, args: argparse.Namespace) ->
     if impl == LIMIT:
         e2e._fast_zlib()  # imports outside the timing
         _brotli()
+        if workload == "zstd":
+            _nginx.zstd_module()
         run = lambda: _limit(workload, url, base_url, args)  # noqa: E731
     elif impl in (FS, HTTPX):
         e2e._lib(impl)
@@ -538,7 +573,7 @@ def _report(
             share = statistics.median(r["server_cpu"] / r["seconds"] for r in runs) * 100
             wait = statistics.median(r.get("server_wait", nan) / r["seconds"] for r in runs) * 100
             vs = rate / base if base else float("nan")
-            note = " (in memory)" if impl == LIMIT and workload in ("gzip", "br") else ""
+            note = " (in memory)" if impl == LIMIT and workload in DECODED else ""
             print(
                 f"  {impl:<14} {rate:10.2f} {vs:6.2f}x {cpu:11.3f} {share:12.0f}%"
                 f" {wait:8.0f}%{note}"
@@ -560,14 +595,16 @@ def _report(
     return rows, table
 
 
-# (label, numerator (workload, impl), denominator (workload, impl), goal)
-RATIOS: tuple[tuple[str, tuple[str, str], tuple[str, str], float], ...] = (
+# (label, numerator (workload, impl), denominator (workload, impl), goal; None: measured only)
+RATIOS: tuple[tuple[str, tuple[str, str], tuple[str, str], float | None], ...] = (
     ("small sequential vs pycurl", ("small", FS), ("small", PYCURL), 1.05),
     ("32 in flight vs pyreqwest", ("small-32", FS), ("small-32", PYREQWEST), 1.6),
     ("256 in flight vs pyreqwest", ("small-256", FS), ("small-256", PYREQWEST), 1.3),
     ("JSONL iter_lines vs pyreqwest", ("jsonl", FS), ("jsonl", PYREQWEST), 1.45),
     ("gzip vs in-memory fast inflate", ("gzip", FS), ("gzip", LIMIT), 0.90),
     ("brotli vs pycurl", ("br", FS), ("br", PYCURL), 0.95),
+    ("zstd vs in-memory zstd", ("zstd", FS), ("zstd", LIMIT), None),
+    ("zstd vs pyreqwest", ("zstd", FS), ("zstd", PYREQWEST), None),
     ("chunked vs identity", ("chunked", FS), ("identity", FS), 0.90),
     ("async identity vs sync identity", ("identity-async", FS), ("identity", FS), 0.95),
     ("identity vs raw recv_into", ("identity", FS), ("identity", LIMIT), 0.95),
@@ -585,8 +622,14 @@ def _ratios(table: dict[tuple[str, ...], float]) -> list[dict[str, Any]]:
             continue
         ratio = table[num] / table[den]
         by_cpu = table[("cpu",) + den] / table[("cpu",) + num]
-        verdict = "meets" if ratio >= goal else "below"
-        print(f"  {label:<34} {ratio:6.2f}x  goal {goal:.2f}x  {verdict:<5}  by CPU {by_cpu:5.2f}x")
+        if goal is None:
+            print(f"  {label:<34} {ratio:6.2f}x  {'(no goal)':<17}  by CPU {by_cpu:5.2f}x")
+        else:
+            verdict = "meets" if ratio >= goal else "below"
+            print(
+                f"  {label:<34} {ratio:6.2f}x  goal {goal:.2f}x  {verdict:<5}"
+                f"  by CPU {by_cpu:5.2f}x"
+            )
         out.append({"ratio": label, "value": ratio, "by_cpu": by_cpu, "goal": goal})
     key = ("cpu", "small", FS)
     if key in table:
@@ -627,9 +670,16 @@ def main(argv: list[str] | None = None) -> int:
     kind = args.server
     if kind == "auto":
         kind = "nginx" if _nginx.available() else "python"
-    if kind == "python" and "br" in workloads:
-        workloads.remove("br")
-        print("note: bench/_server.py has no brotli body: the br rows need nginx")
+    for name in ("br", "zstd"):
+        if kind == "python" and name in workloads:
+            workloads.remove(name)
+            print(f"note: bench/_server.py has no {name} body: the {name} rows need nginx")
+    if "zstd" in workloads:
+        try:
+            _nginx.zstd_module()
+        except RuntimeError:
+            workloads.remove("zstd")
+            print("note: no zstd library (pip install faststream-http[zstd]): no zstd rows")
     small_uvloop = kind == "python" and importlib.util.find_spec("uvloop") is not None
     if kind == "python":
         print(
@@ -637,6 +687,13 @@ def main(argv: list[str] | None = None) -> int:
             + ("bench/_small_server.py (uvloop)" if small_uvloop else "bench/_server.py")
         )
     impls, notes = _available(IMPLS)
+    skipped = set()
+    for workload in workloads:
+        for impl in RUNS[workload]:
+            reason = _cannot(impl, workload) if impl in impls else None
+            if reason is not None:
+                skipped.add((workload, impl))
+                notes.append(reason)
     for note in notes:
         print(f"note: {note}")
     print(
@@ -665,6 +722,8 @@ def main(argv: list[str] | None = None) -> int:
                 "gzip": _nginx.gzip_file(args.jsonl_mb),
                 "br": _nginx.brotli_file(args.jsonl_mb),
             }
+            if "zstd" in workloads:
+                files["zstd"] = _nginx.zstd_file(args.jsonl_mb)
             server = stack.enter_context(_nginx.serve(files))
             small_server = server
         else:
@@ -684,7 +743,7 @@ def main(argv: list[str] | None = None) -> int:
                 if workload in STREAMED:
                     srv = stream_server
                 for impl in RUNS[workload]:
-                    if impl in impls:
+                    if impl in impls and (workload, impl) not in skipped:
                         res = _run_child(impl, workload, srv, child_argv, e2e.CHILD_TIMEOUT)
                         results.setdefault((workload, impl), []).append(res)
     for workload in workloads:
