@@ -41,6 +41,13 @@ cdef bytes _EMPTY = b""
 cdef bytes _CONTENT_LENGTH = b"content-length"
 cdef bytes _TRANSFER_ENCODING = b"transfer-encoding"
 cdef bytes _CHUNKED = b"chunked"
+cdef bytes _CONTENT_ENCODING = b"content-encoding"
+cdef bytes _SET_COOKIE = b"set-cookie"
+cdef bytes _SET_COOKIE2 = b"set-cookie2"
+# The bits of a head's `marks` (names a response's consumers look for in every response,
+# noted while the fields are split so that they need not scan them again).
+cdef int _MARK_SET_COOKIE = 1  # a Set-Cookie or Set-Cookie2 field
+cdef int _MARK_CONTENT_ENCODING = 2  # a Content-Encoding field
 
 # tchar (RFC 9110): ALPHA DIGIT and !#$%&'*+-.^_`|~
 cdef bint _TOKEN[256]
@@ -143,6 +150,7 @@ cdef class _Fields:
     cdef bint chunked
     cdef bint close
     cdef int hosts
+    cdef int marks  # _MARK_* bits of the names seen
 
     def __cinit__(self):
         self.items = []
@@ -172,6 +180,10 @@ cdef class _Fields:
                 self.close = True
         elif name == b"host":
             self.hosts += 1
+        elif name == _CONTENT_ENCODING:
+            self.marks |= _MARK_CONTENT_ENCODING
+        elif name == _SET_COOKIE or name == _SET_COOKIE2:
+            self.marks |= _MARK_SET_COOKIE
         self.items.append((raw, name, value))
         return 0
 
@@ -307,7 +319,8 @@ cdef class ResponseHeadParser:
 
 
 cdef tuple _parse_head(const unsigned char* p, Py_ssize_t end):
-    """(status, version, reason, fields, content_length, chunked, close) of the head p[:end]."""
+    """(status, version, reason, fields, content_length, chunked, close, marks) of the head
+    p[:end]."""
     cdef Py_ssize_t lf = _line_end(p, 0, end)
     cdef Py_ssize_t stop = _content(p, 0, lf)
     cdef Py_ssize_t i, start, nxt
@@ -376,6 +389,7 @@ cdef tuple _parse_head(const unsigned char* p, Py_ssize_t end):
         None if fields.length is None else int(fields.length),
         fields.chunked,
         fields.close,
+        fields.marks,
     )
 
 

@@ -37,7 +37,7 @@ from ._exceptions import (
     RemoteProtocolError,
     ResponseNotRead,
 )
-from ._headers import Headers
+from ._headers import MARK_SET_COOKIE, Headers
 from ._request import Request
 from ._response import Response
 from ._status_codes import codes
@@ -612,7 +612,9 @@ class BaseClient(typing.Generic[_T]):
         response._request = request
         if not response.is_closed:
             response._clock = start  # what `time_on_close` does, without the call
-        if response.headers._has_any(_SET_COOKIE_NAMES):  # else there is nothing to take
+        headers = response.headers
+        # Else there is nothing to take; the marks spare a parsed head the scan.
+        if headers._marks & MARK_SET_COOKIE and headers._has_any(_SET_COOKIE_NAMES):
             self._cookies.extract_cookies(response)
         response.default_encoding = self._default_encoding
         # A request's `extensions` may set or lift (None) any of the client's caps. Inline

@@ -53,6 +53,10 @@ _LINE_BREAK_OR_NUL = re.compile(rb"[\r\n\x00]")
 # One field: (name as given, lower-cased name, value).
 _Field = tuple[bytes, bytes, bytes]
 
+# Bits of `Headers._marks`, as `_cstream.ResponseHeadParser` reports them for a head's fields.
+MARK_SET_COOKIE = 1  # a Set-Cookie or Set-Cookie2 field
+MARK_CONTENT_ENCODING = 2  # a Content-Encoding field
+
 
 def _encode_name(name: object, encoding: str | None) -> bytes:
     if isinstance(name, bytes):
@@ -111,6 +115,12 @@ class Headers(MutableMapping[str, str]):
     ```
     """
 
+    # The `MARK_*` names that may be present: exactly those present for fields as a head
+    # parser reported them (`_from_parsed`), every bit (-1) for any other `Headers` and as
+    # soon as the fields change, so a clear bit always means "no such field". A response's
+    # per-request checks read it before scanning the fields.
+    _marks = -1
+
     def __init__(self, headers: HeaderTypes | None = None, encoding: str | None = None) -> None:
         self._fields: list[_Field]
         # True when the encoding was chosen (argument or setter) rather than detected.
@@ -128,11 +138,12 @@ class Headers(MutableMapping[str, str]):
         self._encoding = encoding
 
     @classmethod
-    def _from_parsed(cls, fields: list[tuple[bytes, bytes, bytes]]) -> Headers:
+    def _from_parsed(cls, fields: list[tuple[bytes, bytes, bytes]], marks: int = -1) -> Headers:
         """Headers from `(raw name, lowercased name, value)` triples a head parser has
-        validated already, taken as they are."""
+        validated already, taken as they are; `marks`, the `MARK_*` names among them."""
         headers = cls.__new__(cls)
         headers._fields = fields
+        headers._marks = marks
         headers._encoding = None
         headers._chosen = False
         return headers
@@ -217,6 +228,7 @@ class Headers(MutableMapping[str, str]):
             return
         self.encoding  # noqa: B018 -- httpx settles the encoding here; keep its effects
         replaced = {name for _, name, _ in incoming._fields}
+        self._marks = -1
         self._fields = [field for field in self._fields if field[1] not in replaced]
         self._fields.extend(incoming._fields)
 
@@ -248,6 +260,7 @@ class Headers(MutableMapping[str, str]):
                 placed = True
         if not placed:
             fields.append((raw_name, name, raw_value))
+        self._marks = -1
         self._fields = fields
 
     def __delitem__(self, key: str) -> None:
@@ -255,11 +268,13 @@ class Headers(MutableMapping[str, str]):
         kept = [field for field in self._fields if field[1] != target]
         if len(kept) == len(self._fields):
             raise KeyError(key)
+        self._marks = -1
         self._fields = kept
 
     def _prepend(self, fields: list[tuple[bytes, bytes]]) -> None:
         """Put `fields` (validated `(name, value)` bytes) first, in order. The encoding is
         detected anew, as for `Headers(fields + self.raw)`."""
+        self._marks = -1
         self._fields[:0] = [(name, name.lower(), value) for name, value in fields]
         if not self._chosen:
             self._encoding = None

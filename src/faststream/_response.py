@@ -71,7 +71,7 @@ from ._exceptions import (
     StreamConsumed,
     request_context,
 )
-from ._headers import Headers
+from ._headers import MARK_CONTENT_ENCODING, Headers
 from ._jsonl import AsyncJSONLines, JSONLines, OnError, aiter_json, iter_json
 from ._sse import DEFAULT_MAX_EVENT_SIZE, ServerSentEvent, aiter_sse, iter_sse
 from ._status_codes import codes
@@ -107,6 +107,11 @@ def _attach(exc: RequestError, request: Request | None) -> None:
 
 
 _CONTENT_ENCODING = frozenset({b"content-encoding"})
+
+
+def _coded(headers: Headers) -> bool:
+    """A Content-Encoding field is present (the marks spare a parsed head the scan)."""
+    return bool(headers._marks & MARK_CONTENT_ENCODING) and headers._has_any(_CONTENT_ENCODING)
 
 
 class _Items(itertools.chain[T]):
@@ -433,7 +438,10 @@ class Response:
                 not self.is_stream_consumed
                 and not self.is_closed
                 and isinstance(stream, SyncByteStream)
-                and not self.headers._has_any(_CONTENT_ENCODING)
+                and not (
+                    self.headers._marks & MARK_CONTENT_ENCODING
+                    and self.headers._has_any(_CONTENT_ENCODING)
+                )
                 and self._caps is None
             ):
                 # No content coding: the raw pieces are the body (what iter_bytes() would
@@ -467,7 +475,10 @@ class Response:
                 not self.is_stream_consumed
                 and not self.is_closed
                 and isinstance(stream, AsyncByteStream)
-                and not self.headers._has_any(_CONTENT_ENCODING)
+                and not (
+                    self.headers._marks & MARK_CONTENT_ENCODING
+                    and self.headers._has_any(_CONTENT_ENCODING)
+                )
                 and self._caps is None
             ):
                 # No content coding: the raw pieces are the body (as in `read()`).
@@ -570,7 +581,7 @@ class Response:
             or self.is_stream_consumed
             or self.is_closed
             or not isinstance(stream, _buffer_reading_streams(kind))
-            or self.headers._has_any(_CONTENT_ENCODING)
+            or _coded(self.headers)
             or self._caps is not None
         ):
             return False

@@ -19,7 +19,7 @@ from _cstream._errors import HeadError
 
 from ._heads import requests, response_streams
 
-Head = tuple[int, bytes, bytes, list[tuple[bytes, bytes, bytes]], int | None, bool, bool]
+Head = tuple[int, bytes, bytes, list[tuple[bytes, bytes, bytes]], int | None, bool, bool, int]
 
 OK_HEAD = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-A: b\r\n\r\n"
 
@@ -90,6 +90,7 @@ def test_simple_head_and_body_start(impl: Any) -> None:
         5,
         False,
         False,
+        0,
     )
     assert parser.done
     assert parser.rest() == b"hello, more"
@@ -130,7 +131,7 @@ def test_informational_heads_before_the_final_one(impl: Any) -> None:
         b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </s>\r\n\r\nHTTP/1."
     )
     first = parser.next_head()
-    assert first == (100, b"1.1", b"Continue", [], None, False, False)
+    assert first == (100, b"1.1", b"Continue", [], None, False, False, 0)
     assert not parser.done
     assert parser.rest().startswith(b"HTTP/1.1 103 ")
     second = parser.next_head()
@@ -142,13 +143,14 @@ def test_informational_heads_before_the_final_one(impl: Any) -> None:
         None,
         False,
         False,
+        0,
     )
     assert not parser.done
     assert parser.rest() == b"HTTP/1."
     assert parser.next_head() is None
     parser.feed(b"1 299 Fine\r\nConnection: close\r\n\r\nbody")
     assert parser.next_head() == (299, b"1.1", b"Fine", [(b"Connection", b"connection", b"close")],
-                                  None, False, True)  # fmt: skip
+                                  None, False, True, 0)  # fmt: skip
     assert parser.done
     assert parser.rest() == b"body"
 
@@ -156,7 +158,7 @@ def test_informational_heads_before_the_final_one(impl: Any) -> None:
 def test_informational_head_then_need_more(impl: Any) -> None:
     parser = impl.ResponseHeadParser()
     parser.feed(b"HTTP/1.1 102 Processing\r\n\r\n")
-    assert parser.next_head() == (102, b"1.1", b"Processing", [], None, False, False)
+    assert parser.next_head() == (102, b"1.1", b"Processing", [], None, False, False, 0)
     assert not parser.done
     assert parser.next_head() is None
     assert parser.rest() == b""
@@ -169,7 +171,7 @@ def test_bare_lf_line_endings(impl: Any) -> None:
     parser = impl.ResponseHeadParser()
     parser.feed(b"HTTP/1.1 204 No Content\nA: b\r\n\nrest")
     assert parser.next_head() == (204, b"1.1", b"No Content", [(b"A", b"a", b"b")],
-                                  None, False, False)  # fmt: skip
+                                  None, False, False, 0)  # fmt: skip
     assert parser.rest() == b"rest"
 
 
@@ -252,13 +254,13 @@ def test_bad_content_length(impl: Any, lines: list[bytes]) -> None:
 def test_transfer_encoding_chunked_is_lowercased(impl: Any) -> None:
     head = one_head(impl, b"HTTP/1.1 200 OK\r\nTransfer-Encoding: ChUnKeD\r\n\r\n")
     assert head[3] == [(b"Transfer-Encoding", b"transfer-encoding", b"chunked")]
-    assert head[4:] == (None, True, False)
+    assert head[4:7] == (None, True, False)
     # with a Content-Length as well: both fields are kept, both facts reported
     head = one_head(
         impl, b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\ntransfer-encoding:  chunked \r\n\r\n"
     )
     assert head[3][1] == (b"transfer-encoding", b"transfer-encoding", b"chunked")
-    assert head[4:] == (3, True, False)
+    assert head[4:7] == (3, True, False)
 
 
 @pytest.mark.parametrize(
@@ -291,6 +293,30 @@ def test_connection_close(impl: Any, lines: list[bytes], close: bool) -> None:
     head = one_head(impl, b"HTTP/1.1 200 OK\r\n" + b"".join(x + b"\r\n" for x in lines) + b"\r\n")
     assert head[6] is close
     assert len(head[3]) == len(lines)  # Connection fields are kept as they are
+
+
+@pytest.mark.parametrize(
+    ("lines", "marks"),
+    [
+        ([], 0),
+        ([b"Content-Type: text/plain", b"Content-Length: 2", b"Cookie: a=b"], 0),
+        ([b"Set-Cookie: a=b"], 1),
+        ([b"set-cookie2: a=b", b"SET-COOKIE: c=d"], 1),
+        ([b"Content-Encoding: gzip"], 2),
+        ([b"CONTENT-ENCODING:"], 2),  # an empty value is still the field
+        ([b"Content-Encoding: br", b"X: y", b"Set-Cookie: a=b"], 3),
+        ([b"Set-Cookie3: a", b"Content-Encodings: gzip", b"X-Set-Cookie: a"], 0),
+        ([b"Set-Cookie: a=b", b" c=d"], 1),  # folded onto the field
+    ],
+)
+def test_marks(impl: Any, lines: list[bytes], marks: int) -> None:
+    """The last item marks the names a response is checked for: 1 Set-Cookie or Set-Cookie2,
+    2 Content-Encoding (any case); the same in a 1xx head."""
+    head = b"".join(x + b"\r\n" for x in lines) + b"\r\n"
+    assert one_head(impl, b"HTTP/1.1 200 OK\r\n" + head)[7] == marks
+    parser = impl.ResponseHeadParser()
+    parser.feed(b"HTTP/1.1 103 Early Hints\r\n" + head)
+    assert parser.next_head()[7] == marks
 
 
 def test_http_versions(impl: Any) -> None:
@@ -452,7 +478,7 @@ def test_eof_right_after_a_complete_head(impl: Any) -> None:
     parser = impl.ResponseHeadParser()
     parser.feed(b"HTTP/1.1 100 Continue\r\n\r\n")
     parser.feed_eof()
-    assert parser.next_head() == (100, b"1.1", b"Continue", [], None, False, False)
+    assert parser.next_head() == (100, b"1.1", b"Continue", [], None, False, False, 0)
     with pytest.raises(HeadError):
         parser.next_head()
 
@@ -501,7 +527,7 @@ def test_feeding_empty_bytes_is_a_no_op(impl: Any) -> None:
     assert parser.next_head() is None
     parser.feed(b"\r\n")
     parser.feed(b"")
-    assert parser.next_head() == (200, b"1.1", b"OK", [], None, False, False)
+    assert parser.next_head() == (200, b"1.1", b"OK", [], None, False, False, 0)
     assert parser.rest() == b""
 
 

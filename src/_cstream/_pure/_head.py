@@ -19,8 +19,12 @@ if TYPE_CHECKING:
 __all__ = ["HeadError", "ResponseHeadParser", "serialize_request"]
 
 # (status, http version, reason, [(raw name, lowercased name, value)], content length, chunked,
-#  Connection lists close)
-Head = tuple[int, bytes, bytes, list[tuple[bytes, bytes, bytes]], int | None, bool, bool]
+#  Connection lists close, marks)
+Head = tuple[int, bytes, bytes, list[tuple[bytes, bytes, bytes]], int | None, bool, bool, int]
+
+# The bits of a head's marks: names a response is checked for, found while its fields are
+# gone through once here.
+_MARKS = {b"set-cookie": 1, b"set-cookie2": 1, b"content-encoding": 2}
 
 
 def _facts(fields: list[tuple[bytes, bytes, bytes]]) -> tuple[int | None, bool, bool]:
@@ -35,6 +39,14 @@ def _facts(fields: list[tuple[bytes, bytes, bytes]]) -> tuple[int | None, bool, 
         elif name == b"connection":
             close = close or any(p.strip().lower() == b"close" for p in value.split(b","))
     return length, chunked, close
+
+
+def _marks(fields: list[tuple[bytes, bytes, bytes]]) -> int:
+    """The `_MARKS` bits of the names in `fields`."""
+    marks = 0
+    for _, name, _ in fields:
+        marks |= _MARKS.get(name, 0)
+    return marks
 
 
 def _triples(headers: h11._headers.Headers) -> list[tuple[bytes, bytes, bytes]]:
@@ -90,7 +102,14 @@ class ResponseHeadParser:
         fields = _triples(event.headers)
         if isinstance(event, h11.Response):
             self._done = True
-        return (event.status_code, event.http_version, event.reason, fields, *_facts(fields))
+        return (
+            event.status_code,
+            event.http_version,
+            event.reason,
+            fields,
+            *_facts(fields),
+            _marks(fields),
+        )
 
 
 def serialize_request(

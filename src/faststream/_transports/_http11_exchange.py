@@ -72,8 +72,8 @@ _NO_BODY_STATUS = frozenset({204, 304})
 _IDEMPOTENT = frozenset({b"GET", b"HEAD", b"OPTIONS", b"TRACE", b"PUT", b"DELETE"})
 
 # What `_cstream.ResponseHeadParser.next_head` returns: status, version, reason,
-# [(raw name, lowercased name, value)], content length, chunked, Connection lists close.
-_Parsed = tuple[int, bytes, bytes, list[tuple[bytes, bytes, bytes]], "int | None", bool, bool]
+# [(raw name, lowercased name, value)], content length, chunked, Connection lists close, marks.
+_Parsed = tuple[int, bytes, bytes, list[tuple[bytes, bytes, bytes]], "int | None", bool, bool, int]
 
 Reader = typing.Union[
     "_cstream.ContentLengthReader", "_cstream.ChunkedReader", "_cstream.CloseDelimitedReader"
@@ -314,7 +314,7 @@ def make_head(
     """The `Head` of a final response, with the body reader its framing calls for; more than
     `max_fields` header fields: `RemoteProtocolError`. A Content-Length (or empty) body is
     read by `lengths`, reset, when one is given (the reader its previous response used)."""
-    status, version, reason, fields, content_length, chunked, close = parsed
+    status, version, reason, fields, content_length, chunked, close, marks = parsed
     if len(fields) > max_fields:
         raise RemoteProtocolError(f"Too many response headers: {len(fields)} > {max_fields}")
     keep_alive = version == b"1.1" and not close
@@ -343,7 +343,7 @@ def make_head(
             reader = lengths
     return Head(
         status,
-        Headers._from_parsed(fields),
+        Headers._from_parsed(fields, marks),
         b"HTTP/" + version,
         reason,
         reader,
