@@ -258,6 +258,16 @@ class Response:
     def elapsed(self, elapsed: datetime.timedelta) -> None:
         self._elapsed = elapsed
 
+    def _ended(self) -> None:
+        """`close()` once the stream's `_read_to_end` has returned: the stream ended then and
+        let its connection go, so closing it again would do nothing (the response is not
+        closed yet: `read` checked it)."""
+        self.is_closed = True
+        start = self._clock
+        if start is not None:
+            self._clock = None
+            self._elapsed = time.perf_counter() - start
+
     def _stop_clock(self) -> None:
         start = self._clock
         if start is not None:
@@ -462,7 +472,10 @@ class Response:
                 finally:
                     self._num_bytes_downloaded = sum(map(len, pieces))
                 self._content = b"".join(pieces)
-                self.close()
+                if read_to_end is not None:
+                    self._ended()
+                else:
+                    self.close()
             else:
                 self._content = b"".join(self.iter_bytes())
         return self._content
@@ -498,7 +511,10 @@ class Response:
                 finally:
                     self._num_bytes_downloaded = sum(map(len, pieces))
                 self._content = b"".join(pieces)
-                await self.aclose()
+                if read_to_end is not None:
+                    self._ended()
+                else:
+                    await self.aclose()
             else:
                 self._content = b"".join([chunk async for chunk in self.aiter_bytes()])
         return self._content
