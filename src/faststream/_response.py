@@ -202,9 +202,27 @@ class Response:
     ) -> Response:
         """`Response(status_code, headers=headers, stream=stream, extensions=extensions)`
         for a transport that hands over fresh `headers` and `extensions` it will not touch
-        again: they are taken as they are, not copied."""
+        again: they are taken as they are, not copied. The state `_set_state` leaves, written
+        out (one call fewer per response), in its order (instances then share one key table);
+        tests/models/test_response.py compares the two attribute by attribute."""
         response = cls.__new__(cls)
-        response._set_state(status_code, headers, extensions, [], None, "utf-8")
+        response.status_code = status_code
+        response.headers = headers
+        response._request = None
+        response.next_request = None
+        response.extensions = extensions
+        response.history = []
+        response.is_closed = False
+        response.is_stream_consumed = False
+        response.default_encoding = "utf-8"
+        response._content = None
+        response._text = None
+        response._encoding = None
+        response._encoding_known = False
+        response._elapsed = None
+        response._clock = None
+        response._cookies = None
+        response._num_bytes_downloaded = 0
         response.stream = stream
         return response
 
@@ -217,7 +235,8 @@ class Response:
         request: Request | None,
         default_encoding: str | Callable[[bytes], str | None],
     ) -> None:
-        """Every attribute but `stream`: a new response, nothing read, not closed."""
+        """Every attribute but `stream`: a new response, nothing read, not closed
+        (`_from_transport` writes the same out: keep the two alike)."""
         self.status_code = status_code
         self.headers = headers
         self._request = request
@@ -456,8 +475,8 @@ class Response:
             ):
                 # No content coding: the raw pieces are the body (what iter_bytes() would
                 # give, without its per-piece machinery).
+                # The stream is fresh (not consumed): `_num_bytes_downloaded` is still 0.
                 self.is_stream_consumed = True
-                self._num_bytes_downloaded = 0
                 pieces: list[bytes] = []
                 read_to_end = getattr(stream, "_read_to_end", None)
                 try:
@@ -466,12 +485,13 @@ class Response:
                     else:
                         for raw in stream:
                             pieces.append(raw)
-                except RequestError as exc:
-                    _attach(exc, self._request)
-                    raise
-                finally:
+                except BaseException as exc:
                     self._num_bytes_downloaded = sum(map(len, pieces))
-                self._content = b"".join(pieces)
+                    if isinstance(exc, RequestError):
+                        _attach(exc, self._request)
+                    raise
+                content = self._content = b"".join(pieces)
+                self._num_bytes_downloaded = len(content)
                 if read_to_end is not None:
                     self._ended()
                 else:
@@ -495,8 +515,8 @@ class Response:
                 and self._caps is None
             ):
                 # No content coding: the raw pieces are the body (as in `read()`).
+                # The stream is fresh (not consumed): `_num_bytes_downloaded` is still 0.
                 self.is_stream_consumed = True
-                self._num_bytes_downloaded = 0
                 pieces: list[bytes] = []
                 read_to_end = getattr(stream, "_read_to_end", None)
                 try:
@@ -505,12 +525,13 @@ class Response:
                     else:
                         async for raw in stream:
                             pieces.append(raw)
-                except RequestError as exc:
-                    _attach(exc, self._request)
-                    raise
-                finally:
+                except BaseException as exc:
                     self._num_bytes_downloaded = sum(map(len, pieces))
-                self._content = b"".join(pieces)
+                    if isinstance(exc, RequestError):
+                        _attach(exc, self._request)
+                    raise
+                content = self._content = b"".join(pieces)
+                self._num_bytes_downloaded = len(content)
                 if read_to_end is not None:
                     self._ended()
                 else:
