@@ -165,13 +165,12 @@ class AsyncHTTPTransport(AsyncBaseTransport):
         if not isinstance(stream, AsyncByteStream):
             raise RuntimeError("Attempted to send an sync request with an AsyncClient instance.")
 
-        backend = current_async_backend()
         pool = self._pool
         http11: AsyncConnection | None = None  # lent by `_via_http2` for HTTP/1.1
         if self._http2 is not None:
             try:
                 response = await self._via_http2(
-                    backend, scheme, host, port, key, target, headers, request, timeouts
+                    scheme, host, port, key, target, headers, request, timeouts
                 )
             except TimeoutException as exc:
                 if deadlines is not None:
@@ -191,6 +190,8 @@ class AsyncHTTPTransport(AsyncBaseTransport):
                 connection = http11 or pool.lend_now(key)
                 http11 = None
                 if connection is None:
+                    # Only here: asyncio's running-loop check costs a `getpid` system call.
+                    backend = current_async_backend()
                     connection = await pool.acquire(key, timeouts.get("pool"), backend)
                     if connection is None:
                         connection = await self._fill_slot(
@@ -243,7 +244,6 @@ class AsyncHTTPTransport(AsyncBaseTransport):
 
     async def _via_http2(
         self,
-        backend: AsyncBackend,
         scheme: str,
         host: str,
         port: int,
@@ -276,6 +276,7 @@ class AsyncHTTPTransport(AsyncBaseTransport):
                 continue
             if http2.speaks_http1(key):
                 return None
+            backend = current_async_backend()
             if await http2.wait_for_stream(key, backend, pool_timeout, deadline):
                 continue  # a stream was given back on a full connection: look again
             if await http2.wait_for_opening(key, backend, timeouts.get("pool")):

@@ -130,7 +130,8 @@ class AsyncioWaiter(PoolWaiter):
         future = self._future
         timer = None
         if timeout is not None:
-            timer = asyncio.get_running_loop().call_later(timeout, _set_none, future)
+            # The future's own loop: `get_running_loop` costs a `getpid` system call.
+            timer = future.get_loop().call_later(timeout, _set_none, future)
         try:
             await future
         finally:

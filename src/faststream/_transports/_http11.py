@@ -167,13 +167,12 @@ class HTTPTransport(BaseTransport):
         if not isinstance(stream, SyncByteStream):
             raise RuntimeError("Attempted to send an async request with a sync Client instance.")
 
-        backend = SYNC_BACKEND
         pool = self._pool
         http11: Connection | None = None  # lent by `_via_http2` for HTTP/1.1
         if self._http2 is not None:
             try:
                 response = self._via_http2(
-                    backend, scheme, host, port, key, target, headers, request, timeouts
+                    scheme, host, port, key, target, headers, request, timeouts
                 )
             except TimeoutException as exc:
                 if deadlines is not None:
@@ -193,6 +192,8 @@ class HTTPTransport(BaseTransport):
                 connection = http11 or pool.lend_now(key)
                 http11 = None
                 if connection is None:
+                    # Only here: asyncio's running-loop check costs a `getpid` system call.
+                    backend = SYNC_BACKEND
                     connection = pool.acquire(key, timeouts.get("pool"), backend)
                     if connection is None:
                         connection = self._fill_slot(
@@ -245,7 +246,6 @@ class HTTPTransport(BaseTransport):
 
     def _via_http2(
         self,
-        backend: SyncBackend,
         scheme: str,
         host: str,
         port: int,
@@ -278,6 +278,7 @@ class HTTPTransport(BaseTransport):
                 continue
             if http2.speaks_http1(key):
                 return None
+            backend = SYNC_BACKEND
             if http2.wait_for_stream(key, backend, pool_timeout, deadline):
                 continue  # a stream was given back on a full connection: look again
             if http2.wait_for_opening(key, backend, timeouts.get("pool")):
