@@ -41,12 +41,9 @@ class AsyncConnectionPool(PoolBase["AsyncConnection"]):
         self._waiters: collections.deque[PoolWaiter] = collections.deque()
         self._waiting = 0  # live waiters in `_waiters`
 
-    def lend_now(self, key: typing.Hashable) -> AsyncConnection | None:
-        """An idle connection for `key` when there is one (a plain call: a free connection
-        is handed over without a coroutine or a wait); None: call `acquire`."""
-        if self._by_age and not self.closed:
-            return self._lend_idle(key)
-        return None
+    # An idle connection for `key` when there is one (a plain call: a free connection is
+    # handed over without a coroutine or a wait); None: call `acquire`.
+    lend_now = PoolBase._lend_idle
 
     async def acquire(
         self, key: typing.Hashable, timeout: float | None, backend: AsyncBackend
@@ -57,10 +54,9 @@ class AsyncConnectionPool(PoolBase["AsyncConnection"]):
         """
         if self.closed:
             raise RuntimeError(_CLOSED)
-        if self._by_age:
-            connection = self._lend_idle(key)
-            if connection is not None:
-                return connection
+        connection = self._lend_idle(key)
+        if connection is not None:
+            return connection
         if not self._waiting and self._reserve():
             return None
         waiter = backend.Waiter(key)
@@ -93,7 +89,9 @@ class AsyncConnectionPool(PoolBase["AsyncConnection"]):
 
     def release(self, connection: AsyncConnection, reusable: bool) -> None:
         """Take back a lent connection: keep it idle when `reusable`, else close it."""
-        if self._returning(connection, reusable):
+        if reusable and not self.closed and not connection.closed and self._max_idle != 0:
+            connection.responses += 1
+            connection.idle()
             if not self._waiters:
                 # Nobody waits (the usual case): straight back among the idle ones.
                 self._in_use -= 1

@@ -46,7 +46,7 @@ class ConnectionPool(PoolBase[Connection]):
         """An idle connection for `key` when there is one at once; None: call `acquire`
         (which also frees the slots of abandoned connections first)."""
         with self._lock:
-            if self._by_age and not self.closed and not self._abandoned:
+            if not self._abandoned:
                 connection = self._lend_idle(key)
                 if connection is not None:
                     self._lent.add(connection)
@@ -67,11 +67,10 @@ class ConnectionPool(PoolBase[Connection]):
                     raise RuntimeError("Cannot send a request, as the transport has been closed.")
                 if self._abandoned:
                     self._collect_abandoned()
-                if self._by_age:
-                    connection = self._lend_idle(key)
-                    if connection is not None:
-                        self._lent.add(connection)
-                        return connection
+                connection = self._lend_idle(key)
+                if connection is not None:
+                    self._lent.add(connection)
+                    return connection
                 if self._reserve():
                     return None
                 now = time.monotonic()
@@ -97,7 +96,9 @@ class ConnectionPool(PoolBase[Connection]):
         with self._lock:
             self._lent.discard(connection)
             self._in_use -= 1
-            if self._returning(connection, reusable):
+            if reusable and not self.closed and not connection.closed and self._max_idle != 0:
+                connection.responses += 1
+                connection.idle()
                 self._keep_idle(connection)
             else:
                 connection.close()

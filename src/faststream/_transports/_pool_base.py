@@ -9,6 +9,12 @@ Invariants:
   dropped by the server), `_by_age` the oldest, for expiry and eviction.
 * Every operation costs O(1) plus the connections it closes, whatever the pool size; an
   expired connection is closed the next time the pool is used.
+* A lent connection that comes back reusable (its exchange allows another one), while the
+  pool is open, the connection too and `max_keepalive_connections` is not 0, is kept: counted
+  in `responses`, reset with `idle()`, then kept idle or handed to a waiting task. The pools'
+  `release` decides that inline (it runs once per request). Anything else is closed.
+* A closed pool has no idle connection: closing drops them and none is kept afterwards, so
+  lending needs no check of `closed`.
 
 The pools add how a caller waits for a slot (a thread on a condition, a task on a waiter) and
 run these helpers under their lock (sync) or without awaiting (async).
@@ -78,15 +84,18 @@ class PoolBase(typing.Generic[C]):
         )
 
     def _lend_idle(self, key: typing.Hashable) -> C | None:
-        """Lend the most recently used idle connection for `key`, closing stale ones (called
-        only while some connection is idle)."""
+        """Lend the most recently used idle connection for `key`, closing stale ones; None
+        when there is none."""
+        by_age = self._by_age
+        if not by_age:
+            return None
         expiry = self._expiry
-        if expiry is not None and next(iter(self._by_age)).idle_since <= time.monotonic() - expiry:
+        if expiry is not None and next(iter(by_age)).idle_since <= time.monotonic() - expiry:
             self._close_expired()  # the oldest idle connection has expired (and maybe more)
         idle = self._idle.get(key)
         while idle:
             connection = idle.popitem()[0]
-            del self._by_age[connection]
+            del by_age[connection]
             if not idle:
                 del self._idle[key]
             if connection.stale():
@@ -108,16 +117,6 @@ class PoolBase(typing.Generic[C]):
         self._count += 1
         self._in_use += 1
         return True
-
-    def _returning(self, connection: C, reusable: bool) -> bool:
-        """A lent connection comes back (`reusable`: its exchange allows another one): True
-        when it is to be kept idle (then counted and reset for the next exchange), False
-        when it is to be closed."""
-        if reusable and not self.closed and not connection.closed and self._max_idle != 0:
-            connection.responses += 1
-            connection.idle()
-            return True
-        return False
 
     def _keep_idle(self, connection: C) -> None:
         """Put a reusable connection among the idle ones (evicting the oldest over the
