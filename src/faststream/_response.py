@@ -277,16 +277,6 @@ class Response:
     def elapsed(self, elapsed: datetime.timedelta) -> None:
         self._elapsed = elapsed
 
-    def _ended(self) -> None:
-        """`close()` once the stream's `_read_to_end` has returned: the stream ended then and
-        let its connection go, so closing it again would do nothing (the response is not
-        closed yet: `read` checked it)."""
-        self.is_closed = True
-        start = self._clock
-        if start is not None:
-            self._clock = None
-            self._elapsed = time.perf_counter() - start
-
     def _stop_clock(self) -> None:
         start = self._clock
         if start is not None:
@@ -493,7 +483,13 @@ class Response:
                 content = self._content = b"".join(pieces)
                 self._num_bytes_downloaded = len(content)
                 if read_to_end is not None:
-                    self._ended()
+                    # It returned: the stream ended and let its connection go, so closing it
+                    # again would do nothing; what `close()` does besides is done here.
+                    self.is_closed = True
+                    start = self._clock
+                    if start is not None:
+                        self._clock = None
+                        self._elapsed = time.perf_counter() - start
                 else:
                     self.close()
             else:
@@ -533,7 +529,13 @@ class Response:
                 content = self._content = b"".join(pieces)
                 self._num_bytes_downloaded = len(content)
                 if read_to_end is not None:
-                    self._ended()
+                    # It returned: the stream ended and let its connection go, so closing it
+                    # again would do nothing; what `close()` does besides is done here.
+                    self.is_closed = True
+                    start = self._clock
+                    if start is not None:
+                        self._clock = None
+                        self._elapsed = time.perf_counter() - start
                 else:
                     await self.aclose()
             else:
