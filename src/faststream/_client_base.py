@@ -18,6 +18,7 @@ import sys
 import typing
 import warnings
 from collections.abc import Callable, Mapping
+from http.cookiejar import CookieJar
 
 import _cstream
 
@@ -92,6 +93,8 @@ class ClientState(enum.Enum):
     OPENED = 2  # sent a request or entered `with`
     CLOSED = 3  # closed, or `with` exited: no more requests
 
+
+_Field = tuple[bytes, bytes, bytes]  # a header field: raw name, lower-cased name, value
 
 _REOPEN_MESSAGES = {
     ClientState.OPENED: "Cannot open a client instance more than once.",
@@ -241,6 +244,7 @@ class BaseClient(typing.Generic[_T]):
         self._trust_env = trust_env
         self._default_encoding = default_encoding
         self._state = ClientState.UNOPENED
+        self._scanned: tuple[list[_Field] | None, tuple[bool, bool]] = (None, (False, False))
         self._built_urls: dict[str, tuple[URL, URL, tuple[bytes, bytes, bytes] | None]] = {}
         # `build_request` merges a plain call itself, unless a subclass merges its own way.
         cls = type(self)
@@ -366,8 +370,13 @@ class BaseClient(typing.Generic[_T]):
             and files is None
             and json is None
             and self._plain_merges
-            and not self._params
-            and not self._cookies
+            # What `bool()` of the params and of the cookies finds, without their calls (a
+            # plain, empty jar: no cookies; any other jar is asked).
+            and not self._params._dict
+            and (
+                (not (jar := self._cookies.jar)._cookies and type(jar) is CookieJar)  # type: ignore[attr-defined]
+                or not self._cookies
+            )
         ):
             # The common call (a URL string, nothing else): nothing to merge but the URL,
             # parsed and merged once per client and base URL, with its Host field.
@@ -375,8 +384,12 @@ class BaseClient(typing.Generic[_T]):
             if known is None or known[0] is not self._base_url:
                 known = self._remember_url(url)
             chosen = self._timeout if isinstance(timeout, UseClientDefault) else Timeout(timeout)
+            fields = self._headers._fields
+            scanned = self._scanned
+            if scanned[0] is not fields:
+                scanned = self._scan_fields(fields)
             return Request._bodiless(
-                method, known[1], known[2], self._headers, {"timeout": chosen.as_dict()}
+                method, known[1], known[2], fields, scanned[1], {"timeout": chosen.as_dict()}
             )
         merged_extensions = {} if extensions is None else dict(extensions)
         if "timeout" not in merged_extensions:
@@ -394,6 +407,20 @@ class BaseClient(typing.Generic[_T]):
             cookies=self._merge_cookies(cookies),
             extensions=merged_extensions,
         )
+
+    def _scan_fields(self, fields: list[_Field]) -> tuple[list[_Field], tuple[bool, bool]]:
+        """`(fields, (has_host, has_length))` for the client's header fields: whether they
+        name Host, and Content-Length or Transfer-Encoding; kept for the next request with the
+        same list (a `Headers` replaces its list on every change, never edits it)."""
+        has_host = has_length = False
+        for field in fields:
+            name = field[1]
+            if name == b"host":
+                has_host = True
+            elif name == b"content-length" or name == b"transfer-encoding":
+                has_length = True
+        self._scanned = (fields, (has_host, has_length))
+        return self._scanned
 
     def _remember_url(self, url: str) -> tuple[URL, URL, tuple[bytes, bytes, bytes] | None]:
         """`(base URL, merged URL, Host field or None)` for `url`, kept for the next request

@@ -112,33 +112,27 @@ class Request:
         method: str,
         url: URL,
         host: tuple[bytes, bytes, bytes] | None,
-        headers: Headers,
+        fields: list[tuple[bytes, bytes, bytes]],
+        scanned: tuple[bool, bool],
         extensions: dict[str, typing.Any],
     ) -> Request:
         """`Request(method, url, headers=headers, extensions=extensions)` with no body, no
         params and no cookies, for a client that built `url` and its `Host` field `host`
-        (raw name, lower-cased name, value; None when the URL has no host) once: the same
-        request, without `__init__`'s dispatch. `extensions` is taken, not copied."""
+        (raw name, lower-cased name, value; None when the URL has no host) once, and found
+        whether its header `fields` (`headers._fields`, copied here) name Host and a body
+        length (`scanned`: `(has_host, has_length)`) once per list: the same request, without
+        `__init__`'s dispatch. `extensions` is taken, not copied."""
         request = cls.__new__(cls)
         method = method.upper()
         request.method = method
         request.url = url
-        fields = headers._fields
+        has_host, has_length = scanned
         # What `_add_automatic_headers(None)` prepends, in its order.
         leading: list[tuple[bytes, bytes, bytes]] = []
-        if host is not None or method in _BODY_METHODS:
-            # One pass over the (few) lower-cased names, without building a set of them.
-            has_host = has_length = False
-            for field in fields:
-                name = field[1]
-                if name == b"host":
-                    has_host = True
-                elif name == b"content-length" or name == b"transfer-encoding":
-                    has_length = True
-            if host is not None and not has_host:
-                leading.append(host)
-            if method in _BODY_METHODS and not has_length:
-                leading.append((b"Content-Length", b"content-length", b"0"))
+        if host is not None and not has_host:
+            leading.append(host)
+        if method in _BODY_METHODS and not has_length:
+            leading.append((b"Content-Length", b"content-length", b"0"))
         copied = Headers.__new__(Headers)
         # A copy's encoding is detected anew (not chosen), as `Headers(headers)` gives.
         copied._fields = leading + fields if leading else list(fields)

@@ -27,7 +27,7 @@ from tests.wire._raw_server import RawServer, Recv, Script, Send, response
 OK = response(body=b"ok")
 # Enough keep-alive exchanges per connection for every scenario below; a connection the
 # client drops (an error before the head was written, `Connection: close`) moves to the next.
-KEEP_ALIVE: Script = [Recv(), Send(OK)] * 12
+KEEP_ALIVE: Script = [Recv(), Send(OK)] * 13
 SCRIPTS = [KEEP_ALIVE] * 8
 
 Scenario = Callable[[Lib, str], object]
@@ -101,10 +101,14 @@ def test_head_bytes_follow_every_change_of_client_headers() -> None:
             del client.headers["Host"]
             client.headers.update({"X-Utf8": "caf\xe9".encode()})  # non-ASCII value bytes
             statuses.append(client.get(url + "/d").status_code)
+            # Host and a body length from the client's fields, set through `update`: no Host
+            # of the URL's and no `Content-Length: 0` of a bodiless POST is added.
+            client.headers.update({"HOST": "upd.example", "content-length": "0"})
+            statuses.append(client.post(url + "/e").status_code)
         return statuses
 
     seen = _differential(scenario)
-    assert len(seen) == 12
+    assert len(seen) == 13
     assert seen[0] == seen[1]
     assert b"\r\nHost: override.example\r\n" in seen[10]
     assert seen[9].count(b"User-Agent: UA") == 1 and b"mine" in seen[8]
