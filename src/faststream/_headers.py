@@ -275,7 +275,9 @@ class Headers(MutableMapping[str, str]):
         """Put `fields` (validated `(name, value)` bytes) first, in order. The encoding is
         detected anew, as for `Headers(fields + self.raw)`."""
         self._marks = -1
-        self._fields[:0] = [(name, name.lower(), value) for name, value in fields]
+        # A new list, as on every change after construction: a client keeps what it found in
+        # its headers' fields per list (`BaseClient._scan_fields`), so a list is never edited.
+        self._fields = [(name, name.lower(), value) for name, value in fields] + self._fields
         if not self._chosen:
             self._encoding = None
 
