@@ -687,11 +687,18 @@ class BrotliDecoder(_HoldingDecoder):
     With a library that bounds its output (brotli/brotlicffi >= 1.2), an output of at most
     `max_length` bytes is handed out whole, as one piece: it is never cut or joined (brotli's
     binding has already copied it once into a new bytes object; cutting or joining would copy
-    every byte a second time). Outputs longer than `max_length` (brotli's binding rounds the
-    limit up to its blocks: 32,752 bytes, then 98,272, 229,328 ...) are cut into full pieces,
-    and the limit asked for is halved until outputs fit. So a br piece is short where the
-    queued input ran out or where one of the library's outputs ended, and never longer than
-    `max_length`.
+    every byte a second time). brotli's binding rounds the limit up to its output blocks
+    (32,752 bytes, then 98,272 ...), so it is asked for 1 byte and returns at most its first
+    block; an output longer than `max_length` is cut into full pieces. So a br piece is short
+    where the queued input ran out or where one of the library's outputs ended, and never
+    longer than `max_length`.
+
+    An output that fills the library's buffer may leave decoded bytes in the library (in its
+    window, even when `can_accept_more_data()` is True), so it is always followed by another
+    call: with the next input slice when there is one (the held bytes come out first, and each
+    call returns a full buffer), else with no input, until an output comes back short. With no
+    input left in the library (`can_accept_more_data()`), nothing decoded from the queued input
+    is held back when the iterator stops.
     Without an output limit (before 1.2) pieces are joined to `max_length` from the small
     outputs of tiny input slices (see BROTLI_UNBOUNDED_SLICE_CAP).
     """
@@ -699,10 +706,12 @@ class BrotliDecoder(_HoldingDecoder):
     __slots__ = (
         "_d",
         "_more",
+        "_kept",
         "_started",
         "_lib",
         "_slice",
-        "_limit",
+        "_rounds",
+        "_full",
         "_stops",
         "_slice_out",
     )
@@ -712,7 +721,8 @@ class BrotliDecoder(_HoldingDecoder):
         super().__init__(max_length)
         self._lib = lib
         self._d = lib.module.Decompressor()
-        self._more = False  # the last call hit the output limit: call again with no input
+        self._more = False  # the last output filled the library's buffer: call again
+        self._kept = False  # the library holds input: call again with no input
         self._started = False
         # input slice: without an output limit one byte and growing (see _produce_unbounded);
         # brotli's binding BROTLI_SLICE, adapted (see _next_slice); brotlicffi SLICE_CAP, as
@@ -721,7 +731,11 @@ class BrotliDecoder(_HoldingDecoder):
             self._slice = 1
         else:
             self._slice = BROTLI_SLICE if lib.name == "brotli" else SLICE_CAP
-        self._limit = max_length  # output_buffer_limit asked for a new piece
+        # brotli's binding returns its first output block for any smaller limit; an output
+        # fills it when it is as long as the longest output so far (`_full`), which is that
+        # block once one has been seen. Other libraries fill exactly the limit asked for.
+        self._rounds = lib.name == "brotli"
+        self._full = 0
         self._stops = 0  # calls on the current slice that left input in the library
         self._slice_out = 0  # bytes the current slice has decoded to so far
 
@@ -745,34 +759,37 @@ class BrotliDecoder(_HoldingDecoder):
             if moved:
                 room -= moved
                 continue
-            if self._more:
-                data: bytes | memoryview = b""
-            elif not self._next_input(limit):
-                break
-            else:
-                size = self._next_slice() if self._lib.name == "brotli" else SLICE_CAP
-                data = _take(self, size)
+            if not self._kept and self._next_input(limit):
+                size = self._next_slice() if self._rounds else SLICE_CAP
+                data: bytes | memoryview = _take(self, size)
                 self._started = True
                 if type(data) is not bytes and self._lib.name == "brotlicffi":
                     data = bytes(data)  # brotlicffi takes bytes only
-            ask = min(self._limit, room)
+            elif self._kept or self._more:
+                data = b""
+            else:
+                break
+            ask = 1 if self._rounds else room
             try:
                 out = cast("bytes", d.process(data, output_buffer_limit=ask))
             except self._lib.module.error as exc:
                 raise DecodeError(str(exc)) from exc
-            kept = not d.can_accept_more_data()  # input left in the library (copied there)
-            more = len(out) >= ask or kept
-            if self._more and not out and more:  # pragma: no cover - a library that stalls
+            n = len(out)
+            kept = self._kept = not d.can_accept_more_data()  # input copied into the library
+            if self._rounds:
+                if n > self._full:
+                    self._full = n
+                self._more = n >= self._full > 0
+            else:
+                self._more = n >= ask
+            if not data and not n and kept:  # pragma: no cover - a library that stalls
                 raise DecodeError("brotli decoder made no progress")
-            self._more = more
             self._stops += kept
-            self._slice_out += len(out)
-            if not out:
+            self._slice_out += n
+            if not n:
                 continue
-            if len(out) <= max_length and not parts:
+            if n <= max_length and not parts:
                 return out
-            if len(out) > max_length and ask == self._limit:
-                self._limit = max(1, ask >> 1)
             self._hold(out)
         return _join(parts)
 

@@ -128,6 +128,36 @@ def test_incompressible_data_gets_larger_slices(spied: _Calls) -> None:
     assert len(pieces) <= 2 * (len(data) // 65536) + 4
 
 
+def _drained(module: Any, body: bytes) -> bytes:
+    """All that `body` (a prefix of a stream) decodes to: the library called until it returns
+    nothing more."""
+    d = module.Decompressor()
+    outs = [d.process(body, output_buffer_limit=1 << 20)]
+    while outs[-1]:
+        outs.append(d.process(b"", output_buffer_limit=1 << 20))
+    return b"".join(outs)
+
+
+@pytest.mark.parametrize("library", BOUNDED)
+def test_a_decode_call_hands_out_all_its_input_decodes_to(
+    monkeypatch: pytest.MonkeyPatch, library: str
+) -> None:
+    # what the library has decoded but not yet returned (in its window, while it accepts more
+    # input) comes out before the iterator stops: a body paused mid-stream is not held back
+    monkeypatch.setenv(_codecs.BROTLI_ENV, library)
+    module = _codecs.brotli_library(library).module
+    data = _jsonl(60000, seed=3)
+    body = brotli.compress(data, quality=5)
+    for cut in (5000, 16384, 30000, len(body) // 2):
+        got = b"".join(BrotliDecoder(65536).decode(body[:cut]))
+        assert data.startswith(got)
+        assert got == _drained(module, body[:cut])
+        d = BrotliDecoder(65536)
+        first = b"".join(d.decode(body[:cut]))
+        assert first == got
+        assert first + b"".join(d.decode(body[cut:])) + b"".join(d.flush()) == data
+
+
 def _br_route(body: bytes) -> Any:
     def route(ex: Exchange) -> None:
         ex.respond(200, body, headers=[("Content-Encoding", "br")])
