@@ -60,7 +60,7 @@ from ._config import (
 from ._download_base import DEFAULT_CHUNK_SIZE, DownloadResult, ProgressArg
 from ._exceptions import RequestError, ResponseTooLarge, TooManyRedirects
 from ._request import Request
-from ._response import Response
+from ._response import _REDIRECT_CODES, Response
 from ._sse import DEFAULT_MAX_EVENT_SIZE, RECONNECTABLE, Reconnection, ServerSentEvent
 from ._streams import SyncByteStream
 from ._transports._backends import SYNC_BACKEND
@@ -256,7 +256,8 @@ class Client(BaseClient[BaseTransport]):
         follow_redirects: bool | UseClientDefault = USE_CLIENT_DEFAULT,
     ) -> Response:
         """Send `request` (with auth and redirects); read the body unless `stream=True`."""
-        self._open_for_send()
+        if self._state is not ClientState.OPENED:  # else opening it again would do nothing
+            self._open_for_send()
         follow = (
             self.follow_redirects
             if isinstance(follow_redirects, UseClientDefault)
@@ -292,7 +293,10 @@ class Client(BaseClient[BaseTransport]):
                     raise
                 self._received(request, response, start)
                 response.history = []
-                if self._event_hooks["response"] or response.has_redirect_location:
+                if self._event_hooks["response"] or (
+                    # a 3xx first: most responses skip the property's call
+                    response.status_code in _REDIRECT_CODES and response.has_redirect_location
+                ):
                     response = self._send_handling_redirects(request, follow, [], response)
             else:
                 response = self._send_handling_redirects(request, follow, [])
