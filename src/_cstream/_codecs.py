@@ -679,6 +679,10 @@ BROTLI_UNBOUNDED_MAX_OUTPUT = 1 << 20
 # With an output limit, the input goes in slices of this size, or larger (up to SLICE_CAP) while
 # it decodes to little (`BrotliDecoder._next_slice`).
 BROTLI_SLICE = 16384
+# The output limit asked of brotli's binding: its first output block. brotli 1.2 rounds any
+# smaller limit up to it and a larger one to its next block (98,272 bytes); a binding that
+# honoured limits exactly would still return blocks this large rather than a byte at a time.
+BROTLI_BLOCK = 32752
 
 
 class BrotliDecoder(_HoldingDecoder):
@@ -688,10 +692,10 @@ class BrotliDecoder(_HoldingDecoder):
     `max_length` bytes is handed out whole, as one piece: it is never cut or joined (brotli's
     binding has already copied it once into a new bytes object; cutting or joining would copy
     every byte a second time). brotli's binding rounds the limit up to its output blocks
-    (32,752 bytes, then 98,272 ...), so it is asked for 1 byte and returns at most its first
-    block; an output longer than `max_length` is cut into full pieces. So a br piece is short
-    where the queued input ran out or where one of the library's outputs ended, and never
-    longer than `max_length`.
+    (32,752 bytes, then 98,272 ...), so it is asked for its first block (BROTLI_BLOCK) and
+    returns at most that; an output longer than `max_length` is cut into full pieces. So a br
+    piece is short where the queued input ran out or where one of the library's outputs ended,
+    and never longer than `max_length`.
 
     An output that fills the library's buffer may leave decoded bytes in the library (in its
     window, even when `can_accept_more_data()` is True), so it is always followed by another
@@ -769,7 +773,7 @@ class BrotliDecoder(_HoldingDecoder):
                 data = b""
             else:
                 break
-            ask = 1 if self._rounds else room
+            ask = BROTLI_BLOCK if self._rounds else room
             try:
                 out = cast("bytes", d.process(data, output_buffer_limit=ask))
             except self._lib.module.error as exc:
