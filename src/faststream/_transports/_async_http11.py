@@ -59,7 +59,7 @@ from ._async_http2 import AsyncHTTP2ResponseStream, AsyncHTTP2Routes
 from ._async_pool import AsyncConnectionPool
 from ._backends import AsyncBackend, AsyncConnection, current_async_backend
 from ._base import AsyncBaseTransport
-from ._deadlines import Deadlines, has_deadlines
+from ._deadlines import Deadlines
 from ._http11_exchange import MAX_HEADERS, ServerDisconnected, replayable
 from ._settings import DEFAULT_PORTS, Dial, PooledStream, TransportSettings, retry_delays
 from ._sockets import SocketOption
@@ -157,8 +157,9 @@ class AsyncHTTPTransport(AsyncBaseTransport):
         scheme, host, port, key, method, target, headers = self._settings.route(request)
         timeouts: Timeouts = request.extensions.get("timeout") or {}
         deadlines = None
-        if has_deadlines(timeouts):
-            # `total`/`min_rate` set: every wait is bounded by the time left (see Deadlines).
+        if timeouts.get("total") is not None or timeouts.get("min_rate") is not None:
+            # `total`/`min_rate` set: every wait is bounded by the time left (see Deadlines);
+            # httpx's four keys alone set neither.
             deadlines = Deadlines(timeouts)
             timeouts = deadlines.bounded()
         stream = request.stream

@@ -15,15 +15,10 @@ import typing
 
 from .._exceptions import ReadTimeout
 
-__all__ = ["Deadlines", "has_deadlines"]
+__all__ = ["Deadlines"]
 
 _PHASES = ("connect", "read", "write", "pool")
 _NEVER = float("inf")
-
-
-def has_deadlines(timeouts: typing.Mapping[str, typing.Any]) -> bool:
-    """Whether `timeouts` sets `total` or `min_rate` (httpx's four keys alone: no)."""
-    return timeouts.get("total") is not None or timeouts.get("min_rate") is not None
 
 
 _TIMER_SLACK = 0.005  # seconds

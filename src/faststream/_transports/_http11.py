@@ -61,7 +61,7 @@ from ._http2 import HTTP2ResponseStream, HTTP2Routes
 from ._pool import ConnectionPool
 from ._backends import SyncBackend, Connection, SYNC_BACKEND
 from ._base import BaseTransport
-from ._deadlines import Deadlines, has_deadlines
+from ._deadlines import Deadlines
 from ._http11_exchange import MAX_HEADERS, ServerDisconnected, replayable
 from ._settings import DEFAULT_PORTS, Dial, PooledStream, TransportSettings, retry_delays
 from ._sockets import SocketOption
@@ -159,8 +159,9 @@ class HTTPTransport(BaseTransport):
         scheme, host, port, key, method, target, headers = self._settings.route(request)
         timeouts: Timeouts = request.extensions.get("timeout") or {}
         deadlines = None
-        if has_deadlines(timeouts):
-            # `total`/`min_rate` set: every wait is bounded by the time left (see Deadlines).
+        if timeouts.get("total") is not None or timeouts.get("min_rate") is not None:
+            # `total`/`min_rate` set: every wait is bounded by the time left (see Deadlines);
+            # httpx's four keys alone set neither.
             deadlines = Deadlines(timeouts)
             timeouts = deadlines.bounded()
         stream = request.stream
