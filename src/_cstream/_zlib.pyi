@@ -52,6 +52,11 @@ class GzipDecoder:
     def __init__(self, max_length: int = 65536, backend: str | None = None) -> None: ...
     def decode(self, data: bytes) -> Iterator[bytes]: ...
     def flush(self) -> Iterator[bytes]: ...
+    def _defer_check(self) -> int | None:
+        """The worker path: zlib skips the gzip CRC and ISIZE checks the consumer runs from
+        `_take_checks()` events (compiled zlib kernel only; None where not deferred)."""
+    def _take_checks(self) -> tuple[list[tuple[int, int]] | None, bytes | None]:
+        """The last produce call's events and, if it raised, the output it had made."""
 
 @final
 class DeflateDecoder:

@@ -25,6 +25,7 @@ from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_INCREF, Py_XDECREF
 from libc.limits cimport LLONG_MAX, UINT_MAX
+from libc.string cimport memcpy, memmove
 
 from collections import deque
 
@@ -52,8 +53,13 @@ cdef extern from "_zshim.h":
         uInt avail_in
         Bytef *next_out
         uInt avail_out
+        unsigned long total_in
+        unsigned long total_out
         char *msg
+        int data_type
+        unsigned long adler
     int FS_HAVE_ZLIB
+    int FS_CAN_DEFER_CHECK
     int Z_OK
     int Z_STREAM_END
     int Z_NEED_DICT
@@ -62,7 +68,9 @@ cdef extern from "_zshim.h":
     int Z_MEM_ERROR
     int Z_BUF_ERROR
     int Z_NO_FLUSH
+    int Z_BLOCK
     int fs_inflate_init(z_stream *strm, int wbits)
+    int fs_inflate_validate(z_stream *strm, int check)
     int inflate(z_stream *strm, int flush) nogil
     int inflateReset(z_stream *strm)
     int inflateEnd(z_stream *strm)
@@ -88,6 +96,8 @@ cdef enum:
 _HEADER_ERROR = "Error -3 while decompressing data: incorrect header check"
 _METHOD_ERROR = "Error -3 while decompressing data: unknown compression method"
 _FLAGS_ERROR = "Error -3 while decompressing data: unknown header flags set"
+_CRC_ERROR = "Error -3 while decompressing data: incorrect data check"
+_LENGTH_ERROR = "Error -3 while decompressing data: incorrect length check"
 # zlib's Z_NEED_DICT, checked here for every backend (zlib-ng's _ZlibDecompressor mishandles it)
 _DICT_ERROR = "Error 2 while decompressing data: the stream needs a preset dictionary"
 
@@ -301,6 +311,16 @@ cdef class _Inflate(_Queue):
     cdef bint _held              # it may hold output: call it again with no input
     cdef Py_ssize_t _slice
     cdef Py_ssize_t _cap
+    # kernel (a) with the gzip CRC left to the consumer (`_defer_check`)
+    cdef bint _defer             # members started from now on leave their CRC to the consumer
+    cdef bint _deferred          # the current member's CRC and ISIZE are not checked by zlib
+    cdef bint _fhcrc             # the current member has a header CRC: zlib keeps its checks
+    cdef bint _trailer           # the deferred member's deflate data has ended
+    cdef bint _crc_told          # ... and its CRC has been reported
+    cdef unsigned long _trailer_at   # the member's total_in where its trailer starts
+    cdef unsigned char _tail[8]  # the last 8 input bytes inflate() consumed
+    cdef list _events            # this produce call's (kind, value) events, or None
+    cdef object _partial         # the output of the produce call that raised
 
     cdef int _setup(self, max_length, backend, bint gzip) except -1:
         self._max_length = check_max_length(max_length)
@@ -316,8 +336,45 @@ cdef class _Inflate(_Queue):
 
     cdef object _produce(self, long long limit):
         if self._capi:
+            if self._defer:
+                return self._produce_d(limit)
             return self._produce_a(limit)
         return self._produce_b(limit)
+
+    def _defer_check(self):
+        """The worker path: leave the gzip CRC (and ISIZE) check to the consumer.
+
+        From now on zlib skips the check of every member it can (not one with a header CRC,
+        nor the current one once its last block has begun), and each produce call records
+        events the consumer takes with `_take_checks()` after it: ``(0, offset)`` the current
+        member's output ends at `offset` of this call's piece (every member reports it);
+        ``(1, crc)`` the trailer's CRC of the member that ended last has been consumed: the
+        serial kernel would have raised `incorrect data check` in this call if the output's
+        CRC differs. Returns the CRC of the current member's output so far (0 if the current
+        member keeps zlib's check), or None where the check cannot be deferred (kernel (b),
+        deflate, zlib before 1.2.9).
+        """
+        if not (self._capi and self._gzip and FS_CAN_DEFER_CHECK) or self._defer:
+            return None
+        if self._busy:
+            raise RuntimeError("a content decoder cannot be used by two threads at once")
+        self._defer = True
+        if (self._state == BODY and not self._fhcrc and not self._zs.data_type & 64
+                and fs_inflate_validate(&self._zs, 0) == Z_OK):
+            self._deferred = True
+            self._trailer = False
+            self._crc_told = False
+            return self._zs.adler & 0xFFFFFFFF
+        return 0
+
+    def _take_checks(self):
+        """The last produce call's events (a list, or None) and, if it raised, the output it
+        had made (bytes, else None); both are cleared."""
+        events = self._events
+        partial = self._partial
+        self._events = None
+        self._partial = None
+        return events, partial
 
     cdef int _start(self, long long limit) except -1:
         """Check the first bytes of a member / the stream and start the kernel on it.
@@ -345,6 +402,7 @@ cdef class _Inflate(_Queue):
                 raise DecodeError(_FLAGS_ERROR)
             if n < 4:
                 return 0
+            self._fhcrc = (head[3] & 0x02) != 0
             wbits = 31
             info, first = gzip_member_backend(info, self._buf, self._pos)
         else:
@@ -403,6 +461,14 @@ cdef class _Inflate(_Queue):
         if err != Z_OK:
             raise DecodeError(_zlib_message(err, NULL))
         self._zpending = False
+        self._zs.data_type = 0  # read by `_defer_check` before this member's first call
+        if self._defer:
+            # inflateReset keeps the choice of the member before: set it for this one
+            self._deferred = not self._fhcrc and fs_inflate_validate(&self._zs, 0) == Z_OK
+            if not self._deferred:
+                fs_inflate_validate(&self._zs, 1)
+            self._trailer = False
+            self._crc_told = False
         return 0
 
     cdef object _produce_a(self, long long limit):
@@ -467,6 +533,136 @@ cdef class _Inflate(_Queue):
             Py_INCREF(out)
             out = None
             _PyBytes_Resize(&raw, size - left)  # refcount 1: shrinks in place or reallocates
+            out = <object>raw
+            Py_XDECREF(raw)
+        return out
+
+    # -- kernel (a) with the CRC left to the consumer --
+    #
+    # The pieces, and the calls that raise, are the serial kernel's; an error it would raise
+    # at a member's CRC is the consumer's to raise, from the events. zlib runs deferred members
+    # with Z_BLOCK, so it stops where the last block ends: there the output is the member's
+    # and the trailer starts (bits left in zlib's bit buffer are whole trailer bytes already
+    # consumed, fewer than 8 bits in practice). As the serial kernel does, a call goes on
+    # through the trailer even when its piece is full. zlib (>= 1.2.12) also skips ISIZE
+    # unchecked: it is checked here, at the member's end, the call the serial kernel raises in.
+
+    cdef int _event(self, int kind, unsigned long value) except -1:
+        if self._events is None:
+            self._events = []
+        self._events.append((kind, value))
+        return 0
+
+    cdef int _keep_tail(self, const unsigned char *start, Py_ssize_t used) except -1:
+        if used >= 8:
+            memcpy(self._tail, start + used - 8, 8)
+        else:
+            memmove(self._tail, self._tail + used, 8 - used)
+            memcpy(self._tail + 8 - used, start, used)
+        return 0
+
+    cdef unsigned long _tail_word(self, Py_ssize_t i):
+        return (self._tail[i] | (<unsigned long>self._tail[i + 1] << 8)
+                | (<unsigned long>self._tail[i + 2] << 16)
+                | (<unsigned long>self._tail[i + 3] << 24))
+
+    cdef object _produce_d(self, long long limit):
+        cdef Py_ssize_t size = self._max_length
+        cdef Py_ssize_t left = size
+        cdef Py_ssize_t have, used, made
+        cdef uInt in_before, out_before
+        cdef int err, flush
+        cdef bint typestop
+        cdef bint again = False
+        cdef char *base
+        cdef const unsigned char *start
+        cdef PyObject *raw
+        cdef object out = self._spare
+        self._spare = None
+        self._events = None
+        self._partial = None
+        if out is None:
+            out = PyBytes_FromStringAndSize(NULL, size)
+        base = PyBytes_AS_STRING(out)
+        try:
+            while left > 0 or self._trailer or again:
+                if self._state == BODY:
+                    if self._next_input(limit):
+                        have = PyBytes_GET_SIZE(self._buf) - self._pos
+                        self._zs.next_in = <Bytef *>PyBytes_AS_STRING(self._buf) + self._pos
+                    elif self._zpending and not self._trailer:
+                        have = 0
+                        self._zs.next_in = NULL
+                    else:
+                        break
+                    again = False
+                    start = self._zs.next_in
+                    in_before = <uInt>have if have < UINT_MAX else UINT_MAX
+                    out_before = <uInt>left if left < UINT_MAX else UINT_MAX
+                    self._zs.avail_in = in_before
+                    self._zs.next_out = <Bytef *>base + (size - left)
+                    self._zs.avail_out = out_before
+                    flush = Z_BLOCK if self._deferred and not self._trailer else Z_NO_FLUSH
+                    with nogil:
+                        err = inflate(&self._zs, flush)
+                    used = in_before - self._zs.avail_in
+                    made = out_before - self._zs.avail_out
+                    self._pos += used
+                    left -= made
+                    self._zpending = self._zs.avail_out == 0 and not self._trailer
+                    self._zs.next_in = NULL
+                    self._zs.next_out = NULL
+                    if used:
+                        self._keep_tail(start, used)
+                    if (self._trailer and not self._crc_told
+                            and self._zs.total_in - self._trailer_at >= 4):
+                        self._crc_told = True
+                        self._event(1, self._tail_word(
+                            8 - <Py_ssize_t>(self._zs.total_in - self._trailer_at)))
+                    # a Z_BLOCK stop at a block's end: the serial call would have gone on
+                    typestop = flush == Z_BLOCK and err == Z_OK and self._zs.data_type & 0x80
+                    again = typestop and left == 0
+                    if err == Z_STREAM_END:
+                        self._zpending = False
+                        if not self._deferred:
+                            self._event(0, size - left)
+                        elif self._tail_word(4) != self._zs.total_out & 0xFFFFFFFF:
+                            raise DecodeError(_LENGTH_ERROR)
+                        self._trailer = False
+                        self._ended()
+                    elif typestop and self._zs.data_type & 0x40:
+                        # the last block has ended: the trailer is next
+                        again = False
+                        self._trailer = True
+                        self._trailer_at = self._zs.total_in - ((self._zs.data_type & 0x3F) >> 3)
+                        self._zpending = False
+                        self._event(0, size - left)
+                    elif err == Z_BUF_ERROR or (err == Z_OK and used == 0 and made == 0):
+                        if out_before:  # a call with room made no progress: it needs input
+                            self._zpending = False
+                            if have:  # pragma: no cover - inflate() made no progress on input
+                                raise DecodeError(_zlib_message(Z_BUF_ERROR, NULL))
+                    elif err == Z_MEM_ERROR:
+                        raise MemoryError("zlib could not allocate its window")
+                    elif err != Z_OK:
+                        raise DecodeError(_zlib_message(err, self._zs.msg))
+                elif self._state == HEAD:
+                    if not self._start(limit):
+                        break
+                else:
+                    self._drop_input()
+                    break
+        except BaseException:
+            self._partial = out[:size - left]
+            raise
+        if left == size:
+            self._spare = out
+            return None
+        if left:
+            raw = <PyObject *>out
+            Py_INCREF(out)
+            out = None
+            _PyBytes_Resize(&raw, size - left)
             out = <object>raw
             Py_XDECREF(raw)
         return out

@@ -134,6 +134,14 @@ class _InflateDecoder(_PieceDecoder):
                 break
         return _join(parts)
 
+    def _defer_check(self) -> int | None:
+        """The compiled kernel can leave the gzip CRC to its consumer; zlib.decompressobj
+        cannot skip it: None, the check stays here."""
+        return None
+
+    def _take_checks(self) -> tuple[list[tuple[int, int]] | None, bytes | None]:
+        return None, None
+
     def _start(self, limit: int) -> bool:
         """Check the first bytes of a member / the stream and start the backend on it.
 
