@@ -616,6 +616,10 @@ cdef class _Inflate(_Queue):
                         self._keep_tail(start, used)
                     if (self._trailer and not self._crc_told
                             and self._zs.total_in - self._trailer_at >= 4):
+                        # the trailer's bytes consumed so far are the last of `_tail`; it
+                        # is 8 bytes long, so more would be a kernel fault, never read past
+                        if self._zs.total_in - self._trailer_at > 8:
+                            raise DecodeError(_zlib_message(Z_BUF_ERROR, NULL))
                         self._crc_told = True
                         self._event(1, self._tail_word(
                             8 - <Py_ssize_t>(self._zs.total_in - self._trailer_at)))
